@@ -1,0 +1,51 @@
+# Ballast. Every target does its own setup: on a fresh Debian 12 machine `make run` and `make test` just work.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+VMS ?= 4
+export UV_THREADPOOL_SIZE ?= 16
+
+.PHONY: deps node_modules proto native build run test unit e2e bench lab-up lab-down lint clean
+
+deps:
+	@bash infra/setup/deps.sh
+
+node_modules: deps
+	@bash infra/setup/node-modules.sh
+
+proto: node_modules
+	@npx --no-install buf lint
+	@npx --no-install buf generate
+
+native: node_modules
+	@bash infra/setup/native.sh
+
+build: proto native
+	@npx --no-install tsc -b
+
+run: build
+	@bash infra/run/run-local.sh
+
+lab-up: deps
+	@VMS=$(VMS) bash infra/lab/lab-up.sh
+
+lab-down:
+	@bash infra/lab/lab-down.sh
+
+test: build
+	@VMS=$(VMS) bash infra/test/run-tests.sh all
+
+unit: build
+	@bash infra/test/run-tests.sh unit
+
+e2e: build
+	@VMS=$(VMS) bash infra/test/run-tests.sh e2e
+
+bench: build
+	@VMS=$(VMS) bash infra/bench/run-bench.sh
+
+lint: build
+	@npx --no-install buf lint
+	@npx --no-install eslint .
+
+clean:
+	rm -rf packages/*/dist services/*/dist packages/proto/src/gen packages/libvirt/build

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs Ballast's tests with node's test runner on the compiled output (make builds first).
+#   unit: pure tests (*.test.js)            int: *.int.test.js (each starts its own redis-server; libvirt test driver)
+#   e2e:  lab tests (*.e2e.test.js, test/e2e) — brings the lab up first (idempotent)
+#   all:  unit + int + e2e
+# Prints one closing line "tests: N passed, N failed, N skipped" over every part.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+mode=${1:-all}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+files() { # $1: regex of the file name
+  find packages services test -path '*/node_modules' -prune -o -path '*/dist/*' -type f -print 2>/dev/null \
+    | grep -E "$1" | sort
+}
+
+run_part() { # name, concurrency, files...
+  local name=$1 conc=$2; shift 2
+  [ $# -gt 0 ] || { echo "== $name: no test files"; return 0; }
+  echo "== $name tests ($# files)"
+  node --test --test-concurrency="$conc" --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$out/$name.tap" "$@"
+  local rc=$?
+  echo "== $name: exit $rc"
+  return $rc
+}
+
+rc=0
+if [[ $mode == unit || $mode == all ]]; then
+  mapfile -t f < <(files '\.test\.js$' | grep -vE '\.(int|e2e)\.test\.js$' | grep -v '/test/e2e/')
+  run_part unit 2 "${f[@]}" || rc=1
+fi
+if [[ $mode == int || $mode == all ]]; then
+  mapfile -t f < <(files '\.int\.test\.js$')
+  run_part int 1 "${f[@]}" || rc=1
+fi
+if [[ $mode == e2e || $mode == all ]]; then
+  if bash infra/lab/lab-up.sh; then
+    export BALLAST_LAB=1 BALLAST_LAB_URI=${BALLAST_LAB_URI:-qemu:///system}
+    mapfile -t f < <(files '(\.e2e\.test\.js$|/test/e2e/dist/.*\.test\.js$)')
+    run_part e2e 1 "${f[@]}" || rc=1
+  else
+    echo "== e2e: the lab did not come up (see above)"; rc=1
+  fi
+fi
+
+pass=0; fail=0; skip=0
+for t in "$out"/*.tap; do
+  [ -f "$t" ] || continue
+  p=$(grep -E '^# pass ' "$t" | tail -1 | awk '{print $3}'); f=$(grep -E '^# fail ' "$t" | tail -1 | awk '{print $3}')
+  s=$(grep -E '^# skipped ' "$t" | tail -1 | awk '{print $3}')
+  pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
+done
+echo
+echo "tests: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] || rc=1
+exit $rc

@@ -1,0 +1,103 @@
+/**
+ * The pure model shared by every part of Ballast. No I/O here: these are plain data types.
+ * Units are in the names: KiB for memory (libvirt's own unit), ns for cumulative CPU time.
+ */
+
+export type VmState = 'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'nostate';
+
+/** One NUMA cell of a host. */
+export interface NumaCell {
+  id: number;
+  /** pCPU ids in this cell. */
+  cpus: number[];
+  memoryKiB: number;
+  freeKiB: number;
+}
+
+export interface HostInfo {
+  hostname: string;
+  /** libvirt's host UUID (from capabilities), stable across restarts. */
+  hostUuid: string;
+  cpuModel: string;
+  /** Number of online physical CPUs (pCPUs). */
+  pcpus: number;
+  cpuMhz: number;
+  memoryKiB: number;
+  numaCells: NumaCell[];
+}
+
+/** Cumulative CPU time of one pCPU since boot, in ns. */
+export interface PcpuTimes {
+  pcpu: number;
+  userNs: number;
+  systemNs: number;
+  idleNs: number;
+  iowaitNs: number;
+}
+
+export interface NodeMemory {
+  totalKiB: number;
+  freeKiB: number;
+  /** Free + reclaimable (buffers, cache) when the driver reports them. */
+  availableKiB?: number;
+}
+
+export interface VmRef {
+  uuid: string;
+  name: string;
+  state: VmState;
+}
+
+export interface VcpuStats {
+  id: number;
+  /** Cumulative time this vCPU ran, ns. */
+  timeNs: number;
+  /** pCPU it last ran on, when known. */
+  pcpu?: number;
+  online: boolean;
+}
+
+/** Balloon figures of a VM. Guest-reported values are absent until the guest driver reports. */
+export interface BalloonStats {
+  /** Current balloon size as libvirt sees it (what the guest has). */
+  currentKiB: number;
+  /** Maximum memory of the domain. */
+  maximumKiB: number;
+  /** Guest-reported fields (virtio-balloon stats); undefined when not reported. */
+  unusedKiB?: number;
+  availableKiB?: number;
+  usableKiB?: number;
+  diskCachesKiB?: number;
+  majorFaults?: number;
+  minorFaults?: number;
+  swapInKiB?: number;
+  swapOutKiB?: number;
+  rssKiB?: number;
+  /** Guest's timestamp of its last stats update, seconds since epoch. */
+  lastUpdateSec?: number;
+}
+
+/** One VM's raw stats at one instant, as one bulk call returns them. */
+export interface VmStats {
+  uuid: string;
+  name: string;
+  state: VmState;
+  /** Cumulative CPU time of the whole VM, ns. */
+  cpuTimeNs?: number;
+  vcpus: VcpuStats[];
+  balloon?: BalloonStats;
+}
+
+export interface CpuTune {
+  shares: number;
+  /** vcpu_quota in µs; -1 or 0 means unlimited. */
+  quotaUs: number;
+  periodUs: number;
+}
+
+/** Hypervisor events the collector and actuator react to. */
+export type HypervisorEvent =
+  | { kind: 'lifecycle'; uuid: string; name: string; event: string; detail: number }
+  | { kind: 'tunable'; uuid: string; name: string; params: Record<string, string | number | boolean> }
+  | { kind: 'balloon-change'; uuid: string; name: string; actualKiB: number }
+  | { kind: 'connection-lost'; reason: string };

@@ -1,0 +1,25 @@
+import type { Policy } from './policy.js';
+
+/** Maps policy name → policy. Policies register themselves in index.ts of their folder. */
+export class PolicyRegistry {
+  private readonly policies = new Map<string, Policy<unknown>>();
+
+  register<A>(policy: Policy<A>): this {
+    if (this.policies.has(policy.name)) throw new Error(`policy "${policy.name}" is registered twice`);
+    this.policies.set(policy.name, policy as Policy<unknown>);
+    return this;
+  }
+
+  get(name: string): Policy<unknown> | undefined {
+    return this.policies.get(name);
+  }
+
+  names(): string[] {
+    return [...this.policies.keys()].sort();
+  }
+}
+
+/** The registry of every policy Ballast ships. Empty until the first policy lands. */
+export function builtinPolicies(): PolicyRegistry {
+  return new PolicyRegistry();
+}

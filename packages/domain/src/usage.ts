@@ -1,0 +1,38 @@
+import type { PcpuTimes, VmStats } from './model.js';
+
+/** Percent of one CPU used between two cumulative readings `dtNs` apart; clamped to [0, 100·cpus]. */
+export function cpuPercent(prevNs: number | undefined, curNs: number | undefined, dtNs: number, cpus = 1): number {
+  if (prevNs === undefined || curNs === undefined || dtNs <= 0 || curNs < prevNs) return 0;
+  const pct = ((curNs - prevNs) / dtNs) * 100;
+  return Math.min(Math.max(pct, 0), 100 * cpus);
+}
+
+export interface VcpuUsage {
+  id: number;
+  usagePercent: number;
+  currentPcpu?: number;
+}
+
+/** Per-vCPU usage of a VM between two readings (matched by vCPU id). */
+export function vcpuUsage(prev: VmStats | undefined, cur: VmStats, dtNs: number): VcpuUsage[] {
+  const before = new Map(prev?.vcpus.map((v) => [v.id, v.timeNs]) ?? []);
+  return cur.vcpus.map((v) => {
+    const u: VcpuUsage = { id: v.id, usagePercent: cpuPercent(before.get(v.id), v.timeNs, dtNs) };
+    if (v.pcpu !== undefined) u.currentPcpu = v.pcpu;
+    return u;
+  });
+}
+
+/** Busy percent of each pCPU between two readings: 100 · (1 − Δidle / Δtotal). */
+export function pcpuUsage(prev: PcpuTimes[], cur: PcpuTimes[]): { pcpu: number; usagePercent: number }[] {
+  const before = new Map(prev.map((p) => [p.pcpu, p]));
+  return cur.map((c) => {
+    const p = before.get(c.pcpu);
+    if (!p) return { pcpu: c.pcpu, usagePercent: 0 };
+    const total = (t: PcpuTimes) => t.userNs + t.systemNs + t.idleNs + t.iowaitNs;
+    const dTotal = total(c) - total(p);
+    const dIdle = c.idleNs + c.iowaitNs - (p.idleNs + p.iowaitNs);
+    if (dTotal <= 0) return { pcpu: c.pcpu, usagePercent: 0 };
+    return { pcpu: c.pcpu, usagePercent: Math.min(100, Math.max(0, 100 * (1 - dIdle / dTotal))) };
+  });
+}

@@ -1,0 +1,2 @@
+export * from './hypervisor.js';
+export * from './errors.js';

@@ -1,0 +1,79 @@
+import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { JobResult, JobSpec, JobState } from '@ballast/domain';
+import { defaultJobOptions } from './job-options.js';
+import { JOB_INDEX_KEY, QUEUE_PREFIX, jobQueueName } from './queue-names.js';
+import { parseJobSpec } from './job-schema.js';
+
+export interface JobStatus {
+  spec: JobSpec;
+  state: JobState;
+  result?: JobResult;
+  error?: string;
+  attempts: number;
+  finishedAtMs?: number;
+}
+
+/** The policy engine's side of the per-host queues: enqueue jobs and read their outcomes. */
+export class JobQueues {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(private readonly connection: Redis) {}
+
+  queue(hostId: string): Queue {
+    let q = this.queues.get(hostId);
+    if (!q) {
+      q = new Queue(jobQueueName(hostId), {
+        connection: this.connection,
+        prefix: QUEUE_PREFIX,
+        defaultJobOptions,
+      });
+      this.queues.set(hostId, q);
+    }
+    return q;
+  }
+
+  async enqueue(spec: JobSpec): Promise<void> {
+    parseJobSpec(spec);
+    // Index first: a job that exists is always findable by id.
+    await this.connection.hset(JOB_INDEX_KEY, spec.id, spec.hostId);
+    await this.queue(spec.hostId).add(spec.action.type, spec, { jobId: spec.id });
+  }
+
+  async enqueueMany(specs: JobSpec[]): Promise<void> {
+    if (specs.length === 0) return;
+    for (const s of specs) parseJobSpec(s);
+    const index: Record<string, string> = {};
+    for (const s of specs) index[s.id] = s.hostId;
+    await this.connection.hset(JOB_INDEX_KEY, index);
+    const byHost = new Map<string, JobSpec[]>();
+    for (const s of specs) byHost.set(s.hostId, [...(byHost.get(s.hostId) ?? []), s]);
+    for (const [hostId, list] of byHost) {
+      await this.queue(hostId).addBulk(list.map((s) => ({ name: s.action.type, data: s, opts: { jobId: s.id } })));
+    }
+  }
+
+  async status(id: string): Promise<JobStatus | undefined> {
+    const hostId = await this.connection.hget(JOB_INDEX_KEY, id);
+    if (!hostId) return undefined;
+    const job = await this.queue(hostId).getJob(id);
+    if (!job) return undefined;
+    return toStatus(job, await job.getState());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}
+
+function toStatus(job: Job, raw: string): JobStatus {
+  const spec = job.data as JobSpec;
+  const state: JobState =
+    raw === 'completed' ? 'succeeded' : raw === 'failed' ? 'failed' : raw === 'active' ? 'active' : 'queued';
+  const s: JobStatus = { spec, state, attempts: job.attemptsMade };
+  if (state === 'succeeded') s.result = job.returnvalue as JobResult;
+  if (job.failedReason) s.error = job.failedReason;
+  if (job.finishedOn && (state === 'succeeded' || state === 'failed')) s.finishedAtMs = job.finishedOn;
+  return s;
+}

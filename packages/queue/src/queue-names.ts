@@ -1,0 +1,13 @@
+/** Redis key prefix of every Ballast queue. */
+export const QUEUE_PREFIX = 'ballast';
+
+/** Hash that maps a job id to the host whose queue holds it. */
+export const JOB_INDEX_KEY = `${QUEUE_PREFIX}:job-host`;
+
+const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** The BullMQ queue name of a host's adjustment jobs. */
+export function jobQueueName(hostId: string): string {
+  if (!HOST_ID.test(hostId)) throw new Error(`invalid host id "${hostId}"`);
+  return `jobs-${hostId}`;
+}

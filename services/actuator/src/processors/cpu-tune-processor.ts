@@ -1,0 +1,44 @@
+import type { CpuTune, JobAction } from '@ballast/domain';
+import { readVm, waitFor, type Processor } from './processor-context.js';
+
+type SetCpuTune = Extract<JobAction, { type: 'set-cpu-tune' }>;
+
+function wanted(action: SetCpuTune): Partial<CpuTune> {
+  const w: Partial<CpuTune> = {};
+  if (action.shares !== undefined) w.shares = action.shares;
+  if (action.quotaUs !== undefined) w.quotaUs = action.quotaUs;
+  if (action.periodUs !== undefined) w.periodUs = action.periodUs;
+  return w;
+}
+
+/** libvirt reports an unlimited quota as -1 or a huge number; treat any non-positive target as "unlimited". */
+function matches(cur: CpuTune, w: Partial<CpuTune>): boolean {
+  if (w.shares !== undefined && cur.shares !== w.shares) return false;
+  if (w.periodUs !== undefined && cur.periodUs !== w.periodUs) return false;
+  if (w.quotaUs !== undefined) {
+    const unlimited = (q: number) => q <= 0 || q >= 17592186044415;
+    if (unlimited(w.quotaUs) ? !unlimited(cur.quotaUs) : cur.quotaUs !== w.quotaUs) return false;
+  }
+  return true;
+}
+
+/** Sets CPU weight (shares) and/or bandwidth (quota/period); verifies by reading back. */
+export const cpuTuneProcessor: Processor<SetCpuTune> = async (ctx, spec, action) => {
+  await readVm(ctx, spec.vmUuid, false);
+  const w = wanted(action);
+  const before = await ctx.hv.getCpuTune(spec.vmUuid);
+  if (matches(before, w)) {
+    return { message: 'already there', alreadyThere: true, observed: { ...before } };
+  }
+  await ctx.hv.setCpuTune(spec.vmUuid, w);
+  const after = await waitFor(
+    ctx,
+    ctx.config.verifyTimeoutMs,
+    async () => {
+      const t = await ctx.hv.getCpuTune(spec.vmUuid);
+      return matches(t, w) ? t : undefined;
+    },
+    () => `cpu tune did not read back as ${JSON.stringify(w)}`,
+  );
+  return { message: `cpu tune shares=${after.shares} quotaUs=${after.quotaUs} periodUs=${after.periodUs}`, alreadyThere: false, observed: { ...after } };
+};

@@ -1,0 +1,52 @@
+import type { Hypervisor } from '@ballast/hypervisor';
+import type { JobResult, JobSpec, VmStats } from '@ballast/domain';
+import type { ActuatorConfig } from '../actuator-config.js';
+
+export type ProcessorConfig = Pick<
+  ActuatorConfig,
+  | 'minMemoryMiB'
+  | 'guestHeadroomMiB'
+  | 'staleStatsSec'
+  | 'verifyTimeoutMs'
+  | 'migrateTimeoutMs'
+  | 'memoryToleranceMiB'
+>;
+
+export interface ProcessorContext {
+  hv: Hypervisor;
+  config: ProcessorConfig;
+  /** Wall clock in ms (injected so tests can control it). */
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export type Processor<A> = (ctx: ProcessorContext, spec: JobSpec, action: A) => Promise<JobResult>;
+
+/** A job that can never succeed (bad bounds, VM gone): fail it without retries. */
+export class PermanentJobError extends Error {
+  override readonly name = 'PermanentJobError';
+}
+
+/** Reads one VM's current stats; a VM the hypervisor does not list is gone. */
+export async function readVm(ctx: ProcessorContext, uuid: string, balloon: boolean): Promise<VmStats> {
+  const all = await ctx.hv.collectStats({ balloon, vcpu: true });
+  const vm = all.find((v) => v.uuid === uuid);
+  if (!vm) throw new PermanentJobError(`VM ${uuid} is not running on this host`);
+  return vm;
+}
+
+/** Polls `probe` until it returns a value, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  ctx: ProcessorContext,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  describe: () => string,
+): Promise<T> {
+  const deadline = ctx.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (ctx.now() >= deadline) throw new Error(`not verified within ${timeoutMs} ms: ${describe()}`);
+    await ctx.sleep(Math.min(250, Math.max(10, timeoutMs / 40)));
+  }
+}

@@ -1,0 +1,63 @@
+import type { JobAction } from '@ballast/domain';
+import { PermanentJobError, readVm, waitFor, type Processor } from './processor-context.js';
+
+type SetMemory = Extract<JobAction, { type: 'set-memory' }>;
+
+const KIB_PER_MIB = 1024;
+
+/**
+ * Moves a VM's balloon to an absolute target. Checks before: within [minMemoryMiB, maximum]; a shrink
+ * needs fresh guest stats and must leave used memory + headroom. Verifies after: the balloon reaches
+ * the target within verifyTimeoutMs. Already at the target: success, nothing done.
+ */
+export const setMemoryProcessor: Processor<SetMemory> = async (ctx, spec, action) => {
+  const { config } = ctx;
+  const vm = await readVm(ctx, spec.vmUuid, true);
+  const b = vm.balloon;
+  if (!b) throw new PermanentJobError(`VM ${spec.vmName} reports no balloon`);
+  const targetKiB = action.memoryMiB * KIB_PER_MIB;
+  const maxMiB = Math.floor(b.maximumKiB / KIB_PER_MIB);
+  if (targetKiB > b.maximumKiB) {
+    throw new PermanentJobError(`memoryMiB ${action.memoryMiB} exceeds ${spec.vmName}'s maximum of ${maxMiB} MiB`);
+  }
+  if (action.memoryMiB < config.minMemoryMiB) {
+    throw new PermanentJobError(`memoryMiB ${action.memoryMiB} is below the floor of ${config.minMemoryMiB} MiB`);
+  }
+  const toleranceKiB = config.memoryToleranceMiB * KIB_PER_MIB;
+  const currentMiB = () => Math.round(b.currentKiB / KIB_PER_MIB);
+  if (Math.abs(b.currentKiB - targetKiB) <= toleranceKiB) {
+    return { message: `already there: balloon at ${currentMiB()} MiB`, alreadyThere: true, observed: { actualMiB: currentMiB() } };
+  }
+  if (targetKiB < b.currentKiB) {
+    if (b.unusedKiB === undefined || b.lastUpdateSec === undefined) {
+      throw new PermanentJobError(
+        `refusing to shrink ${spec.vmName}: no guest balloon stats (set a memory stats period), so its used memory is unknown`,
+      );
+    }
+    const ageSec = ctx.now() / 1000 - b.lastUpdateSec;
+    if (ageSec > config.staleStatsSec) {
+      throw new Error(`refusing to shrink ${spec.vmName}: guest balloon stats are ${Math.round(ageSec)} s old`);
+    }
+    const usedKiB = b.currentKiB - b.unusedKiB;
+    const floorKiB = usedKiB + config.guestHeadroomMiB * KIB_PER_MIB;
+    if (targetKiB < floorKiB) {
+      throw new PermanentJobError(
+        `refusing to shrink ${spec.vmName} to ${action.memoryMiB} MiB: the guest uses ${Math.round(usedKiB / KIB_PER_MIB)} MiB ` +
+          `and needs ${config.guestHeadroomMiB} MiB headroom (floor ${Math.ceil(floorKiB / KIB_PER_MIB)} MiB)`,
+      );
+    }
+  }
+  await ctx.hv.setMemory(spec.vmUuid, targetKiB);
+  const reached = await waitFor(
+    ctx,
+    config.verifyTimeoutMs,
+    async () => {
+      const now = await readVm(ctx, spec.vmUuid, true);
+      const cur = now.balloon?.currentKiB ?? 0;
+      return Math.abs(cur - targetKiB) <= toleranceKiB ? cur : undefined;
+    },
+    () => `balloon of ${spec.vmName} did not reach ${action.memoryMiB} MiB`,
+  );
+  const actualMiB = Math.round(reached / KIB_PER_MIB);
+  return { message: `balloon at ${actualMiB} MiB`, alreadyThere: false, observed: { actualMiB, previousMiB: currentMiB() } };
+};

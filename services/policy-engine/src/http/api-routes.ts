@@ -1,0 +1,69 @@
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import { ApiError } from '../api-error.js';
+import type { JobService } from '../job-service.js';
+import { parseJobRequest } from '../job-request-schema.js';
+import type { ClusterState } from '../state/cluster-state.js';
+import { hostJson, jobJson, vmJson } from './api-views.js';
+import { bearerAuth } from './bearer-auth.js';
+
+export interface ApiDeps {
+  state: ClusterState;
+  jobs: JobService;
+  token: string;
+  holdMs: number;
+}
+
+/** The /v1 HTTP API. Reads are open; mutating calls need the bearer token. */
+export function apiRoutes(d: ApiDeps): Router {
+  const r = express.Router();
+  const auth = bearerAuth(d.token);
+
+  r.get('/hosts', (_req, res) => {
+    const vms = d.state.vms();
+    res.json({ hosts: d.state.hosts().map((h) => hostJson({ ...h, vmCount: vms.filter((v) => v.hostId === h.hostId).length })) });
+  });
+
+  r.get('/vms', (req, res) => {
+    const host = typeof req.query['host'] === 'string' ? req.query['host'] : undefined;
+    res.json({ vms: d.state.vms(host).map(vmJson), holdMs: d.holdMs });
+  });
+
+  r.get('/vms/:name', (req, res) => {
+    const found = d.state.lookup(req.params.name);
+    if (found.kind === 'missing') throw new ApiError(404, 'vm_not_found', `vm: no host reports a VM named "${req.params.name}"`, 'vm');
+    if (found.kind === 'ambiguous') throw new ApiError(409, 'vm_ambiguous', `vm: reported by hosts ${found.hosts.join(', ')}`, 'vm');
+    res.json(vmJson(found.vm));
+  });
+
+  r.post('/jobs', auth, async (req, res) => {
+    const body = parseJobRequest(req.body);
+    const { id, holdUntilMs } = await d.jobs.submit(body);
+    res.status(202).location(`/v1/jobs/${id}`).json({ id, state: 'queued', holdUntil: new Date(holdUntilMs).toISOString() });
+  });
+
+  r.get('/jobs/:id', async (req, res) => {
+    const s = await d.jobs.status(req.params.id);
+    if (!s) throw new ApiError(404, 'job_not_found', `id: no job "${req.params.id}"`, 'id');
+    res.json(jobJson(s));
+  });
+
+  return r;
+}
+
+/** Turns thrown errors into JSON errors; malformed JSON bodies name "body". */
+export const apiErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (err instanceof ApiError) {
+    res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
+    return;
+  }
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e.type === 'entity.parse.failed') {
+    res.status(400).json({ error: { code: 'invalid_json', message: `body: not valid JSON (${e.message ?? ''})`, field: 'body' } });
+    return;
+  }
+  if (e.type === 'entity.too.large') {
+    res.status(413).json({ error: { code: 'too_large', message: 'body: too large', field: 'body' } });
+    return;
+  }
+  res.status(500).json({ error: { code: 'internal', message: e.message ?? 'internal error' } });
+};

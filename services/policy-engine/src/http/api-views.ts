@@ -1,0 +1,75 @@
+import type { HostView, VmView } from '@ballast/domain';
+import type { JobStatus } from '@ballast/queue';
+
+const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The JSON shape of a host in the HTTP API: memory in MiB, units in every name. */
+export function hostJson(h: HostView & { vmCount: number }) {
+  return {
+    hostId: h.hostId,
+    hostname: h.hostname,
+    pcpuCount: h.pcpuCount,
+    memoryTotalMiB: mib(h.memoryTotalKiB),
+    memoryFreeMiB: mib(h.memoryFreeKiB),
+    vmCount: h.vmCount,
+    pcpus: h.pcpus.map((p) => ({ pcpu: p.pcpu, usagePercent: round1(p.usagePercent) })),
+    lastSampleAt: iso(h.lastSampleMs),
+    intervalMs: h.intervalMs,
+    stale: h.stale,
+  };
+}
+
+export function vmJson(v: VmView) {
+  return {
+    name: v.name,
+    uuid: v.uuid,
+    host: v.hostId,
+    state: v.state,
+    cpuPercent: round1(v.cpuPercent),
+    vcpus: v.vcpus.map((c) => ({
+      id: c.id,
+      pcpus: c.pcpus,
+      usagePercent: round1(c.usagePercent),
+      ...(c.currentPcpu !== undefined ? { currentPcpu: c.currentPcpu } : {}),
+    })),
+    balloon: v.balloon
+      ? {
+          actualMiB: mib(v.balloon.actualKiB),
+          maximumMiB: mib(v.balloon.maximumKiB),
+          hasGuestStats: v.balloon.hasGuestStats,
+          unusedMiB: v.balloon.hasGuestStats ? mib(v.balloon.unusedKiB) : null,
+          availableMiB: v.balloon.hasGuestStats ? mib(v.balloon.availableKiB) : null,
+          usableMiB: v.balloon.hasGuestStats ? mib(v.balloon.usableKiB) : null,
+          majorFaults: v.balloon.hasGuestStats ? v.balloon.majorFaults : null,
+          swapInMiB: v.balloon.hasGuestStats ? mib(v.balloon.swapInKiB) : null,
+          lastUpdateAt: v.balloon.lastUpdateSec > 0 ? iso(v.balloon.lastUpdateSec * 1000) : null,
+        }
+      : null,
+    holds: v.holds.map((h) => ({ resource: h.resource, until: iso(h.untilMs) })),
+  };
+}
+
+export function jobJson(s: JobStatus) {
+  const { spec } = s;
+  const { type, ...params } = spec.action;
+  return {
+    id: spec.id,
+    state: s.state,
+    type,
+    vm: spec.vmName,
+    vmUuid: spec.vmUuid,
+    host: spec.hostId,
+    source: spec.source,
+    params,
+    createdAt: iso(spec.createdAtMs),
+    attempts: s.attempts,
+    ...(s.result !== undefined ? { result: s.result } : {}),
+    ...(s.error !== undefined ? { error: s.error } : {}),
+    ...(s.finishedAtMs !== undefined ? { finishedAt: iso(s.finishedAtMs) } : {}),
+  };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}

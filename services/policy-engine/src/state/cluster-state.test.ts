@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClusterState } from './cluster-state.js';
+import { HoldStore } from './hold-store.js';
+import { hostReport, vmReport } from '../test-reports.js';
+
+function setup(now = { t: 1_000_000 }) {
+  const holds = new HoldStore();
+  const state = new ClusterState({ windowSize: 3, staleAfterIntervals: 3, now: () => now.t }, holds);
+  return { state, holds, now };
+}
+
+test('ingest: VMs appear with their host, sorted by name', () => {
+  const { state } = setup();
+  state.ingest(hostReport('h1', [vmReport('b'), vmReport('a')]));
+  state.ingest(hostReport('h2', [vmReport('c')]));
+  assert.deepEqual(state.vms().map((v) => [v.name, v.hostId]), [['a', 'h1'], ['b', 'h1'], ['c', 'h2']]);
+  assert.deepEqual(state.vms('h2').map((v) => v.name), ['c']);
+});
+
+test('window keeps the last N samples, oldest first', () => {
+  const { state } = setup();
+  for (let i = 0; i < 5; i++) state.ingest(hostReport('h1', [vmReport('a', { cpuPercent: i })], { takenAtMs: i }));
+  const [vm] = state.vms();
+  assert.deepEqual(vm?.window.map((w) => w.cpuPercent), [2, 3, 4]);
+});
+
+test('a VM that moved to another host is reported once, on the newer host', () => {
+  const { state } = setup();
+  state.ingest(hostReport('h1', [vmReport('a')]));
+  state.ingest(hostReport('h2', [vmReport('a')]));
+  state.ingest(hostReport('h1', []));
+  assert.deepEqual(state.vms().map((v) => v.hostId), ['h2']);
+  const found = state.lookup('a');
+  assert.equal(found.kind, 'found');
+});
+
+test('a VM that stopped leaves the state', () => {
+  const { state } = setup();
+  state.ingest(hostReport('h1', [vmReport('a'), vmReport('b')]));
+  state.ingest(hostReport('h1', [vmReport('b')]));
+  assert.equal(state.lookup('a').kind, 'missing');
+});
+
+test('two different VMs of one name on two hosts are ambiguous by name, found by uuid', () => {
+  const { state } = setup();
+  state.ingest(hostReport('h1', [vmReport('web', { uuid: 'u1' })]));
+  state.ingest(hostReport('h2', [vmReport('web', { uuid: 'u2' })]));
+  const l = state.lookup('web');
+  assert.equal(l.kind, 'ambiguous');
+  assert.deepEqual(l.kind === 'ambiguous' ? l.hosts.sort() : [], ['h1', 'h2']);
+  assert.equal(state.lookup('u2').kind, 'found');
+});
+
+test('a host is stale after 3 intervals without a sample', () => {
+  const { state, now } = setup();
+  state.ingest(hostReport('h1', []));
+  now.t += 5999;
+  assert.equal(state.hosts()[0]?.stale, false);
+  now.t += 2;
+  assert.equal(state.hosts()[0]?.stale, true);
+});
+
+test('holds show on the VM until they expire', async () => {
+  const { state, holds, now } = setup();
+  state.ingest(hostReport('h1', [vmReport('a')]));
+  await holds.add('uuid-a', { resource: 'memory', untilMs: now.t + 1000 });
+  assert.deepEqual(state.vms()[0]?.holds, [{ resource: 'memory', untilMs: now.t + 1000 }]);
+  assert.equal(holds.isHeld('uuid-a', 'memory', now.t), true);
+  now.t += 1000;
+  assert.deepEqual(state.vms()[0]?.holds, []);
+  assert.equal(holds.isHeld('uuid-a', 'memory', now.t), false);
+});

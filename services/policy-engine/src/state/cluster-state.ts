@@ -1,0 +1,121 @@
+import type { ClusterSnapshot, HostReport, HostView, VmReport, VmView } from '@ballast/domain';
+import type { HoldStore } from './hold-store.js';
+
+export interface ClusterStateOptions {
+  /** Samples kept per VM. */
+  windowSize: number;
+  /** A host whose last sample is older than this many of its intervals is stale. */
+  staleAfterIntervals: number;
+  now: () => number;
+}
+
+interface HostEntry {
+  report: HostReport;
+  receivedAtMs: number;
+}
+
+type WindowEntry = VmView['window'][number];
+
+export type VmLookup =
+  | { kind: 'found'; vm: VmView }
+  | { kind: 'missing' }
+  | { kind: 'ambiguous'; hosts: string[] };
+
+/** What the policy engine knows of the cluster: the latest report of each host and a window per VM. */
+export class ClusterState {
+  private readonly hostsById = new Map<string, HostEntry>();
+  /** VM uuid → host id that last reported it. */
+  private readonly vmHost = new Map<string, string>();
+  private readonly windows = new Map<string, WindowEntry[]>();
+
+  constructor(
+    private readonly opts: ClusterStateOptions,
+    private readonly holds: HoldStore,
+  ) {}
+
+  ingest(report: HostReport): void {
+    const prev = this.hostsById.get(report.hostId);
+    this.hostsById.set(report.hostId, { report, receivedAtMs: this.opts.now() });
+    const seen = new Set<string>();
+    for (const vm of report.vms) {
+      seen.add(vm.uuid);
+      this.vmHost.set(vm.uuid, report.hostId);
+      this.pushWindow(vm, report.takenAtMs);
+    }
+    // VMs this host no longer reports (stopped, migrated away) leave the state unless another host has them.
+    for (const vm of prev?.report.vms ?? []) {
+      if (!seen.has(vm.uuid) && this.vmHost.get(vm.uuid) === report.hostId) {
+        this.vmHost.delete(vm.uuid);
+        this.windows.delete(vm.uuid);
+      }
+    }
+  }
+
+  private pushWindow(vm: VmReport, takenAtMs: number): void {
+    const w = this.windows.get(vm.uuid) ?? [];
+    const e: WindowEntry = { takenAtMs, cpuPercent: vm.cpuPercent };
+    if (vm.balloon) {
+      e.actualKiB = vm.balloon.actualKiB;
+      if (vm.balloon.hasGuestStats) {
+        e.unusedKiB = vm.balloon.unusedKiB;
+        e.majorFaults = vm.balloon.majorFaults;
+        e.swapInKiB = vm.balloon.swapInKiB;
+      }
+    }
+    w.push(e);
+    while (w.length > this.opts.windowSize) w.shift();
+    this.windows.set(vm.uuid, w);
+  }
+
+  hostReport(hostId: string): HostReport | undefined {
+    return this.hostsById.get(hostId)?.report;
+  }
+
+  hosts(): HostView[] {
+    const now = this.opts.now();
+    return [...this.hostsById.values()]
+      .map(({ report: r, receivedAtMs }) => ({
+        hostId: r.hostId,
+        hostname: r.hostname,
+        pcpuCount: r.pcpuCount,
+        memoryTotalKiB: r.memoryTotalKiB,
+        memoryFreeKiB: r.memoryFreeKiB,
+        pcpus: r.pcpus,
+        lastSampleMs: receivedAtMs,
+        intervalMs: r.intervalMs,
+        stale: now - receivedAtMs > this.opts.staleAfterIntervals * Math.max(r.intervalMs, 1),
+      }))
+      .sort((a, b) => a.hostId.localeCompare(b.hostId));
+  }
+
+  vms(hostId?: string): VmView[] {
+    const out: VmView[] = [];
+    const now = this.opts.now();
+    for (const { report } of this.hostsById.values()) {
+      if (hostId !== undefined && report.hostId !== hostId) continue;
+      for (const vm of report.vms) {
+        if (this.vmHost.get(vm.uuid) !== report.hostId) continue;
+        out.push({
+          ...vm,
+          hostId: report.hostId,
+          window: [...(this.windows.get(vm.uuid) ?? [])],
+          holds: this.holds.active(vm.uuid, now),
+        });
+      }
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name) || a.hostId.localeCompare(b.hostId));
+  }
+
+  /** Finds a running VM by name (or UUID). A name reported by two hosts is ambiguous. */
+  lookup(nameOrUuid: string): VmLookup {
+    const matches = this.vms().filter((v) => v.name === nameOrUuid || v.uuid === nameOrUuid);
+    const first = matches[0];
+    if (!first) return { kind: 'missing' };
+    if (matches.length > 1) return { kind: 'ambiguous', hosts: matches.map((m) => m.hostId) };
+    return { kind: 'found', vm: first };
+  }
+
+  snapshot(): ClusterSnapshot {
+    return { nowMs: this.opts.now(), hosts: this.hosts(), vms: this.vms() };
+  }
+}
