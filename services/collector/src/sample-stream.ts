@@ -81,7 +81,10 @@ export class SampleStream {
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     const call = this.call;
     this.call = undefined;
-    if (call) await new Promise<void>((resolve) => call.end(() => resolve()));
+    if (call) {
+      call.end();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     this.client.close();
   }
 }

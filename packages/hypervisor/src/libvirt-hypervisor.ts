@@ -1,0 +1,159 @@
+import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmRef, VmStats } from '@ballast/domain';
+import {
+  AffectFlags,
+  type Connection,
+  DomainStats,
+  ErrorCode,
+  GetAllDomainStatsFlags,
+  LibvirtError,
+  MigrateFlags,
+  getCpuTune,
+  isNoSupport,
+  open,
+  parseCapabilities,
+  setCpuTune,
+  toVmState,
+  toVmStats,
+} from '@ballast/libvirt';
+
+import type { CollectOptions, Hypervisor, MigrateOptions } from './hypervisor.js';
+import { toHypervisorEvent } from './libvirt-events.js';
+import { buildHostInfo } from './libvirt-host-info.js';
+
+export interface LibvirtHypervisorOptions {
+  /**
+   * Which state mutations touch: 'live' (default; VIR_DOMAIN_AFFECT_LIVE — a stopped VM is an
+   * error, its config is never changed) or 'current'. libvirt's test driver rejects the LIVE flag
+   * for pinning and scheduler calls, so use 'current' against test:///.
+   */
+  affect?: 'live' | 'current';
+  /** Open read-only (collector). */
+  readOnly?: boolean;
+}
+
+/**
+ * The Hypervisor of a real libvirt host, built on @ballast/libvirt. Reads use CURRENT (= live for
+ * a running VM); writes use LIVE unless told otherwise. Services should set UV_THREADPOOL_SIZE
+ * (e.g. 16) before start: every call holds a libuv pool thread while libvirt works.
+ */
+export class LibvirtHypervisor implements Hypervisor {
+  readonly uri: string;
+  readonly connection: Connection;
+  readonly #affect: number;
+  #nodeMemoryStatsSupported = true;
+
+  constructor(connection: Connection, options: LibvirtHypervisorOptions = {}) {
+    this.connection = connection;
+    this.uri = connection.uri;
+    this.#affect = options.affect === 'current' ? AffectFlags.CURRENT : AffectFlags.LIVE;
+  }
+
+  static async open(uri: string, options: LibvirtHypervisorOptions = {}): Promise<LibvirtHypervisor> {
+    const conn = await open(uri, { readOnly: options.readOnly ?? false });
+    return new LibvirtHypervisor(conn, options);
+  }
+
+  async hostInfo(): Promise<HostInfo> {
+    const c = this.connection;
+    const [hostname, node, capsXml, cellsFreeKiB, freeKiB] = await Promise.all([
+      c.getHostname(),
+      c.getNodeInfo(),
+      c.getCapabilities(),
+      c.getCellsFreeMemoryKiB().catch((err: unknown) => (isNoSupport(err) ? [] : Promise.reject(err))),
+      c.getFreeMemoryKiB(),
+    ]);
+    return buildHostInfo({ uri: this.uri, hostname, node, capabilities: parseCapabilities(capsXml), cellsFreeKiB, freeKiB });
+  }
+
+  async nodeCpuTimes(): Promise<PcpuTimes[]> {
+    const stats = await this.connection.getNodeCpuStats();
+    return stats.map((s) => ({ pcpu: s.cpu, userNs: s.userNs, systemNs: s.kernelNs, idleNs: s.idleNs, iowaitNs: s.iowaitNs }));
+  }
+
+  /** virNodeGetMemoryStats; drivers without it (test) fall back to node info + free memory. */
+  async nodeMemory(): Promise<NodeMemory> {
+    if (this.#nodeMemoryStatsSupported) {
+      try {
+        const m = await this.connection.getNodeMemoryStats();
+        const out: NodeMemory = { totalKiB: m.totalKiB, freeKiB: m.freeKiB };
+        if (m.buffersKiB !== undefined && m.cachedKiB !== undefined) {
+          out.availableKiB = m.freeKiB + m.buffersKiB + m.cachedKiB;
+        }
+        return out;
+      } catch (err) {
+        if (!isNoSupport(err)) throw err;
+        this.#nodeMemoryStatsSupported = false;
+      }
+    }
+    const [node, freeKiB] = await Promise.all([this.connection.getNodeInfo(), this.connection.getFreeMemoryKiB()]);
+    return { totalKiB: node.memoryKiB, freeKiB };
+  }
+
+  async listVms(): Promise<VmRef[]> {
+    const doms = await this.connection.listAllDomains();
+    return doms.map((d) => ({ uuid: d.uuid, name: d.name, state: toVmState(d.state) }));
+  }
+
+  /** One virConnectGetAllDomainStats over active VMs, with NOWAIT so a busy VM cannot stall the cycle. */
+  async collectStats(opts: CollectOptions): Promise<VmStats[]> {
+    const stats =
+      DomainStats.STATE |
+      DomainStats.CPU_TOTAL |
+      (opts.vcpu ? DomainStats.VCPU : 0) |
+      (opts.balloon ? DomainStats.BALLOON : 0);
+    const flags = GetAllDomainStatsFlags.ACTIVE | GetAllDomainStatsFlags.NOWAIT;
+    const records = await this.connection.getAllDomainStats(stats, flags);
+    return records.map(toVmStats);
+  }
+
+  getVcpuPinning(uuid: string): Promise<number[][]> {
+    return this.connection.getVcpuPinInfo(uuid, AffectFlags.CURRENT);
+  }
+
+  setMemory(uuid: string, memoryKiB: number): Promise<void> {
+    return this.connection.setMemory(uuid, memoryKiB, this.#affect);
+  }
+
+  setMemoryStatsPeriod(uuid: string, periodSec: number): Promise<void> {
+    return this.connection.setMemoryStatsPeriod(uuid, periodSec, this.#affect);
+  }
+
+  pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void> {
+    return this.connection.pinVcpu(uuid, vcpu, pcpus, this.#affect);
+  }
+
+  /** cpu_shares / vcpu_quota / vcpu_period. A scheduler without cpu_shares rejects with NO_SUPPORT. */
+  async getCpuTune(uuid: string): Promise<CpuTune> {
+    const tune = await getCpuTune(this.connection, uuid, AffectFlags.CURRENT);
+    if (tune.shares === undefined) {
+      throw new LibvirtError(`cpu_shares is not reported for domain ${uuid} by this driver`, ErrorCode.NO_SUPPORT, 0);
+    }
+    // Without CPU bandwidth control: unlimited quota over the kernel's default 100 ms period.
+    return { shares: tune.shares, quotaUs: tune.quotaUs ?? -1, periodUs: tune.periodUs ?? 100_000 };
+  }
+
+  setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> {
+    return setCpuTune(this.connection, uuid, tune, this.#affect);
+  }
+
+  /** Peer-to-peer, persistent on the destination, undefined on the source (as the lab does it). */
+  migrate(uuid: string, opts: MigrateOptions): Promise<void> {
+    const flags =
+      MigrateFlags.PEER2PEER |
+      MigrateFlags.PERSIST_DEST |
+      MigrateFlags.UNDEFINE_SOURCE |
+      (opts.live ? MigrateFlags.LIVE : 0);
+    return this.connection.migrate(uuid, opts.destUri, {
+      flags,
+      ...(opts.migrateUri !== undefined ? { migrateUri: opts.migrateUri } : {}),
+    });
+  }
+
+  onEvent(listener: (ev: HypervisorEvent) => void): () => void {
+    return this.connection.onEvent((event) => listener(toHypervisorEvent(event)));
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+}

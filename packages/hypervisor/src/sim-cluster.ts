@@ -1,0 +1,591 @@
+/**
+ * A deterministic simulated cluster: hosts, their VMs, a virtual clock, events and migrations.
+ * Time moves only through advance(ms) / tick(); nothing reads a real clock or Math.random.
+ * SimHypervisor gives one host's view of it through the Hypervisor interface.
+ *
+ *   const sim = new SimCluster({ seed: 7 });
+ *   sim.addHost({ id: 'h1', pcpus: 8, memoryKiB: gib(16) });
+ *   const vm = sim.createVm('h1', { name: 'db', vcpus: 2, maxMemoryKiB: gib(2), memoryKiB: gib(1),
+ *                                   cpu: constant(0.5), memory: ramp(mib(300), mib(900), mib(20)) });
+ *   sim.advance(30_000);
+ *   sim.inspect(vm.uuid).usedKiB;
+ */
+import type { CpuTune, HypervisorEvent } from '@ballast/domain';
+import { stepHostCpu } from './sim-cpu.js';
+import { SimError, noDomain } from './sim-error.js';
+import { SimHost, type SimHostSpec } from './sim-host.js';
+import { guestSnapshot, MEM_DIED, MEM_SETTLED, stepVmMemory } from './sim-memory.js';
+import { deterministicUuid } from './sim-random.js';
+import { formatCpuList, normalizeCpuSet, SimVm, validateTune, type SimVmSpec } from './sim-vm.js';
+import { mib, type Signal } from './sim-workload.js';
+
+export interface SimClusterOptions {
+  /** Seed of every derived identity (UUIDs); default 1. */
+  seed?: number;
+  /** Length of one simulation cycle; advance() steps in cycles of at most this. Default 1000 ms. */
+  cycleMs?: number;
+  /** Guest wall clock at sim time 0 (balloon lastUpdateSec), seconds since epoch. Default 1_700_000_000. */
+  epochSec?: number;
+  /** How fast a balloon moves toward its target, KiB per simulated second. Default 256 MiB/s. */
+  balloonRateKiBPerSec?: number;
+  /** Migration transfer rate, KiB/s; duration = setup + balloon size / rate. Default 128 MiB/s. */
+  migrationRateKiBPerSec?: number;
+  /** Fixed part of a migration's duration, ms. Default 500. */
+  migrationSetupMs?: number;
+}
+
+/** libvirt's lifecycle event details (virDomainEvent*DetailType) the simulator emits. */
+export const SIM_LIFECYCLE = {
+  started: { booted: 0, migrated: 1 },
+  suspended: { paused: 0, migrated: 1 },
+  resumed: { unpaused: 0, migrated: 1 },
+  stopped: { destroyed: 1, migrated: 3 },
+  crashed: { panicked: 0 },
+  undefined: { removed: 0 },
+} as const;
+
+export type SimEventListener = (ev: HypervisorEvent, hostId: string) => void;
+
+/** A read-only view of one VM, including what the guest would not report (for tests and benchmarks). */
+export interface SimVmSnapshot {
+  uuid: string;
+  name: string;
+  hostId: string;
+  state: SimVm['state'];
+  vcpus: number;
+  maxKiB: number;
+  currentKiB: number;
+  targetKiB: number;
+  usedKiB: number;
+  swappedKiB: number;
+  swapCapKiB: number;
+  cacheKiB: number;
+  kernelKiB: number;
+  oomKills: number;
+  deaths: number;
+  majorFaults: number;
+  swapInKiB: number;
+  swapOutKiB: number;
+  cpuTimeNs: number;
+  vcpuTimeNs: number[];
+  vcpuDemand: number[];
+  vcpuPcpu: number[];
+  statsPeriodSec: number;
+  migrating: boolean;
+}
+
+export interface SimWorkload {
+  cpu?: Signal | readonly Signal[];
+  memory?: Signal;
+  cache?: Signal;
+}
+
+interface Migration {
+  vm: SimVm;
+  srcHostId: string;
+  destHostId: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class SimCluster {
+  readonly seed: number;
+  readonly cycleMs: number;
+  readonly epochSec: number;
+  readonly balloonRateKiBPerSec: number;
+  readonly migrationRateKiBPerSec: number;
+  readonly migrationSetupMs: number;
+
+  private now = 0;
+  private readonly hostMap = new Map<string, SimHost>();
+  private hostList: SimHost[] = [];
+  private readonly vmIndex = new Map<string, SimVm>();
+  private readonly names = new Set<string>();
+  private migrations: Migration[] = [];
+  private readonly hostListeners = new Map<string, SimEventListener[]>();
+  private clusterListeners: SimEventListener[] = [];
+  private readonly connectionEpochs = new Map<string, number>();
+  private queue: { hostId: string; ev: HypervisorEvent }[] = [];
+  private flushing = false;
+
+  constructor(opts: SimClusterOptions = {}) {
+    this.seed = opts.seed ?? 1;
+    this.cycleMs = opts.cycleMs ?? 1000;
+    this.epochSec = opts.epochSec ?? 1_700_000_000;
+    this.balloonRateKiBPerSec = opts.balloonRateKiBPerSec ?? mib(256);
+    this.migrationRateKiBPerSec = opts.migrationRateKiBPerSec ?? mib(128);
+    this.migrationSetupMs = opts.migrationSetupMs ?? 500;
+    if (!(this.cycleMs > 0)) throw new RangeError('cycleMs must be > 0');
+    if (!(this.balloonRateKiBPerSec > 0)) throw new RangeError('balloonRateKiBPerSec must be > 0');
+    if (!(this.migrationRateKiBPerSec > 0)) throw new RangeError('migrationRateKiBPerSec must be > 0');
+  }
+
+  /** Simulated time since the start, ms. */
+  get nowMs(): number {
+    return this.now;
+  }
+
+  /**
+   * The simulated wall clock, ms since the epoch: epochSec·1000 + nowMs. Guests stamp their balloon
+   * stats (lastUpdateSec) with it, so code that ages stats against a clock should be given this one.
+   */
+  get wallClockMs(): number {
+    return this.epochSec * 1000 + this.now;
+  }
+
+  // ---- hosts -------------------------------------------------------------------------------------
+
+  addHost(spec: SimHostSpec): SimHost {
+    if (this.hostMap.has(spec.id)) throw new SimError('invalid-arg', `host '${spec.id}' already exists`);
+    const host = new SimHost(spec, spec.uuid ?? deterministicUuid(this.seed, `host:${spec.id}`));
+    this.hostMap.set(host.id, host);
+    this.hostList.push(host);
+    this.connectionEpochs.set(host.id, 0);
+    return host;
+  }
+
+  host(id: string): SimHost {
+    const h = this.hostMap.get(id);
+    if (!h) throw new SimError('no-connect', `no sim host '${id}'`);
+    return h;
+  }
+
+  hosts(): readonly SimHost[] {
+    return this.hostList;
+  }
+
+  // ---- VM lifecycle (the sim's own API: what an operator or a guest would do) ---------------------
+
+  /** Defines a VM on a host and (unless autostart is false) starts it. */
+  createVm(hostId: string, spec: SimVmSpec): SimVmSnapshot {
+    const host = this.host(hostId);
+    if (this.names.has(spec.name)) throw new SimError('operation-failed', `domain '${spec.name}' already exists`);
+    const uuid = spec.uuid ?? deterministicUuid(this.seed, `vm:${spec.name}`);
+    if (this.vmIndex.has(uuid)) throw new SimError('operation-failed', `domain with uuid ${uuid} already exists`);
+    const vm = new SimVm(spec, uuid, hostId, host.pcpus);
+    if (spec.autostart !== false && !host.fits(vm.initialKiB)) {
+      throw new SimError('operation-failed', `not enough free memory on ${hostId} to start '${spec.name}'`);
+    }
+    host.add(vm);
+    this.vmIndex.set(uuid, vm);
+    this.names.add(spec.name);
+    if (spec.autostart !== false) this.boot(vm);
+    this.flush();
+    return this.inspect(uuid);
+  }
+
+  /** Starts a shut-off VM: a fresh boot with its initial balloon size. */
+  startVm(uuid: string): void {
+    const vm = this.vm(uuid);
+    const host = this.host(vm.hostId);
+    if (vm.state !== 'shutoff') throw new SimError('operation-invalid', `domain '${vm.name}' is already active`);
+    if (!host.fits(vm.initialKiB)) throw new SimError('operation-failed', `not enough free memory on ${host.id}`);
+    this.boot(vm);
+    this.flush();
+  }
+
+  /** Destroys (powers off) an active VM; it stays defined, holding no memory. */
+  stopVm(uuid: string): void {
+    const vm = this.vm(uuid);
+    if (!vm.holdsMemory) throw new SimError('operation-invalid', `domain '${vm.name}' is not running`);
+    vm.state = 'shutoff';
+    this.lifecycle(vm, 'stopped', SIM_LIFECYCLE.stopped.destroyed);
+    this.flush();
+  }
+
+  /** Undefines a shut-off VM. */
+  removeVm(uuid: string): void {
+    const vm = this.vm(uuid);
+    if (vm.state !== 'shutoff') throw new SimError('operation-invalid', `domain '${vm.name}' is still active`);
+    this.host(vm.hostId).remove(vm);
+    this.vmIndex.delete(uuid);
+    this.names.delete(vm.name);
+    this.lifecycle(vm, 'undefined', SIM_LIFECYCLE.undefined.removed);
+    this.flush();
+  }
+
+  pauseVm(uuid: string): void {
+    const vm = this.vm(uuid);
+    if (vm.state !== 'running') throw new SimError('operation-invalid', `domain '${vm.name}' is not running`);
+    vm.state = 'paused';
+    this.lifecycle(vm, 'suspended', SIM_LIFECYCLE.suspended.paused);
+    this.flush();
+  }
+
+  resumeVm(uuid: string): void {
+    const vm = this.vm(uuid);
+    if (vm.state !== 'paused') throw new SimError('operation-invalid', `domain '${vm.name}' is not paused`);
+    if (vm.migrating) throw new SimError('operation-invalid', `domain '${vm.name}' has an active job: migration`);
+    vm.state = 'running';
+    this.lifecycle(vm, 'resumed', SIM_LIFECYCLE.resumed.unpaused);
+    this.flush();
+  }
+
+  /** Makes the guest panic now (counts as a death). */
+  crashVm(uuid: string): void {
+    const vm = this.vm(uuid);
+    if (vm.state !== 'running' && vm.state !== 'paused') {
+      throw new SimError('operation-invalid', `domain '${vm.name}' is not running`);
+    }
+    vm.state = 'crashed';
+    vm.deaths++;
+    vm.targetKiB = vm.currentKiB;
+    this.lifecycle(vm, 'crashed', SIM_LIFECYCLE.crashed.panicked);
+    this.flush();
+  }
+
+  /** Replaces a VM's workload scripts (any subset). */
+  setWorkload(uuid: string, w: SimWorkload): void {
+    const vm = this.vm(uuid);
+    if (w.cpu !== undefined) {
+      const cpu = w.cpu;
+      if (typeof cpu === 'function') vm.cpuSignals = vm.cpuSignals.map(() => cpu);
+      else if (cpu.length === vm.vcpus) vm.cpuSignals = [...cpu];
+      else throw new SimError('invalid-arg', `cpu: expected ${vm.vcpus} signals, got ${cpu.length}`);
+      this.host(vm.hostId).cpuScratch.dirty = true;
+    }
+    if (w.memory !== undefined) {
+      vm.memSignal = w.memory;
+      vm.memHoldUntil = -Infinity;
+    }
+    if (w.cache !== undefined) vm.cacheSignal = w.cache;
+  }
+
+  /** The VM object itself (any host). Treat as read-only. */
+  vm(uuid: string): SimVm {
+    const vm = this.vmIndex.get(uuid);
+    if (!vm) throw new SimError('no-domain', `Domain not found: no domain with matching uuid '${uuid}'`);
+    return vm;
+  }
+
+  inspect(uuid: string): SimVmSnapshot {
+    const vm = this.vm(uuid);
+    return {
+      uuid: vm.uuid,
+      name: vm.name,
+      hostId: vm.hostId,
+      state: vm.state,
+      vcpus: vm.vcpus,
+      maxKiB: vm.maxKiB,
+      currentKiB: vm.currentKiB,
+      targetKiB: vm.targetKiB,
+      usedKiB: vm.usedKiB,
+      swappedKiB: vm.swappedKiB,
+      swapCapKiB: vm.swapCapKiB,
+      cacheKiB: vm.cacheKiB,
+      kernelKiB: vm.kernelKiB,
+      oomKills: vm.oomKills,
+      deaths: vm.deaths,
+      majorFaults: Math.floor(vm.majorFaults),
+      swapInKiB: Math.floor(vm.swapInKiB),
+      swapOutKiB: Math.floor(vm.swapOutKiB),
+      cpuTimeNs: Math.round(vm.cpuTimeNs),
+      vcpuTimeNs: Array.from(vm.vcpuTimeNs, Math.round),
+      vcpuDemand: Array.from(vm.vcpuDemand),
+      vcpuPcpu: Array.from(vm.vcpuPcpu),
+      statsPeriodSec: vm.statsPeriodSec,
+      migrating: vm.migrating !== undefined,
+    };
+  }
+
+  /** Every VM of the cluster, host by host. */
+  inspectAll(): SimVmSnapshot[] {
+    return this.hostList.flatMap((h) => h.vmList.map((vm) => this.inspect(vm.uuid)));
+  }
+
+  /** OOM kills and guest deaths over the whole cluster. */
+  totals(): { vms: number; oomKills: number; deaths: number } {
+    let oomKills = 0;
+    let deaths = 0;
+    for (const vm of this.vmIndex.values()) {
+      oomKills += vm.oomKills;
+      deaths += vm.deaths;
+    }
+    return { vms: this.vmIndex.size, oomKills, deaths };
+  }
+
+  // ---- clock -------------------------------------------------------------------------------------
+
+  /**
+   * Advances simulated time by ms, in cycles of at most cycleMs. Events are delivered after each cycle;
+   * if a listener throws, advance() throws after that cycle's events (the clock stays at its end).
+   */
+  advance(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError('advance: ms must be a finite number ≥ 0');
+    let left = ms;
+    while (left > 0) {
+      const dt = Math.min(this.cycleMs, left);
+      this.step(dt);
+      left -= dt;
+    }
+  }
+
+  /** Advances n whole cycles. */
+  tick(cycles = 1): void {
+    for (let i = 0; i < cycles; i++) this.step(this.cycleMs);
+  }
+
+  private step(dtMs: number): void {
+    const t0 = this.now;
+    const t1 = t0 + dtMs;
+    const rate = this.balloonRateKiBPerSec;
+    const nowSec = this.epochSec + Math.floor(t1 / 1000);
+    for (const host of this.hostList) {
+      stepHostCpu(host, t0, dtMs);
+      for (const vm of host.vmList) {
+        if (vm.state !== 'running') continue;
+        const flags = stepVmMemory(vm, t1, dtMs, rate);
+        if (flags & MEM_DIED) {
+          this.lifecycle(vm, 'crashed', SIM_LIFECYCLE.crashed.panicked);
+          continue;
+        }
+        if (flags & MEM_SETTLED) this.emit(vm.hostId, { kind: 'balloon-change', uuid: vm.uuid, name: vm.name, actualKiB: Math.round(vm.currentKiB) });
+        if (vm.statsPeriodSec > 0 && t1 >= vm.nextStatsAtMs) {
+          vm.guest = guestSnapshot(vm, nowSec);
+          vm.nextStatsAtMs = t1 + vm.statsPeriodSec * 1000;
+        }
+      }
+    }
+    this.now = t1;
+    if (this.migrations.length > 0) this.progressMigrations();
+    this.flush();
+  }
+
+  private boot(vm: SimVm): void {
+    vm.state = 'running';
+    vm.currentKiB = vm.initialKiB;
+    vm.targetKiB = vm.initialKiB;
+    vm.usedKiB = 0;
+    vm.swappedKiB = 0;
+    vm.cacheKiB = 0;
+    vm.oomOffsetKiB = 0;
+    vm.majorFaults = 0;
+    vm.minorFaults = 0;
+    vm.swapInKiB = 0;
+    vm.swapOutKiB = 0;
+    vm.vcpuTimeNs.fill(0);
+    vm.vcpuDemand.fill(0);
+    vm.statsPeriodSec = vm.configStatsPeriodSec;
+    vm.nextStatsAtMs = this.now;
+    vm.guest = undefined;
+    this.lifecycle(vm, 'started', SIM_LIFECYCLE.started.booted);
+    const flags = stepVmMemory(vm, this.now, 0, this.balloonRateKiBPerSec);
+    if (flags & MEM_DIED) this.lifecycle(vm, 'crashed', SIM_LIFECYCLE.crashed.panicked);
+  }
+
+  // ---- operations of the Hypervisor interface (SimHypervisor delegates here) ----------------------
+
+  /** The VM `uuid` if it is on host `hostId` — a connection sees only its own host's domains. */
+  vmOn(hostId: string, uuid: string): SimVm {
+    const vm = this.vmIndex.get(uuid);
+    if (!vm || vm.hostId !== hostId) throw noDomain(uuid, hostId);
+    return vm;
+  }
+
+  setMemory(hostId: string, uuid: string, memoryKiB: number): void {
+    const vm = this.vmOn(hostId, uuid);
+    this.requireActive(vm);
+    if (!Number.isFinite(memoryKiB) || memoryKiB <= 0) throw new SimError('invalid-arg', `invalid memory size ${memoryKiB}`);
+    if (memoryKiB > vm.maxKiB) throw new SimError('invalid-arg', 'cannot set memory higher than max memory');
+    const host = this.host(hostId);
+    const extra = Math.max(vm.currentKiB, memoryKiB) - vm.committedKiB;
+    if (extra > 0 && !host.fits(extra)) {
+      throw new SimError('operation-failed', `not enough free host memory on ${hostId} for ${memoryKiB} KiB`);
+    }
+    vm.targetKiB = memoryKiB;
+  }
+
+  setMemoryStatsPeriod(hostId: string, uuid: string, periodSec: number): void {
+    const vm = this.vmOn(hostId, uuid);
+    this.requireActive(vm);
+    if (!Number.isInteger(periodSec) || periodSec < 0) throw new SimError('invalid-arg', `invalid stats period ${periodSec}`);
+    vm.statsPeriodSec = periodSec;
+    if (periodSec > 0) vm.nextStatsAtMs = this.now;
+  }
+
+  pinVcpu(hostId: string, uuid: string, vcpu: number, pcpus: readonly number[]): void {
+    const vm = this.vmOn(hostId, uuid);
+    this.requireActive(vm);
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vm.vcpus) {
+      throw new SimError('invalid-arg', `invalid vCPU ${vcpu}: domain has ${vm.vcpus}`);
+    }
+    const set = normalizeCpuSet(pcpus, this.host(hostId).pcpus);
+    vm.pin(vcpu, set);
+    this.host(hostId).cpuScratch.dirty = true;
+    this.emit(hostId, { kind: 'tunable', uuid, name: vm.name, params: { [`cputune.vcpupin${vcpu}`]: formatCpuList(set) } });
+    this.flush();
+  }
+
+  setCpuTune(hostId: string, uuid: string, tune: Partial<CpuTune>): void {
+    const vm = this.vmOn(hostId, uuid);
+    this.requireActive(vm);
+    const next = validateTune({
+      shares: tune.shares ?? vm.shares,
+      quotaUs: tune.quotaUs ?? vm.quotaUs,
+      periodUs: tune.periodUs ?? vm.periodUs,
+    });
+    vm.shares = next.shares;
+    vm.quotaUs = next.quotaUs;
+    vm.periodUs = next.periodUs;
+    const params: Record<string, number> = {};
+    if (tune.shares !== undefined) params['cputune.cpu_shares'] = next.shares;
+    if (tune.periodUs !== undefined) params['cputune.vcpu_period'] = next.periodUs;
+    if (tune.quotaUs !== undefined) params['cputune.vcpu_quota'] = next.quotaUs;
+    if (Object.keys(params).length > 0) this.emit(hostId, { kind: 'tunable', uuid, name: vm.name, params });
+    this.flush();
+  }
+
+  /**
+   * Starts migrating a VM to another host of the cluster. The promise settles when the simulated
+   * migration completes, i.e. during a later advance(): duration = setup + balloon size / rate.
+   * Fails at once if the destination lacks room for the VM's memory.
+   */
+  migrate(hostId: string, uuid: string, destHostId: string, live: boolean): Promise<void> {
+    const vm = this.vmOn(hostId, uuid);
+    if (vm.state !== 'running' && vm.state !== 'paused') {
+      throw new SimError('operation-invalid', `domain '${vm.name}' is not running`);
+    }
+    if (vm.migrating) throw new SimError('operation-invalid', `domain '${vm.name}' has an active job: migration`);
+    if (destHostId === hostId) throw new SimError('operation-invalid', 'attempt to migrate guest to the same host');
+    const dest = this.host(destHostId);
+    const reservedKiB = vm.committedKiB;
+    if (!dest.fits(reservedKiB)) {
+      throw new SimError('operation-failed', `not enough free memory on ${destHostId} for '${vm.name}' (${reservedKiB} KiB)`);
+    }
+    dest.incomingKiB += reservedKiB;
+    const durationMs = this.migrationSetupMs + (vm.currentKiB / this.migrationRateKiBPerSec) * 1000;
+    vm.migrating = { destHostId, doneAtMs: this.now + durationMs, reservedKiB, live };
+    if (!live && vm.state === 'running') {
+      vm.state = 'paused';
+      this.lifecycle(vm, 'suspended', SIM_LIFECYCLE.suspended.migrated);
+    }
+    const promise = new Promise<void>((resolve, reject) => {
+      this.migrations.push({ vm, srcHostId: hostId, destHostId, resolve, reject });
+    });
+    if (durationMs <= 0) this.progressMigrations();
+    this.flush();
+    return promise;
+  }
+
+  private progressMigrations(): void {
+    const still: Migration[] = [];
+    for (const m of this.migrations) {
+      const { vm } = m;
+      const job = vm.migrating;
+      const dest = this.host(m.destHostId);
+      if (!job) continue;
+      if (vm.state !== 'running' && vm.state !== 'paused') {
+        dest.incomingKiB -= job.reservedKiB;
+        vm.migrating = undefined;
+        m.reject(new SimError('operation-failed', `migration of '${vm.name}' failed: domain is ${vm.state}`));
+        continue;
+      }
+      if (job.doneAtMs > this.now) {
+        still.push(m);
+        continue;
+      }
+      const src = this.host(m.srcHostId);
+      dest.incomingKiB -= job.reservedKiB;
+      vm.migrating = undefined;
+      src.remove(vm);
+      this.lifecycle(vm, 'stopped', SIM_LIFECYCLE.stopped.migrated);
+      const pinned = vm.pinning.map((set) => set.filter((p) => p < dest.pcpus));
+      for (let v = 0; v < vm.vcpus; v++) {
+        const set = pinned[v] ?? [];
+        vm.pin(v, set.length > 0 ? set : Array.from({ length: dest.pcpus }, (_, i) => i));
+      }
+      dest.add(vm);
+      if (!job.live && vm.state === 'paused') vm.state = 'running';
+      this.lifecycle(vm, 'started', SIM_LIFECYCLE.started.migrated);
+      m.resolve();
+    }
+    this.migrations = still;
+  }
+
+  private requireActive(vm: SimVm): void {
+    if (vm.state !== 'running' && vm.state !== 'paused') {
+      throw new SimError('operation-invalid', `Requested operation is not valid: domain '${vm.name}' is not running`);
+    }
+    if (vm.migrating) throw new SimError('operation-invalid', `domain '${vm.name}' has an active job: migration`);
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  /** Listens to every host's events; returns an unsubscribe function. */
+  onEvent(listener: SimEventListener): () => void {
+    this.clusterListeners = [...this.clusterListeners, listener];
+    return () => {
+      this.clusterListeners = this.clusterListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Listens to one host's events (what a connection to sim://<hostId> receives). */
+  subscribe(hostId: string, listener: SimEventListener): () => void {
+    this.host(hostId);
+    const list = this.hostListeners.get(hostId) ?? [];
+    this.hostListeners.set(hostId, [...list, listener]);
+    return () => {
+      this.hostListeners.set(hostId, (this.hostListeners.get(hostId) ?? []).filter((l) => l !== listener));
+    };
+  }
+
+  /** Counter that changes whenever the host's connections are severed; connections compare it. */
+  connectionEpoch(hostId: string): number {
+    return this.connectionEpochs.get(hostId) ?? -1;
+  }
+
+  /**
+   * Simulates losing every connection to a host: its subscribers get a connection-lost event and are
+   * dropped; hypervisors opened before this fail with 'invalid-conn'. New connections work.
+   */
+  severConnections(hostId: string, reason = 'simulated connection loss'): void {
+    this.host(hostId);
+    this.emit(hostId, { kind: 'connection-lost', reason });
+    this.flush();
+    this.hostListeners.set(hostId, []);
+    this.connectionEpochs.set(hostId, this.connectionEpoch(hostId) + 1);
+  }
+
+  private lifecycle(vm: SimVm, event: string, detail: number): void {
+    this.emit(vm.hostId, { kind: 'lifecycle', uuid: vm.uuid, name: vm.name, event, detail });
+  }
+
+  private emit(hostId: string, ev: HypervisorEvent): void {
+    this.queue.push({ hostId, ev });
+  }
+
+  /**
+   * Delivers queued events synchronously: per event, the host's subscribers then cluster listeners,
+   * each in subscription order. A listener that throws does not stop delivery; the first error is
+   * rethrown once the queue is empty (so the call or advance() that caused the event throws).
+   */
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    let firstError: unknown;
+    let failed = false;
+    try {
+      for (let i = 0; i < this.queue.length; i++) {
+        const { hostId, ev } = this.queue[i] as { hostId: string; ev: HypervisorEvent };
+        for (const l of this.hostListeners.get(hostId) ?? []) {
+          try {
+            l(ev, hostId);
+          } catch (err) {
+            if (!failed) [failed, firstError] = [true, err];
+          }
+        }
+        for (const l of this.clusterListeners) {
+          try {
+            l(ev, hostId);
+          } catch (err) {
+            if (!failed) [failed, firstError] = [true, err];
+          }
+        }
+      }
+    } finally {
+      this.queue = [];
+      this.flushing = false;
+    }
+    if (failed) throw firstError;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * One host's view of a SimCluster through the Hypervisor interface, as a libvirt connection to that
+ * host would give it. URI: sim://<hostId>. Every call reads or changes the cluster synchronously (the
+ * returned promise is already settled), except migrate(), which settles when the simulated migration
+ * completes during a later SimCluster.advance().
+ *
+ *   const hv = new SimHypervisor(sim, 'sim://h1');
+ *   await hv.setMemoryStatsPeriod(uuid, 1);
+ *   sim.advance(2000);
+ *   const stats = await hv.collectStats({ balloon: true, vcpu: true });
+ *   const moved = hv.migrate(uuid, { destUri: 'sim://h2', live: true });
+ *   sim.advance(10_000);
+ *   await moved;
+ */
+import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmRef, VmStats } from '@ballast/domain';
+import type { CollectOptions, Hypervisor, MigrateOptions } from './hypervisor.js';
+import type { SimCluster } from './sim-cluster.js';
+import { SimError } from './sim-error.js';
+import { rssKiB } from './sim-memory.js';
+import type { SimVm } from './sim-vm.js';
+
+const URI_RE = /^sim:\/\/([A-Za-z0-9._-]+)\/?$/;
+
+/** The host id of a sim:// URI, or undefined if it is not one. */
+export function parseSimUri(uri: string): string | undefined {
+  return URI_RE.exec(uri)?.[1];
+}
+
+export class SimHypervisor implements Hypervisor {
+  readonly uri: string;
+  readonly hostId: string;
+  private readonly sim: SimCluster;
+  private readonly epoch: number;
+  private closed = false;
+  private readonly unsubscribers = new Set<() => void>();
+
+  /** Opens a connection to one host of `sim`, by URI (sim://h1) or bare host id (h1). */
+  constructor(sim: SimCluster, uriOrHostId: string) {
+    const hostId = parseSimUri(uriOrHostId) ?? uriOrHostId;
+    sim.host(hostId); // throws 'no-connect' for an unknown host
+    this.sim = sim;
+    this.hostId = hostId;
+    this.uri = `sim://${hostId}`;
+    this.epoch = sim.connectionEpoch(hostId);
+  }
+
+  async hostInfo(): Promise<HostInfo> {
+    this.check();
+    return this.sim.host(this.hostId).info();
+  }
+
+  async nodeCpuTimes(): Promise<PcpuTimes[]> {
+    this.check();
+    return this.sim.host(this.hostId).cpuTimes();
+  }
+
+  async nodeMemory(): Promise<NodeMemory> {
+    this.check();
+    const host = this.sim.host(this.hostId);
+    const freeKiB = Math.round(host.freeKiB());
+    return { totalKiB: host.memoryKiB, freeKiB, availableKiB: freeKiB };
+  }
+
+  async listVms(): Promise<VmRef[]> {
+    this.check();
+    return this.sim.host(this.hostId).vmList.map((vm) => ({ uuid: vm.uuid, name: vm.name, state: vm.state }));
+  }
+
+  async collectStats(opts: CollectOptions): Promise<VmStats[]> {
+    this.check();
+    const list = this.sim.host(this.hostId).vmList;
+    const out: VmStats[] = new Array<VmStats>(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = vmStats(list[i] as SimVm, opts);
+    return out;
+  }
+
+  async getVcpuPinning(uuid: string): Promise<number[][]> {
+    this.check();
+    return this.sim.vmOn(this.hostId, uuid).pinning.map((set) => [...set]);
+  }
+
+  async setMemory(uuid: string, memoryKiB: number): Promise<void> {
+    this.check();
+    this.sim.setMemory(this.hostId, uuid, memoryKiB);
+  }
+
+  async setMemoryStatsPeriod(uuid: string, periodSec: number): Promise<void> {
+    this.check();
+    this.sim.setMemoryStatsPeriod(this.hostId, uuid, periodSec);
+  }
+
+  async pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void> {
+    this.check();
+    this.sim.pinVcpu(this.hostId, uuid, vcpu, pcpus);
+  }
+
+  async getCpuTune(uuid: string): Promise<CpuTune> {
+    this.check();
+    const vm = this.sim.vmOn(this.hostId, uuid);
+    return { shares: vm.shares, quotaUs: vm.quotaUs, periodUs: vm.periodUs };
+  }
+
+  async setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> {
+    this.check();
+    this.sim.setCpuTune(this.hostId, uuid, tune);
+  }
+
+  /** destUri must be sim://<hostId> of the same cluster; migrateUri is ignored. */
+  async migrate(uuid: string, opts: MigrateOptions): Promise<void> {
+    this.check();
+    const dest = parseSimUri(opts.destUri);
+    if (dest === undefined) throw new SimError('no-connect', `unsupported destination URI '${opts.destUri}'`);
+    this.sim.vmOn(this.hostId, uuid);
+    this.sim.host(dest);
+    return this.sim.migrate(this.hostId, uuid, dest, opts.live);
+  }
+
+  onEvent(listener: (ev: HypervisorEvent) => void): () => void {
+    this.check();
+    const off = this.sim.subscribe(this.hostId, (ev) => listener(ev));
+    const unsubscribe = (): void => {
+      off();
+      this.unsubscribers.delete(unsubscribe);
+    };
+    this.unsubscribers.add(unsubscribe);
+    return unsubscribe;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const off of [...this.unsubscribers]) off();
+  }
+
+  private check(): void {
+    if (this.closed) throw new SimError('invalid-conn', `connection to ${this.uri} is closed`);
+    if (this.sim.connectionEpoch(this.hostId) !== this.epoch) {
+      throw new SimError('invalid-conn', `connection to ${this.uri} was lost`);
+    }
+  }
+}
+
+/** One VM's bulk stats, shaped as the libvirt binding reports them. */
+function vmStats(vm: SimVm, opts: CollectOptions): VmStats {
+  const active = vm.holdsMemory;
+  const stats: VmStats = { uuid: vm.uuid, name: vm.name, state: vm.state, vcpus: [] };
+  if (active) {
+    stats.cpuTimeNs = Math.round(vm.cpuTimeNs);
+    if (opts.vcpu) {
+      const online = vm.state === 'running' || vm.state === 'paused';
+      for (let v = 0; v < vm.vcpus; v++) {
+        stats.vcpus.push({ id: v, timeNs: Math.round(vm.vcpuTimeNs[v] as number), pcpu: vm.vcpuPcpu[v] as number, online });
+      }
+    }
+  }
+  if (opts.balloon) {
+    const g = active ? vm.guest : undefined;
+    stats.balloon = g
+      ? {
+          currentKiB: Math.round(active ? vm.currentKiB : vm.initialKiB),
+          maximumKiB: vm.maxKiB,
+          unusedKiB: g.unusedKiB,
+          availableKiB: g.availableKiB,
+          usableKiB: g.usableKiB,
+          diskCachesKiB: g.diskCachesKiB,
+          majorFaults: g.majorFaults,
+          minorFaults: g.minorFaults,
+          swapInKiB: g.swapInKiB,
+          swapOutKiB: g.swapOutKiB,
+          rssKiB: rssKiB(vm),
+          lastUpdateSec: g.lastUpdateSec,
+        }
+      : {
+          currentKiB: Math.round(active ? vm.currentKiB : vm.initialKiB),
+          maximumKiB: vm.maxKiB,
+          ...(active ? { rssKiB: rssKiB(vm) } : {}),
+        };
+  }
+  return stats;
+}

@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/hypervisor';
+import type { JobSpec } from '@ballast/domain';
+import { JobRouter } from '../job-router.js';
+import { PermanentJobError, type ProcessorContext } from './processor-context.js';
+
+const CONFIG = {
+  minMemoryMiB: 200,
+  guestHeadroomMiB: 64,
+  staleStatsSec: 30,
+  verifyTimeoutMs: 15000,
+  migrateTimeoutMs: 60000,
+  memoryToleranceMiB: 4,
+};
+
+/** A sim host with one 1-vCPU guest using 150 MiB; the actuator's clock and sleeps run on sim time. */
+function setup(usedMiB = 150) {
+  const sim = new SimCluster({ seed: 3 });
+  sim.addHost({ id: 'h1', pcpus: 2, memoryKiB: gib(8) });
+  sim.addHost({ id: 'h2', pcpus: 2, memoryKiB: gib(8) });
+  const vm = sim.createVm('h1', { name: 'g1', vcpus: 1, maxMemoryKiB: gib(2), memoryKiB: mib(512), cpu: constant(0.1), memory: constant(mib(usedMiB)) });
+  const hv = new SimHypervisor(sim, 'sim://h1');
+  const ctx: ProcessorContext = {
+    hv,
+    config: CONFIG,
+    now: () => sim.wallClockMs,
+    sleep: async (ms) => sim.advance(ms),
+  };
+  const router = new JobRouter(ctx, 'h1');
+  let n = 0;
+  const spec = (action: JobSpec['action'], over: Partial<JobSpec> = {}): JobSpec => ({
+    id: `job-${++n}`,
+    hostId: 'h1',
+    vmUuid: vm.uuid,
+    vmName: 'g1',
+    source: 'manual',
+    createdAtMs: 0,
+    action,
+    ...over,
+  });
+  return { sim, hv, vm, router, spec };
+}
+
+async function withStats(s: ReturnType<typeof setup>) {
+  await s.hv.setMemoryStatsPeriod(s.vm.uuid, 2);
+  s.sim.advance(4000);
+}
+
+test('set-memory grows the balloon and verifies it', async () => {
+  const s = setup();
+  const r = await s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 800 }));
+  assert.equal(r.alreadyThere, false);
+  assert.equal(s.sim.inspect(s.vm.uuid).currentKiB, mib(800));
+  assert.match(r.message, /balloon at 800 MiB/);
+});
+
+test('set-memory to the current size is "already there" and changes nothing', async () => {
+  const s = setup();
+  const r = await s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 512 }));
+  assert.equal(r.alreadyThere, true);
+});
+
+test('set-memory above the maximum or below the floor fails permanently, naming the bound', async () => {
+  const s = setup();
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 4096 })), (e: Error) => e instanceof PermanentJobError && /maximum of 2048 MiB/.test(e.message));
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 100 })), (e: Error) => e instanceof PermanentJobError && /floor of 200 MiB/.test(e.message));
+  assert.equal(s.sim.inspect(s.vm.uuid).targetKiB, mib(512));
+});
+
+test('a shrink without guest stats is refused (used memory unknown)', async () => {
+  const s = setup();
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 300 })), /no guest balloon stats/);
+  assert.equal(s.sim.inspect(s.vm.uuid).targetKiB, mib(512));
+});
+
+test('a shrink below used + headroom is refused; the guest lives', async () => {
+  const s = setup(400);
+  await withStats(s);
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 300 })), /refusing to shrink g1 to 300 MiB: the guest uses/);
+  s.sim.advance(5000);
+  assert.equal(s.sim.inspect(s.vm.uuid).deaths, 0);
+  assert.equal(s.sim.inspect(s.vm.uuid).targetKiB, mib(512));
+});
+
+test('a safe shrink is applied and verified', async () => {
+  const s = setup(150);
+  await withStats(s);
+  const r = await s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 300 }));
+  assert.equal(r.alreadyThere, false);
+  assert.equal(s.sim.inspect(s.vm.uuid).currentKiB, mib(300));
+  assert.equal(s.sim.inspect(s.vm.uuid).deaths, 0);
+});
+
+test('stale guest stats block a shrink (retryable)', async () => {
+  const s = setup(150);
+  await withStats(s);
+  await s.hv.setMemoryStatsPeriod(s.vm.uuid, 0);
+  s.sim.advance(60000);
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 300 })), (e: Error) => !(e instanceof PermanentJobError) && /stats are \d+ s old/.test(e.message));
+});
+
+test('pin-vcpu pins and verifies; again is already there; bad vcpu/pcpu fail permanently', async () => {
+  const s = setup();
+  const r = await s.router.handle(s.spec({ type: 'pin-vcpu', vcpu: 0, pcpus: [1] }));
+  assert.equal(r.alreadyThere, false);
+  assert.deepEqual((await s.hv.getVcpuPinning(s.vm.uuid))[0], [1]);
+  assert.equal((await s.router.handle(s.spec({ type: 'pin-vcpu', vcpu: 0, pcpus: [1] }))).alreadyThere, true);
+  await assert.rejects(s.router.handle(s.spec({ type: 'pin-vcpu', vcpu: 3, pcpus: [1] })), /vcpu 3 does not exist/);
+  await assert.rejects(s.router.handle(s.spec({ type: 'pin-vcpu', vcpu: 0, pcpus: [5] })), /pcpus 5 do not exist/);
+});
+
+test('set-cpu-tune applies shares and quota and reads them back', async () => {
+  const s = setup();
+  const r = await s.router.handle(s.spec({ type: 'set-cpu-tune', shares: 2048, quotaUs: 50000 }));
+  assert.equal(r.alreadyThere, false);
+  const t = await s.hv.getCpuTune(s.vm.uuid);
+  assert.deepEqual([t.shares, t.quotaUs], [2048, 50000]);
+  assert.equal((await s.router.handle(s.spec({ type: 'set-cpu-tune', shares: 2048 }))).alreadyThere, true);
+});
+
+test('a job for a VM that is gone fails permanently', async () => {
+  const s = setup();
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 600 }, { vmUuid: 'f00-gone', vmName: 'ghost' })), (e: Error) => e instanceof PermanentJobError && /not running on this host/.test(e.message));
+});
+
+test('bad job data and a job for another host fail permanently', async () => {
+  const s = setup();
+  await assert.rejects(s.router.handle({ id: 'x' }), (e: Error) => e instanceof PermanentJobError && /invalid job data/.test(e.message));
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 600 }, { hostId: 'h2' })), /reached the actuator of h1/);
+});
+
+test('migrate moves the VM to the target host and verifies it left', async () => {
+  const s = setup();
+  const pump = setInterval(() => s.sim.advance(500), 1);
+  try {
+    const r = await s.router.handle(s.spec({ type: 'migrate', targetHost: 'h2', destUri: 'sim://h2' }));
+    assert.match(r.message, /migrated to h2/);
+    assert.equal(s.sim.inspect(s.vm.uuid).hostId, 'h2');
+  } finally {
+    clearInterval(pump);
+  }
+});
+
+test('jobs of one VM run one at a time, in order', async () => {
+  const s = setup();
+  await withStats(s);
+  const order: number[] = [];
+  await Promise.all(
+    [700, 600, 900].map((m, i) => s.router.handle(s.spec({ type: 'set-memory', memoryMiB: m })).then(() => order.push(i))),
+  );
+  assert.deepEqual(order, [0, 1, 2]);
+  assert.equal(s.sim.inspect(s.vm.uuid).targetKiB, mib(900));
+});
