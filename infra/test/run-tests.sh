@@ -38,7 +38,7 @@ fi
 if [[ $mode == e2e || $mode == all ]]; then
   if bash infra/lab/lab-up.sh; then
     export BALLAST_LAB=1 BALLAST_LAB_URI=${BALLAST_LAB_URI:-qemu:///system}
-    mapfile -t f < <(files '(\.e2e\.test\.js$|/test/e2e/dist/.*\.test\.js$)')
+    mapfile -t f < <(files '(\.e2e\.test\.js$|/test/e2e/dist/.*\.test\.js$)' | grep -v '\.int\.test\.js$')
     run_part e2e 1 "${f[@]}" || rc=1
   else
     echo "== e2e: the lab did not come up (see above)"; rc=1

@@ -35,6 +35,8 @@ export interface Hypervisor {
   listVms(): Promise<VmRef[]>;
   /** Stats of every VM in one go (the collector's per-cycle read). */
   collectStats(opts: CollectOptions): Promise<VmStats[]>;
+  /** Stats of one VM, whatever its state (the actuator's check before and after a change). */
+  vmStats(uuid: string, opts: CollectOptions): Promise<VmStats>;
   /** vCPU → pCPU affinity list, indexed by vCPU id. */
   getVcpuPinning(uuid: string): Promise<number[][]>;
   setMemory(uuid: string, memoryKiB: number): Promise<void>;

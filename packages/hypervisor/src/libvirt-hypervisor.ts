@@ -9,6 +9,7 @@ import {
   MigrateFlags,
   getCpuTune,
   isNoSupport,
+  isOperationInvalid,
   open,
   parseCapabilities,
   setCpuTune,
@@ -104,6 +105,33 @@ export class LibvirtHypervisor implements Hypervisor {
     const flags = GetAllDomainStatsFlags.ACTIVE | GetAllDomainStatsFlags.NOWAIT;
     const records = await this.connection.getAllDomainStats(stats, flags);
     return records.map(toVmStats);
+  }
+
+  /** One VM from domain info (+ balloon stats, + vCPU info): three small calls instead of a bulk read. */
+  async vmStats(uuid: string, opts: CollectOptions): Promise<VmStats> {
+    const c = this.connection;
+    const [dom, info, mem, vcpus] = await Promise.all([
+      c.lookupByUuid(uuid),
+      c.getDomainInfo(uuid),
+      opts.balloon ? c.memoryStats(uuid).catch((err: unknown) => (isNoSupport(err) ? undefined : Promise.reject(err))) : undefined,
+      opts.vcpu ? c.getVcpus(uuid).catch((err: unknown) => (isNoSupport(err) || isOperationInvalid(err) ? [] : Promise.reject(err))) : [],
+    ]);
+    const stats: VmStats = {
+      uuid: dom.uuid,
+      name: dom.name,
+      state: toVmState(info.state),
+      cpuTimeNs: info.cpuTimeNs,
+      vcpus: (vcpus ?? []).map((v) => ({ id: v.vcpu, timeNs: v.cpuTimeNs, online: v.cpu >= 0, ...(v.cpu >= 0 ? { pcpu: v.cpu } : {}) })),
+    };
+    if (opts.balloon) {
+      const b: NonNullable<VmStats['balloon']> = { currentKiB: info.memoryKiB, maximumKiB: info.maxMemKiB };
+      if (mem) {
+        const keys = ['unusedKiB', 'availableKiB', 'usableKiB', 'diskCachesKiB', 'majorFaults', 'minorFaults', 'swapInKiB', 'swapOutKiB', 'rssKiB', 'lastUpdateSec'] as const;
+        for (const k of keys) if (mem[k] !== undefined) b[k] = mem[k];
+      }
+      stats.balloon = b;
+    }
+    return stats;
   }
 
   getVcpuPinning(uuid: string): Promise<number[][]> {

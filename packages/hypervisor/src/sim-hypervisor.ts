@@ -74,6 +74,11 @@ export class SimHypervisor implements Hypervisor {
     return out;
   }
 
+  async vmStats(uuid: string, opts: CollectOptions): Promise<VmStats> {
+    this.check();
+    return vmStats(this.sim.vmOn(this.hostId, uuid), opts);
+  }
+
   async getVcpuPinning(uuid: string): Promise<number[][]> {
     this.check();
     return this.sim.vmOn(this.hostId, uuid).pinning.map((set) => [...set]);

@@ -56,9 +56,13 @@ export class JobQueues {
   async status(id: string): Promise<JobStatus | undefined> {
     const hostId = await this.connection.hget(JOB_INDEX_KEY, id);
     if (!hostId) return undefined;
-    const job = await this.queue(hostId).getJob(id);
-    if (!job) return undefined;
-    return toStatus(job, await job.getState());
+    const queue = this.queue(hostId);
+    // State first, then the job: a job read before it finished but whose state is read after would
+    // show "failed" without its reason.
+    const state = await queue.getJobState(id);
+    const job = await queue.getJob(id);
+    if (!job || state === 'unknown') return undefined;
+    return toStatus(job, state);
   }
 
   async close(): Promise<void> {

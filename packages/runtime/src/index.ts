@@ -12,3 +12,4 @@ export * from './grpc-bearer-token.js';
 export * from './grpc-security.js';
 export * from './api-token.js';
 export * from './host-id.js';
+export * from './connect-redis.js';

@@ -6,6 +6,7 @@ import { openHypervisor, type Hypervisor } from '@ballast/hypervisor';
 import { ActuatorStatusServiceService } from '@ballast/proto';
 import { jobQueueName } from '@ballast/queue';
 import {
+  connectRedis,
   createGracefulShutdown,
   createLogger,
   createMetricsRegistry,
@@ -91,8 +92,8 @@ async function main(): Promise<void> {
   }
 
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  await connectRedis(redis, config.redisUrl);
   redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
-  await redis.connect().catch((e: Error) => die(`config: redisUrl=${config.redisUrl} — cannot connect: ${e.message}`));
 
   const registry = createMetricsRegistry({ service: 'actuator', hostId });
   const jobsTotal = new Counter({ name: 'ballast_actuator_jobs_total', help: 'Jobs processed', labelNames: ['type', 'outcome'], registers: [registry] });

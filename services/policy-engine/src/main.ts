@@ -7,6 +7,7 @@ import { builtinPolicies } from '@ballast/domain';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
 import {
+  connectRedis,
   createGracefulShutdown,
   createLogger,
   createMetricsRegistry,
@@ -40,13 +41,8 @@ async function main(): Promise<void> {
 
   const shutdown = createGracefulShutdown({ logger: log });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  await connectRedis(redis, config.redisUrl);
   redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
-  try {
-    await redis.connect();
-  } catch (e) {
-    process.stderr.write(`config: redisUrl=${config.redisUrl} — cannot connect: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
   shutdown.add('redis', () => redis.quit());
 
   const now = () => Date.now();

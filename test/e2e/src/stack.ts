@@ -17,14 +17,14 @@ export interface Stack {
 }
 
 /** Starts Redis and the three services against the lab, as `make run` does, on free ports. */
-export async function startStack(opts: { intervalMs?: number } = {}): Promise<Stack> {
+export async function startStack(opts: { intervalMs?: number; libvirtUri?: string } = {}): Promise<Stack> {
   const redis = await startRedis();
   const ports = await stackPorts();
   const token = 'e2e-token-0123456789abcdef';
   const hostId = 'lab-host';
   const env: Record<string, string> = {
     REDIS_URL: redis.url,
-    LIBVIRT_URI: LAB_URI,
+    LIBVIRT_URI: opts.libvirtUri ?? LAB_URI,
     BALLAST_HOST_ID: hostId,
     BALLAST_API_TOKEN: token,
     BALLAST_HTTP_PORT: String(ports.httpPort),

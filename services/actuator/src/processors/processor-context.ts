@@ -1,4 +1,4 @@
-import type { Hypervisor } from '@ballast/hypervisor';
+import { isVmGone, type Hypervisor } from '@ballast/hypervisor';
 import type { JobResult, JobSpec, VmStats } from '@ballast/domain';
 import type { ActuatorConfig } from '../actuator-config.js';
 
@@ -27,11 +27,18 @@ export class PermanentJobError extends Error {
   override readonly name = 'PermanentJobError';
 }
 
-/** Reads one VM's current stats; a VM the hypervisor does not list is gone. */
+const LIVE_STATES = new Set(['running', 'blocked', 'paused']);
+
+/** Reads one VM's current stats; a VM that is gone or not running cannot be adjusted live. */
 export async function readVm(ctx: ProcessorContext, uuid: string, balloon: boolean): Promise<VmStats> {
-  const all = await ctx.hv.collectStats({ balloon, vcpu: true });
-  const vm = all.find((v) => v.uuid === uuid);
-  if (!vm) throw new PermanentJobError(`VM ${uuid} is not running on this host`);
+  let vm: VmStats;
+  try {
+    vm = await ctx.hv.vmStats(uuid, { balloon, vcpu: true });
+  } catch (e) {
+    if (isVmGone(e)) throw new PermanentJobError(`VM ${uuid} is not running on this host (no such domain)`);
+    throw e;
+  }
+  if (!LIVE_STATES.has(vm.state)) throw new PermanentJobError(`VM ${vm.name} is not running on this host (it is ${vm.state})`);
   return vm;
 }
 

@@ -1,0 +1,57 @@
+// LibvirtHypervisor against a real libvirtd; skipped unless BALLAST_LAB_URI is set (see
+// @ballast/libvirt's lab.int.test.ts for the variables).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { LibvirtHypervisor } from './libvirt-hypervisor.js';
+
+const LAB_URI = process.env.BALLAST_LAB_URI;
+const SKIP = LAB_URI
+  ? false
+  : 'BALLAST_LAB_URI is unset: set it to a running libvirtd (e.g. qemu:///system) to run the LibvirtHypervisor integration tests';
+
+describe('LibvirtHypervisor integration (BALLAST_LAB_URI)', { skip: SKIP }, () => {
+  let hv: LibvirtHypervisor;
+  before(async () => {
+    hv = await LibvirtHypervisor.open(LAB_URI ?? '');
+  });
+  after(() => hv?.close());
+
+  test('hostInfo: capabilities UUID, NUMA cells covering every pCPU', async () => {
+    const info = await hv.hostInfo();
+    assert.match(info.hostUuid, /^[0-9a-f-]{36}$/);
+    assert.ok(info.pcpus >= 1 && info.memoryKiB > 0);
+    const cpus = info.numaCells.flatMap((c) => c.cpus).sort((a, b) => a - b);
+    assert.deepEqual(cpus, Array.from({ length: info.pcpus }, (_, i) => i));
+    assert.ok(info.numaCells.every((c) => c.freeKiB > 0 && c.freeKiB <= c.memoryKiB));
+  });
+
+  test('nodeMemory reports available memory; nodeCpuTimes one row per pCPU', async () => {
+    const m = await hv.nodeMemory();
+    assert.ok(m.freeKiB > 0 && m.freeKiB <= m.totalKiB);
+    assert.ok((m.availableKiB ?? 0) >= m.freeKiB);
+    assert.equal((await hv.nodeCpuTimes()).length, (await hv.hostInfo()).pcpus);
+  });
+
+  test('collectStats with balloon and vCPUs', async (t) => {
+    const stats = await hv.collectStats({ balloon: true, vcpu: true });
+    if (stats.length === 0) return t.skip('no running guest on BALLAST_LAB_URI');
+    for (const s of stats) {
+      assert.equal(s.state, 'running');
+      assert.ok((s.cpuTimeNs ?? 0) > 0);
+      assert.ok(s.vcpus.length >= 1);
+      assert.ok(s.balloon && s.balloon.currentKiB > 0);
+    }
+    const lean = await hv.collectStats({ balloon: false, vcpu: false });
+    assert.ok(lean.every((s) => s.balloon === undefined && s.vcpus.length === 0));
+  });
+
+  test('getCpuTune on a running guest', async (t) => {
+    const vms = (await hv.listVms()).filter((v) => v.state === 'running');
+    const vm = vms[0];
+    if (!vm) return t.skip('no running guest on BALLAST_LAB_URI');
+    const tune = await hv.getCpuTune(vm.uuid);
+    assert.ok(tune.shares > 0 && tune.periodUs > 0);
+    assert.deepEqual(await hv.getVcpuPinning(vm.uuid), await hv.connection.getVcpuPinInfo(vm.uuid));
+  });
+});

@@ -1,0 +1,13 @@
+export * from './capabilities.js';
+export * from './connection.js';
+export * from './constants.js';
+export * from './cpu-tune.js';
+export * from './domain-state.js';
+export * from './error-predicates.js';
+export * from './job-progress.js';
+export * from './libvirt-error.js';
+export * from './open.js';
+export * from './types.js';
+export * from './vm-stats.js';
+export { loadNative } from './native.js';
+export type { NativeBinding, NativeConnection } from './native.js';

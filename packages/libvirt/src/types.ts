@@ -1,0 +1,147 @@
+/**
+ * Plain data returned by the binding. Units are in the names: KiB for memory (converted at the
+ * binding where libvirt reports bytes), ns for CPU time, ms for job time, bytes for migration data.
+ */
+
+/** libvirt typed parameters as a plain object (ullong values above 2^53 lose precision). */
+export type TypedParams = Record<string, number | string | boolean>;
+
+/** virNodeGetInfo. */
+export interface NodeInfo {
+  model: string;
+  memoryKiB: number;
+  /** Active pCPUs. */
+  cpus: number;
+  mhz: number;
+  /** NUMA cells (1 when the host is not NUMA or the driver cannot tell). */
+  nodes: number;
+  /** Sockets per NUMA cell. */
+  sockets: number;
+  cores: number;
+  threads: number;
+}
+
+/** virNodeGetCPUStats for one online pCPU; cumulative since boot. */
+export interface NodeCpuTimes {
+  cpu: number;
+  userNs: number;
+  kernelNs: number;
+  idleNs: number;
+  iowaitNs: number;
+}
+
+/** virNodeGetMemoryStats over all cells. */
+export interface NodeMemoryStats {
+  totalKiB: number;
+  freeKiB: number;
+  buffersKiB?: number;
+  cachedKiB?: number;
+}
+
+/** What list and lookup calls return about a domain. */
+export interface DomainSummary {
+  uuid: string;
+  name: string;
+  /** Hypervisor id; -1 when inactive. */
+  id: number;
+  /** virDomainState (see DomainState). */
+  state: number;
+  active: boolean;
+  persistent: boolean;
+}
+
+/** virDomainGetInfo. */
+export interface DomainInfo {
+  state: number;
+  maxMemKiB: number;
+  memoryKiB: number;
+  nrVirtCpu: number;
+  cpuTimeNs: number;
+}
+
+/** One record of virConnectGetAllDomainStats, raw ("state.state", "balloon.current", ...). */
+export interface DomainStatsRecord {
+  uuid: string;
+  name: string;
+  params: TypedParams;
+}
+
+/** virDomainMemoryStats; each field only when the driver/guest reports it. */
+export interface MemoryStats {
+  actualKiB?: number;
+  swapInKiB?: number;
+  swapOutKiB?: number;
+  majorFaults?: number;
+  minorFaults?: number;
+  unusedKiB?: number;
+  availableKiB?: number;
+  usableKiB?: number;
+  rssKiB?: number;
+  diskCachesKiB?: number;
+  /** Guest timestamp of its last balloon stats update, seconds. */
+  lastUpdateSec?: number;
+  hugetlbPgAlloc?: number;
+  hugetlbPgFail?: number;
+}
+
+/** virDomainGetVcpus, one per online vCPU. */
+export interface VcpuInfo {
+  vcpu: number;
+  /** VcpuState. */
+  state: number;
+  cpuTimeNs: number;
+  /** pCPU it runs (or last ran) on; -1 when offline. */
+  cpu: number;
+}
+
+/** virDomainGetSchedulerType + virDomainGetSchedulerParametersFlags. */
+export interface SchedulerParameters {
+  /** Scheduler name, e.g. "posix" (QEMU) or "fair" (test driver). */
+  type: string;
+  params: TypedParams;
+}
+
+/** virDomainGetNumaParameters. numa_mode is a virDomainNumatuneMemMode (0 strict, 1 preferred, 2 interleave, 3 restrictive). */
+export interface NumaParameters {
+  numa_mode?: number;
+  numa_nodeset?: string;
+  [field: string]: number | string | boolean | undefined;
+}
+
+/** virDomainGetJobInfo. */
+export interface JobInfo {
+  /** JobType. */
+  type: number;
+  timeElapsedMs: number;
+  timeRemainingMs: number;
+  dataTotalBytes: number;
+  dataProcessedBytes: number;
+  dataRemainingBytes: number;
+  memTotalBytes: number;
+  memProcessedBytes: number;
+  memRemainingBytes: number;
+}
+
+/** virDomainGetJobStats, raw ("time_elapsed", "data_total", ...). */
+export interface JobStats {
+  type: number;
+  params: TypedParams;
+}
+
+/** Which event registrations the driver accepted. */
+export interface EventSupport {
+  lifecycle: boolean;
+  tunable: boolean;
+  balloonChange: boolean;
+  /** virConnectRegisterCloseCallback ('connection-lost'). */
+  closeCallback: boolean;
+}
+
+export type ConnectionLostReason = 'error' | 'eof' | 'keepalive' | 'client' | 'unknown';
+
+/** Events delivered from libvirt's event loop thread. */
+export type LibvirtEvent =
+  | { type: 'lifecycle'; uuid: string; name: string; event: number; detail: number }
+  | { type: 'tunable'; uuid: string; name: string; params: TypedParams }
+  | { type: 'balloon-change'; uuid: string; name: string; actualKiB: number }
+  | { type: 'connection-lost'; reason: ConnectionLostReason; reasonCode: number };

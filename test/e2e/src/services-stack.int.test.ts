@@ -1,0 +1,112 @@
+// The three services as processes, on libvirt's test driver and a real Redis: the real gRPC stream, the
+// real queue and the real binding, without the lab. (Each process has its own test:///default state.)
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { JobQueues } from '@ballast/queue';
+import { startService, waitUntil } from './services.js';
+import { apiVms, startStack, submitJob, waitJob, type Stack } from './stack.js';
+
+const TEST_DOMAIN_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
+
+describe('services on the libvirt test driver', () => {
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({ intervalMs: 500, libvirtUri: 'test:///default' });
+    await waitUntil('the test domain in GET /v1/vms', 20000, async () => {
+      const vms = await apiVms(stack);
+      return vms.find((v) => v.name === 'test') ? true : undefined;
+    });
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  test('GET /v1/vms and /v1/hosts show what the collector streamed', async () => {
+    const vm = (await apiVms(stack)).find((v) => v.name === 'test');
+    assert.equal(vm?.uuid, TEST_DOMAIN_UUID);
+    assert.equal(vm?.host, stack.hostId);
+    const { hosts } = (await (await stack.api('/v1/hosts')).json()) as { hosts: { hostId: string; vmCount: number; stale: boolean }[] };
+    assert.deepEqual(hosts.map((h) => [h.hostId, h.vmCount, h.stale]), [[stack.hostId, 1, false]]);
+  });
+
+  test('set-memory (grow) and pin-vcpu succeed through queue and actuator; repeating is "already there"', async () => {
+    const a = await submitJob(stack, { type: 'set-memory', vm: 'test', memoryMiB: 3072 });
+    assert.equal(a.status, 202);
+    const ja = await waitJob(stack, String(a.json['id']), 20000);
+    assert.equal(ja.state, 'succeeded', JSON.stringify(ja));
+    assert.match(ja.result?.message ?? '', /balloon at 3072 MiB/);
+    const again = await submitJob(stack, { type: 'set-memory', vm: 'test', memoryMiB: 3072 });
+    const jagain = await waitJob(stack, String(again.json['id']), 20000);
+    assert.equal(jagain.result?.alreadyThere, true);
+    const b = await submitJob(stack, { type: 'pin-vcpu', vm: 'test', vcpu: 1, pcpus: [2, 3] });
+    const jb = await waitJob(stack, String(b.json['id']), 20000);
+    assert.equal(jb.state, 'succeeded', JSON.stringify(jb));
+  });
+
+  test('bounds are checked before acting: above the maximum fails at once, without retries', async () => {
+    const r = await submitJob(stack, { type: 'set-memory', vm: 'test', memoryMiB: 999999 });
+    const j = await waitJob(stack, String(r.json['id']), 20000);
+    assert.equal(j.state, 'failed');
+    assert.match(j.error ?? '', /exceeds test's maximum of 8192 MiB/);
+    assert.equal(j.attempts, 1);
+  });
+
+  test('a job whose VM is gone fails once with the reason', async () => {
+    const redis = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
+    const queues = new JobQueues(redis);
+    try {
+      const id = randomUUID();
+      await queues.enqueue({ id, hostId: stack.hostId, vmUuid: randomUUID(), vmName: 'ghost', source: 'manual', createdAtMs: Date.now(), action: { type: 'pin-vcpu', vcpu: 0, pcpus: [0] } });
+      const j = await waitJob(stack, id, 20000);
+      assert.equal(j.state, 'failed');
+      assert.match(j.error ?? '', /not running on this host/);
+      assert.equal(j.attempts, 1);
+    } finally {
+      await queues.close();
+      await redis.quit();
+    }
+  });
+
+  test('the ops endpoints of every service answer', async () => {
+    for (const port of [stack.ports.collectorOpsPort, stack.ports.actuatorOpsPort, stack.ports.httpPort]) {
+      const h = await fetch(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(h.status, 200, `healthz on ${port}: ${await h.text()}`);
+      const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(m, /ballast_process_cpu_user_seconds_total/);
+    }
+  });
+});
+
+describe('one-line errors', () => {
+  async function runBad(name: 'policy-engine' | 'collector' | 'actuator', env: Record<string, string>) {
+    const p = startService(name, { BALLAST_OPS_PORT: '0', BALLAST_GRPC_PORT: '0', BALLAST_HTTP_PORT: '0', ...env });
+    const code = await Promise.race([p.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15000))]);
+    if (code === 'timeout') await p.stop('SIGKILL');
+    const lines = p.output().trim().split('\n');
+    return { code, lines };
+  }
+
+  test('a bad config value names the variable', async () => {
+    const { code, lines } = await runBad('actuator', { BALLAST_CONCURRENCY: 'lots', LIBVIRT_URI: 'test:///default' });
+    assert.equal(code, 2);
+    assert.deepEqual(lines, ['config: BALLAST_CONCURRENCY="lots" — expected a number']);
+  });
+
+  test('a bad libvirt URI names the URI', async () => {
+    const { code, lines } = await runBad('collector', { LIBVIRT_URI: 'bogus:///nowhere' });
+    assert.equal(code, 2);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0] ?? '', /^config: libvirtUri=bogus:\/\/\/nowhere — .+/);
+  });
+
+  test('an unreachable Redis names the URL', async () => {
+    const { code, lines } = await runBad('policy-engine', { REDIS_URL: 'redis://127.0.0.1:1', BALLAST_API_TOKEN: 'x'.repeat(20) });
+    assert.equal(code, 2);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0] ?? '', /^config: redisUrl=redis:\/\/127\.0\.0\.1:1 — cannot connect/);
+  });
+});
