@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// make bench: stats collection (lab guests, test driver) and job throughput, side by side; JSON + a table.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { jobsBench } from './jobs-bench.js';
+import { labStatsBench, manyDomainsBench } from './stats-bench.js';
+import { printTable, type BenchRow } from './stats.js';
+
+const rows: BenchRow[] = [];
+const only = process.argv[2];
+if (!only || only === 'stats') {
+  const uri = process.env.BALLAST_LAB_URI ?? 'qemu:///system';
+  rows.push(...(await labStatsBench(uri)));
+  rows.push(...(await manyDomainsBench()));
+}
+if (!only || only === 'jobs') rows.push(...(await jobsBench()));
+const json = { at: new Date().toISOString(), rows };
+mkdirSync('bench-results', { recursive: true });
+const file = `bench-results/bench-${Date.now()}.json`;
+writeFileSync(file, JSON.stringify(json, null, 2));
+console.log(JSON.stringify(json));
+console.log();
+printTable(rows);
+console.log(`\n(saved to ${file})`);
