@@ -27,6 +27,7 @@ import { PolicyCycle } from './policy-cycle.js';
 import { loadPolicyDocument } from './policy-document.js';
 import { ClusterState } from './state/cluster-state.js';
 import { HoldStore } from './state/hold-store.js';
+import { DecisionLog } from './state/decision-log.js';
 
 async function main(): Promise<void> {
   const config = exitOnConfigError(() => loadConfig(engineConfigSchema, { aliases: { redisUrl: 'REDIS_URL' } }));
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   const queues = new JobQueues(redis);
   shutdown.add('queues', () => queues.close());
   const jobs = new JobService(state, queues, holds, { holdMs: config.holdMs, now });
+  const decisions = new DecisionLog();
   let cycle: PolicyCycle;
   try {
     cycle = new PolicyCycle(builtinPolicies(), policies, state, holds, (specs) => queues.enqueueMany(specs));
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
   shutdown.add('grpc server', () => new Promise<void>((r) => server.tryShutdown(() => r())));
 
   // HTTP: /v1 API + /metrics + /healthz.
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs }, (a) =>
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies }, (a) =>
     mountOpsRoutes(a, {
       registry,
       health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length } }),
@@ -106,7 +108,11 @@ async function main(): Promise<void> {
     running = true;
     cycle
       .run()
-      .then((r) => jobsEnqueued.inc(r.enqueued.length))
+      .then((r) => {
+        jobsEnqueued.inc(r.enqueued.length);
+        decisions.add(r.decisions);
+        decisions.retain(new Set(state.vms().map((v) => v.uuid)));
+      })
       .catch((e: Error) => log.error({ err: e.message }, 'policy cycle failed'))
       .finally(() => (running = false));
   }, config.cycleMs);

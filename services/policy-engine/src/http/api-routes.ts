@@ -3,6 +3,7 @@ import { ApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
 import { parseJobRequest } from '../job-request-schema.js';
 import type { ClusterState } from '../state/cluster-state.js';
+import type { DecisionLog } from '../state/decision-log.js';
 import { hostJson, jobJson, vmJson } from './api-views.js';
 import { bearerAuth } from './bearer-auth.js';
 
@@ -11,6 +12,9 @@ export interface ApiDeps {
   jobs: JobService;
   token: string;
   holdMs: number;
+  decisions?: DecisionLog;
+  /** The policy document in force (name → automation + args), readable over the API. */
+  policies?: { name: string; automation: string; args: unknown }[];
 }
 
 /** The /v1 HTTP API. Reads are open; mutating calls need the bearer token. */
@@ -45,6 +49,27 @@ export function apiRoutes(d: ApiDeps): Router {
     const s = await d.jobs.status(req.params.id);
     if (!s) throw new ApiError(404, 'job_not_found', `id: no job "${req.params.id}"`, 'id');
     res.json(jobJson(s));
+  });
+
+  r.get('/decisions', (req, res) => {
+    const vm = typeof req.query['vm'] === 'string' ? req.query['vm'] : undefined;
+    const limitRaw = typeof req.query['limit'] === 'string' ? Number(req.query['limit']) : 100;
+    if (!Number.isInteger(limitRaw) || limitRaw < 1 || limitRaw > 10000) {
+      throw new ApiError(400, 'invalid_query', 'limit: must be an integer from 1 to 10000', 'limit');
+    }
+    let vmUuid: string | undefined;
+    if (vm !== undefined) {
+      const found = d.state.lookup(vm);
+      if (found.kind === 'missing') throw new ApiError(404, 'vm_not_found', `vm: no host reports a VM named "${vm}"`, 'vm');
+      if (found.kind === 'ambiguous') throw new ApiError(409, 'vm_ambiguous', `vm: reported by hosts ${found.hosts.join(', ')}`, 'vm');
+      vmUuid = found.vm.uuid;
+    }
+    const list = d.decisions?.list({ ...(vmUuid !== undefined ? { vmUuid } : {}), limit: limitRaw }) ?? [];
+    res.json({ decisions: list.map((x) => ({ ...x, at: new Date(x.atMs).toISOString() })) });
+  });
+
+  r.get('/policies', (_req, res) => {
+    res.json({ policies: d.policies ?? [] });
   });
 
   return r;
