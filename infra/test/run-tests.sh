@@ -28,7 +28,7 @@ run_part() { # name, concurrency, files...
 
 rc=0
 if [[ $mode == unit || $mode == all ]]; then
-  mapfile -t f < <(files '\.test\.js$' | grep -vE '\.(int|e2e)\.test\.js$' | grep -v '/test/e2e/')
+  mapfile -t f < <(files '\.test\.js$' | grep -vE '\.(int|e2e)\.test\.js$' | grep -vE '(^|/)test/e2e/')
   run_part unit 2 "${f[@]}" || rc=1
 fi
 if [[ $mode == int || $mode == all ]]; then
@@ -38,7 +38,7 @@ fi
 if [[ $mode == e2e || $mode == all ]]; then
   if bash infra/lab/lab-up.sh; then
     export BALLAST_LAB=1 BALLAST_LAB_URI=${BALLAST_LAB_URI:-qemu:///system}
-    mapfile -t f < <(files '(\.e2e\.test\.js$|/test/e2e/dist/.*\.test\.js$)' | grep -v '\.int\.test\.js$')
+    mapfile -t f < <(files '(\.e2e\.test\.js$|(^|/)test/e2e/dist/.*\.test\.js$)' | grep -v '\.int\.test\.js$')
     run_part e2e 1 "${f[@]}" || rc=1
   else
     echo "== e2e: the lab did not come up (see above)"; rc=1

@@ -69,7 +69,8 @@ describe('platform on the lab guests', { skip: LAB ? false : 'needs the lab: run
   test('a job for a VM no host reports is refused with 404 naming the vm', async () => {
     const { status, json } = await submitJob(stack, { type: 'set-memory', vm: 'no-such-vm', memoryMiB: 400 });
     assert.equal(status, 404);
-    assert.match(JSON.stringify(json), /vm: no host reports a VM named "no-such-vm"/);
+    assert.equal((json['error'] as { message: string }).message, 'vm: no host reports a VM named "no-such-vm"');
+    assert.equal((json['error'] as { field: string }).field, 'vm');
   });
 
   test('a job whose VM is gone ends failed with a clear reason, after one attempt', async () => {
@@ -138,6 +139,10 @@ describe('platform on the lab guests', { skip: LAB ? false : 'needs the lab: run
     stack.startActuator();
     await new Promise((r) => setTimeout(r, 2500));
     await stack.actuator.stop('SIGKILL');
+    const atKill = await Promise.all(ids.map(async (id) => ((await (await stack.api(`/v1/jobs/${id}`)).json()) as { state: string }).state));
+    const unfinished = atKill.filter((s) => s !== 'succeeded' && s !== 'failed').length;
+    console.log(`at kill -9: ${ids.length - unfinished} finished, ${atKill.filter((s) => s === 'active').length} active, ${unfinished} unfinished`);
+    assert.ok(unfinished > 0, 'the kill must land while jobs are still queued or active');
     stack.startActuator();
     const finals = await waitUntil('every job to finish', 120000, async () => {
       const all = await Promise.all(ids.map(async (id) => (await (await stack.api(`/v1/jobs/${id}`)).json()) as { state: string }));
