@@ -1,0 +1,109 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { IngestServiceClient, IngestServiceService, PolicyServiceClient, PolicyServiceService, hostSampleFromReport } from '@ballast/proto';
+import { JobQueues } from '@ballast/queue';
+import { grpcClientSecurity, grpcServerSecurity } from '@ballast/runtime';
+import { startRedis, type RedisHandle } from '@ballast/testkit';
+import { JobService } from '../job-service.js';
+import { ClusterState } from '../state/cluster-state.js';
+import { HoldStore } from '../state/hold-store.js';
+import { hostReport, vmReport } from '../test-reports.js';
+import { ingestService } from './ingest-service.js';
+import { policyService } from './policy-service.js';
+
+const TOKEN = 'grpc-shared-token-0123456789';
+let redisSrv: RedisHandle;
+let redis: Redis;
+let queues: JobQueues;
+let server: grpc.Server;
+let address: string;
+let state: ClusterState;
+
+before(async () => {
+  redisSrv = await startRedis();
+  redis = new Redis(redisSrv.url, { maxRetriesPerRequest: null });
+  const holds = new HoldStore(redis);
+  state = new ClusterState({ windowSize: 10, staleAfterIntervals: 3, now: () => Date.now() }, holds);
+  queues = new JobQueues(redis);
+  const jobs = new JobService(state, queues, holds, { holdMs: 1000, now: () => Date.now() });
+  const sec = grpcServerSecurity({ token: TOKEN });
+  server = new grpc.Server({ interceptors: sec.interceptors });
+  server.addService(IngestServiceService, ingestService((r) => state.ingest(r), pino({ level: 'silent' })));
+  server.addService(PolicyServiceService, policyService(state, jobs));
+  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', sec.credentials, (e, p) => (e ? rej(e) : res(p))));
+  address = `127.0.0.1:${port}`;
+});
+
+after(async () => {
+  await new Promise<void>((r) => server.tryShutdown(() => r()));
+  await queues.close();
+  await redis.quit();
+  await redisSrv.stop();
+});
+
+function clients(token?: string) {
+  const sec = grpcClientSecurity({ token });
+  return {
+    ingest: new IngestServiceClient(address, sec.credentials, { interceptors: sec.interceptors }),
+    policy: new PolicyServiceClient(address, sec.credentials, { interceptors: sec.interceptors }),
+  };
+}
+
+test('a collector stream with the token is ingested; PolicyService lists the VMs', async () => {
+  const c = clients(TOKEN);
+  const accepted = await new Promise<number>((resolve, reject) => {
+    const call = c.ingest.streamSamples((err, res) => (err ? reject(err) : resolve(res.accepted)));
+    call.write({ sample: hostSampleFromReport(hostReport('h1', [vmReport('web')], { takenAtMs: Date.now() })) });
+    call.write({ sample: hostSampleFromReport(hostReport('h1', [vmReport('web'), vmReport('db')], { takenAtMs: Date.now() })) });
+    call.end();
+  });
+  assert.equal(accepted, 2);
+  const vms = await new Promise<string[]>((resolve, reject) =>
+    c.policy.listVms({ hostId: '' }, (err, res) => (err ? reject(err) : resolve(res.vms.map((v) => `${v.vm?.name}@${v.hostId}`)))),
+  );
+  assert.deepEqual(vms, ['db@h1', 'web@h1']);
+  c.ingest.close();
+  c.policy.close();
+});
+
+test('SubmitJob validates like the HTTP API and GetJob reads it back', async () => {
+  const c = clients(TOKEN);
+  const bad = await new Promise<grpc.ServiceError>((resolve) =>
+    c.policy.submitJob({ job: { id: '', hostId: '', vmUuid: '', vmName: 'web', source: 0, createdAtMs: 0, setMemory: { memoryMib: 0 } } }, (err) => resolve(err as grpc.ServiceError)),
+  );
+  assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(bad.details, /^memoryMiB: /);
+  const missing = await new Promise<grpc.ServiceError>((resolve) =>
+    c.policy.submitJob({ job: { id: '', hostId: '', vmUuid: '', vmName: 'nope', source: 0, createdAtMs: 0, setMemory: { memoryMib: 400 } } }, (err) => resolve(err as grpc.ServiceError)),
+  );
+  assert.equal(missing.code, grpc.status.NOT_FOUND);
+  const id = await new Promise<string>((resolve, reject) =>
+    c.policy.submitJob({ job: { id: '', hostId: '', vmUuid: '', vmName: 'web', source: 0, createdAtMs: 0, setMemory: { memoryMib: 400 } } }, (err, res) => (err ? reject(err) : resolve(res.id))),
+  );
+  const got = await new Promise<{ vm: string; mib: number }>((resolve, reject) =>
+    c.policy.getJob({ id }, (err, res) => (err ? reject(err) : resolve({ vm: res.job?.vmName ?? '', mib: res.job?.setMemory?.memoryMib ?? 0 }))),
+  );
+  assert.deepEqual(got, { vm: 'web', mib: 400 });
+  c.policy.close();
+  c.ingest.close();
+});
+
+test('without the token or with a wrong one: UNAUTHENTICATED, nothing ingested', async () => {
+  for (const token of [undefined, 'wrong-token']) {
+    const c = clients(token);
+    const err = await new Promise<grpc.ServiceError>((resolve) => c.policy.listHosts({}, (e) => resolve(e as grpc.ServiceError)));
+    assert.equal(err?.code, grpc.status.UNAUTHENTICATED);
+    const streamErr = await new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = c.ingest.streamSamples((e) => resolve(e));
+      call.write({ sample: hostSampleFromReport(hostReport('intruder', [vmReport('x')])) });
+      call.end();
+    });
+    assert.equal(streamErr?.code, grpc.status.UNAUTHENTICATED);
+    c.policy.close();
+    c.ingest.close();
+  }
+  assert.equal(state.hostReport('intruder'), undefined);
+});
