@@ -71,6 +71,19 @@ describe('services on the libvirt test driver', () => {
     }
   });
 
+  test('after an engine restart the collector reconnects, and earlier jobs and outcomes are still readable', async () => {
+    const r = await submitJob(stack, { type: 'pin-vcpu', vm: 'test', vcpu: 0, pcpus: [1] });
+    const before = await waitJob(stack, String(r.json['id']), 20000);
+    assert.equal(before.state, 'succeeded');
+    await stack.engine.stop();
+    stack.engine = startService('policy-engine', stack.env);
+    await waitUntil('the restarted engine to receive samples again', 20000, async () =>
+      (await apiVms(stack)).some((v) => v.name === 'test') ? true : undefined,
+    );
+    const after = await waitJob(stack, before.id, 5000);
+    assert.deepEqual([after.state, after.result?.message], ['succeeded', before.result?.message]);
+  });
+
   test('the ops endpoints of every service answer', async () => {
     for (const port of [stack.ports.collectorOpsPort, stack.ports.actuatorOpsPort, stack.ports.httpPort]) {
       const h = await fetch(`http://127.0.0.1:${port}/healthz`);
