@@ -13,6 +13,7 @@ if (!only || only === 'stats') {
   rows.push(...(await manyDomainsBench()));
 }
 if (!only || only === 'jobs') rows.push(...(await jobsBench()));
+if (!only || only === 'memory') rows.push(...(await (await import('./memory-bench.js')).memoryBench()));
 const json = { at: new Date().toISOString(), rows };
 mkdirSync('bench-results', { recursive: true });
 const file = `bench-results/bench-${Date.now()}.json`;

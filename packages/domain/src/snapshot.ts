@@ -8,6 +8,11 @@ export interface VmView extends VmReport {
   window: { takenAtMs: number; cpuPercent: number; actualKiB?: number; unusedKiB?: number; majorFaults?: number; swapInKiB?: number }[];
   /** Resources held by manual jobs, with the time the hold ends. */
   holds: { resource: string; untilMs: number }[];
+  /**
+   * Balloon target already sent and not yet reached (queued/active job, or balloon still > 4 MiB off),
+   * for at most a few intervals; absent otherwise. Lets a policy count memory it has already granted.
+   */
+  memoryTargetMiB?: number;
 }
 
 export interface HostView {

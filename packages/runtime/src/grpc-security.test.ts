@@ -67,14 +67,14 @@ function client(port: number, options: GrpcClientSecurityOptions, host = '127.0.
 function callEcho(c: grpc.Client, text: string): Promise<Msg> {
   const deadline = Date.now() + 5000;
   return new Promise((resolve, reject) =>
-    (c as unknown as Record<string, Function>).echo!({ text }, { deadline }, (err: grpc.ServiceError | null, res: Msg) => (err ? reject(err) : resolve(res))),
+    (c as unknown as Record<string, (...args: unknown[]) => unknown>).echo!({ text }, { deadline }, (err: grpc.ServiceError | null, res: Msg) => (err ? reject(err) : resolve(res))),
   );
 }
 
 function callCount(c: grpc.Client, n: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const got: number[] = [];
-    const stream = (c as unknown as Record<string, Function>).count!({ n }, { deadline: Date.now() + 5000 }) as grpc.ClientReadableStream<Msg>;
+    const stream = (c as unknown as Record<string, (...args: unknown[]) => unknown>).count!({ n }, { deadline: Date.now() + 5000 }) as grpc.ClientReadableStream<Msg>;
     stream.on('data', (m: Msg) => got.push(m.n ?? -1));
     stream.on('error', reject);
     stream.on('end', () => resolve(got));
@@ -151,7 +151,7 @@ describe('gRPC token check over an insecure channel', () => {
   it('lets exempt methods through without a token', async () => {
     const c = open({});
     const res = await new Promise<Msg>((resolve, reject) =>
-      (c as unknown as Record<string, Function>).health!({}, (err: Error | null, r: Msg) => (err ? reject(err) : resolve(r))),
+      (c as unknown as Record<string, (...args: unknown[]) => unknown>).health!({}, (err: Error | null, r: Msg) => (err ? reject(err) : resolve(r))),
     );
     assert.deepEqual(res, { text: 'serving' });
   });

@@ -46,6 +46,33 @@ test('auto: a planned job is enqueued once; the same target is not enqueued agai
   assert.deepEqual(enqueued[0]?.action, { type: 'set-memory', memoryMiB: 600 });
 });
 
+test('an identical target can be sent again once the in-flight window has passed (e.g. after a failed job)', async () => {
+  const { state, now, enqueued, cycle } = setup();
+  state.ingest(hostReport('h1', [vmReport('a')], { takenAtMs: now.t }));
+  await cycle.run();
+  now.t += 7000;
+  state.ingest(hostReport('h1', [vmReport('a')], { takenAtMs: now.t }));
+  await cycle.run();
+  assert.equal(enqueued.length, 2);
+});
+
+test('a set-memory target in flight is shown to the next plan as memoryTargetMiB until the balloon gets there', async () => {
+  const seen: (number | undefined)[] = [];
+  const spy: Policy<{ memoryMiB: number }> = { ...fixedMemory, plan: (s, a) => { seen.push(s.vms[0]?.memoryTargetMiB); return fixedMemory.plan(s, a); } };
+  const now = { t: 1_000_000 };
+  const holds = new HoldStore();
+  const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 3, now: () => now.t }, holds);
+  const cycle = new PolicyCycle(new PolicyRegistry().register(spy), [{ name: 'fixed-memory', args: { memoryMiB: 600 }, automation: 'auto' }], state, holds, async () => {});
+  state.ingest(hostReport('h1', [vmReport('a')]));
+  await cycle.run();
+  await cycle.run();
+  const arrived = vmReport('a');
+  arrived.balloon = { ...arrived.balloon!, actualKiB: 600 * 1024 };
+  state.ingest(hostReport('h1', [arrived]));
+  await cycle.run();
+  assert.deepEqual(seen, [undefined, 600, undefined]);
+});
+
 test('recommend: decisions recorded, no jobs', async () => {
   const { state, enqueued, cycle } = setup('recommend');
   state.ingest(hostReport('h1', [vmReport('a')]));

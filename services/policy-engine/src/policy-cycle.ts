@@ -22,8 +22,12 @@ export interface CycleResult {
  * hosts and targets that were just enqueued → enqueue. Decisions are kept for the API.
  */
 export class PolicyCycle {
-  /** VM/resource → JSON of the last action enqueued, so an unchanged target is not enqueued again. */
-  private readonly lastAction = new Map<string, string>();
+  /** VM/resource → the last action enqueued and when, so an unchanged target is not enqueued again. */
+  private readonly lastAction = new Map<string, { json: string; atMs: number }>();
+  /** VM → balloon target sent (MiB) and when: shown to policies as memoryTargetMiB while in flight. */
+  private readonly memoryInFlight = new Map<string, { targetMiB: number; atMs: number }>();
+  /** How long an enqueued target counts as in flight, and blocks an identical job (a failed job's target can be re-sent after it). */
+  private readonly inFlightMs: number;
 
   constructor(
     private readonly registry: PolicyRegistry,
@@ -31,7 +35,9 @@ export class PolicyCycle {
     private readonly state: ClusterState,
     private readonly holds: HoldStore,
     private readonly enqueue: (specs: JobSpec[]) => Promise<void>,
+    opts: { inFlightMs?: number } = {},
   ) {
+    this.inFlightMs = opts.inFlightMs ?? 6000;
     for (const p of policies) {
       const policy = registry.get(p.name);
       if (!policy) throw new Error(`policies.${p.name}: no such policy (known: ${registry.names().join(', ') || 'none'})`);
@@ -46,6 +52,13 @@ export class PolicyCycle {
 
   async run(): Promise<CycleResult> {
     const snapshot = this.state.snapshot();
+    for (const vm of snapshot.vms) {
+      const f = this.memoryInFlight.get(vm.uuid);
+      if (!f) continue;
+      const actualMiB = (vm.balloon?.actualKiB ?? 0) / 1024;
+      if (snapshot.nowMs - f.atMs > this.inFlightMs || Math.abs(actualMiB - f.targetMiB) <= 4) this.memoryInFlight.delete(vm.uuid);
+      else vm.memoryTargetMiB = f.targetMiB;
+    }
     const staleHosts = new Set(snapshot.hosts.filter((h) => h.stale).map((h) => h.hostId));
     const result: CycleResult = { enqueued: [], decisions: [], skipped: [] };
     for (const entry of this.policies) {
@@ -64,14 +77,15 @@ export class PolicyCycle {
               ? `host ${job.hostId} is stale`
               : this.holds.isHeld(job.vmUuid, resource, snapshot.nowMs)
                 ? `${resource} is held by a manual job`
-                : this.lastAction.get(key) === JSON.stringify(job.action)
+                : this.isRepeat(key, job, snapshot.nowMs)
                   ? 'same target already enqueued'
                   : undefined;
         if (why) {
           result.skipped.push({ job, why });
           continue;
         }
-        this.lastAction.set(key, JSON.stringify(job.action));
+        this.lastAction.set(key, { json: JSON.stringify(job.action), atMs: snapshot.nowMs });
+        if (job.action.type === 'set-memory') this.memoryInFlight.set(job.vmUuid, { targetMiB: job.action.memoryMiB, atMs: snapshot.nowMs });
         result.enqueued.push({
           id: randomUUID(),
           hostId: job.hostId,
@@ -86,5 +100,10 @@ export class PolicyCycle {
     }
     await this.enqueue(result.enqueued);
     return result;
+  }
+
+  private isRepeat(key: string, job: PlannedJob, nowMs: number): boolean {
+    const last = this.lastAction.get(key);
+    return last !== undefined && last.json === JSON.stringify(job.action) && nowMs - last.atMs <= this.inFlightMs;
   }
 }

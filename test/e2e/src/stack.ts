@@ -16,8 +16,11 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Starts Redis and the three services against the lab, as `make run` does, on free ports. */
-export async function startStack(opts: { intervalMs?: number; libvirtUri?: string } = {}): Promise<Stack> {
+/**
+ * Starts Redis and the three services against the lab, as `make run` does, on free ports.
+ * `extraEnv` is added to every service's env (and to `stack.env`), e.g. the collector's BALLAST_MIGRATION_URI.
+ */
+export async function startStack(opts: { intervalMs?: number; libvirtUri?: string; extraEnv?: Record<string, string> } = {}): Promise<Stack> {
   const redis = await startRedis();
   const ports = await stackPorts();
   const token = 'e2e-token-0123456789abcdef';
@@ -34,6 +37,7 @@ export async function startStack(opts: { intervalMs?: number; libvirtUri?: strin
     BALLAST_LOG_LEVEL: 'info',
     BALLAST_LOCK_DURATION_MS: '5000',
     BALLAST_STALLED_INTERVAL_MS: '2000',
+    ...opts.extraEnv,
   };
   const engine = startService('policy-engine', env);
   const collector = startService('collector', { ...env, BALLAST_OPS_PORT: String(ports.collectorOpsPort) });

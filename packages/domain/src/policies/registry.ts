@@ -1,4 +1,5 @@
 import type { Policy } from './policy.js';
+import { memoryBalloonPolicy } from './memory-balloon/index.js';
 
 /** Maps policy name → policy. Policies register themselves in index.ts of their folder. */
 export class PolicyRegistry {
@@ -19,7 +20,7 @@ export class PolicyRegistry {
   }
 }
 
-/** The registry of every policy Ballast ships. Empty until the first policy lands. */
+/** The registry of every policy Ballast ships (enabled per deployment by the policy document). */
 export function builtinPolicies(): PolicyRegistry {
-  return new PolicyRegistry();
+  return new PolicyRegistry().register(memoryBalloonPolicy);
 }

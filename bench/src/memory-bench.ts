@@ -1,0 +1,266 @@
+/**
+ * Memory coordinator benchmark: the same simulated memory traces (memory-scenarios.ts) through Ballast's
+ * memory-balloon policy and through oVirt MOM's default balloon rule (memory-mom-rule.ts), with the same
+ * control loop: every 2 s of simulated time the host's stats become a snapshot (memory-snapshot.ts), the
+ * policy plans, and its set-memory targets are applied at the next cycle (as the job queue would).
+ *
+ * The host: 512 MiB of host overhead; budget 768 MiB per VM (3072 MiB for the lab's 4 guests), given to
+ * Ballast as `host.budgetMiB`; host memory = (budget + overhead) / 0.8, so that MOM's pressure threshold
+ * (host free < 20 %) is reached exactly when the guests' balloons sum to the budget. Both policies thus
+ * have the same memory to hand out before they must take it back.
+ *
+ *   node bench/dist/main.js memory
+ */
+import { defaultMemoryBalloonArgs, planMemoryBalloon, type ClusterSnapshot, type MemoryBalloonArgs, type MemoryVmView, type Plan, type PlannedJob } from '@ballast/domain';
+import { mib, SimCluster, SimHypervisor } from '@ballast/hypervisor';
+import { MOM_DEFAULTS, momBalloonRule } from './memory-mom-rule.js';
+import { SCENARIOS, type Scenario } from './memory-scenarios.js';
+import { SimMemoryView } from './memory-snapshot.js';
+import { median, percentile, type BenchRow } from './stats.js';
+
+const CYCLE_MS = 2000;
+const BUDGET_PER_VM_MIB = 768;
+const HOST_OVERHEAD_MIB = 512;
+const START_MIB = 512;
+const MAX_MIB = 2048;
+const MIN_UNUSED_MIB = 100;
+const SEEDS = [1, 2, 3];
+const VM_COUNTS = [4, 50, 200];
+/** A target enqueued this many cycles ago and still not reached is no longer reported as in flight. */
+const INFLIGHT_CYCLES = 3;
+
+export interface MemoryRunResult {
+  /** VM-cycles with less than 100 MiB unused in the guest (a crashed guest counts as starved). */
+  starvedVmCycles: number;
+  /**
+   * Lower bound for any policy that keeps Σ balloons within the budget, knowing demand perfectly and moving
+   * balloons instantly: each cycle, the VMs whose used + kernel + 100 MiB do not fit in the budget (filling
+   * it smallest need first) must starve. The same for both sides (it depends on the trace only).
+   */
+  boundStarvedVmCycles: number;
+  deaths: number;
+  oomKills: number;
+  startSumMiB: number;
+  finalSumMiB: number;
+  avgSumMiB: number;
+  /** Σ balloons at the start − at the end: memory handed back to the host. */
+  returnedMiB: number;
+  /** ∫ (budget − Σ balloons) dt over the run, MiB·s: memory the host had back, over time. */
+  headroomMiBs: number;
+  swapInMiB: number;
+  /** Largest Σ balloons − budget seen (0 if never over). */
+  maxOverBudgetMiB: number;
+  jobs: number;
+  rejectedJobs: number;
+}
+
+type Planner = (s: ClusterSnapshot) => Plan;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function ballastArgs(budgetMiB: number): MemoryBalloonArgs {
+  const a = defaultMemoryBalloonArgs();
+  a.host.budgetMiB = budgetMiB;
+  return a;
+}
+
+/** Called after each cycle's plan (for debugging a run: the snapshot, the plan and the sim after it). */
+export type CycleHook = (c: { tMs: number; snapshot: ClusterSnapshot; plan: Plan; sim: SimCluster; budgetMiB: number }) => void;
+
+export async function runMemoryScenario(scenario: Scenario, count: number, seed: number, planner: Planner, onCycle?: CycleHook): Promise<MemoryRunResult> {
+  const budgetMiB = BUDGET_PER_VM_MIB * count;
+  const hostMiB = Math.ceil((budgetMiB + HOST_OVERHEAD_MIB) / 0.8);
+  const sim = new SimCluster({ seed, cycleMs: 1000 });
+  sim.addHost({ id: 'h1', pcpus: 8, memoryKiB: mib(hostMiB), overheadKiB: mib(HOST_OVERHEAD_MIB) });
+  for (const t of scenario.vms(count, prng(seed))) {
+    sim.createVm('h1', {
+      name: t.name,
+      vcpus: 1,
+      maxMemoryKiB: mib(MAX_MIB),
+      memoryKiB: mib(START_MIB),
+      memory: t.memory,
+      baseMemoryKiB: mib(80),
+      kernelKiB: mib(64),
+      swapKiB: mib(128),
+      tmpfs: t.tmpfs,
+      memStatsPeriodSec: 2,
+    });
+  }
+  const hv = new SimHypervisor(sim, 'h1');
+  const view = new SimMemoryView(hv, 'h1', CYCLE_MS);
+  const r: MemoryRunResult = {
+    starvedVmCycles: 0,
+    boundStarvedVmCycles: 0,
+    deaths: 0,
+    oomKills: 0,
+    startSumMiB: count * START_MIB,
+    finalSumMiB: 0,
+    avgSumMiB: 0,
+    returnedMiB: 0,
+    headroomMiBs: 0,
+    swapInMiB: 0,
+    maxOverBudgetMiB: 0,
+    jobs: 0,
+    rejectedJobs: 0,
+  };
+  const lastEnqueued = new Map<string, { memoryMiB: number; atMs: number }>();
+  let pending: PlannedJob[] = [];
+  let cycles = 0;
+  let sumOfSums = 0;
+  for (let t = 0; t < scenario.durationMs; t += CYCLE_MS) {
+    sim.advance(CYCLE_MS);
+    for (const job of pending) {
+      if (job.action.type !== 'set-memory') continue;
+      try {
+        await hv.setMemory(job.vmUuid, mib(job.action.memoryMiB));
+      } catch {
+        r.rejectedJobs++;
+      }
+    }
+    pending = [];
+    const snap = await view.snapshot(sim.wallClockMs);
+    // What the engine would add (see MemoryVmView): the last target enqueued, while the balloon is not there yet.
+    for (const v of snap.vms as MemoryVmView[]) {
+      const last = lastEnqueued.get(v.uuid);
+      const actualMiB = (v.balloon?.actualKiB ?? 0) / 1024;
+      if (last && snap.nowMs - last.atMs <= INFLIGHT_CYCLES * CYCLE_MS && Math.abs(last.memoryMiB - actualMiB) > 4) v.memoryTargetMiB = last.memoryMiB;
+    }
+    let sumMiB = 0;
+    const needs: number[] = [];
+    for (const vm of sim.inspectAll()) {
+      if (vm.state === 'shutoff') continue;
+      sumMiB += vm.currentKiB / 1024;
+      const unusedMiB = (vm.currentKiB - vm.kernelKiB - (vm.usedKiB - vm.swappedKiB) - vm.cacheKiB) / 1024;
+      if (vm.state !== 'running' || unusedMiB < MIN_UNUSED_MIB) r.starvedVmCycles++;
+      if (vm.state === 'running') needs.push((vm.usedKiB + vm.kernelKiB) / 1024 + MIN_UNUSED_MIB);
+    }
+    needs.sort((a, b) => a - b);
+    let room = budgetMiB;
+    let fit = 0;
+    while (fit < needs.length && (needs[fit] ?? 0) <= room) room -= needs[fit++] ?? 0;
+    r.boundStarvedVmCycles += needs.length - fit;
+    cycles++;
+    sumOfSums += sumMiB;
+    r.headroomMiBs += ((budgetMiB - sumMiB) * CYCLE_MS) / 1000;
+    r.maxOverBudgetMiB = Math.max(r.maxOverBudgetMiB, sumMiB - budgetMiB);
+    // The engine's dedupe (PolicyCycle): a target equal to the last one enqueued for the VM is not sent again.
+    const plan = planner(snap);
+    onCycle?.({ tMs: t + CYCLE_MS, snapshot: snap, plan, sim, budgetMiB });
+    for (const job of plan.jobs) {
+      if (job.action.type !== 'set-memory' || lastEnqueued.get(job.vmUuid)?.memoryMiB === job.action.memoryMiB) continue;
+      lastEnqueued.set(job.vmUuid, { memoryMiB: job.action.memoryMiB, atMs: snap.nowMs });
+      pending.push(job);
+      r.jobs++;
+    }
+  }
+  const totals = sim.totals();
+  r.deaths = totals.deaths;
+  r.oomKills = totals.oomKills;
+  const final = sim.inspectAll().filter((v) => v.state !== 'shutoff');
+  r.finalSumMiB = Math.round(final.reduce((s, v) => s + v.currentKiB / 1024, 0));
+  r.avgSumMiB = Math.round(sumOfSums / Math.max(cycles, 1));
+  r.returnedMiB = r.startSumMiB - r.finalSumMiB;
+  r.headroomMiBs = Math.round(r.headroomMiBs);
+  r.swapInMiB = Math.round(final.reduce((s, v) => s + v.swapInKiB / 1024, 0));
+  r.maxOverBudgetMiB = Math.round(r.maxOverBudgetMiB);
+  return r;
+}
+
+interface Side {
+  name: string;
+  planner: (count: number) => Planner;
+}
+
+const SIDES: Side[] = [
+  { name: 'ballast', planner: (count) => { const a = ballastArgs(BUDGET_PER_VM_MIB * count); return (s) => planMemoryBalloon(s, a); } },
+  { name: 'mom', planner: () => (s) => momBalloonRule.plan(s, MOM_DEFAULTS) },
+];
+
+function summary(rs: MemoryRunResult[]): string {
+  const m = (f: (r: MemoryRunResult) => number): number => median(rs.map(f));
+  return (
+    `deaths ${rs.reduce((s, r) => s + r.deaths, 0)}, oom ${rs.reduce((s, r) => s + r.oomKills, 0)} (all runs); ` +
+    `returned ${m((r) => r.returnedMiB)} MiB, avg Σ ${m((r) => r.avgSumMiB)} MiB, headroom ${m((r) => r.headroomMiBs)} MiB·s, ` +
+    `swap-in ${m((r) => r.swapInMiB)} MiB, over budget ≤ ${Math.max(...rs.map((r) => r.maxOverBudgetMiB))} MiB, jobs ${m((r) => r.jobs)}` +
+    (rs.some((r) => r.rejectedJobs > 0) ? `, rejected ${rs.reduce((s, r) => s + r.rejectedJobs, 0)}` : '')
+  );
+}
+
+export async function memoryBench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const lines: string[][] = [
+    ['scenario', 'VMs', 'starved: ballast', 'MOM', 'ratio', 'bound', 'deaths b/M', 'OOM kills b/M', 'returned MiB b/M', 'avg Σ MiB b/M', 'swap-in MiB b/M'],
+  ];
+  for (const scenario of SCENARIOS) {
+    for (const count of VM_COUNTS) {
+      const results = new Map<string, MemoryRunResult[]>();
+      for (const side of SIDES) {
+        const rs: MemoryRunResult[] = [];
+        for (const seed of SEEDS) rs.push(await runMemoryScenario(scenario, count, seed, side.planner(count)));
+        results.set(side.name, rs);
+        rows.push({
+          bench: `memory ${scenario.name} ${count}vm`,
+          variant: side.name,
+          median: median(rs.map((r) => r.starvedVmCycles)),
+          p90: percentile(rs.map((r) => r.starvedVmCycles), 90),
+          unit: 'starved VM-cycles',
+          runs: rs.length,
+          note: summary(rs),
+        });
+      }
+      const ours = results.get('ballast') ?? [];
+      const mom = results.get('mom') ?? [];
+      const o = median(ours.map((r) => r.starvedVmCycles));
+      const m = median(mom.map((r) => r.starvedVmCycles));
+      const ratio = m > 0 ? o / m : o > 0 ? Infinity : 0;
+      const deaths = (rs: MemoryRunResult[]): number => rs.reduce((s, r) => s + r.deaths, 0);
+      rows.push({
+        bench: `memory ${scenario.name} ${count}vm`,
+        variant: 'bound',
+        median: median(ours.map((r) => r.boundStarvedVmCycles)),
+        unit: 'starved VM-cycles',
+        runs: ours.length,
+        note: 'unavoidable within the budget (perfect knowledge, instant balloons)',
+      });
+      rows.push({
+        bench: `memory ${scenario.name} ${count}vm`,
+        variant: 'ballast/mom',
+        median: ratio,
+        unit: 'ratio',
+        runs: ours.length,
+        note: `target ≤ 0.5 with 0 deaths: ${ratio <= 0.5 && deaths(ours) === 0 ? 'met' : 'missed'}`,
+      });
+      const pair = (f: (r: MemoryRunResult) => number, sum = false): string => {
+        const v = (rs: MemoryRunResult[]): number => (sum ? rs.reduce((s, r) => s + f(r), 0) : median(rs.map(f)));
+        return `${v(ours)} / ${v(mom)}`;
+      };
+      lines.push([
+        scenario.name,
+        String(count),
+        String(o),
+        String(m),
+        ratio.toFixed(2),
+        String(median(ours.map((r) => r.boundStarvedVmCycles))),
+        pair((r) => r.deaths, true),
+        pair((r) => r.oomKills, true),
+        pair((r) => r.returnedMiB),
+        pair((r) => r.avgSumMiB),
+        pair((r) => r.swapInMiB),
+      ]);
+    }
+  }
+  const widths = (lines[0] ?? []).map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
+  console.log(`memory: Ballast memory-balloon vs MOM balloon.rules — medians of ${SEEDS.length} seeds (deaths and OOM kills: totals)`);
+  for (const l of lines) console.log(l.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '));
+  console.log();
+  return rows;
+}

@@ -1,0 +1,73 @@
+/**
+ * The policy engine's view of one simulated host, built the way the collector and the engine build it:
+ * one bulk stats read + node memory each interval → VmReport/HostView, plus a window of the last samples
+ * per VM (as services/policy-engine's ClusterState keeps it). Only what the memory policies read is filled.
+ */
+import type { ClusterSnapshot, HostView, VmReport, VmView } from '@ballast/domain';
+import type { Hypervisor } from '@ballast/hypervisor';
+
+type WindowEntry = VmView['window'][number];
+
+export class SimMemoryView {
+  private readonly windows = new Map<string, WindowEntry[]>();
+
+  constructor(
+    private readonly hv: Hypervisor,
+    private readonly hostId: string,
+    private readonly intervalMs: number,
+    private readonly windowSize = 30,
+  ) {}
+
+  /** Reads the host now (`nowMs` on the guests' wall clock) and returns the snapshot a cycle would see. */
+  async snapshot(nowMs: number): Promise<ClusterSnapshot> {
+    const [stats, mem] = await Promise.all([this.hv.collectStats({ balloon: true, vcpu: false }), this.hv.nodeMemory()]);
+    const vms: VmView[] = [];
+    const live = new Set<string>();
+    for (const s of stats) {
+      live.add(s.uuid);
+      const report: VmReport = { uuid: s.uuid, name: s.name, state: s.state, cpuPercent: 0, vcpus: [] };
+      const b = s.balloon;
+      if (b) {
+        const has = b.unusedKiB !== undefined && b.lastUpdateSec !== undefined && b.lastUpdateSec > 0;
+        report.balloon = {
+          actualKiB: b.currentKiB,
+          maximumKiB: b.maximumKiB,
+          hasGuestStats: has,
+          unusedKiB: b.unusedKiB ?? 0,
+          availableKiB: b.availableKiB ?? 0,
+          usableKiB: b.usableKiB ?? 0,
+          majorFaults: b.majorFaults ?? 0,
+          swapInKiB: b.swapInKiB ?? 0,
+          lastUpdateSec: b.lastUpdateSec ?? 0,
+        };
+      }
+      const w = this.windows.get(s.uuid) ?? [];
+      const e: WindowEntry = { takenAtMs: nowMs, cpuPercent: 0 };
+      if (report.balloon) {
+        e.actualKiB = report.balloon.actualKiB;
+        if (report.balloon.hasGuestStats) {
+          e.unusedKiB = report.balloon.unusedKiB;
+          e.majorFaults = report.balloon.majorFaults;
+          e.swapInKiB = report.balloon.swapInKiB;
+        }
+      }
+      w.push(e);
+      while (w.length > this.windowSize) w.shift();
+      this.windows.set(s.uuid, w);
+      vms.push({ ...report, hostId: this.hostId, window: [...w], holds: [] });
+    }
+    for (const uuid of this.windows.keys()) if (!live.has(uuid)) this.windows.delete(uuid);
+    const host: HostView = {
+      hostId: this.hostId,
+      hostname: this.hostId,
+      pcpuCount: 0,
+      memoryTotalKiB: mem.totalKiB,
+      memoryFreeKiB: mem.freeKiB,
+      pcpus: [],
+      lastSampleMs: nowMs,
+      intervalMs: this.intervalMs,
+      stale: false,
+    };
+    return { nowMs, hosts: [host], vms };
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The memory-balloon policy's plan: a balloon target per VM each cycle. Pure and stateless: everything
+ * (trend, over-reclaim cool-down, warm-up) is derived from the snapshot's windows and clock; the one
+ * optional input beyond snapshot.ts is a VM's target in flight (MemoryVmView.memoryTargetMiB).
+ *
+ * Per VM (assess.ts): grow when unused memory is below minUnused now or will be within the lookahead
+ * (used-memory trend × lookahead), when swapping, or to grow back after a release raised faults; release
+ * gradually (step-limited, never below used + minUnused) when unused is above maxUnused; otherwise hold.
+ * Per host: releases fund the budget; grants are limited by the budget (Σ balloons ≤ budgetMiB) and by
+ * host free memory (free − Σ growth ≥ hostFreeFloorMiB) and are given level by level (everyone's
+ * minimum, then lean targets, then the rest); a shortfall of lean targets is reclaimed from the VMs with
+ * the lowest shares per active page (ESX ρ with the idle tax) down to their floors; what cannot be
+ * granted is reported as `starved` rather than squeezed out of another guest.
+ */
+import type { ClusterSnapshot, HostView, Plan, PlannedJob, VmView } from '../../snapshot.js';
+import type { HostKnobs, MemoryBalloonArgs } from './args.js';
+import { assessVm, fmt, type Assessed, type Managed, type MemoryDecisionKind } from './assess.js';
+import { hostKnobsFor } from './knobs.js';
+
+export type { MemoryDecisionKind, MemoryVmView } from './assess.js';
+
+export interface MemoryDecision {
+  vmUuid: string;
+  hostId: string;
+  kind: MemoryDecisionKind;
+  reason: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface MemoryPlan extends Plan {
+  decisions: MemoryDecision[];
+}
+
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+export function planMemoryBalloon(snapshot: ClusterSnapshot, args: MemoryBalloonArgs): MemoryPlan {
+  const out: MemoryPlan = { jobs: [], decisions: [] };
+  const hosts = new Map<string, HostView>(snapshot.hosts.map((h) => [h.hostId, h]));
+  const byHost = new Map<string, VmView[]>();
+  for (const vm of snapshot.vms) {
+    const list = byHost.get(vm.hostId) ?? [];
+    list.push(vm);
+    byHost.set(vm.hostId, list);
+  }
+  for (const hostId of [...byHost.keys()].sort()) {
+    const vms = [...(byHost.get(hostId) ?? [])].sort((a, b) => a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid));
+    planHost(hostId, hosts.get(hostId), vms, args, snapshot.nowMs, out);
+  }
+  return out;
+}
+
+function planHost(hostId: string, host: HostView | undefined, vms: VmView[], args: MemoryBalloonArgs, nowMs: number, out: MemoryPlan): void {
+  const hk: HostKnobs = hostKnobsFor(args, hostId);
+  const all: Assessed[] = vms.map((vm) => assessVm(vm, host, hk, args, nowMs));
+  const managed = all.filter((a): a is Managed => a.managed);
+
+  // What the host's VMs are committed to before any grant (balloon, or the job in flight): auto VMs'
+  // releases count at their new target (the job replaces the one in flight); other auto VMs at what is
+  // committed; VMs whose jobs this policy does not send at the larger of balloon and target in flight.
+  let baseMiB = 0;
+  let inflightMiB = 0;
+  for (const a of all) {
+    if (!a.managed) {
+      baseMiB += a.accountMiB;
+      inflightMiB += a.inflightGrowMiB;
+    } else if (a.auto && a.role === 'release') baseMiB += a.targetMiB;
+    else {
+      baseMiB += a.auto ? a.committedMiB : Math.max(a.actualMiB, a.committedMiB);
+      inflightMiB += Math.max(0, a.committedMiB - a.actualMiB);
+    }
+  }
+  const baseBeforeReclaim = baseMiB;
+  const freeMiB = host ? host.memoryFreeKiB / 1024 : 0;
+  let leftFree = freeMiB - hk.hostFreeFloorMiB - inflightMiB;
+  let leftBudget = hk.budgetMiB === undefined ? Infinity : hk.budgetMiB - baseMiB;
+
+  const growers = managed.filter((m) => m.role === 'grow');
+  /** Grants come on top of what is committed; the part that only cancels a release in flight costs no host memory. */
+  const want = (m: Managed): number => Math.max(0, m.requestMiB - m.committedMiB);
+  const freeAlready = (m: Managed): number => Math.max(0, m.actualMiB - m.committedMiB);
+  const wantMiB = growers.reduce((s, m) => s + want(m), 0);
+  const leanMiB = growers.reduce((s, m) => s + Math.min(want(m), m.leanNeedMiB), 0);
+  const leanFreeMiB = growers.reduce((s, m) => s + Math.max(0, Math.min(want(m), m.leanNeedMiB) - freeAlready(m)), 0);
+
+  // Pressure: reclaim what the growers lack for their lean targets (or what the host is over its budget /
+  // under its floor by) from the VMs with the lowest shares per active page, within their floors and steps.
+  let deficit = Math.max(0, leanMiB - leftBudget, leanFreeMiB - leftFree);
+  const pressured = deficit > 0;
+  if (deficit > 0) {
+    const candidates = managed
+      .filter((m) => m.auto && m.role !== 'grow' && !m.warmup && !m.protect && m.committedMiB <= m.actualMiB && m.targetMiB > m.pressureFloorMiB)
+      .sort((a, b) => a.rho - b.rho || a.vm.name.localeCompare(b.vm.name));
+    for (const m of candidates) {
+      if (deficit <= 0) break;
+      const hyst = m.knobs.hysteresisMiB;
+      const slack = m.targetMiB - m.pressureFloorMiB;
+      const stepLeft = m.releaseStepMiB - (m.releaseFromMiB - m.targetMiB);
+      const most = Math.min(slack, stepLeft);
+      if (!(most > 0)) continue;
+      let take = Math.min(deficit, most);
+      if (Math.abs(m.targetMiB - take - m.committedMiB) <= hyst) take = most;
+      const next = Math.ceil(m.targetMiB - take);
+      if (!(Math.abs(next - m.committedMiB) > hyst) || next >= m.targetMiB) continue;
+      const got = m.targetMiB - next;
+      m.targetMiB = next;
+      m.reclaimedMiB += got;
+      m.role = 'release';
+      deficit -= got;
+      baseMiB -= got;
+      leftBudget += got;
+    }
+  }
+
+  // Grants, level by level over all growers: everyone's minimum (reservation, used + minUnused), then the
+  // lean target, then the rest of each request. A grant costs its size in budget and, beyond any release in
+  // flight it cancels, in host free memory.
+  leftBudget = Math.max(0, leftBudget);
+  leftFree = Math.max(0, leftFree);
+  const order = [...growers].sort(
+    (a, b) =>
+      Number(b.auto) - Number(a.auto) ||
+      Number(b.urgent) - Number(a.urgent) ||
+      b.sharesPerMiB - a.sharesPerMiB ||
+      a.vm.name.localeCompare(b.vm.name),
+  );
+  const given = new Map<Managed, number>();
+  const give = (m: Managed, amount: number): void => {
+    const g0 = given.get(m) ?? 0;
+    const rel = Math.max(0, freeAlready(m) - g0);
+    const g = Math.max(0, Math.min(amount, leftBudget, rel + leftFree));
+    given.set(m, g0 + g);
+    leftBudget -= g;
+    leftFree -= Math.max(0, g - rel);
+  };
+  for (const m of order) give(m, Math.min(want(m), m.minNeedMiB));
+  for (const m of order) give(m, Math.min(want(m), m.leanNeedMiB) - (given.get(m) ?? 0));
+  for (const m of order) give(m, want(m) - (given.get(m) ?? 0));
+  for (const m of growers) {
+    const g = given.get(m) ?? 0;
+    const partial = Math.floor(m.committedMiB + g);
+    m.targetMiB = !(g > 0) ? m.committedMiB : g >= want(m) ? m.requestMiB : partial > m.committedMiB ? partial : m.committedMiB;
+  }
+
+  const hostInputs = {
+    hostFreeMiB: r1(freeMiB),
+    hostFreeFloorMiB: hk.hostFreeFloorMiB,
+    budgetMiB: hk.budgetMiB ?? null,
+    hostSumBeforeMiB: r1(baseBeforeReclaim),
+    growWantedMiB: r1(wantMiB),
+    inflightGrowMiB: r1(inflightMiB),
+    pressure: pressured,
+  };
+
+  for (const a of all) {
+    if (!a.managed) {
+      out.decisions.push({
+        vmUuid: a.vm.uuid,
+        hostId,
+        kind: a.kind,
+        reason: a.reason,
+        inputs: { automation: a.automation, accountMiB: r1(a.accountMiB), ...hostInputs },
+      });
+      continue;
+    }
+    emit(a, hostId, hostInputs, pressured, out);
+  }
+}
+
+function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, pressured: boolean, out: MemoryPlan): void {
+  const hyst = m.knobs.hysteresisMiB;
+  const t = m.targetMiB;
+  const canJob =
+    Math.abs(t - m.committedMiB) > hyst &&
+    Number.isInteger(t) &&
+    t >= m.knobs.reservationMiB &&
+    t <= m.maximumMiB &&
+    // above the balloon only as a grant, within the limit; a grower below it only raises a release in flight
+    (t <= m.actualMiB || (m.role === 'grow' && t <= m.limitMiB));
+  let kind: MemoryDecisionKind;
+  let reason: string;
+  if (m.role === 'grow') {
+    const okMiB = Math.ceil(Math.max(m.knobs.reservationMiB, m.usedMiB + m.knobs.minUnusedMiB));
+    const full = m.targetMiB >= m.requestMiB;
+    if (canJob && (full || m.targetMiB >= okMiB)) {
+      kind = m.protect ? 'protect' : 'grow';
+      reason = `${m.why}: grow to ${m.targetMiB} MiB${full ? '' : ` (asked ${m.requestMiB} MiB; host budget/free memory short)`}`;
+    } else {
+      kind = 'starved';
+      reason =
+        `${m.why}: needs ${m.requestMiB} MiB but the host cannot grant it (budget or free-memory floor reached, ` +
+        `no donor can give more without going below its floor)` +
+        (canJob ? `; granted what there is: ${m.targetMiB} MiB` : '');
+    }
+  } else if (m.role === 'release') {
+    kind = 'release';
+    reason =
+      m.reclaimedMiB > 0
+        ? `${m.why ? `${m.why}; ` : ''}${fmt(m.reclaimedMiB)} MiB reclaimed under host pressure (lowest shares per active page, ρ=${fmt(m.rho)}): release to ${m.targetMiB} MiB`
+        : `${m.why}: release to ${m.targetMiB} MiB`;
+  } else {
+    kind = m.holdKind;
+    reason = m.why;
+  }
+  if (m.warmup && kind === 'grow') reason += ' (warming up: grows only)';
+  const jobWanted = (kind === 'grow' || kind === 'release' || kind === 'protect' || kind === 'starved') && canJob;
+  if (jobWanted && !m.auto) reason += ` (automation ${m.knobs.automation}: not applied)`;
+  out.decisions.push({
+    vmUuid: m.vm.uuid,
+    hostId,
+    kind,
+    reason,
+    inputs: {
+      automation: m.knobs.automation,
+      groups: m.groups,
+      actualMiB: r1(m.actualMiB),
+      unusedMiB: r1(m.unusedMiB),
+      usedMiB: r1(m.usedMiB),
+      committedMiB: r1(m.committedMiB),
+      trendMiBPerSec: r1(m.trendMiBPerSec),
+      predictedUnusedMiB: r1(m.predictedUnusedMiB),
+      targetMiB: r1(m.targetMiB),
+      reservationMiB: m.knobs.reservationMiB,
+      limitMiB: r1(m.limitMiB),
+      minUnusedMiB: m.knobs.minUnusedMiB,
+      maxUnusedMiB: m.knobs.maxUnusedMiB,
+      releaseFloorMiB: m.releaseFloorMiB,
+      sharesPerMiB: m.sharesPerMiB,
+      rho: r1(m.rho),
+      swapInKiBPerSec: r1(m.swapInKiBPerSec),
+      warmup: m.warmup,
+      protectUntilMs: m.protectUntilMs ?? null,
+      pressure: pressured,
+      ...hostInputs,
+    },
+  });
+  if (jobWanted && m.auto) {
+    const job: PlannedJob = {
+      hostId,
+      vmUuid: m.vm.uuid,
+      vmName: m.vm.name,
+      action: { type: 'set-memory', memoryMiB: m.targetMiB },
+      reason,
+    };
+    out.jobs.push(job);
+  }
+}

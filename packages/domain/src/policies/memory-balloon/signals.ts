@@ -1,0 +1,121 @@
+/**
+ * What the memory-balloon policy reads from a VM's sample window: the trend of used memory, the guest's
+ * fault and swap-in rates, and whether a release was followed by a rise in them (over-reclaim).
+ * Everything is derived from the window, so the policy keeps no state between cycles.
+ */
+import type { VmView } from '../../snapshot.js';
+
+type Entry = VmView['window'][number];
+
+const KIB_PER_MIB = 1024;
+
+/** Window entries that carry guest memory stats (the collector leaves them out when the guest reports none). */
+export function guestEntries(window: readonly Entry[]): Entry[] {
+  return window.filter((e) => e.actualKiB !== undefined && e.unusedKiB !== undefined);
+}
+
+/**
+ * Slope of used memory (actual − unused), MiB/s, least squares over the last `samples` guest entries.
+ * Positive while the guest consumes. 0 with fewer than two entries or no time between them.
+ */
+export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number): number {
+  const pts = entries.slice(-samples);
+  if (pts.length < 2) return 0;
+  const t0 = pts[0]?.takenAtMs ?? 0;
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (const e of pts) {
+    const x = (e.takenAtMs - t0) / 1000;
+    const y = ((e.actualKiB ?? 0) - (e.unusedKiB ?? 0)) / KIB_PER_MIB;
+    n++;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const den = n * sxx - sx * sx;
+  if (!(den > 1e-9)) return 0;
+  return (n * sxy - sx * sy) / den;
+}
+
+/** Major-fault and swap-in rates between two entries (per second); counter resets count as 0. */
+export function faultRates(a: Entry, b: Entry): { majorFaultsPerSec: number; swapInKiBPerSec: number } {
+  const dt = (b.takenAtMs - a.takenAtMs) / 1000;
+  if (!(dt > 0)) return { majorFaultsPerSec: 0, swapInKiBPerSec: 0 };
+  const d = (x: number | undefined, y: number | undefined): number => (x === undefined || y === undefined || y < x ? 0 : y - x);
+  return { majorFaultsPerSec: d(a.majorFaults, b.majorFaults) / dt, swapInKiBPerSec: d(a.swapInKiB, b.swapInKiB) / dt };
+}
+
+/** Swap-in rate over the latest interval, KiB/s (0 with fewer than two entries). */
+export function latestSwapInKiBPerSec(entries: readonly Entry[]): number {
+  const a = entries[entries.length - 2];
+  const b = entries[entries.length - 1];
+  return a && b ? faultRates(a, b).swapInKiBPerSec : 0;
+}
+
+export interface OverReclaim {
+  /** When the balloon last shrank (the release the guest reacted to). */
+  releaseAtMs: number;
+  /** Latest sample whose fault or swap-in rate rose over the pre-release rate by more than the threshold. */
+  triggeredAtMs: number;
+  /** Balloon size before the run of releases, MiB: what the VM is grown back to. */
+  growBackMiB: number;
+  majorFaultsPerSec: number;
+  swapInKiBPerSec: number;
+}
+
+/**
+ * Finds the last release in the window (the balloon shrank by more than `minDropMiB` between samples) and
+ * whether the guest's major faults or swap-in rose after it, compared with the highest rate before it.
+ */
+export function findOverReclaim(
+  entries: readonly Entry[],
+  thresholds: { majorFaultsPerSec: number; swapInKiBPerSec: number; minDropMiB: number },
+): OverReclaim | undefined {
+  const minDropKiB = Math.max(1, thresholds.minDropMiB) * KIB_PER_MIB;
+  let drop = -1;
+  for (let i = entries.length - 1; i >= 1; i--) {
+    const prev = entries[i - 1]?.actualKiB ?? 0;
+    const cur = entries[i]?.actualKiB ?? 0;
+    if (cur < prev - minDropKiB) {
+      drop = i;
+      break;
+    }
+  }
+  if (drop < 1) return undefined;
+  let beforeMf = 0;
+  let beforeSw = 0;
+  for (let j = 1; j < drop; j++) {
+    const r = faultRates(entries[j - 1] as Entry, entries[j] as Entry);
+    beforeMf = Math.max(beforeMf, r.majorFaultsPerSec);
+    beforeSw = Math.max(beforeSw, r.swapInKiBPerSec);
+  }
+  let trigger: { at: number; mf: number; sw: number } | undefined;
+  for (let j = drop; j < entries.length; j++) {
+    const r = faultRates(entries[j - 1] as Entry, entries[j] as Entry);
+    if (r.majorFaultsPerSec > beforeMf + thresholds.majorFaultsPerSec || r.swapInKiBPerSec > beforeSw + thresholds.swapInKiBPerSec) {
+      trigger = { at: (entries[j] as Entry).takenAtMs, mf: r.majorFaultsPerSec, sw: r.swapInKiBPerSec };
+    }
+  }
+  if (!trigger) return undefined;
+  // Walk back over the run of consecutive releases to the size before it.
+  let k = drop - 1;
+  while (k >= 1 && (entries[k - 1]?.actualKiB ?? 0) > (entries[k]?.actualKiB ?? 0) + KIB_PER_MIB) k--;
+  return {
+    releaseAtMs: (entries[drop] as Entry).takenAtMs,
+    triggeredAtMs: trigger.at,
+    growBackMiB: (entries[k]?.actualKiB ?? 0) / KIB_PER_MIB,
+    majorFaultsPerSec: trigger.mf,
+    swapInKiBPerSec: trigger.sw,
+  };
+}
+
+/** ESX's shares-per-active-page: ρ = S / (P·(f + k(1−f))), k = 1/(1−τ). With S = sharesPerMiB·P, P cancels. */
+export function sharesPerActivePage(sharesPerMiB: number, activeFraction: number, idleTaxRate: number): number {
+  const f = Math.min(1, Math.max(0, activeFraction));
+  const k = 1 / (1 - idleTaxRate);
+  return sharesPerMiB / (f + k * (1 - f));
+}

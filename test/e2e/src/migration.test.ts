@@ -1,0 +1,236 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '@ballast/testkit';
+import { REPO, startService, waitUntil, type ServiceProc } from './services.js';
+import { apiVms, startStack, submitJob, waitJob, type ApiJob, type Stack } from './stack.js';
+import { LAB_URI } from './virsh.js';
+
+// Live migration of a lab guest between two libvirt hosts on this machine: the root namespace's
+// libvirtd (qemu:///system, "lab-host") and host2 (infra/lab/host2-up.sh: a network + mount namespace
+// with its own libvirtd, "lab-host2"), each with its own collector and actuator, one policy engine.
+
+const exec = promisify(execFile);
+const LAB = process.env.BALLAST_LAB === '1';
+const SKIP = !LAB
+  ? 'needs the lab: run via `make test` or `make e2e` (sets BALLAST_LAB=1)'
+  : LAB_URI !== 'qemu:///system'
+    ? `host2 migrates to and from qemu:///system; BALLAST_LAB_URI is ${LAB_URI}`
+    : false;
+const INTERVAL_MS = 2000;
+const VM = 'lab-vm4';
+const HOST1 = 'lab-host'; // the id startStack gives the root host
+const HOST2 = 'lab-host2';
+const MEMORY_MIB = 512; // the lab's start value, restored at the end
+const LAB_DIR = path.join(REPO, 'infra/lab');
+const LAB_STATE_DIR = process.env.LAB_STATE_DIR || '/var/lib/ballast-lab';
+
+/** What host2-up.sh prints (KEY=value lines). */
+interface Host2 {
+  HOST1_URI: string;
+  HOST1_MIGRATION_URI: string;
+  HOST1_MIGRATION_DATA_URI: string;
+  HOST2_URI: string;
+  HOST2_MIGRATION_URI: string;
+  HOST2_MIGRATION_DATA_URI: string;
+  HOST2_LAB_DIR: string;
+}
+
+async function host2Up(): Promise<Host2> {
+  const { stdout } = await exec('bash', [path.join(LAB_DIR, 'host2-up.sh')], { timeout: 120000 });
+  const kv = Object.fromEntries(
+    stdout
+      .split('\n')
+      .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1], m[2]]),
+  ) as Partial<Host2>;
+  for (const k of ['HOST1_URI', 'HOST1_MIGRATION_URI', 'HOST1_MIGRATION_DATA_URI', 'HOST2_URI', 'HOST2_MIGRATION_URI', 'HOST2_MIGRATION_DATA_URI', 'HOST2_LAB_DIR'] as const) {
+    if (!kv[k]) throw new Error(`host2-up.sh printed no ${k}:\n${stdout}`);
+  }
+  return kv as Host2;
+}
+
+async function virshAt(uri: string, ...args: string[]): Promise<string> {
+  const { stdout } = await exec('virsh', ['-q', '-c', uri, ...args], { timeout: 60000 });
+  return stdout.trim();
+}
+
+/** libvirt's state of the VM on that host ("running", "shut off", …), or null when it has no such domain. */
+async function domState(uri: string, vm: string): Promise<string | null> {
+  return virshAt(uri, 'domstate', vm).then(
+    (s) => s.split('\n')[0] ?? null,
+    () => null,
+  );
+}
+
+async function actualMiB(uri: string, vm: string): Promise<number> {
+  const m = /^actual\s+(\d+)/m.exec(await virshAt(uri, 'dommemstat', vm));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** `ballast lab health <vm>` against a lab state dir (the lab's, or host2's view of it). */
+async function labHealth(vm: string, stateDir?: string): Promise<{ status: string; detail: string }> {
+  const env = { ...process.env, ...(stateDir ? { LAB_STATE_DIR: stateDir } : {}) };
+  const { stdout } = await exec(process.execPath, [path.join(REPO, 'packages/cli/dist/bin.js'), 'lab', 'health', vm, '--timeout', '5'], {
+    env,
+    timeout: 30000,
+  }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const parsed = JSON.parse(stdout || '[]') as unknown;
+  const h = (Array.isArray(parsed) ? parsed[0] : parsed) as { status?: string; detail?: string } | undefined;
+  return { status: h?.status ?? 'unknown', detail: h?.detail ?? stdout };
+}
+
+/** Waits while a migration (or any job) of the VM runs on either host. */
+async function settle(h: Host2, vm: string): Promise<void> {
+  await waitUntil(`no job of ${vm} on either host`, 120000, async () => {
+    for (const uri of [h.HOST1_URI, h.HOST2_URI]) {
+      const info = await virshAt(uri, 'domjobinfo', vm).catch(() => '');
+      if (/Job type:\s+(Unbounded|Bounded)/.test(info)) return undefined;
+    }
+    return true;
+  }, 500);
+}
+
+/** Makes sure the VM runs on the root host again, migrating it back with virsh when it is on host2. */
+async function ensureOnRoot(h: Host2, vm: string): Promise<string> {
+  await settle(h, vm);
+  const [s1, s2] = [await domState(h.HOST1_URI, vm), await domState(h.HOST2_URI, vm)];
+  if (s1 === 'running') return 'already on the root host';
+  if (s2 !== 'running' && s2 !== 'paused') throw new Error(`${vm} is neither running on the root host (${s1}) nor on host2 (${s2})`);
+  const t0 = Date.now();
+  await virshAt(h.HOST2_URI, 'migrate', '--live', '--p2p', '--persistent', '--undefinesource', vm, h.HOST1_MIGRATION_URI, '--migrateuri', h.HOST1_MIGRATION_DATA_URI);
+  return `migrated back by virsh in ${Date.now() - t0} ms`;
+}
+
+async function migrateJob(stack: Stack, targetHost: string): Promise<{ job: ApiJob & { host?: string }; wallMs: number }> {
+  const t0 = Date.now();
+  const { status, json } = await submitJob(stack, { type: 'migrate', vm: VM, targetHost });
+  assert.equal(status, 202, JSON.stringify(json));
+  const job = (await waitJob(stack, String(json['id']), 90000)) as ApiJob & { host?: string };
+  return { job, wallMs: Date.now() - t0 };
+}
+
+async function hostOf(stack: Stack, vm: string): Promise<string | undefined> {
+  return (await apiVms(stack)).find((v) => v.name === vm)?.host;
+}
+
+describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP }, () => {
+  let t0 = Date.now();
+  let h: Host2;
+  let stack: Stack | undefined;
+  const host2Services: ServiceProc[] = [];
+  const output = () =>
+    [
+      ...(stack ? [[`${HOST1} collector`, stack.collector] as const, [`${HOST1} actuator`, stack.actuator] as const] : []),
+      ...host2Services.map((s) => [`${HOST2} ${s.name}`, s] as const),
+    ]
+      .map(([label, s]) => `--- ${label} ---\n${s.output().slice(-3000)}`)
+      .join('\n');
+
+  before(async () => {
+    t0 = Date.now();
+    h = await host2Up();
+    console.log(`host2 up after ${Date.now() - t0} ms`);
+    console.log(`${VM} before the test: ${await ensureOnRoot(h, VM)}`);
+    stack = await startStack({
+      intervalMs: INTERVAL_MS,
+      extraEnv: { BALLAST_MIGRATION_URI: h.HOST1_MIGRATION_URI, BALLAST_MIGRATION_DATA_URI: h.HOST1_MIGRATION_DATA_URI },
+    });
+    const env2 = {
+      ...stack.env,
+      BALLAST_HOST_ID: HOST2,
+      LIBVIRT_URI: h.HOST2_URI,
+      BALLAST_MIGRATION_URI: h.HOST2_MIGRATION_URI,
+      BALLAST_MIGRATION_DATA_URI: h.HOST2_MIGRATION_DATA_URI,
+    };
+    host2Services.push(startService('collector', { ...env2, BALLAST_OPS_PORT: String(await freePort()) }));
+    host2Services.push(
+      startService('actuator', { ...env2, BALLAST_OPS_PORT: String(await freePort()), BALLAST_GRPC_PORT: String(await freePort()) }),
+    );
+    const s = stack;
+    await waitUntil(`both hosts in GET /v1/hosts and ${VM} on ${HOST1} with guest stats`, 30000, async () => {
+      const hosts = ((await (await s.api('/v1/hosts')).json()) as { hosts: { hostId: string }[] }).hosts.map((x) => x.hostId);
+      const vm = (await apiVms(s)).find((v) => v.name === VM);
+      return hosts.includes(HOST1) && hosts.includes(HOST2) && vm?.host === HOST1 && vm.balloon?.hasGuestStats ? true : undefined;
+    }, 250).catch((e: Error) => {
+      throw new Error(`${e.message}\n${output()}`);
+    });
+    console.log(`stack with two hosts ready after ${Date.now() - t0} ms`);
+  });
+
+  after(async () => {
+    const problems: string[] = [];
+    await Promise.all(host2Services.map((s) => s.stop()));
+    await stack?.stop();
+    if (h) {
+      try {
+        console.log(`${VM} after the test: ${await ensureOnRoot(h, VM)}`);
+        if ((await actualMiB(h.HOST1_URI, VM)) !== MEMORY_MIB) await virshAt(h.HOST1_URI, 'setmem', VM, `${MEMORY_MIB}M`, '--live');
+        // The destination (re)creates the serial log 0600; the lab keeps it 0644.
+        await chmod(path.join(LAB_STATE_DIR, `${VM}.serial.log`), 0o644).catch(() => {});
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+    await exec('bash', [path.join(LAB_DIR, 'host2-down.sh')], { timeout: 180000 }).catch((e: Error & { stderr?: string }) =>
+      problems.push(`host2-down.sh failed: ${e.stderr ?? e.message}`),
+    );
+    const health = await labHealth(VM);
+    if (health.status !== 'alive') problems.push(`${VM} is ${health.status} after the test: ${health.detail}`);
+    console.log(`migration test: ${Date.now() - t0} ms in all (host2 up + stack + tests + cleanup + host2 down)`);
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+  });
+
+  test(`migrate ${VM} to ${HOST2}: the job succeeds, GET /v1/vms and virsh on host2 show it running there`, async () => {
+    const { job, wallMs } = await migrateJob(stack!, HOST2);
+    assert.equal(job.state, 'succeeded', `${JSON.stringify(job)}\n${output()}`);
+    assert.equal(job.host, HOST1);
+    console.log(`migrate job to ${HOST2}: ${wallMs} ms from POST to succeeded (${job.result?.message})`);
+    const seenAt = Date.now();
+    await waitUntil(`GET /v1/vms to show ${VM} on ${HOST2}`, 3 * INTERVAL_MS + 2000, async () => ((await hostOf(stack!, VM)) === HOST2 ? true : undefined));
+    console.log(`GET /v1/vms shows ${VM} on ${HOST2} ${Date.now() - seenAt} ms after the job`);
+    // host2's collector reads its balloon stats (the stats period moved with the domain).
+    await waitUntil(`guest balloon stats of ${VM} from ${HOST2}`, 3 * INTERVAL_MS + 2000, async () => {
+      const vm = (await apiVms(stack!)).find((v) => v.name === VM);
+      return vm?.host === HOST2 && vm.balloon?.hasGuestStats ? true : undefined;
+    });
+    assert.equal(await domState(h.HOST2_URI, VM), 'running');
+    assert.equal(await domState(h.HOST1_URI, VM), null, 'undefined on the source (--undefinesource)');
+    assert.match(await virshAt(h.HOST2_URI, 'dominfo', VM), /Persistent:\s+yes/);
+    // Its control channel answers on host2 (host2's socket, same path inside host2).
+    const health = await labHealth(VM, h.HOST2_LAB_DIR);
+    assert.equal(health.status, 'alive', health.detail);
+  });
+
+  test(`set-memory of ${VM} goes to ${HOST2}'s actuator and changes its balloon there`, async () => {
+    const { status, json } = await submitJob(stack!, { type: 'set-memory', vm: VM, memoryMiB: 448 });
+    assert.equal(status, 202, JSON.stringify(json));
+    const job = (await waitJob(stack!, String(json['id']), 20000)) as ApiJob & { host?: string };
+    assert.equal(job.state, 'succeeded', `${JSON.stringify(job)}\n${output()}`);
+    assert.equal(job.host, HOST2);
+    assert.ok(Math.abs((await actualMiB(h.HOST2_URI, VM)) - 448) <= 4, 'balloon ≈ 448 MiB on host2');
+  });
+
+  test(`migrate ${VM} back to ${HOST1}: it runs on the root host, answers, and jobs go there again`, async () => {
+    const { job, wallMs } = await migrateJob(stack!, HOST1);
+    assert.equal(job.state, 'succeeded', `${JSON.stringify(job)}\n${output()}`);
+    assert.equal(job.host, HOST2);
+    console.log(`migrate job back to ${HOST1}: ${wallMs} ms from POST to succeeded (${job.result?.message})`);
+    await waitUntil(`GET /v1/vms to show ${VM} on ${HOST1}`, 3 * INTERVAL_MS + 2000, async () => ((await hostOf(stack!, VM)) === HOST1 ? true : undefined));
+    assert.equal(await domState(h.HOST1_URI, VM), 'running');
+    assert.equal(await domState(h.HOST2_URI, VM), null);
+    assert.match(await virshAt(h.HOST1_URI, 'dominfo', VM), /Persistent:\s+yes/);
+    assert.ok(Math.abs((await actualMiB(h.HOST1_URI, VM)) - 448) <= 4, 'the balloon target moved with it');
+    const { status, json } = await submitJob(stack!, { type: 'set-memory', vm: VM, memoryMiB: MEMORY_MIB });
+    assert.equal(status, 202, JSON.stringify(json));
+    const back = (await waitJob(stack!, String(json['id']), 20000)) as ApiJob & { host?: string };
+    assert.equal(back.state, 'succeeded', JSON.stringify(back));
+    assert.equal(back.host, HOST1);
+    const health = await labHealth(VM);
+    assert.equal(health.status, 'alive', health.detail);
+  });
+});
