@@ -2,7 +2,7 @@
 # Runs Ballast's tests with node's test runner on the compiled output (make builds first).
 #   unit: pure tests (*.test.js)            int: *.int.test.js (each starts its own redis-server; libvirt test driver)
 #   e2e:  lab tests (*.e2e.test.js, test/e2e) — brings the lab up first (idempotent)
-#   all:  unit + int + e2e
+#   all:  lint + unit + int + e2e
 # Prints one closing line "tests: N passed, N failed, N skipped" over every part.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +27,11 @@ run_part() { # name, concurrency, files...
 }
 
 rc=0
+if [[ $mode == all ]]; then
+  # ESLint keeps packages/domain free of I/O libraries and the tree free of import cycles.
+  echo "== lint (eslint)"
+  if npx --no-install eslint . ; then echo "== lint: ok"; else echo "== lint: FAILED"; rc=1; fi
+fi
 if [[ $mode == unit || $mode == all ]]; then
   mapfile -t f < <(files '\.test\.js$' | grep -vE '\.(int|e2e)\.test\.js$' | grep -vE '(^|/)test/e2e/')
   run_part unit 2 "${f[@]}" || rc=1
