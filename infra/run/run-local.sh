@@ -18,6 +18,8 @@ fi
 if [ -z "${LIBVIRT_URI:-}" ]; then
   VMS=${VMS:-4} bash infra/lab/lab-up.sh
   export LIBVIRT_URI=qemu:///system
+  # The lab's policy document: memory-balloon with a 3072 MiB budget for the guests (recommend: decisions only).
+  export BALLAST_POLICY_FILE=${BALLAST_POLICY_FILE:-$PWD/infra/lab/policy.json}
 fi
 echo "run: managing $LIBVIRT_URI"
 
