@@ -11,7 +11,7 @@
  *
  *   node bench/dist/main.js memory
  */
-import { defaultMemoryBalloonArgs, planMemoryBalloon, type ClusterSnapshot, type MemoryBalloonArgs, type MemoryVmView, type Plan, type PlannedJob } from '@ballast/domain';
+import { defaultMemoryBalloonArgs, mulberry32, planMemoryBalloon, type ClusterSnapshot, type MemoryBalloonArgs, type MemoryVmView, type Plan, type PlannedJob } from '@ballast/domain';
 import { mib, SimCluster, SimHypervisor } from '@ballast/hypervisor';
 import { MOM_DEFAULTS, momBalloonRule } from './memory-mom-rule.js';
 import { SCENARIOS, type Scenario } from './memory-scenarios.js';
@@ -56,16 +56,7 @@ export interface MemoryRunResult {
 
 type Planner = (s: ClusterSnapshot) => Plan;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 export function ballastArgs(budgetMiB: number): MemoryBalloonArgs {
   const a = defaultMemoryBalloonArgs();

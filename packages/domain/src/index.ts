@@ -6,3 +6,4 @@ export * from './host-report.js';
 export * from './policies/policy.js';
 export * from './policies/registry.js';
 export { memoryBalloonPolicy, planMemoryBalloon, validateMemoryBalloonArgs, defaultMemoryBalloonArgs, type MemoryBalloonArgs, type MemoryDecision, type MemoryDecisionKind, type MemoryVmView } from './policies/memory-balloon/index.js';
+export * from './seeded-random.js';

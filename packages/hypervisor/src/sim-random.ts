@@ -3,17 +3,9 @@
  * the same numbers, so a run is reproducible from (seed, scenario).
  */
 
-/** mulberry32: a small, fast 32-bit PRNG. Returns a generator of floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@ballast/domain';
+
+export { mulberry32 };
 
 /** 32-bit FNV-1a hash of a string, finished with a murmur3 mix. */
 export function hashString(s: string): number {
