@@ -3,7 +3,7 @@
  * one bulk stats read + node memory each interval → VmReport/HostView, plus a window of the last samples
  * per VM (as services/policy-engine's ClusterState keeps it). Only what the memory policies read is filled.
  */
-import type { ClusterSnapshot, HostView, VmReport, VmView } from '@ballast/domain';
+import { balloonReport, type ClusterSnapshot, type HostView, type VmReport, type VmView } from '@ballast/domain';
 import type { Hypervisor } from '@ballast/hypervisor';
 
 type WindowEntry = VmView['window'][number];
@@ -26,21 +26,7 @@ export class SimMemoryView {
     for (const s of stats) {
       live.add(s.uuid);
       const report: VmReport = { uuid: s.uuid, name: s.name, state: s.state, cpuPercent: 0, vcpus: [] };
-      const b = s.balloon;
-      if (b) {
-        const has = b.unusedKiB !== undefined && b.lastUpdateSec !== undefined && b.lastUpdateSec > 0;
-        report.balloon = {
-          actualKiB: b.currentKiB,
-          maximumKiB: b.maximumKiB,
-          hasGuestStats: has,
-          unusedKiB: b.unusedKiB ?? 0,
-          availableKiB: b.availableKiB ?? 0,
-          usableKiB: b.usableKiB ?? 0,
-          majorFaults: b.majorFaults ?? 0,
-          swapInKiB: b.swapInKiB ?? 0,
-          lastUpdateSec: b.lastUpdateSec ?? 0,
-        };
-      }
+      if (s.balloon) report.balloon = balloonReport(s.balloon);
       const w = this.windows.get(s.uuid) ?? [];
       const e: WindowEntry = { takenAtMs: nowMs, cpuPercent: 0 };
       if (report.balloon) {

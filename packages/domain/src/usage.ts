@@ -1,4 +1,5 @@
 import type { PcpuTimes, VmStats } from './model.js';
+import type { VmReport } from './host-report.js';
 
 /** Percent of one CPU used between two cumulative readings `dtNs` apart; clamped to [0, 100·cpus]. */
 export function cpuPercent(prevNs: number | undefined, curNs: number | undefined, dtNs: number, cpus = 1): number {
@@ -35,4 +36,19 @@ export function pcpuUsage(prev: PcpuTimes[], cur: PcpuTimes[]): { pcpu: number; 
     if (dTotal <= 0) return { pcpu: c.pcpu, usagePercent: 0 };
     return { pcpu: c.pcpu, usagePercent: Math.min(100, Math.max(0, 100 * (1 - dIdle / dTotal))) };
   });
+}
+
+/** A VM's balloon as reported to the engine, from raw balloon stats (guest fields 0 until the guest reports). */
+export function balloonReport(b: NonNullable<VmStats['balloon']>): NonNullable<VmReport['balloon']> {
+  return {
+    actualKiB: b.currentKiB,
+    maximumKiB: b.maximumKiB,
+    hasGuestStats: b.unusedKiB !== undefined && b.lastUpdateSec !== undefined && b.lastUpdateSec > 0,
+    unusedKiB: b.unusedKiB ?? 0,
+    availableKiB: b.availableKiB ?? 0,
+    usableKiB: b.usableKiB ?? 0,
+    majorFaults: b.majorFaults ?? 0,
+    swapInKiB: b.swapInKiB ?? 0,
+    lastUpdateSec: b.lastUpdateSec ?? 0,
+  };
 }

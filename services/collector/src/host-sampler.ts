@@ -1,4 +1,4 @@
-import { cpuPercent, pcpuUsage, vcpuUsage, type HostInfo, type HostReport, type PcpuTimes, type VmReport, type VmStats } from '@ballast/domain';
+import { balloonReport, cpuPercent, pcpuUsage, vcpuUsage, type HostInfo, type HostReport, type PcpuTimes, type VmReport, type VmStats } from '@ballast/domain';
 import type { Hypervisor } from '@ballast/hypervisor';
 
 export interface SamplerOptions {
@@ -112,19 +112,7 @@ export class HostSampler {
       vcpus: vcpuUsage(prev, s, dtNs).map((u) => ({ ...u, pcpus: pins[u.id] ?? [] })),
     };
     if (withBalloon && s.balloon) {
-      const b = s.balloon;
-      const has = b.unusedKiB !== undefined && b.lastUpdateSec !== undefined && b.lastUpdateSec > 0;
-      report.balloon = {
-        actualKiB: b.currentKiB,
-        maximumKiB: b.maximumKiB,
-        hasGuestStats: has,
-        unusedKiB: b.unusedKiB ?? 0,
-        availableKiB: b.availableKiB ?? 0,
-        usableKiB: b.usableKiB ?? 0,
-        majorFaults: b.majorFaults ?? 0,
-        swapInKiB: b.swapInKiB ?? 0,
-        lastUpdateSec: b.lastUpdateSec ?? 0,
-      };
+      report.balloon = balloonReport(s.balloon);
       this.lastBalloon.set(s.uuid, report.balloon);
     } else if (!withBalloon) {
       // Cycles without a balloon read repeat the last balloon figures (their lastUpdateSec tells their age).
