@@ -12,74 +12,19 @@
  */
 import type { CpuTune, HypervisorEvent } from '@ballast/domain';
 import { stepHostCpu } from './sim-cpu.js';
+import { SimEventBus, type SimEventListener } from './sim-events.js';
+import { SIM_LIFECYCLE, type SimClusterOptions, type SimVmSnapshot, type SimWorkload } from './sim-cluster-types.js';
 import { SimError, noDomain } from './sim-error.js';
 import { SimHost, type SimHostSpec } from './sim-host.js';
 import { guestSnapshot, MEM_DIED, MEM_SETTLED, stepVmMemory } from './sim-memory.js';
 import { deterministicUuid } from './sim-random.js';
 import { formatCpuList, normalizeCpuSet, SimVm, validateTune, type SimVmSpec } from './sim-vm.js';
-import { mib, type Signal } from './sim-workload.js';
+import { mib } from './sim-workload.js';
 
-export interface SimClusterOptions {
-  /** Seed of every derived identity (UUIDs); default 1. */
-  seed?: number;
-  /** Length of one simulation cycle; advance() steps in cycles of at most this. Default 1000 ms. */
-  cycleMs?: number;
-  /** Guest wall clock at sim time 0 (balloon lastUpdateSec), seconds since epoch. Default 1_700_000_000. */
-  epochSec?: number;
-  /** How fast a balloon moves toward its target, KiB per simulated second. Default 256 MiB/s. */
-  balloonRateKiBPerSec?: number;
-  /** Migration transfer rate, KiB/s; duration = setup + balloon size / rate. Default 128 MiB/s. */
-  migrationRateKiBPerSec?: number;
-  /** Fixed part of a migration's duration, ms. Default 500. */
-  migrationSetupMs?: number;
-}
-
-/** libvirt's lifecycle event details (virDomainEvent*DetailType) the simulator emits. */
-export const SIM_LIFECYCLE = {
-  started: { booted: 0, migrated: 1 },
-  suspended: { paused: 0, migrated: 1 },
-  resumed: { unpaused: 0, migrated: 1 },
-  stopped: { destroyed: 1, migrated: 3 },
-  crashed: { panicked: 0 },
-  undefined: { removed: 0 },
-} as const;
-
-export type SimEventListener = (ev: HypervisorEvent, hostId: string) => void;
+export type { SimEventListener } from './sim-events.js';
+export { SIM_LIFECYCLE, type SimClusterOptions, type SimVmSnapshot, type SimWorkload } from './sim-cluster-types.js';
 
 /** A read-only view of one VM, including what the guest would not report (for tests and benchmarks). */
-export interface SimVmSnapshot {
-  uuid: string;
-  name: string;
-  hostId: string;
-  state: SimVm['state'];
-  vcpus: number;
-  maxKiB: number;
-  currentKiB: number;
-  targetKiB: number;
-  usedKiB: number;
-  swappedKiB: number;
-  swapCapKiB: number;
-  cacheKiB: number;
-  kernelKiB: number;
-  oomKills: number;
-  deaths: number;
-  majorFaults: number;
-  swapInKiB: number;
-  swapOutKiB: number;
-  cpuTimeNs: number;
-  vcpuTimeNs: number[];
-  vcpuDemand: number[];
-  vcpuPcpu: number[];
-  statsPeriodSec: number;
-  migrating: boolean;
-}
-
-export interface SimWorkload {
-  cpu?: Signal | readonly Signal[];
-  memory?: Signal;
-  cache?: Signal;
-}
-
 interface Migration {
   vm: SimVm;
   srcHostId: string;
@@ -102,11 +47,7 @@ export class SimCluster {
   private readonly vmIndex = new Map<string, SimVm>();
   private readonly names = new Set<string>();
   private migrations: Migration[] = [];
-  private readonly hostListeners = new Map<string, SimEventListener[]>();
-  private clusterListeners: SimEventListener[] = [];
-  private readonly connectionEpochs = new Map<string, number>();
-  private queue: { hostId: string; ev: HypervisorEvent }[] = [];
-  private flushing = false;
+  private readonly bus = new SimEventBus();
 
   constructor(opts: SimClusterOptions = {}) {
     this.seed = opts.seed ?? 1;
@@ -140,7 +81,7 @@ export class SimCluster {
     const host = new SimHost(spec, spec.uuid ?? deterministicUuid(this.seed, `host:${spec.id}`));
     this.hostMap.set(host.id, host);
     this.hostList.push(host);
-    this.connectionEpochs.set(host.id, 0);
+    this.bus.addHost(host.id);
     return host;
   }
 
@@ -509,29 +450,22 @@ export class SimCluster {
     if (vm.migrating) throw new SimError('operation-invalid', `domain '${vm.name}' has an active job: migration`);
   }
 
-  // ---- events ------------------------------------------------------------------------------------
+  // ---- events (delivered by SimEventBus) -----------------------------------------------------------
 
   /** Listens to every host's events; returns an unsubscribe function. */
   onEvent(listener: SimEventListener): () => void {
-    this.clusterListeners = [...this.clusterListeners, listener];
-    return () => {
-      this.clusterListeners = this.clusterListeners.filter((l) => l !== listener);
-    };
+    return this.bus.onEvent(listener);
   }
 
   /** Listens to one host's events (what a connection to sim://<hostId> receives). */
   subscribe(hostId: string, listener: SimEventListener): () => void {
     this.host(hostId);
-    const list = this.hostListeners.get(hostId) ?? [];
-    this.hostListeners.set(hostId, [...list, listener]);
-    return () => {
-      this.hostListeners.set(hostId, (this.hostListeners.get(hostId) ?? []).filter((l) => l !== listener));
-    };
+    return this.bus.subscribe(hostId, listener);
   }
 
   /** Counter that changes whenever the host's connections are severed; connections compare it. */
   connectionEpoch(hostId: string): number {
-    return this.connectionEpochs.get(hostId) ?? -1;
+    return this.bus.connectionEpoch(hostId);
   }
 
   /**
@@ -540,10 +474,7 @@ export class SimCluster {
    */
   severConnections(hostId: string, reason = 'simulated connection loss'): void {
     this.host(hostId);
-    this.emit(hostId, { kind: 'connection-lost', reason });
-    this.flush();
-    this.hostListeners.set(hostId, []);
-    this.connectionEpochs.set(hostId, this.connectionEpoch(hostId) + 1);
+    this.bus.sever(hostId, reason);
   }
 
   private lifecycle(vm: SimVm, event: string, detail: number): void {
@@ -551,41 +482,10 @@ export class SimCluster {
   }
 
   private emit(hostId: string, ev: HypervisorEvent): void {
-    this.queue.push({ hostId, ev });
+    this.bus.emit(hostId, ev);
   }
 
-  /**
-   * Delivers queued events synchronously: per event, the host's subscribers then cluster listeners,
-   * each in subscription order. A listener that throws does not stop delivery; the first error is
-   * rethrown once the queue is empty (so the call or advance() that caused the event throws).
-   */
   private flush(): void {
-    if (this.flushing) return;
-    this.flushing = true;
-    let firstError: unknown;
-    let failed = false;
-    try {
-      for (let i = 0; i < this.queue.length; i++) {
-        const { hostId, ev } = this.queue[i] as { hostId: string; ev: HypervisorEvent };
-        for (const l of this.hostListeners.get(hostId) ?? []) {
-          try {
-            l(ev, hostId);
-          } catch (err) {
-            if (!failed) [failed, firstError] = [true, err];
-          }
-        }
-        for (const l of this.clusterListeners) {
-          try {
-            l(ev, hostId);
-          } catch (err) {
-            if (!failed) [failed, firstError] = [true, err];
-          }
-        }
-      }
-    } finally {
-      this.queue = [];
-      this.flushing = false;
-    }
-    if (failed) throw firstError;
+    this.bus.flush();
   }
 }
