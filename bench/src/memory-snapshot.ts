@@ -3,10 +3,9 @@
  * one bulk stats read + node memory each interval → VmReport/HostView, plus a window of the last samples
  * per VM (as services/policy-engine's ClusterState keeps it). Only what the memory policies read is filled.
  */
-import { balloonReport, type ClusterSnapshot, type HostView, type VmReport, type VmView } from '@ballast/domain';
+import { balloonReport, windowEntryFor, type ClusterSnapshot, type HostView, type VmReport, type VmView, type WindowEntry } from '@ballast/domain';
 import type { Hypervisor } from '@ballast/hypervisor';
 
-type WindowEntry = VmView['window'][number];
 
 export class SimMemoryView {
   private readonly windows = new Map<string, WindowEntry[]>();
@@ -28,15 +27,7 @@ export class SimMemoryView {
       const report: VmReport = { uuid: s.uuid, name: s.name, state: s.state, cpuPercent: 0, vcpus: [] };
       if (s.balloon) report.balloon = balloonReport(s.balloon);
       const w = this.windows.get(s.uuid) ?? [];
-      const e: WindowEntry = { takenAtMs: nowMs, cpuPercent: 0 };
-      if (report.balloon) {
-        e.actualKiB = report.balloon.actualKiB;
-        if (report.balloon.hasGuestStats) {
-          e.unusedKiB = report.balloon.unusedKiB;
-          e.majorFaults = report.balloon.majorFaults;
-          e.swapInKiB = report.balloon.swapInKiB;
-        }
-      }
+      const e = windowEntryFor(report, nowMs);
       w.push(e);
       while (w.length > this.windowSize) w.shift();
       this.windows.set(s.uuid, w);

@@ -1,4 +1,4 @@
-import type { ClusterSnapshot, HostReport, HostView, VmReport, VmView } from '@ballast/domain';
+import { windowEntryFor, type ClusterSnapshot, type HostReport, type HostView, type VmReport, type VmView, type WindowEntry } from '@ballast/domain';
 import type { HoldStore } from './hold-store.js';
 
 export interface ClusterStateOptions {
@@ -14,7 +14,6 @@ interface HostEntry {
   receivedAtMs: number;
 }
 
-type WindowEntry = VmView['window'][number];
 
 export type VmLookup =
   | { kind: 'found'; vm: VmView }
@@ -53,15 +52,7 @@ export class ClusterState {
 
   private pushWindow(vm: VmReport, takenAtMs: number): void {
     const w = this.windows.get(vm.uuid) ?? [];
-    const e: WindowEntry = { takenAtMs, cpuPercent: vm.cpuPercent };
-    if (vm.balloon) {
-      e.actualKiB = vm.balloon.actualKiB;
-      if (vm.balloon.hasGuestStats) {
-        e.unusedKiB = vm.balloon.unusedKiB;
-        e.majorFaults = vm.balloon.majorFaults;
-        e.swapInKiB = vm.balloon.swapInKiB;
-      }
-    }
+    const e = windowEntryFor(vm, takenAtMs);
     w.push(e);
     while (w.length > this.opts.windowSize) w.shift();
     this.windows.set(vm.uuid, w);

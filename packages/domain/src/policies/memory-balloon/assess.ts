@@ -6,7 +6,16 @@
 import type { HostView, VmView } from '../../snapshot.js';
 import { sharesPerMiB, type ControlKnobs, type HostKnobs, type MemoryBalloonArgs, type VmKnobs } from './args.js';
 import { knobsFor } from './knobs.js';
-import { findOverReclaim, guestEntries, latestSwapInKiBPerSec, sharesPerActivePage, usedTrendMiBPerSec, type OverReclaim } from './signals.js';
+import {
+  findOverReclaim,
+  guestEntries,
+  guestUsedKiB,
+  kernelOverheadKiB,
+  latestSwapInKiBPerSec,
+  sharesPerActivePage,
+  usedTrendMiBPerSec,
+  type OverReclaim,
+} from './signals.js';
 
 export type MemoryDecisionKind = 'grow' | 'release' | 'hold' | 'starved' | 'unmanaged' | 'stale' | 'warmup' | 'protect';
 
@@ -98,6 +107,8 @@ export interface Managed {
   targetMiB: number;
   /** MiB taken from it under host pressure. */
   reclaimedMiB: number;
+  /** Grow: MiB of its grant that waits for donors' releases in flight (the budget binds until they land). */
+  awaitingMiB: number;
 }
 
 export type Assessed = Untouched | Managed;
@@ -147,8 +158,10 @@ export function assessVm(
   const held = vm.holds.find((h) => h.resource === 'memory' && h.untilMs > nowMs);
   if (held) return untouched('hold', `memory is held by a manual job until ${held.untilMs}`);
 
-  const unusedMiB = b.unusedKiB / KIB_PER_MIB;
-  const usedMiB = Math.max(0, actualMiB - unusedMiB);
+  // Used as of the guest's last report (see guestUsedKiB); unused is what the live balloon leaves of it.
+  const overheadKiB = kernelOverheadKiB(entries);
+  const usedMiB = guestUsedKiB({ actualKiB: b.actualKiB, unusedKiB: b.unusedKiB, availableKiB: b.availableKiB > 0 ? b.availableKiB : undefined }, overheadKiB) / KIB_PER_MIB;
+  const unusedMiB = Math.max(0, actualMiB - usedMiB);
   const maximumMiB = b.maximumKiB / KIB_PER_MIB;
   const limitMiB = Math.min(knobs.limitMiB ?? maximumMiB, maximumMiB);
   const reservation = knobs.reservationMiB;
@@ -167,7 +180,7 @@ export function assessVm(
   const warmup = entries.length < c.warmupSamples;
   const swapInKiBPerSec = latestSwapInKiBPerSec(entries);
   // Swap-in with plenty of unused memory is pages coming back, not pressure: only below maxUnused it is thrashing.
-  const thrashing = swapInKiBPerSec > c.feedbackSwapInKiBPerSec && b.unusedKiB / KIB_PER_MIB < knobs.maxUnusedMiB;
+  const thrashing = swapInKiBPerSec > c.feedbackSwapInKiBPerSec && unusedMiB < knobs.maxUnusedMiB;
   const oc = findOverReclaim(entries, {
     majorFaultsPerSec: c.feedbackMajorFaultsPerSec,
     swapInKiBPerSec: c.feedbackSwapInKiBPerSec,
@@ -213,6 +226,7 @@ export function assessVm(
     leanNeedMiB: 0,
     targetMiB: committed,
     reclaimedMiB: 0,
+    awaitingMiB: 0,
   };
 
   const needs: string[] = [];

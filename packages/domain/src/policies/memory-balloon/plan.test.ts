@@ -97,6 +97,8 @@ function assertInvariants(s: ClusterSnapshot, a: MemoryBalloonArgs, p: MemoryPla
     let sumTarget = 0;
     let growth = 0;
     let inflight = 0;
+    let peak = 0;
+    let raises = false;
     for (const v of s.vms.filter((x) => x.hostId === h.hostId)) {
       if (v.state === 'shutoff' || v.state === 'nostate') continue;
       const actual = (v.balloon?.actualKiB ?? 0) / 1024;
@@ -107,10 +109,14 @@ function assertInvariants(s: ClusterSnapshot, a: MemoryBalloonArgs, p: MemoryPla
       sumActual += Math.max(actual, c);
       sumTarget += job ?? c;
       growth += Math.max(0, (job ?? actual) - actual);
+      // Jobs land in any order: the most each VM may hold before they all land.
+      peak += Math.max(actual, c, job ?? c);
+      if (job !== undefined && job > Math.max(actual, c)) raises = true;
     }
     if (hk.budgetMiB !== undefined) {
       assert.ok(sumTarget <= Math.max(hk.budgetMiB, sumActual) + 1e-6, `${h.hostId}: Σ targets ${sumTarget} > budget ${hk.budgetMiB}`);
       if (growth > 0) assert.ok(sumTarget <= hk.budgetMiB + 1e-6, `${h.hostId}: grows while Σ targets ${sumTarget} > budget`);
+      if (raises) assert.ok(peak <= hk.budgetMiB + 1e-6, `${h.hostId}: Σ balloons may reach ${peak} > budget ${hk.budgetMiB} before releases land`);
     }
     const room = Math.max(0, h.memoryFreeKiB / 1024 - hk.hostFreeFloorMiB - inflight);
     assert.ok(growth <= room + 1e-6, `${h.hostId}: growth ${growth} (+${inflight} in flight) breaks the host free floor`);
@@ -338,13 +344,25 @@ test('donor choice: under budget pressure the lowest shares per active page give
     const { s, budget } = pressureSnapshot(36); // lean target +66 (used 450 + 100 + 16), 36 free in the budget → 30 short
     const a = args({ host: { budgetMiB: budget, idleTaxRate: c.tax }, groups: [{ match: { names: ['b'] }, shares: 12 }] });
     const p = run(s, a);
-    assert.equal(target(p, 'c'), 566, c.why);
+    // the 36 MiB the budget has now; the 30 reclaimed once the donor's release lands
+    assert.equal(target(p, 'c'), 536, c.why);
+    assert.match(decision(p, 'c').reason, /funded by donors' releases in flight \(30 MiB\)/);
+    assert.equal(decision(p, 'c').kind, 'grow');
     const other = c.donor === 'a' ? 'b' : 'a';
     const actual = c.donor === 'a' ? 1000 : 400;
     assert.equal(target(p, c.donor), actual - 30, c.why);
     assert.equal(target(p, other), undefined, c.why);
     assert.equal(decision(p, c.donor).kind, 'release');
     assert.match(decision(p, c.donor).reason, /reclaimed under host pressure/);
+    // next cycle, both jobs in flight and the release landed: c gets the rest, nobody else gives
+    for (const v of s.vms) {
+      const t = target(p, v.name);
+      if (t !== undefined) v.memoryTargetMiB = t;
+      if (v.name === c.donor && v.balloon) v.balloon.actualKiB = (actual - 30) * 1024;
+    }
+    const next = run(s, a);
+    assert.equal(target(next, 'c'), 566, c.why);
+    assert.equal(target(next, c.donor), undefined, c.why);
   }
   // shares: with the same activity the low-shares VM gives first
   const vms = [vm('hi', { actualMiB: 600, unusedMiB: 250 }), vm('lo', { actualMiB: 600, unusedMiB: 250 }), vm('c', { actualMiB: 500, unusedMiB: 50 })];
@@ -358,7 +376,7 @@ test('donor choice: under budget pressure the lowest shares per active page give
   const p = run(snap(vms), a);
   assert.equal(target(p, 'lo'), 570);
   assert.equal(target(p, 'hi'), undefined);
-  assert.equal(target(p, 'c'), 566);
+  assert.equal(target(p, 'c'), 536);
   // with room for the whole request nothing is reclaimed: the lean target is what pressure funds
   const roomy = run(snap(vms), args({ host: { budgetMiB: 1700 + 150 } }));
   assert.equal(target(roomy, 'c'), 650);
@@ -370,7 +388,12 @@ test('budget: Σ targets stay within budgetMiB; background releases fund grants'
   const vms = [vm('d', { actualMiB: 512, unusedMiB: 450 }), vm('g', { actualMiB: 500, unusedMiB: 50 })];
   const p = run(snap(vms), args({ host: { budgetMiB: 1012 + 100 } }));
   assert.equal(target(p, 'd'), 461);
-  assert.equal(target(p, 'g'), 650);
+  // the 100 spare now; the 51 d releases funds the rest once it has landed (Σ balloons never > budget)
+  assert.equal(target(p, 'g'), 600);
+  const landed = [vm('d', { actualMiB: 461, unusedMiB: 399 }), vm('g', { actualMiB: 600, unusedMiB: 50 })];
+  (landed[1] as MemoryVmView).memoryTargetMiB = 600;
+  const p2 = run(snap(landed), args({ host: { budgetMiB: 1012 + 100 } }));
+  assert.equal(target(p2, 'g'), 651);
   // over budget (budget lowered): only releases, down toward the budget
   const q = run(snap([vm('x', { actualMiB: 1000, unusedMiB: 250 }), vm('y', { actualMiB: 1000, unusedMiB: 250 })]), args({ host: { budgetMiB: 1900 } }));
   const sum = (target(q, 'x') ?? 1000) + (target(q, 'y') ?? 1000);
@@ -453,7 +476,13 @@ test('a grow still in flight (memoryTargetMiB from the engine) counts against th
   c.memoryTargetMiB = 500;
   const both = () => [c, vm('b', { actualMiB: 500, unusedMiB: 50 })];
   const fixed = args({ host: { budgetMiB: 1000 + 150 }, groups: [{ match: { names: ['c'] }, maxReleasePercent: 0 }] }); // c gives nothing more
+  // … once it has landed; until then only what the budget has beyond what c still holds
+  const waiting = run(snap(both()), fixed);
+  assert.equal(target(waiting, 'b'), 550);
+  assert.match(decision(waiting, 'b').reason, /100 MiB more once donors' releases in flight land/);
+  if (c.balloon) c.balloon.actualKiB = 500 * 1024;
   assert.equal(target(run(snap(both()), fixed), 'b'), 650);
+  if (c.balloon) c.balloon.actualKiB = 600 * 1024;
   delete c.memoryTargetMiB;
   assert.equal(target(run(snap(both()), fixed), 'b'), 550);
 });

@@ -59,7 +59,12 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
   // committed; VMs whose jobs this policy does not send at the larger of balloon and target in flight.
   let baseMiB = 0;
   let inflightMiB = 0;
+  // What they hold or will hold until their releases land: the balloon or a larger target in flight. Grants
+  // are limited by budget − this too, so Σ balloons stays within the budget while a donor's release and a
+  // grant it funds land in either order (the grant waits a cycle for the release).
+  let heldMiB = 0;
   for (const a of all) {
+    heldMiB += a.managed ? Math.max(a.actualMiB, a.committedMiB) : a.accountMiB;
     if (!a.managed) {
       baseMiB += a.accountMiB;
       inflightMiB += a.inflightGrowMiB;
@@ -73,6 +78,7 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
   const freeMiB = host ? host.memoryFreeKiB / 1024 : 0;
   let leftFree = freeMiB - hk.hostFreeFloorMiB - inflightMiB;
   let leftBudget = hk.budgetMiB === undefined ? Infinity : hk.budgetMiB - baseMiB;
+  let leftHeld = hk.budgetMiB === undefined ? Infinity : Math.max(0, hk.budgetMiB - heldMiB);
 
   const growers = managed.filter((m) => m.role === 'grow');
   /** Grants come on top of what is committed; the part that only cancels a release in flight costs no host memory. */
@@ -124,17 +130,28 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
       a.vm.name.localeCompare(b.vm.name),
   );
   const given = new Map<Managed, number>();
-  const give = (m: Managed, amount: number): void => {
+  /**
+   * Raises m's grant to `upTo` MiB in total where the budget (counting releases in flight as landed) and
+   * host free memory allow. What that budget allows but the memory still held by donors does not is
+   * reserved for m (awaitingMiB) and granted once their releases land; nothing of a later level is granted
+   * to m before that.
+   */
+  const give = (m: Managed, upTo: number): void => {
     const g0 = given.get(m) ?? 0;
+    const amount = upTo - g0 - m.awaitingMiB;
+    if (!(amount > 0)) return;
     const rel = Math.max(0, freeAlready(m) - g0);
-    const g = Math.max(0, Math.min(amount, leftBudget, rel + leftFree));
+    const fundable = Math.max(0, Math.min(amount, leftBudget, rel + leftFree));
+    const g = m.awaitingMiB > 0 ? 0 : Math.min(fundable, rel + leftHeld);
     given.set(m, g0 + g);
-    leftBudget -= g;
+    m.awaitingMiB += fundable - g;
+    leftBudget -= fundable;
     leftFree -= Math.max(0, g - rel);
+    leftHeld -= Math.max(0, g - rel);
   };
   for (const m of order) give(m, Math.min(want(m), m.minNeedMiB));
-  for (const m of order) give(m, Math.min(want(m), m.leanNeedMiB) - (given.get(m) ?? 0));
-  for (const m of order) give(m, want(m) - (given.get(m) ?? 0));
+  for (const m of order) give(m, Math.min(want(m), m.leanNeedMiB));
+  for (const m of order) give(m, want(m));
   for (const m of growers) {
     const g = given.get(m) ?? 0;
     const partial = Math.floor(m.committedMiB + g);
@@ -181,9 +198,13 @@ function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, p
   if (m.role === 'grow') {
     const okMiB = Math.ceil(Math.max(m.knobs.reservationMiB, m.usedMiB + m.knobs.minUnusedMiB));
     const full = m.targetMiB >= m.requestMiB;
+    const awaiting = m.awaitingMiB > 0 ? `; ${fmt(m.awaitingMiB)} MiB more once donors' releases in flight land` : '';
     if (canJob && (full || m.targetMiB >= okMiB)) {
       kind = m.protect ? 'protect' : 'grow';
-      reason = `${m.why}: grow to ${m.targetMiB} MiB${full ? '' : ` (asked ${m.requestMiB} MiB; host budget/free memory short)`}`;
+      reason = `${m.why}: grow to ${m.targetMiB} MiB${full ? '' : ` (asked ${m.requestMiB} MiB; host budget/free memory short${awaiting})`}`;
+    } else if (m.awaitingMiB > 0) {
+      kind = 'grow';
+      reason = `${m.why}: needs ${m.requestMiB} MiB, funded by donors' releases in flight (${fmt(m.awaitingMiB)} MiB): grows when they land` + (canJob ? `; now ${m.targetMiB} MiB` : '');
     } else {
       kind = 'starved';
       reason =

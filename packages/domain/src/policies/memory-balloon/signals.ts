@@ -15,27 +15,65 @@ export function guestEntries(window: readonly Entry[]): Entry[] {
 }
 
 /**
- * Slope of used memory (actual − unused), MiB/s, least squares over the last `samples` guest entries.
- * Positive while the guest consumes. 0 with fewer than two entries or no time between them.
+ * The guest's kernel overhead below its balloon, KiB (actual − MemTotal), read from the latest window
+ * entry in which the balloon had settled before the guest's stats report: the same `actual` as the
+ * sample before and the report taken after that sample. The guest's MemTotal (`availableKiB`) follows the
+ * balloon page for page (checked on the lab: 82,752 KiB below it at 400, 512 and 900 MiB), so
+ * available − unused + overhead is the guest's use as of its report, whatever the balloon did since.
+ * Undefined when no entry qualifies (no `availableKiB`/`statsAtSec`, or the balloon kept moving).
+ * `before` limits the search to entries before that index.
+ */
+export function kernelOverheadKiB(entries: readonly Entry[], before = entries.length): number | undefined {
+  for (let i = Math.min(before, entries.length) - 1; i >= 1; i--) {
+    const o = settledOverhead(entries[i - 1] as Entry, entries[i] as Entry);
+    if (o !== undefined) return o;
+  }
+  return undefined;
+}
+
+function settledOverhead(prev: Entry, e: Entry): number | undefined {
+  if (e.availableKiB === undefined || e.statsAtSec === undefined || e.actualKiB === undefined || prev.actualKiB === undefined) return undefined;
+  if (Math.abs(e.actualKiB - prev.actualKiB) >= KIB_PER_MIB || e.statsAtSec * 1000 < prev.takenAtMs) return undefined;
+  return e.actualKiB - e.availableKiB;
+}
+
+/**
+ * Guest memory in use, KiB: available − unused + overhead with the kernel overhead known, else
+ * actual − unused. The second is off right after a balloon change: `actual` is live while `unused` is
+ * from the guest's last report, up to a stats period older, so a grow looks like consumption (and would
+ * ask for more) and a release like freeing.
+ */
+export function guestUsedKiB(e: { actualKiB?: number; unusedKiB?: number; availableKiB?: number }, overheadKiB: number | undefined): number {
+  const unused = e.unusedKiB ?? 0;
+  if (overheadKiB !== undefined && e.availableKiB !== undefined) return Math.max(0, e.availableKiB - unused + overheadKiB);
+  return Math.max(0, (e.actualKiB ?? 0) - unused);
+}
+
+/**
+ * Slope of used memory (guestUsedKiB), MiB/s, least squares over the last `samples` guest entries, each
+ * with the overhead known at it (or the first one known after it). Positive while the guest consumes.
+ * 0 with fewer than two entries or no time between them.
  */
 export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number): number {
-  const pts = entries.slice(-samples);
+  const from = Math.max(0, entries.length - samples);
+  const pts = entries.slice(from);
   if (pts.length < 2) return 0;
+  const later = kernelOverheadKiB(entries);
   const t0 = pts[0]?.takenAtMs ?? 0;
   let n = 0;
   let sx = 0;
   let sy = 0;
   let sxx = 0;
   let sxy = 0;
-  for (const e of pts) {
+  pts.forEach((e, k) => {
     const x = (e.takenAtMs - t0) / 1000;
-    const y = ((e.actualKiB ?? 0) - (e.unusedKiB ?? 0)) / KIB_PER_MIB;
+    const y = guestUsedKiB(e, kernelOverheadKiB(entries, from + k + 1) ?? later) / KIB_PER_MIB;
     n++;
     sx += x;
     sy += y;
     sxx += x * x;
     sxy += x * y;
-  }
+  });
   const den = n * sxx - sx * sx;
   if (!(den > 1e-9)) return 0;
   return (n * sxy - sx * sy) / den;

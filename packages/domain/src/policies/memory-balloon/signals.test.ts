@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WindowEntry } from '../../snapshot.js';
+import { defaultMemoryBalloonArgs } from './args.js';
+import { planMemoryBalloon } from './plan.js';
+import { guestUsedKiB, kernelOverheadKiB, usedTrendMiBPerSec } from './signals.js';
+import { host, NOW_MS, snap, vm } from './test-snapshots.js';
+
+const MIB = 1024;
+/** The lab guests' kernel overhead below the balloon (virsh dommemstat: actual − available). */
+const OVERHEAD = 82752;
+
+/**
+ * A lab-like window: samples every 2 s; the guest reports every 2 s, 1 s before each sample. `balloonMiB[i]`
+ * is the balloon when sample i is taken; the guest's report in sample i reflects the balloon of the sample
+ * before when it changed in between (the report is older than the change), with `usedMiB[i]` in use.
+ */
+function labWindow(balloonMiB: number[], usedMiB: number[]): WindowEntry[] {
+  const n = balloonMiB.length;
+  return balloonMiB.map((b, i) => {
+    const takenAtMs = NOW_MS - (n - 1 - i) * 2000;
+    const seenBalloon = i > 0 && balloonMiB[i - 1] !== b ? (balloonMiB[i - 1] as number) : b;
+    const used = (usedMiB[i] as number) * MIB;
+    const availableKiB = seenBalloon * MIB - OVERHEAD;
+    return {
+      takenAtMs,
+      cpuPercent: 1,
+      actualKiB: b * MIB,
+      availableKiB,
+      unusedKiB: seenBalloon * MIB - used,
+      statsAtSec: Math.floor((takenAtMs - 1000) / 1000),
+      majorFaults: 0,
+      swapInKiB: 0,
+    };
+  });
+}
+
+test('kernel overhead is read where the balloon had settled before the report', () => {
+  const w = labWindow([512, 512, 512, 700, 700], [116, 116, 116, 116, 116]);
+  assert.equal(kernelOverheadKiB(w), OVERHEAD);
+  // Only the entries up to the change: the settled ones before it.
+  assert.equal(kernelOverheadKiB(w, 4), OVERHEAD);
+  // A balloon that moved every sample never settled: unknown.
+  assert.equal(kernelOverheadKiB(labWindow([512, 600, 700], [116, 116, 116])), undefined);
+  // No MemTotal from the guest: unknown.
+  assert.equal(kernelOverheadKiB(w.map(({ availableKiB: _a, ...e }) => e)), undefined);
+  // A report older than the sample before: not settled.
+  assert.equal(kernelOverheadKiB(w.map((e) => ({ ...e, statsAtSec: Math.floor((e.takenAtMs - 3000) / 1000) }))), undefined);
+});
+
+test('right after a grow, used stays what the guest reported (actual − unused would jump by the grow)', () => {
+  const w = labWindow([512, 512, 512, 512, 700], [116, 116, 116, 116, 116]);
+  const last = w[w.length - 1] as WindowEntry;
+  const naive = ((last.actualKiB ?? 0) - (last.unusedKiB ?? 0)) / MIB;
+  assert.equal(naive, 116 + 188);
+  assert.equal(guestUsedKiB(last, kernelOverheadKiB(w)) / MIB, 116);
+  assert.equal(guestUsedKiB(last, undefined) / MIB, naive);
+  assert.ok(Math.abs(usedTrendMiBPerSec(w, 5)) < 0.01, `trend ${usedTrendMiBPerSec(w, 5)}`);
+});
+
+test('a real consumer is still a trend across a balloon change', () => {
+  // 20 MiB/s of consumption (40 MiB a sample) while the balloon grows twice.
+  const w = labWindow([512, 512, 612, 612, 712], [116, 156, 196, 236, 276]);
+  const t = usedTrendMiBPerSec(w, 5);
+  assert.ok(Math.abs(t - 20) < 0.5, `trend ${t}`);
+});
+
+test('the plan does not grow again after a grow whose stats have not caught up', () => {
+  // The balloon just went 512 → 700; the guest's last report still says 396 MiB unused of 431 MiB.
+  const v = vm('vm1', { actualMiB: 700, unusedMiB: 396 });
+  v.window = labWindow([512, 512, 512, 512, 512, 700], [116, 116, 116, 116, 116, 116]);
+  const last = v.window[v.window.length - 1] as WindowEntry;
+  if (v.balloon) {
+    v.balloon.unusedKiB = last.unusedKiB ?? 0;
+    v.balloon.availableKiB = last.availableKiB ?? 0;
+    v.balloon.lastUpdateSec = last.statsAtSec ?? 0;
+  }
+  const p = planMemoryBalloon(snap([v], [host('h1')], NOW_MS), defaultMemoryBalloonArgs());
+  const d = p.decisions[0];
+  assert.ok(d);
+  assert.equal(d.inputs['usedMiB'], 116);
+  // 700 − 116 = 584 MiB unused: a donor (above maxUnused 300), not a grower.
+  assert.equal(d.inputs['unusedMiB'], 584);
+  assert.notEqual(d.kind, 'grow');
+  assert.equal(p.jobs.filter((j) => j.action.type === 'set-memory' && j.action.memoryMiB > 700).length, 0);
+});
