@@ -426,10 +426,17 @@ test('starved: when nobody can give, the VM is reported starved and no guest is 
   assert.notEqual(decision(p, 'b').kind, 'release');
   // a partial grant that reaches the minimum is a grow; the rest of the grant goes in order
   const q = run(snap(vms), args({ host: { budgetMiB: 2400 + 150 } }));
-  assert.equal(target(q, 'a'), 886); // minimum 70 each first, then lean (+16) in name order: a gets it all
-  assert.equal(target(q, 'c'), 864); // minimum 60 (used 760 + 100) and the last 4 MiB
+  // minimums first (a +70 to 870, c +60 to 860), then the 20 left of the lean level shared by size: c to
+  // 870 first, then both to 875
+  assert.equal(target(q, 'a'), 875);
+  assert.equal(target(q, 'c'), 875);
+  assert.equal(decision(q, 'a').kind, 'grow');
   assert.equal(decision(q, 'c').kind, 'grow');
   assert.match(decision(q, 'c').reason, /asked 960 MiB/);
+  // four equal guests past a budget end at equal sizes, whatever their names
+  const four = ['w', 'x', 'y', 'z'].map((n) => vm(n, { actualMiB: 700, unusedMiB: 20 }));
+  const f = run(snap(four), args({ host: { budgetMiB: 2800 + 200 } }));
+  for (const n of ['w', 'x', 'y', 'z']) assert.equal(target(f, n), 750, n);
 });
 
 test('priority: higher shares are granted first when the host is short', () => {

@@ -15,6 +15,7 @@
 import type { ClusterSnapshot, HostView, Plan, PlannedJob, VmView } from '../../snapshot.js';
 import type { HostKnobs, MemoryBalloonArgs } from './args.js';
 import { assessVm, fmt, type Assessed, type Managed, type MemoryDecisionKind } from './assess.js';
+import { fairShares } from './fair-share.js';
 import { hostKnobsFor } from './knobs.js';
 
 export type { MemoryDecisionKind, MemoryVmView } from './assess.js';
@@ -149,9 +150,30 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
     leftFree -= Math.max(0, g - rel);
     leftHeld -= Math.max(0, g - rel);
   };
-  for (const m of order) give(m, Math.min(want(m), m.minNeedMiB));
-  for (const m of order) give(m, Math.min(want(m), m.leanNeedMiB));
-  for (const m of order) give(m, want(m));
+  // Within a level, auto-and-urgent VMs first, then the others; inside each class the memory there is is
+  // shared by water-filling on balloon size per share (fair-share.ts: under contention equal needs end at
+  // equal sizes instead of the first in line taking everything), then anything left (a VM cancelling
+  // its own release needs no budget) in order.
+  const classes: Managed[][] = [];
+  for (const m of order) {
+    const last = classes[classes.length - 1];
+    const head = last?.[0];
+    if (last && head && head.auto === m.auto && head.urgent === m.urgent) last.push(m);
+    else classes.push([m]);
+  }
+  const levels: ((m: Managed) => number)[] = [(m) => Math.min(want(m), m.minNeedMiB), (m) => Math.min(want(m), m.leanNeedMiB), want];
+  for (const level of levels) {
+    for (const cls of classes) {
+      const reserved = (m: Managed): number => (given.get(m) ?? 0) + m.awaitingMiB;
+      const room = Math.max(0, Math.min(leftBudget, leftFree));
+      const parts = fairShares(
+        cls.map((m) => ({ sizeMiB: m.committedMiB + reserved(m), weight: m.sharesPerMiB, amountMiB: level(m) - reserved(m) })),
+        room,
+      );
+      cls.forEach((m, i) => give(m, reserved(m) + (parts[i] ?? 0)));
+      for (const m of cls) give(m, level(m));
+    }
+  }
   for (const m of growers) {
     const g = given.get(m) ?? 0;
     const partial = Math.floor(m.committedMiB + g);
