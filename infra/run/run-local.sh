@@ -18,7 +18,7 @@ fi
 if [ -z "${LIBVIRT_URI:-}" ]; then
   VMS=${VMS:-4} bash infra/lab/lab-up.sh
   export LIBVIRT_URI=qemu:///system
-  # The lab's policy document: memory-balloon with a 3072 MiB budget for the guests (recommend: decisions only).
+  # The lab's policy document: memory-balloon with a 3072 MiB budget for the guests (auto: it moves balloon memory between the guests).
   export BALLAST_POLICY_FILE=${BALLAST_POLICY_FILE:-$PWD/infra/lab/policy.json}
 fi
 echo "run: managing $LIBVIRT_URI"

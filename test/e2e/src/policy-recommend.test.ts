@@ -1,5 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { REPO, waitUntil } from './services.js';
 import { apiVms, startStack, type Stack } from './stack.js';
@@ -14,11 +16,16 @@ interface ApiDecision {
   policy: string;
 }
 
-describe('the lab policy document (memory-balloon, recommend) on real guests', { skip: LAB ? false : 'needs the lab: run via `make test` or `make e2e`' }, () => {
+describe('the lab policy document in recommend mode (memory-balloon) on real guests', { skip: LAB ? false : 'needs the lab: run via `make test` or `make e2e`' }, () => {
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ extraEnv: { BALLAST_POLICY_FILE: path.join(REPO, 'infra/lab/policy.json') } });
+    // the lab's document (auto) switched to recommend: decisions only
+    const doc = JSON.parse(readFileSync(path.join(REPO, 'infra/lab/policy.json'), 'utf8')) as { policies: Record<string, { automation: string }> };
+    for (const p of Object.values(doc.policies)) p.automation = 'recommend';
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ballast-policy-')), 'policy.json');
+    writeFileSync(file, JSON.stringify(doc));
+    stack = await startStack({ extraEnv: { BALLAST_POLICY_FILE: file } });
   });
 
   after(async () => {

@@ -1,0 +1,140 @@
+/**
+ * The memory coordinator's promises, judged on what MemoryWatch saw (virsh dommemstat / nodememstats /
+ * ballast lab health every 2 s) and on the engine's decisions. Each violation is one line naming the VM,
+ * the time into the run and the figures.
+ */
+import type { DecisionRec, LabSample } from './memory-watch.js';
+
+export interface MemoryRules {
+  vms: string[];
+  budgetMiB: number;
+  hostFreeFloorMiB: number;
+  /** No guest's balloon below this (MiB). */
+  minActualMiB: number;
+  /** Every guest back to at least this much unused memory within `recoverWithinMs` of falling below it. */
+  minUnusedMiB: number;
+  recoverWithinMs: number;
+  /** Largest release step (MiB) and share of the balloon (%) a release decision may take. */
+  maxReleaseStepMiB: number;
+  maxReleasePercent: number;
+}
+
+export const LAB_RULES: Omit<MemoryRules, 'vms'> = {
+  budgetMiB: 3072,
+  hostFreeFloorMiB: 200,
+  minActualMiB: 200,
+  minUnusedMiB: 100,
+  // Two policy cycles of 2 s after the grant, which itself comes within a cycle and a stats period (2 s)
+  // of the guest's report: a run of low reports may last 6 s; a low report 8 s after the first is a miss.
+  recoverWithinMs: 6000,
+  maxReleaseStepMiB: 100,
+  maxReleasePercent: 10,
+};
+
+const r0 = (x: number): string => String(Math.round(x));
+
+export function violations(samples: readonly LabSample[], decisions: readonly DecisionRec[], rules: MemoryRules): string[] {
+  const out: string[] = [];
+  const t0 = samples[0]?.atMs ?? 0;
+  const at = (ms: number): string => `+${((ms - t0) / 1000).toFixed(1)} s`;
+  const starvedBetween = (vm: string, fromMs: number, toMs: number): boolean =>
+    decisions.some((d) => d.vm === vm && d.kind === 'starved' && d.atMs >= fromMs && d.atMs <= toMs);
+
+  const first = samples[0];
+  for (const vm of rules.vms) {
+    let unreachableRun = 0;
+    let oomBase = first?.health[vm]?.oomKills ?? 0;
+    let lowSince: number | undefined;
+    let lastStats = -1;
+    let prev: LabSample | undefined;
+    for (const s of samples) {
+      const m = s.vms[vm];
+      const h = s.health[vm];
+      if (!m || !h) {
+        out.push(`${vm}: no figures at ${at(s.atMs)}`);
+        continue;
+      }
+      if (h.status === 'panicked') out.push(`${vm}: panicked at ${at(s.atMs)}: ${h.detail}`);
+      unreachableRun = h.status === 'unreachable' ? unreachableRun + 1 : 0;
+      if (unreachableRun === 5) out.push(`${vm}: agent unreachable for 5 samples up to ${at(s.atMs)}: ${h.detail}`);
+      if (h.oomKills > oomBase) {
+        if (!starvedBetween(vm, s.atMs - 30000, s.atMs)) {
+          out.push(`${vm}: ${h.oomKills - oomBase} OOM kill(s) seen at ${at(s.atMs)} with no 'starved' decision in the 30 s before: ${h.detail}`);
+        }
+        oomBase = h.oomKills;
+      }
+      if (m.actualMiB < rules.minActualMiB) out.push(`${vm}: balloon ${r0(m.actualMiB)} MiB < ${rules.minActualMiB} MiB at ${at(s.atMs)}`);
+      // unused memory, per guest report (each report once)
+      if (m.unusedMiB !== null && m.statsAtSec !== lastStats) {
+        lastStats = m.statsAtSec;
+        const reportMs = m.statsAtSec * 1000;
+        if (m.unusedMiB < rules.minUnusedMiB) {
+          lowSince ??= reportMs;
+          if (reportMs - lowSince > rules.recoverWithinMs && !starvedBetween(vm, lowSince - 4000, reportMs)) {
+            out.push(
+              `${vm}: unused ${r0(m.unusedMiB)} MiB < ${rules.minUnusedMiB} MiB for ${r0((reportMs - lowSince) / 1000)} s (report at ${at(reportMs)}) ` +
+                `with no 'starved' decision`,
+            );
+            lowSince = reportMs; // one line per missed window
+          }
+        } else lowSince = undefined;
+      }
+      // a balloon drop between two samples: at most one step per release decision in between
+      if (prev) {
+        const p = prev.vms[vm];
+        if (p && p.actualMiB - m.actualMiB > 1) {
+          const steps = Math.max(1, decisions.filter((d) => d.vm === vm && d.kind === 'release' && d.atMs > prev!.atMs - 3000 && d.atMs <= s.atMs).length);
+          if (p.actualMiB - m.actualMiB > steps * rules.maxReleaseStepMiB + 1) {
+            out.push(`${vm}: balloon fell ${r0(p.actualMiB - m.actualMiB)} MiB (${r0(p.actualMiB)} → ${r0(m.actualMiB)}) by ${at(s.atMs)} in ${steps} release step(s)`);
+          }
+        }
+      }
+      prev = s;
+    }
+  }
+  for (const s of samples) {
+    const sum = rules.vms.reduce((acc, vm) => acc + (s.vms[vm]?.actualMiB ?? 0), 0);
+    if (sum > rules.budgetMiB + 1) out.push(`Σ balloons ${r0(sum)} MiB > budget ${rules.budgetMiB} MiB at ${at(s.atMs)}`);
+    if (s.hostFreeMiB < rules.hostFreeFloorMiB) out.push(`host free ${r0(s.hostFreeMiB)} MiB < floor ${rules.hostFreeFloorMiB} MiB at ${at(s.atMs)}`);
+  }
+  for (const d of decisions) {
+    if (d.kind !== 'release' || !rules.vms.includes(d.vm)) continue;
+    const actual = Number(d.inputs['actualMiB']);
+    const committed = Number(d.inputs['committedMiB']);
+    const target = Number(d.inputs['targetMiB']);
+    const from = Math.min(actual, Number.isFinite(committed) ? committed : actual);
+    const step = from - target;
+    const most = Math.min(rules.maxReleaseStepMiB, (rules.maxReleasePercent / 100) * actual) + 1;
+    if (step > most) out.push(`${d.vm}: release decision at ${at(d.atMs)} steps ${r0(step)} MiB (${r0(from)} → ${r0(target)}) > ${r0(most - 1)} MiB`);
+  }
+  return out;
+}
+
+/** The largest balloon each VM had between two times (ms), MiB. */
+export function peakActual(samples: readonly LabSample[], vm: string, fromMs = 0, toMs = Infinity): number {
+  return Math.max(0, ...samples.filter((s) => s.atMs >= fromMs && s.atMs <= toMs).map((s) => s.vms[vm]?.actualMiB ?? 0));
+}
+
+/** The balloon of a VM in the last sample at or before `atMs`, MiB. */
+export function actualAt(samples: readonly LabSample[], vm: string, atMs: number): number {
+  let v = NaN;
+  for (const s of samples) if (s.atMs <= atMs) v = s.vms[vm]?.actualMiB ?? NaN;
+  return v;
+}
+
+/** A table of the run (one row per sample) for failure messages and the log. */
+export function runTable(samples: readonly LabSample[], vms: readonly string[]): string {
+  const t0 = samples[0]?.atMs ?? 0;
+  const head = ['t(s)', ...vms.map((v) => `${v} act/unused`), 'Σ', 'host free'].join('  ');
+  const rows = samples.map((s) => {
+    const sum = vms.reduce((a, v) => a + (s.vms[v]?.actualMiB ?? 0), 0);
+    const cells = vms.map((v) => {
+      const m = s.vms[v];
+      const h = s.health[v];
+      const flag = h && h.status !== 'alive' ? `!${h.status}` : '';
+      return m ? `${r0(m.actualMiB)}/${m.unusedMiB === null ? '-' : r0(m.unusedMiB)}${flag}` : '?';
+    });
+    return [((s.atMs - t0) / 1000).toFixed(1), ...cells, r0(sum), r0(s.hostFreeMiB)].join('  ');
+  });
+  return [head, ...rows].join('\n');
+}

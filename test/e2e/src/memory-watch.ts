@@ -1,0 +1,159 @@
+/**
+ * Watches the lab while a memory scenario runs: every 2 s it reads `virsh dommemstat` of each guest,
+ * `virsh nodememstats` and `ballast lab health`, and it collects the engine's decisions (GET
+ * /v1/decisions?vm=) so none is lost to the log's bound. memory-checks.ts judges what it saw.
+ */
+import { REPO } from './services.js';
+import type { Stack } from './stack.js';
+import { ballast, dommemstat, virsh } from './virsh.js';
+
+export interface VmMem {
+  actualMiB: number;
+  /** The guest's MemFree at its last report, MiB (null before it reports). */
+  unusedMiB: number | null;
+  /** When the guest took that report (host clock, s). */
+  statsAtSec: number;
+}
+
+export interface HealthRec {
+  status: string;
+  detail: string;
+  oomKills: number;
+}
+
+export interface LabSample {
+  atMs: number;
+  vms: Record<string, VmMem>;
+  hostFreeMiB: number;
+  health: Record<string, HealthRec>;
+}
+
+export interface DecisionRec {
+  atMs: number;
+  vm: string;
+  kind: string;
+  reason: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface Mark {
+  atMs: number;
+  label: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function readVmMem(vm: string): Promise<VmMem> {
+  const m = await dommemstat(vm);
+  return {
+    actualMiB: (m['actual'] ?? 0) / 1024,
+    unusedMiB: m['unused'] === undefined ? null : m['unused'] / 1024,
+    statsAtSec: m['last_update'] ?? 0,
+  };
+}
+
+async function hostFreeMiB(): Promise<number> {
+  const out = await virsh('nodememstats');
+  const r = /^free\s*:\s*(\d+)\s*KiB/m.exec(out);
+  if (!r) throw new Error(`virsh nodememstats: no free figure in ${JSON.stringify(out)}`);
+  return Number(r[1]) / 1024;
+}
+
+export async function labHealth(): Promise<Record<string, HealthRec>> {
+  let out: string;
+  try {
+    out = await ballast(REPO, 'lab', 'health', '--timeout', '3');
+  } catch (e) {
+    // exit 1 = some guest not alive; its JSON is on stdout all the same
+    out = (e as { stdout?: string }).stdout ?? '';
+    if (!out) throw e;
+  }
+  const list = JSON.parse(out) as { vm: string; status: string; detail: string; oomKills: number }[];
+  return Object.fromEntries(list.map((h) => [h.vm, { status: h.status, detail: h.detail, oomKills: h.oomKills }]));
+}
+
+export class MemoryWatch {
+  readonly samples: LabSample[] = [];
+  readonly marks: Mark[] = [];
+  readonly errors: string[] = [];
+  private readonly decisions = new Map<string, DecisionRec>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private lastDecisionPull = 0;
+
+  constructor(
+    private readonly stack: Stack,
+    readonly vms: string[],
+    private readonly everyMs = 2000,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.pullDecisions();
+  }
+
+  mark(label: string): void {
+    this.marks.push({ atMs: Date.now(), label });
+  }
+
+  markAt(label: string): number {
+    return this.marks.find((m) => m.label === label)?.atMs ?? NaN;
+  }
+
+  allDecisions(): DecisionRec[] {
+    return [...this.decisions.values()].sort((a, b) => a.atMs - b.atMs);
+  }
+
+  latest(): LabSample | undefined {
+    return this.samples[this.samples.length - 1];
+  }
+
+  /** Waits until a new sample satisfies `pred`; fails after `timeoutMs` with `what`. */
+  async until(what: string, timeoutMs: number, pred: (s: LabSample) => boolean): Promise<LabSample> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = this.samples.length;
+    while (Date.now() < deadline) {
+      while (seen < this.samples.length) {
+        const s = this.samples[seen++] as LabSample;
+        if (pred(s)) return s;
+      }
+      await sleep(200);
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last sample ${JSON.stringify(this.latest()?.vms)}`);
+  }
+
+  private async run(): Promise<void> {
+    let next = Date.now();
+    while (this.running) {
+      try {
+        const atMs = Date.now();
+        const [mems, free, health] = await Promise.all([Promise.all(this.vms.map((v) => readVmMem(v))), hostFreeMiB(), labHealth()]);
+        this.samples.push({ atMs, vms: Object.fromEntries(this.vms.map((v, i) => [v, mems[i] as VmMem])), hostFreeMiB: free, health });
+        if (atMs - this.lastDecisionPull > 10000) await this.pullDecisions();
+      } catch (e) {
+        this.errors.push(`${new Date().toISOString()} ${(e as Error).message}`);
+      }
+      next += this.everyMs;
+      const wait = next - Date.now();
+      if (wait > 0) await sleep(wait);
+      else next = Date.now();
+    }
+  }
+
+  private async pullDecisions(): Promise<void> {
+    this.lastDecisionPull = Date.now();
+    for (const vm of this.vms) {
+      const r = await this.stack.api(`/v1/decisions?vm=${encodeURIComponent(vm)}&limit=100`);
+      if (r.status === 404) continue; // not reported yet
+      if (!r.ok) throw new Error(`GET /v1/decisions?vm=${vm}: HTTP ${r.status}`);
+      const list = ((await r.json()) as { decisions: { atMs: number; kind: string; reason: string; inputs: Record<string, unknown> }[] }).decisions;
+      for (const d of list) this.decisions.set(`${vm}@${d.atMs}`, { atMs: d.atMs, vm, kind: d.kind, reason: d.reason, inputs: d.inputs });
+    }
+  }
+}
