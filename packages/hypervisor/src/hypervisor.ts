@@ -4,6 +4,7 @@ import type {
   HypervisorEvent,
   NodeMemory,
   PcpuTimes,
+  VmConfig,
   VmRef,
   VmStats,
 } from '@ballast/domain';
@@ -39,6 +40,8 @@ export interface Hypervisor {
   vmStats(uuid: string, opts: CollectOptions): Promise<VmStats>;
   /** vCPU → pCPU affinity list, indexed by vCPU id. */
   getVcpuPinning(uuid: string): Promise<number[][]>;
+  /** What the VM's domain configuration says (labels, memory backing, passthrough, balloon device). */
+  vmConfig(uuid: string): Promise<VmConfig>;
   setMemory(uuid: string, memoryKiB: number): Promise<void>;
   setMemoryStatsPeriod(uuid: string, periodSec: number): Promise<void>;
   pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void>;

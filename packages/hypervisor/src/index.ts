@@ -9,3 +9,4 @@ export * from './sim-vm.js';
 export * from './sim-scenario.js';
 export * from './libvirt-hypervisor.js';
 export * from './open-hypervisor.js';
+export * from './domain-config.js';

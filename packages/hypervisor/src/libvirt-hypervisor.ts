@@ -1,4 +1,4 @@
-import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmRef, VmStats } from '@ballast/domain';
+import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import {
   AffectFlags,
   type Connection,
@@ -17,6 +17,7 @@ import {
   toVmStats,
 } from '@ballast/libvirt';
 
+import { parseDomainConfig } from './domain-config.js';
 import type { CollectOptions, Hypervisor, MigrateOptions } from './hypervisor.js';
 import { toHypervisorEvent } from './libvirt-events.js';
 import { buildHostInfo } from './libvirt-host-info.js';
@@ -132,6 +133,10 @@ export class LibvirtHypervisor implements Hypervisor {
       stats.balloon = b;
     }
     return stats;
+  }
+
+  async vmConfig(uuid: string): Promise<VmConfig> {
+    return parseDomainConfig(await this.connection.getXMLDesc(uuid, 0));
   }
 
   getVcpuPinning(uuid: string): Promise<number[][]> {

@@ -12,7 +12,7 @@
  *   sim.advance(10_000);
  *   await moved;
  */
-import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmRef, VmStats } from '@ballast/domain';
+import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import type { CollectOptions, Hypervisor, MigrateOptions } from './hypervisor.js';
 import type { SimCluster } from './sim-cluster.js';
 import { SimError } from './sim-error.js';
@@ -77,6 +77,12 @@ export class SimHypervisor implements Hypervisor {
   async vmStats(uuid: string, opts: CollectOptions): Promise<VmStats> {
     this.check();
     return vmStats(this.sim.vmOn(this.hostId, uuid), opts);
+  }
+
+  async vmConfig(uuid: string): Promise<VmConfig> {
+    this.check();
+    const c = this.sim.vmOn(this.hostId, uuid).config;
+    return { ...c, labels: { ...c.labels } };
   }
 
   async getVcpuPinning(uuid: string): Promise<number[][]> {

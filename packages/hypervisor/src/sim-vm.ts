@@ -2,7 +2,7 @@
  * One simulated VM: its configuration, its workload scripts and its mutable state. The CPU and memory
  * models (sim-cpu.ts, sim-memory.ts) advance it; SimCluster owns it. Read it, don't mutate it from outside.
  */
-import type { VmState } from '@ballast/domain';
+import type { VmConfig, VmState } from '@ballast/domain';
 import { SimError } from './sim-error.js';
 import { constant, mib, type Signal } from './sim-workload.js';
 
@@ -45,6 +45,8 @@ export interface SimVmSpec {
   memStatsPeriodSec?: number;
   /** Start running (default) or defined but shut off. */
   autostart?: boolean;
+  /** What its domain XML would say (labels, memory backing, passthrough, balloon model); default a plain virtio-balloon guest. */
+  config?: Partial<VmConfig>;
 }
 
 /** Guest-reported balloon figures, as of the guest's last stats update. */
@@ -73,6 +75,8 @@ export const VM_DEFAULTS = {
 export class SimVm {
   readonly uuid: string;
   readonly name: string;
+  /** Its domain configuration as vmConfig() reports it. */
+  config: VmConfig;
   readonly vcpus: number;
   readonly maxKiB: number;
   /** Balloon size the domain starts with (its persistent currentMemory). */
@@ -142,6 +146,7 @@ export class SimVm {
     }
     this.uuid = uuid;
     this.name = spec.name;
+    this.config = { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false, ...spec.config };
     this.vcpus = spec.vcpus;
     this.maxKiB = spec.maxMemoryKiB;
     this.initialKiB = initial;

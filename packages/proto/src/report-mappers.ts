@@ -57,6 +57,17 @@ function vmFromProto(v: VmSample): VmReport {
       ...(c.currentPcpu >= 0 ? { currentPcpu: c.currentPcpu } : {}),
     })),
   };
+  if (v.config) {
+    const c = v.config;
+    r.config = {
+      labels: { ...c.labels },
+      memoryLocked: c.memoryLocked,
+      hugepages: c.hugepages,
+      hostdevCount: c.hostdevCount,
+      balloonModel: c.balloonModel,
+      deflateOnOom: c.deflateOnOom,
+    };
+  }
   if (v.balloon) {
     const b = v.balloon;
     r.balloon = {
@@ -82,6 +93,7 @@ export function vmToProto(v: VmReport): VmSample {
     cpuPercent: v.cpuPercent,
     vcpus: v.vcpus.map((c) => ({ id: c.id, usagePercent: c.usagePercent, pcpus: c.pcpus, currentPcpu: c.currentPcpu ?? -1 })),
   };
+  if (v.config) out.config = { ...v.config, labels: { ...v.config.labels } };
   if (v.balloon) {
     const b = v.balloon;
     out.balloon = {

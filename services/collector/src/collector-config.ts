@@ -11,6 +11,8 @@ export const collectorConfigSchema = z.object({
   balloonEvery: z.number().int().min(1).max(100).default(1),
   /** Refresh host info (NUMA free memory) every Nth cycle. */
   hostInfoEvery: z.number().int().min(1).default(5),
+  /** Re-read each VM's domain XML (labels in <metadata>, memory backing, passthrough) every Nth cycle; also after lifecycle events. */
+  configEvery: z.number().int().min(1).max(100000).default(30),
   /** How other hosts reach this host's libvirt for live migration, e.g. qemu+tcp://10.77.0.2/system. */
   migrationUri: z.string().optional(),
   /** Where QEMU sends migration data, e.g. tcp://10.77.0.2. */

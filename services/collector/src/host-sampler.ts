@@ -1,4 +1,15 @@
-import { balloonReport, cpuPercent, pcpuUsage, vcpuUsage, type HostInfo, type HostReport, type PcpuTimes, type VmReport, type VmStats } from '@ballast/domain';
+import {
+  balloonReport,
+  cpuPercent,
+  pcpuUsage,
+  vcpuUsage,
+  type HostInfo,
+  type HostReport,
+  type PcpuTimes,
+  type VmConfig,
+  type VmReport,
+  type VmStats,
+} from '@ballast/domain';
 import type { Hypervisor } from '@ballast/hypervisor';
 
 export interface SamplerOptions {
@@ -6,6 +17,8 @@ export interface SamplerOptions {
   intervalMs: number;
   balloonEvery: number;
   hostInfoEvery: number;
+  /** Re-read each VM's domain configuration (labels, memory backing, …) every this many cycles (and after lifecycle events). */
+  configEvery?: number;
   migrationUri?: string;
   migrationDataUri?: string;
   now: () => number;
@@ -19,7 +32,8 @@ interface Prev {
 
 /**
  * Reads one host each cycle — one bulk stats call for every VM, node CPU times and memory — and turns
- * cumulative counters into usage over the interval. Pinning is read for new VMs and after tunable events.
+ * cumulative counters into usage over the interval. Pinning is read for new VMs and after tunable events;
+ * the domain configuration (VmConfig) for new VMs, after lifecycle events and every `configEvery` cycles.
  * Reads only: it never changes the hypervisor.
  */
 export class HostSampler {
@@ -28,6 +42,7 @@ export class HostSampler {
   private host: HostInfo | undefined;
   private readonly pinning = new Map<string, number[][]>();
   private lastBalloon = new Map<string, VmReport['balloon']>();
+  private readonly configs = new Map<string, { config: VmConfig; cycle: number }>();
 
   constructor(
     private hv: Hypervisor,
@@ -40,6 +55,13 @@ export class HostSampler {
     this.prev = undefined;
     this.host = undefined;
     this.pinning.clear();
+    this.configs.clear();
+  }
+
+  /** Read a VM's domain configuration again next cycle (lifecycle events: defined, started, migrated). */
+  invalidateConfig(uuid?: string): void {
+    if (uuid === undefined) this.configs.clear();
+    else this.configs.delete(uuid);
   }
 
   /** Forget a VM's pinning so the next cycle reads it again (tunable / lifecycle events). */
@@ -62,7 +84,7 @@ export class HostSampler {
     ]);
     this.host = host;
     const t1 = process.hrtime.bigint();
-    await this.readMissingPinning(stats);
+    await Promise.all([this.readMissingPinning(stats), this.readConfigs(stats)]);
     const prev = this.prev;
     const dtNs = prev ? Number(t1 - prev.atNs) : 0;
     const vms = stats.map((s) => this.vmReport(s, prev?.stats.get(s.uuid), dtNs, withBalloon));
@@ -70,6 +92,7 @@ export class HostSampler {
     const live = new Set(stats.map((s) => s.uuid));
     for (const uuid of this.pinning.keys()) if (!live.has(uuid)) this.pinning.delete(uuid);
     for (const uuid of this.lastBalloon.keys()) if (!live.has(uuid)) this.lastBalloon.delete(uuid);
+    for (const uuid of this.configs.keys()) if (!live.has(uuid)) this.configs.delete(uuid);
     const report: HostReport = {
       hostId: this.opts.hostId,
       hostname: host.hostname,
@@ -102,6 +125,23 @@ export class HostSampler {
     );
   }
 
+  private async readConfigs(stats: VmStats[]): Promise<void> {
+    const every = Math.max(1, this.opts.configEvery ?? 30);
+    const due = stats.filter((s) => {
+      const c = this.configs.get(s.uuid);
+      return !c || this.cycle - c.cycle >= every;
+    });
+    await Promise.all(
+      due.map(async (s) => {
+        try {
+          this.configs.set(s.uuid, { config: await this.hv.vmConfig(s.uuid), cycle: this.cycle });
+        } catch {
+          // Gone meanwhile, or its XML unreadable this time: keep what we had and try again next cycle.
+        }
+      }),
+    );
+  }
+
   private vmReport(s: VmStats, prev: VmStats | undefined, dtNs: number, withBalloon: boolean): VmReport {
     const pins = this.pinning.get(s.uuid) ?? [];
     const report: VmReport = {
@@ -111,6 +151,8 @@ export class HostSampler {
       cpuPercent: cpuPercent(prev?.cpuTimeNs, s.cpuTimeNs, dtNs, Math.max(s.vcpus.length, 1)),
       vcpus: vcpuUsage(prev, s, dtNs).map((u) => ({ ...u, pcpus: pins[u.id] ?? [] })),
     };
+    const config = this.configs.get(s.uuid)?.config;
+    if (config) report.config = config;
     if (withBalloon && s.balloon) {
       report.balloon = balloonReport(s.balloon);
       this.lastBalloon.set(s.uuid, report.balloon);

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     intervalMs: config.intervalMs,
     balloonEvery: config.balloonEvery,
     hostInfoEvery: config.hostInfoEvery,
+    configEvery: config.configEvery,
     now: () => Date.now(),
     ...(config.migrationUri ? { migrationUri: config.migrationUri } : {}),
     ...(config.migrationDataUri ? { migrationDataUri: config.migrationDataUri } : {}),
@@ -50,8 +51,10 @@ async function main(): Promise<void> {
   const watch = (h: Hypervisor) =>
     h.onEvent((ev) => {
       if (ev.kind === 'tunable') sampler.invalidatePinning(ev.uuid);
-      else if (ev.kind === 'lifecycle') sampler.invalidatePinning(ev.uuid);
-      else if (ev.kind === 'connection-lost') {
+      else if (ev.kind === 'lifecycle') {
+        sampler.invalidatePinning(ev.uuid);
+        sampler.invalidateConfig(ev.uuid);
+      } else if (ev.kind === 'connection-lost') {
         connected = false;
         log.warn({ reason: ev.reason }, 'libvirt connection lost');
       }

@@ -96,8 +96,10 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
     const before = Object.fromEntries(LAB_VMS.map((v) => [v, actualAt(w.samples, v, sw)]));
     const after = Object.fromEntries(LAB_VMS.map((v) => [v, actualAt(w.samples, v, end)]));
     const table = `${JSON.stringify({ before, after })}\n${run.table}`;
-    const at = w.samples.filter((s) => s.atMs <= sw).pop();
-    assert.ok(at && sum(at) >= BUDGET - 64, `the budget was not binding at the switch (Σ ${at ? sum(at) : '?'} MiB)\n${table}`);
+    // what vm3/vm4 hold at the end the budget could only give them out of what vm1/vm2 held at the switch
+    const grown = (after['lab-vm3'] ?? 0) + (after['lab-vm4'] ?? 0);
+    const freeAtSwitch = BUDGET - LAB_VMS.reduce((a, v) => a + (before[v] ?? 0), 0);
+    assert.ok(grown - (before['lab-vm3'] ?? 0) - (before['lab-vm4'] ?? 0) > freeAtSwitch + 100, `vm3/vm4 grew within what the budget had free at the switch (${freeAtSwitch} MiB)\n${table}`);
     for (const v of ['lab-vm1', 'lab-vm2']) assert.ok((after[v] ?? 0) <= (before[v] ?? 0) - 200, `${v} did not give memory back\n${table}`);
     for (const v of ['lab-vm3', 'lab-vm4']) assert.ok((after[v] ?? 0) >= (before[v] ?? 0) + 250, `${v} did not get the memory\n${table}`);
     report(t, run);

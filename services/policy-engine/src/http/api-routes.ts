@@ -36,7 +36,8 @@ export function apiRoutes(d: ApiDeps): Router {
     const found = d.state.lookup(req.params.name);
     if (found.kind === 'missing') throw new ApiError(404, 'vm_not_found', `vm: no host reports a VM named "${req.params.name}"`, 'vm');
     if (found.kind === 'ambiguous') throw new ApiError(409, 'vm_ambiguous', `vm: reported by hosts ${found.hosts.join(', ')}`, 'vm');
-    res.json(vmJson(found.vm));
+    const decisions = d.decisions?.list({ vmUuid: found.vm.uuid, latest: true }) ?? [];
+    res.json({ ...vmJson(found.vm), decisions: decisions.map((x) => ({ policy: x.policy, kind: x.kind, reason: x.reason, at: new Date(x.atMs).toISOString() })) });
   });
 
   r.post('/jobs', auth, async (req, res) => {
@@ -64,7 +65,14 @@ export function apiRoutes(d: ApiDeps): Router {
       if (found.kind === 'ambiguous') throw new ApiError(409, 'vm_ambiguous', `vm: reported by hosts ${found.hosts.join(', ')}`, 'vm');
       vmUuid = found.vm.uuid;
     }
-    const list = d.decisions?.list({ ...(vmUuid !== undefined ? { vmUuid } : {}), limit: limitRaw }) ?? [];
+    const kind = typeof req.query['kind'] === 'string' ? req.query['kind'] : undefined;
+    const latestRaw = typeof req.query['latest'] === 'string' ? req.query['latest'] : undefined;
+    if (latestRaw !== undefined && !['true', 'false', '1', '0'].includes(latestRaw)) {
+      throw new ApiError(400, 'invalid_query', 'latest: must be true or false', 'latest');
+    }
+    const latest = latestRaw === 'true' || latestRaw === '1';
+    const list =
+      d.decisions?.list({ ...(vmUuid !== undefined ? { vmUuid } : {}), ...(kind !== undefined ? { kind } : {}), latest, limit: limitRaw }) ?? [];
     res.json({ decisions: list.map((x) => ({ ...x, at: new Date(x.atMs).toISOString() })) });
   });
 

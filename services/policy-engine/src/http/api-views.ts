@@ -46,6 +46,16 @@ export function vmJson(v: VmView) {
           lastUpdateAt: v.balloon.lastUpdateSec > 0 ? iso(v.balloon.lastUpdateSec * 1000) : null,
         }
       : null,
+    labels: v.config?.labels ?? {},
+    config: v.config
+      ? {
+          memoryLocked: v.config.memoryLocked,
+          hugepages: v.config.hugepages,
+          hostdevCount: v.config.hostdevCount,
+          balloonModel: v.config.balloonModel,
+          deflateOnOom: v.config.deflateOnOom,
+        }
+      : null,
     holds: v.holds.map((h) => ({ resource: h.resource, until: iso(h.untilMs) })),
   };
 }

@@ -35,6 +35,16 @@ test('a VM that moved to another host is reported once, on the newer host', () =
   assert.equal(found.kind, 'found');
 });
 
+test('a VM that moved to another host starts a new window (a just-migrated VM warms up again)', () => {
+  const { state } = setup();
+  for (let i = 0; i < 3; i++) state.ingest(hostReport('h1', [vmReport('a', { cpuPercent: i })], { takenAtMs: i }));
+  assert.equal(state.vms()[0]?.window.length, 3);
+  state.ingest(hostReport('h2', [vmReport('a', { cpuPercent: 9 })], { takenAtMs: 10 }));
+  assert.deepEqual(state.vms()[0]?.window.map((w) => w.cpuPercent), [9]);
+  state.ingest(hostReport('h2', [vmReport('a', { cpuPercent: 8 })], { takenAtMs: 11 }));
+  assert.deepEqual(state.vms()[0]?.window.map((w) => w.cpuPercent), [9, 8]);
+});
+
 test('a VM that stopped leaves the state', () => {
   const { state } = setup();
   state.ingest(hostReport('h1', [vmReport('a'), vmReport('b')]));

@@ -38,6 +38,9 @@ export class ClusterState {
     const seen = new Set<string>();
     for (const vm of report.vms) {
       seen.add(vm.uuid);
+      // A VM now on another host (migrated) starts a new window: its policies watch it for a warm-up again.
+      const was = this.vmHost.get(vm.uuid);
+      if (was !== undefined && was !== report.hostId) this.windows.delete(vm.uuid);
       this.vmHost.set(vm.uuid, report.hostId);
       this.pushWindow(vm, report.takenAtMs);
     }

@@ -18,3 +18,12 @@ test('retain drops VMs no longer reported, keeps host decisions', () => {
   log.retain(new Set(['b']));
   assert.deepEqual(log.list().map((x) => x.atMs), [3, 2]);
 });
+
+test('latest: what stands now, one per VM and policy; kind filters (GET /v1/decisions?kind=unmanaged&latest=true)', () => {
+  const log = new DecisionLog();
+  log.add([d('a', 1, 'unmanaged'), d('a', 2, 'grow'), d('b', 3, 'unmanaged'), d('c', 4, 'grow'), d('c', 5, 'unmanaged'), { ...d('c', 6, 'hold'), policy: 'q' }]);
+  assert.deepEqual(log.list({ latest: true }).map((x) => `${x.vmUuid}${x.atMs}`), ['c6', 'c5', 'b3', 'a2']);
+  assert.deepEqual(log.list({ latest: true, kind: 'unmanaged' }).map((x) => x.vmUuid), ['c', 'b']);
+  // without latest, every unmanaged decision, a's old one included
+  assert.deepEqual(log.list({ kind: 'unmanaged' }).map((x) => x.atMs), [5, 3, 1]);
+});

@@ -21,10 +21,23 @@ export class DecisionLog {
     }
   }
 
-  /** Decisions of one VM (by UUID), or of everything, newest first, at most `limit`. */
-  list(opts: { vmUuid?: string; limit?: number } = {}): LoggedDecision[] {
+  /**
+   * Decisions of one VM (by UUID), or of everything, newest first, at most `limit`. `latest`: only each
+   * VM's newest decision of each policy (what stands now); `kind`: only decisions of that kind.
+   */
+  list(opts: { vmUuid?: string; limit?: number; kind?: string; latest?: boolean } = {}): LoggedDecision[] {
     const limit = opts.limit ?? 100;
-    const src = opts.vmUuid !== undefined ? (this.byKey.get(opts.vmUuid) ?? []) : [...this.byKey.values()].flat();
+    let src = opts.vmUuid !== undefined ? (this.byKey.get(opts.vmUuid) ?? []) : [...this.byKey.values()].flat();
+    if (opts.latest) {
+      const newest = new Map<string, LoggedDecision>();
+      for (const d of src) {
+        const k = `${d.vmUuid ?? `host:${d.hostId ?? '-'}`}|${d.policy}`;
+        const cur = newest.get(k);
+        if (!cur || d.atMs >= cur.atMs) newest.set(k, d);
+      }
+      src = [...newest.values()];
+    }
+    if (opts.kind !== undefined) src = src.filter((d) => d.kind === opts.kind);
     return [...src].sort((a, b) => b.atMs - a.atMs).slice(0, limit);
   }
 

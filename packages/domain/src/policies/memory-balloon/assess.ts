@@ -140,6 +140,15 @@ export function assessVm(
   });
   if (knobs.automation === 'off') return untouched('unmanaged', 'automation is off for this VM');
   if (vm.state !== 'running' && vm.state !== 'blocked') return untouched('unmanaged', `VM is ${vm.state}`);
+  const cfg = vm.config;
+  if (cfg?.memoryLocked) return untouched('unmanaged', 'guest memory is locked (<memoryBacking><locked/>): a balloon cannot return it to the host');
+  if (cfg?.hugepages) return untouched('unmanaged', 'guest memory is backed by huge pages (<memoryBacking><hugepages/>): ballooning frees no host memory');
+  if (cfg && cfg.hostdevCount > 0) {
+    return untouched('unmanaged', `${cfg.hostdevCount} passed-through device(s) (<hostdev>): guest memory is pinned for their DMA, ballooning is unsafe`);
+  }
+  if (cfg && cfg.balloonModel !== 'virtio' && cfg.balloonModel !== 'virtio-transitional' && cfg.balloonModel !== 'virtio-non-transitional') {
+    return untouched('unmanaged', cfg.balloonModel ? `balloon device model '${cfg.balloonModel}': no virtio balloon` : 'no balloon device (<memballoon>)');
+  }
   if (!b) return untouched('unmanaged', 'no balloon figures: no balloon device, or none read yet');
   if (!host) return untouched('stale', `host ${vm.hostId} is not in the snapshot`);
   if (host.stale) return untouched('stale', `host ${host.hostId} is stale (no sample since ${host.lastSampleMs})`);
@@ -159,7 +168,8 @@ export function assessVm(
   if (held) return untouched('hold', `memory is held by a manual job until ${held.untilMs}`);
 
   // Used as of the guest's last report (see guestUsedKiB); unused is what the live balloon leaves of it.
-  const overheadKiB = kernelOverheadKiB(entries);
+  // With deflate-on-oom the guest's MemTotal does not follow the balloon: no overhead to read.
+  const overheadKiB = cfg?.deflateOnOom ? undefined : kernelOverheadKiB(entries);
   const usedMiB = guestUsedKiB({ actualKiB: b.actualKiB, unusedKiB: b.unusedKiB, availableKiB: b.availableKiB > 0 ? b.availableKiB : undefined }, overheadKiB) / KIB_PER_MIB;
   const unusedMiB = Math.max(0, actualMiB - usedMiB);
   const maximumMiB = b.maximumKiB / KIB_PER_MIB;
@@ -167,7 +177,7 @@ export function assessVm(
   const reservation = knobs.reservationMiB;
   const hyst = knobs.hysteresisMiB;
   const lookaheadSec = c.lookaheadMs / 1000;
-  const trend = usedTrendMiBPerSec(entries, c.trendSamples);
+  const trend = usedTrendMiBPerSec(entries, c.trendSamples, !cfg?.deflateOnOom);
   const consumption = Math.max(0, trend);
   const predictedUnusedMiB = unusedMiB - consumption * lookaheadSec;
   const aim = (knobs.minUnusedMiB + knobs.maxUnusedMiB) / 2;

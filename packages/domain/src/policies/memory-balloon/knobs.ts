@@ -1,8 +1,14 @@
 import type { GroupArgs, HostKnobs, MemoryBalloonArgs, VmKnobs } from './args.js';
 
-/** The knobs that apply to one VM: defaults, then every matching group in order (later wins). */
-export function knobsFor(args: MemoryBalloonArgs, vm: { uuid: string; name: string }): { knobs: VmKnobs; groups: string[] } {
-  const labels = { ...(args.labels[vm.uuid] ?? {}), ...(args.labels[vm.name] ?? {}) };
+/**
+ * The knobs that apply to one VM: defaults, then every matching group in order (later wins). Its labels
+ * are the domain's own (<metadata>, VmConfig.labels) overridden by the policy document's (by UUID, then name).
+ */
+export function knobsFor(
+  args: MemoryBalloonArgs,
+  vm: { uuid: string; name: string; config?: { labels: Record<string, string> } },
+): { knobs: VmKnobs; groups: string[] } {
+  const labels = { ...(vm.config?.labels ?? {}), ...(args.labels[vm.uuid] ?? {}), ...(args.labels[vm.name] ?? {}) };
   const knobs: VmKnobs = { ...args.defaults };
   const groups: string[] = [];
   args.groups.forEach((g, i) => {

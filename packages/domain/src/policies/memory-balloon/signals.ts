@@ -51,14 +51,16 @@ export function guestUsedKiB(e: { actualKiB?: number; unusedKiB?: number; availa
 
 /**
  * Slope of used memory (guestUsedKiB), MiB/s, least squares over the last `samples` guest entries, each
- * with the overhead known at it (or the first one known after it). Positive while the guest consumes.
+ * with the overhead known at it (or the first one known after it; none when `useOverhead` is false, for
+ * deflate-on-oom guests whose MemTotal does not follow the balloon). Positive while the guest consumes.
  * 0 with fewer than two entries or no time between them.
  */
-export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number): number {
+export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number, useOverhead = true): number {
   const from = Math.max(0, entries.length - samples);
   const pts = entries.slice(from);
   if (pts.length < 2) return 0;
-  const later = kernelOverheadKiB(entries);
+  const later = useOverhead ? kernelOverheadKiB(entries) : undefined;
+  const overheadAt = (k: number): number | undefined => (useOverhead ? (kernelOverheadKiB(entries, from + k + 1) ?? later) : undefined);
   const t0 = pts[0]?.takenAtMs ?? 0;
   let n = 0;
   let sx = 0;
@@ -67,7 +69,7 @@ export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number): 
   let sxy = 0;
   pts.forEach((e, k) => {
     const x = (e.takenAtMs - t0) / 1000;
-    const y = guestUsedKiB(e, kernelOverheadKiB(entries, from + k + 1) ?? later) / KIB_PER_MIB;
+    const y = guestUsedKiB(e, overheadAt(k)) / KIB_PER_MIB;
     n++;
     sx += x;
     sy += y;

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDomainConfig, parseLabels } from './domain-config.js';
+
+const NS = 'https://ballast.dev/xmlns/labels/1';
+
+const plain = `<domain type='qemu' id='3'>
+  <name>lab-vm1</name>
+  <metadata>
+    <lab:confighash xmlns:lab="https://ballast.dev/xmlns/lab/1">abc</lab:confighash>
+    <ballast:labels xmlns:ballast="${NS}">
+      <ballast:label name="tier">gold</ballast:label>
+      <ballast:label name='team'>R&amp;D</ballast:label>
+      <ballast:label name="empty"/>
+    </ballast:labels>
+  </metadata>
+  <memory unit='KiB'>2097152</memory>
+  <devices>
+    <disk type='file' device='disk'/>
+    <memballoon model='virtio'>
+      <stats period='2'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>
+    </memballoon>
+  </devices>
+</domain>`;
+
+test('labels from the Ballast namespace in <metadata>, whatever the prefix; entities decoded', () => {
+  assert.deepEqual(parseLabels(plain), { tier: 'gold', team: 'R&D', empty: '' });
+  assert.deepEqual(parseLabels(plain.replaceAll('ballast:', 'b:').replace('xmlns:ballast', 'xmlns:b')), { tier: 'gold', team: 'R&D', empty: '' });
+  // a default-namespace element
+  assert.deepEqual(parseLabels(`<domain><metadata><labels xmlns="${NS}"><label name="a">1</label></labels></metadata></domain>`), { a: '1' });
+  // another namespace's labels are not ours
+  assert.deepEqual(parseLabels(plain.replace(NS, 'https://example.com/other')), {});
+  assert.deepEqual(parseLabels('<domain><name>x</name></domain>'), {});
+});
+
+test('a plain virtio-balloon guest: nothing that stops ballooning', () => {
+  assert.deepEqual(parseDomainConfig(plain), {
+    labels: { tier: 'gold', team: 'R&D', empty: '' },
+    memoryLocked: false,
+    hugepages: false,
+    hostdevCount: 0,
+    balloonModel: 'virtio',
+    deflateOnOom: false,
+  });
+});
+
+test('locked memory, hugepages, passthrough devices, no balloon, deflate-on-oom', () => {
+  const x = plain
+    .replace('<devices>', `<devices>
+    <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source></hostdev>
+    <interface type='hostdev' managed='yes'><source><address type='pci' bus='0x04'/></source></interface>`)
+    .replace('<memory unit', `<memoryBacking>\n    <hugepages>\n      <page size='2048' unit='KiB'/>\n    </hugepages>\n    <locked/>\n  </memoryBacking>\n  <memory unit`);
+  const c = parseDomainConfig(x);
+  assert.equal(c.memoryLocked, true);
+  assert.equal(c.hugepages, true);
+  assert.equal(c.hostdevCount, 2);
+  assert.equal(parseDomainConfig(plain.replace(/<memballoon[\s\S]*<\/memballoon>/, "<memballoon model='none'/>")).balloonModel, 'none');
+  assert.equal(parseDomainConfig(plain.replace(/<memballoon[\s\S]*<\/memballoon>/, '')).balloonModel, '');
+  assert.equal(parseDomainConfig(plain.replace("<stats period='2'/>", "<driver deflate_on_oom='on'/>")).deflateOnOom, true);
+});
