@@ -23,7 +23,7 @@ import { ingestService } from './grpc/ingest-service.js';
 import { policyService } from './grpc/policy-service.js';
 import { createApp } from './http/create-app.js';
 import { JobService } from './job-service.js';
-import { PolicyCycle } from './policy-cycle.js';
+import { PolicyCycle, validatePolicies } from './policy-cycle.js';
 import { loadPolicyDocument } from './policy-document.js';
 import { ClusterState } from './state/cluster-state.js';
 import { HoldStore } from './state/hold-store.js';
@@ -34,6 +34,13 @@ async function main(): Promise<void> {
   const hostId = exitOnConfigError(() => resolveHostId());
   const log = createLogger({ service: 'policy-engine', hostId, logLevel: config.logLevel });
   const policies = exitOnConfigError(() => loadPolicyDocument(config.policyFile));
+  try {
+    // before anything connects: a bad policy document is a configuration error
+    validatePolicies(builtinPolicies(), policies);
+  } catch (e) {
+    process.stderr.write(`config: ${config.policyFile ?? 'policyFile'}: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   const security = exitOnConfigError(() =>
     grpcServerSecurity({ token: config.grpcToken, tlsCertFile: config.tlsCertFile, tlsKeyFile: config.tlsKeyFile, tlsCaFile: config.tlsCaFile }),
   );
@@ -54,13 +61,7 @@ async function main(): Promise<void> {
   shutdown.add('queues', () => queues.close());
   const jobs = new JobService(state, queues, holds, { holdMs: config.holdMs, now });
   const decisions = new DecisionLog();
-  let cycle: PolicyCycle;
-  try {
-    cycle = new PolicyCycle(builtinPolicies(), policies, state, holds, (specs) => queues.enqueueMany(specs));
-  } catch (e) {
-    process.stderr.write(`config: ${config.policyFile ?? 'policyFile'}: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
+  const cycle = new PolicyCycle(builtinPolicies(), policies, state, holds, (specs) => queues.enqueueMany(specs));
 
   const registry = createMetricsRegistry({ service: 'policy-engine', hostId });
   const samples = new Counter({ name: 'ballast_samples_received_total', help: 'Host samples received', labelNames: ['host'], registers: [registry] });

@@ -21,6 +21,23 @@ export interface CycleResult {
  * One policy cycle: snapshot → each enabled policy's plan → drop jobs held by manual jobs, jobs of stale
  * hosts and targets that were just enqueued → enqueue. Decisions are kept for the API.
  */
+/**
+ * Checks every entry of a policy document against its policy and fills the defaults into `args` (in
+ * place). Throws naming the first bad field, e.g. `policies.memory-balloon.groups[1].match.labels.tier: …`.
+ */
+export function validatePolicies(registry: PolicyRegistry, policies: PolicyConfigEntry[]): void {
+  for (const p of policies) {
+    const policy = registry.get(p.name);
+    if (!policy) throw new Error(`policies.${p.name}: no such policy (known: ${registry.names().join(', ') || 'none'})`);
+    const v = policy.validate(p.args);
+    if (!v.ok) {
+      const i = v.issues[0];
+      throw new Error(`policies.${p.name}.${i?.field ?? '?'}: ${i?.message ?? 'invalid'}`);
+    }
+    p.args = v.args;
+  }
+}
+
 export class PolicyCycle {
   /** VM/resource → the last action enqueued and when, so an unchanged target is not enqueued again. */
   private readonly lastAction = new Map<string, { json: string; atMs: number }>();
@@ -38,16 +55,7 @@ export class PolicyCycle {
     opts: { inFlightMs?: number } = {},
   ) {
     this.inFlightMs = opts.inFlightMs ?? 6000;
-    for (const p of policies) {
-      const policy = registry.get(p.name);
-      if (!policy) throw new Error(`policies.${p.name}: no such policy (known: ${registry.names().join(', ') || 'none'})`);
-      const v = policy.validate(p.args);
-      if (!v.ok) {
-        const i = v.issues[0];
-        throw new Error(`policies.${p.name}.${i?.field ?? '?'}: ${i?.message ?? 'invalid'}`);
-      }
-      p.args = v.args;
-    }
+    validatePolicies(registry, policies);
   }
 
   async run(): Promise<CycleResult> {

@@ -3,6 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { JobQueues } from '@ballast/queue';
 import { startService, waitUntil } from './services.js';
@@ -121,5 +124,13 @@ describe('one-line errors', () => {
     assert.equal(code, 2);
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0] ?? '', /^config: redisUrl=redis:\/\/127\.0\.0\.1:1 — cannot connect/);
+  });
+
+  test('a bad policy document names the field, before anything connects', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ballast-policy-')), 'policy.json');
+    writeFileSync(file, JSON.stringify({ policies: { 'memory-balloon': { automation: 'auto', args: { groups: [{ match: { labels: { tier: 5 } } }] } } } }));
+    const { code, lines } = await runBad('policy-engine', { REDIS_URL: 'redis://127.0.0.1:1', BALLAST_API_TOKEN: 'x'.repeat(20), BALLAST_POLICY_FILE: file });
+    assert.equal(code, 2);
+    assert.deepEqual(lines, [`config: ${file}: policies.memory-balloon.groups[0].match.labels.tier: must be a string`]);
   });
 });

@@ -2,7 +2,8 @@
  * Args of the `memory-balloon` policy: a balloon target per VM each cycle (see plan.ts).
  *
  * A policy document gives defaults for every VM, per-group overrides (groups match VM names/UUIDs or
- * labels; labels are declared in the document itself, since libvirt reports none), host knobs with
+ * labels; a VM's labels are those in its domain <metadata> (VmConfig.labels), overridden by the document's
+ * `labels`), host knobs with
  * per-host overrides, and the control-loop knobs. Every field is optional in the document; validate.ts
  * fills the defaults below.
  *
@@ -54,7 +55,8 @@
  * Groups apply in document order; a later matching group overrides an earlier one. A group matches a VM
  * when every given criterion holds: its name or UUID is in `names`, and it carries every label in `labels`.
  *
- * Derived per VM each cycle (MiB; used = actual − unused; c = max(0, used-memory trend) in MiB/s;
+ * Derived per VM each cycle (MiB; used = the guest's use as of its last stats report: MemTotal − MemFree +
+ * the kernel overhead below the balloon, signals.ts; c = max(0, used-memory trend) in MiB/s;
  * L = lookaheadMs in s; I = the host's interval in s):
  *   grow target      used + c·L + (minUnused + maxUnused)/2, at most +maxGrowMiBPerCycle, ≤ limit
  *   lean target      used + minUnused + hysteresis + c·L  (what pressure reclaims for; granted before the rest)
@@ -87,7 +89,7 @@ export interface VmKnobs {
 export interface GroupMatch {
   /** VM names or UUIDs. */
   names?: string[];
-  /** Labels (from `labels` of the document) the VM must all carry. */
+  /** Labels the VM must all carry (its domain <metadata> labels, overridden by the document's `labels`). */
   labels?: Record<string, string>;
 }
 
