@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     config,
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    balloonChangedAtMs: new Map(),
   };
   const watch = (h: Hypervisor) =>
     h.onEvent((ev) => {

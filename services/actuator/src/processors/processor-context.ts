@@ -18,6 +18,11 @@ export interface ProcessorContext {
   /** Wall clock in ms (injected so tests can control it). */
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /**
+   * When this actuator last moved each VM's balloon (wall clock, ms). A shrink waits for a guest stats
+   * report taken after it: until then the guest's unused figure belongs to the old balloon size.
+   */
+  balloonChangedAtMs?: Map<string, number>;
 }
 
 export type Processor<A> = (ctx: ProcessorContext, spec: JobSpec, action: A) => Promise<JobResult>;

@@ -26,6 +26,7 @@ function setup(usedMiB = 150) {
     config: CONFIG,
     now: () => sim.wallClockMs,
     sleep: async (ms) => sim.advance(ms),
+    balloonChangedAtMs: new Map(),
   };
   const router = new JobRouter(ctx, 'h1');
   let n = 0;
@@ -151,4 +152,19 @@ test('jobs of one VM run one at a time, in order', async () => {
   );
   assert.deepEqual(order, [0, 1, 2]);
   assert.equal(s.sim.inspect(s.vm.uuid).targetKiB, mib(900));
+});
+
+test('a shrink right after a balloon change waits for a guest report taken after it (no shrinking on the old size\'s figures)', async () => {
+  const s = setup(150); // 150 MiB used + 32 MiB kernel: with 64 MiB headroom no shrink below 246 MiB
+  await withStats(s);
+  await s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 400 }));
+  // The guest's last report is from the 512 MiB balloon (330 MiB unused): read against the live 400 MiB
+  // it would say 70 MiB used and let 230 MiB through. Waiting for a new report refuses it.
+  const b = (await s.hv.vmStats(s.vm.uuid, { balloon: true, vcpu: false })).balloon;
+  assert.ok(b && b.unusedKiB !== undefined && b.currentKiB - b.unusedKiB < mib(150), 'the report still predates the shrink');
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 230 })), (e: Error) => e instanceof PermanentJobError && /the guest uses 18\d MiB/.test(e.message));
+  assert.equal(s.sim.inspect(s.vm.uuid).currentKiB, mib(400));
+  // a shrink that is safe goes through once the report is fresh
+  const r = await s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 300 }));
+  assert.match(r.message, /balloon at 300 MiB/);
 });

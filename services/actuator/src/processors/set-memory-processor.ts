@@ -7,12 +7,28 @@ const KIB_PER_MIB = 1024;
 
 /**
  * Moves a VM's balloon to an absolute target. Checks before: within [minMemoryMiB, maximum]; a shrink
- * needs fresh guest stats and must leave used memory + headroom. Verifies after: the balloon reaches
+ * needs fresh guest stats (taken after this actuator's last change of that balloon) and must leave used
+ * memory + headroom. Verifies after: the balloon reaches
  * the target within verifyTimeoutMs. Already at the target: success, nothing done.
  */
 export const setMemoryProcessor: Processor<SetMemory> = async (ctx, spec, action) => {
   const { config } = ctx;
-  const vm = await readVm(ctx, spec.vmUuid, true);
+  let vm = await readVm(ctx, spec.vmUuid, true);
+  const changedAt = ctx.balloonChangedAtMs?.get(spec.vmUuid);
+  const shrink = (v: typeof vm): boolean => v.balloon !== undefined && action.memoryMiB * KIB_PER_MIB < v.balloon.currentKiB - config.memoryToleranceMiB * KIB_PER_MIB;
+  if (changedAt !== undefined && shrink(vm) && vm.balloon?.lastUpdateSec !== undefined && vm.balloon.lastUpdateSec * 1000 < changedAt) {
+    // The guest has not reported since this actuator last moved the balloon: its unused figure is from the
+    // old size (after a shrink it overstates what is free). Wait for a report taken after the change.
+    vm = await waitFor(
+      ctx,
+      Math.max(1000, config.staleStatsSec * 1000),
+      async () => {
+        const v = await readVm(ctx, spec.vmUuid, true);
+        return (v.balloon?.lastUpdateSec ?? 0) * 1000 >= changedAt ? v : undefined;
+      },
+      () => `no guest stats report from ${spec.vmName} since its balloon last changed; not shrinking on older figures`,
+    );
+  }
   const b = vm.balloon;
   if (!b) throw new PermanentJobError(`VM ${spec.vmName} reports no balloon`);
   const targetKiB = action.memoryMiB * KIB_PER_MIB;
@@ -58,6 +74,7 @@ export const setMemoryProcessor: Processor<SetMemory> = async (ctx, spec, action
     },
     () => `balloon of ${spec.vmName} did not reach ${action.memoryMiB} MiB`,
   );
+  ctx.balloonChangedAtMs?.set(spec.vmUuid, ctx.now());
   const actualMiB = Math.round(reached / KIB_PER_MIB);
   return { message: `balloon at ${actualMiB} MiB`, alreadyThere: false, observed: { actualMiB, previousMiB: currentMiB() } };
 };
