@@ -123,18 +123,19 @@ export function actualAt(samples: readonly LabSample[], vm: string, atMs: number
 }
 
 /** A table of the run (one row per sample) for failure messages and the log. */
-export function runTable(samples: readonly LabSample[], vms: readonly string[]): string {
+export function runTable(samples: readonly LabSample[], vms: readonly string[], verbose = false): string {
   const t0 = samples[0]?.atMs ?? 0;
-  const head = ['t(s)', ...vms.map((v) => `${v} act/unused`), 'Σ', 'host free'].join('  ');
+  const head = ['t(s)', ...vms.map((v) => `${v} act/unused${verbose ? '/avail@report-second' : ''}`), 'Σ', 'host free'].join('  ');
   const rows = samples.map((s) => {
     const sum = vms.reduce((a, v) => a + (s.vms[v]?.actualMiB ?? 0), 0);
     const cells = vms.map((v) => {
       const m = s.vms[v];
       const h = s.health[v];
       const flag = h && h.status !== 'alive' ? `!${h.status}` : '';
-      return m ? `${r0(m.actualMiB)}/${m.unusedMiB === null ? '-' : r0(m.unusedMiB)}${flag}` : '?';
+      const avail = verbose && m?.availableMiB != null ? `/${r0(m.availableMiB)}@${m.statsAtSec % 100}` : '';
+      return m ? `${r0(m.actualMiB)}/${m.unusedMiB === null ? '-' : r0(m.unusedMiB)}${avail}${flag}` : '?';
     });
-    return [((s.atMs - t0) / 1000).toFixed(1), ...cells, r0(sum), r0(s.hostFreeMiB)].join('  ');
+    return [`${((s.atMs - t0) / 1000).toFixed(1)}${verbose ? `@${Math.floor(s.atMs / 1000) % 100}` : ''}`, ...cells, r0(sum), r0(s.hostFreeMiB)].join('  ');
   });
   return [head, ...rows].join('\n');
 }

@@ -104,7 +104,10 @@ export async function runScenario(name: string, body: (w: MemoryWatch) => Promis
   const logFile = path.join(dir, `${name}.txt`);
   const t0 = watch.samples[0]?.atMs ?? 0;
   const marks = watch.marks.map((m) => `${m.label} +${((m.atMs - t0) / 1000).toFixed(1)} s`).join(', ');
-  const dlines = decisions.map((d) => `+${((d.atMs - t0) / 1000).toFixed(1)} ${d.vm} ${d.kind}: ${d.reason}`);
-  writeFileSync(logFile, [`# ${name}`, `marks: ${marks}`, '', table, '', '## violations', ...v, '', '## decisions', ...dlines, ''].join('\n'));
+  const fig = (d: (typeof decisions)[number]): string =>
+    ['actualMiB', 'unusedMiB', 'usedMiB', 'trendMiBPerSec', 'committedMiB', 'targetMiB'].map((k) => `${k.replace('MiB', '').replace('PerSec', '/s')}=${String(d.inputs[k] ?? '-')}`).join(' ');
+  const dlines = decisions.map((d) => `+${((d.atMs - t0) / 1000).toFixed(1)} ${d.vm} ${d.kind} [${fig(d)}]: ${d.reason}`);
+  const detail = runTable(watch.samples, LAB_VMS, true);
+  writeFileSync(logFile, [`# ${name}`, `marks: ${marks}`, '', detail, '', '## violations', ...v, '', '## decisions', ...dlines, ''].join('\n'));
   return { watch, stack, violations: v, table, logFile };
 }

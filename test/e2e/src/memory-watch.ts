@@ -11,6 +11,8 @@ export interface VmMem {
   actualMiB: number;
   /** The guest's MemFree at its last report, MiB (null before it reports). */
   unusedMiB: number | null;
+  /** The guest's MemTotal at its last report, MiB (it follows the balloon, a kernel overhead below it). */
+  availableMiB: number | null;
   /** When the guest took that report (host clock, s). */
   statsAtSec: number;
 }
@@ -48,6 +50,7 @@ export async function readVmMem(vm: string): Promise<VmMem> {
   return {
     actualMiB: (m['actual'] ?? 0) / 1024,
     unusedMiB: m['unused'] === undefined ? null : m['unused'] / 1024,
+    availableMiB: m['available'] === undefined ? null : m['available'] / 1024,
     statsAtSec: m['last_update'] ?? 0,
   };
 }
