@@ -109,6 +109,10 @@ export async function runMemoryScenario(scenario: Scenario, count: number, seed:
   let sumOfSums = 0;
   for (let t = 0; t < scenario.durationMs; t += CYCLE_MS) {
     sim.advance(CYCLE_MS);
+    // Releases before grows: the actuator holds a grow that carries the host budget until the releases
+    // that pay for it have landed (services/actuator/src/processors/host-budget.ts).
+    const grows = (j: PlannedJob): number => (j.action.type === 'set-memory' && j.action.hostBudgetMiB !== undefined ? 1 : 0);
+    pending.sort((a, b) => grows(a) - grows(b));
     for (const job of pending) {
       if (job.action.type !== 'set-memory') continue;
       try {

@@ -3,7 +3,16 @@
 export type JobType = 'set-memory' | 'pin-vcpu' | 'set-cpu-tune' | 'migrate';
 
 export type JobAction =
-  | { type: 'set-memory'; memoryMiB: number }
+  | {
+      type: 'set-memory';
+      memoryMiB: number;
+      /**
+       * Cap on the sum of the host's balloon sizes (a policy's host budget). The actuator grows only while
+       * the other VMs' balloons (or their grows in progress) plus this target fit, waiting for releases in
+       * flight to land first; so a grant paid for by another VM's release never lands before it.
+       */
+      hostBudgetMiB?: number;
+    }
   | { type: 'pin-vcpu'; vcpu: number; pcpus: number[] }
   | { type: 'set-cpu-tune'; shares?: number; quotaUs?: number; periodUs?: number }
   | { type: 'migrate'; targetHost: string; destUri: string; migrateUri?: string };
@@ -53,7 +62,7 @@ export function heldResourceOf(action: JobAction): HeldResource {
 export function describeAction(action: JobAction): string {
   switch (action.type) {
     case 'set-memory':
-      return `set memory to ${action.memoryMiB} MiB`;
+      return `set memory to ${action.memoryMiB} MiB${action.hostBudgetMiB !== undefined ? ` (host budget ${action.hostBudgetMiB} MiB)` : ''}`;
     case 'pin-vcpu':
       return `pin vCPU ${action.vcpu} to pCPUs ${action.pcpus.join(',')}`;
     case 'set-cpu-tune': {

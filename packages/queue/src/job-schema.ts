@@ -4,7 +4,7 @@ import type { JobSpec } from '@ballast/domain';
 const mib = z.number().int().positive();
 
 export const jobActionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('set-memory'), memoryMiB: mib }),
+  z.object({ type: z.literal('set-memory'), memoryMiB: mib, hostBudgetMiB: mib.optional() }),
   z.object({
     type: z.literal('pin-vcpu'),
     vcpu: z.number().int().min(0),

@@ -17,6 +17,8 @@ export const actuatorConfigSchema = z.object({
   /** How long to wait for an applied change to show (balloon settling, migration done). */
   verifyTimeoutMs: z.number().int().min(100).default(15000),
   migrateTimeoutMs: z.number().int().min(1000).default(300000),
+  /** A grow with a host budget waits up to this long for other VMs' releases to land before it grows (partly or not at all). */
+  budgetWaitMs: z.number().int().min(0).default(10000),
   /** Balloon within this of the target counts as there. */
   memoryToleranceMiB: z.number().int().min(0).default(4),
   /** BullMQ lock: a job whose worker died is retried after about this long. */

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     balloonChangedAtMs: new Map(),
+    budgetGrows: new Map(),
   };
   const watch = (h: Hypervisor) =>
     h.onEvent((ev) => {

@@ -10,6 +10,7 @@ export type ProcessorConfig = Pick<
   | 'verifyTimeoutMs'
   | 'migrateTimeoutMs'
   | 'memoryToleranceMiB'
+  | 'budgetWaitMs'
 >;
 
 export interface ProcessorContext {
@@ -23,6 +24,8 @@ export interface ProcessorContext {
    * report taken after it: until then the guest's unused figure belongs to the old balloon size.
    */
   balloonChangedAtMs?: Map<string, number>;
+  /** Balloon targets (KiB) of grows this actuator has admitted under a host budget and not finished. */
+  budgetGrows?: Map<string, number>;
 }
 
 export type Processor<A> = (ctx: ProcessorContext, spec: JobSpec, action: A) => Promise<JobResult>;

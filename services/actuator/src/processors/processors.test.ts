@@ -12,6 +12,7 @@ const CONFIG = {
   verifyTimeoutMs: 15000,
   migrateTimeoutMs: 60000,
   memoryToleranceMiB: 4,
+  budgetWaitMs: 10000,
 };
 
 /** A sim host with one 1-vCPU guest using 150 MiB; the actuator's clock and sleeps run on sim time. */
@@ -27,6 +28,7 @@ function setup(usedMiB = 150) {
     now: () => sim.wallClockMs,
     sleep: async (ms) => sim.advance(ms),
     balloonChangedAtMs: new Map(),
+    budgetGrows: new Map(),
   };
   const router = new JobRouter(ctx, 'h1');
   let n = 0;

@@ -1,4 +1,5 @@
 import type { JobAction } from '@ballast/domain';
+import { admitGrow } from './host-budget.js';
 import { PermanentJobError, readVm, waitFor, type Processor } from './processor-context.js';
 
 type SetMemory = Extract<JobAction, { type: 'set-memory' }>;
@@ -63,18 +64,35 @@ export const setMemoryProcessor: Processor<SetMemory> = async (ctx, spec, action
       );
     }
   }
-  await ctx.hv.setMemory(spec.vmUuid, targetKiB);
-  const reached = await waitFor(
-    ctx,
-    config.verifyTimeoutMs,
-    async () => {
-      const now = await readVm(ctx, spec.vmUuid, true);
-      const cur = now.balloon?.currentKiB ?? 0;
-      return Math.abs(cur - targetKiB) <= toleranceKiB ? cur : undefined;
-    },
-    () => `balloon of ${spec.vmName} did not reach ${action.memoryMiB} MiB`,
-  );
+  // A grow under a host budget waits for the releases that pay for it (host-budget.ts).
+  const admission =
+    action.hostBudgetMiB !== undefined && targetKiB > b.currentKiB ? await admitGrow(ctx, spec, b.currentKiB, targetKiB, action.hostBudgetMiB) : undefined;
+  const applyKiB = admission?.targetKiB ?? targetKiB;
+  let reached: number;
+  try {
+    await ctx.hv.setMemory(spec.vmUuid, applyKiB);
+    reached = await waitFor(
+      ctx,
+      config.verifyTimeoutMs,
+      async () => {
+        const now = await readVm(ctx, spec.vmUuid, true);
+        const cur = now.balloon?.currentKiB ?? 0;
+        return Math.abs(cur - applyKiB) <= toleranceKiB ? cur : undefined;
+      },
+      () => `balloon of ${spec.vmName} did not reach ${Math.round(applyKiB / KIB_PER_MIB)} MiB`,
+    );
+  } finally {
+    admission?.done();
+  }
   ctx.balloonChangedAtMs?.set(spec.vmUuid, ctx.now());
   const actualMiB = Math.round(reached / KIB_PER_MIB);
-  return { message: `balloon at ${actualMiB} MiB`, alreadyThere: false, observed: { actualMiB, previousMiB: currentMiB() } };
+  const budgetNote = admission
+    ? `${admission.partial ? ` (${action.memoryMiB} MiB asked; the host budget of ${action.hostBudgetMiB} MiB allowed this much)` : ''}` +
+      `${admission.waitedMs >= 250 ? `; waited ${admission.waitedMs} ms for other VMs' releases` : ''}`
+    : '';
+  return {
+    message: `balloon at ${actualMiB} MiB${budgetNote}`,
+    alreadyThere: false,
+    observed: { actualMiB, previousMiB: currentMiB(), ...(admission ? { budgetWaitMs: admission.waitedMs, partial: admission.partial } : {}) },
+  };
 };

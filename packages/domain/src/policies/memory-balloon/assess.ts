@@ -107,8 +107,6 @@ export interface Managed {
   targetMiB: number;
   /** MiB taken from it under host pressure. */
   reclaimedMiB: number;
-  /** Grow: MiB of its grant that waits for donors' releases in flight (the budget binds until they land). */
-  awaitingMiB: number;
 }
 
 export type Assessed = Untouched | Managed;
@@ -236,7 +234,6 @@ export function assessVm(
     leanNeedMiB: 0,
     targetMiB: committed,
     reclaimedMiB: 0,
-    awaitingMiB: 0,
   };
 
   const needs: string[] = [];

@@ -60,12 +60,7 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
   // committed; VMs whose jobs this policy does not send at the larger of balloon and target in flight.
   let baseMiB = 0;
   let inflightMiB = 0;
-  // What they hold or will hold until their releases land: the balloon or a larger target in flight. Grants
-  // are limited by budget − this too, so Σ balloons stays within the budget while a donor's release and a
-  // grant it funds land in either order (the grant waits a cycle for the release).
-  let heldMiB = 0;
   for (const a of all) {
-    heldMiB += a.managed ? Math.max(a.actualMiB, a.committedMiB) : a.accountMiB;
     if (!a.managed) {
       baseMiB += a.accountMiB;
       inflightMiB += a.inflightGrowMiB;
@@ -79,7 +74,6 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
   const freeMiB = host ? host.memoryFreeKiB / 1024 : 0;
   let leftFree = freeMiB - hk.hostFreeFloorMiB - inflightMiB;
   let leftBudget = hk.budgetMiB === undefined ? Infinity : hk.budgetMiB - baseMiB;
-  let leftHeld = hk.budgetMiB === undefined ? Infinity : Math.max(0, hk.budgetMiB - heldMiB);
 
   const growers = managed.filter((m) => m.role === 'grow');
   /** Grants come on top of what is committed; the part that only cancels a release in flight costs no host memory. */
@@ -131,24 +125,16 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
       a.vm.name.localeCompare(b.vm.name),
   );
   const given = new Map<Managed, number>();
-  /**
-   * Raises m's grant to `upTo` MiB in total where the budget (counting releases in flight as landed) and
-   * host free memory allow. What that budget allows but the memory still held by donors does not is
-   * reserved for m (awaitingMiB) and granted once their releases land; nothing of a later level is granted
-   * to m before that.
-   */
+  /** Raises m's grant to `upTo` MiB in total where the budget and host free memory allow. */
   const give = (m: Managed, upTo: number): void => {
     const g0 = given.get(m) ?? 0;
-    const amount = upTo - g0 - m.awaitingMiB;
+    const amount = upTo - g0;
     if (!(amount > 0)) return;
     const rel = Math.max(0, freeAlready(m) - g0);
-    const fundable = Math.max(0, Math.min(amount, leftBudget, rel + leftFree));
-    const g = m.awaitingMiB > 0 ? 0 : Math.min(fundable, rel + leftHeld);
+    const g = Math.max(0, Math.min(amount, leftBudget, rel + leftFree));
     given.set(m, g0 + g);
-    m.awaitingMiB += fundable - g;
-    leftBudget -= fundable;
+    leftBudget -= g;
     leftFree -= Math.max(0, g - rel);
-    leftHeld -= Math.max(0, g - rel);
   };
   // Within a level, auto-and-urgent VMs first, then the others; inside each class the memory there is is
   // shared by water-filling on balloon size per share (fair-share.ts: under contention equal needs end at
@@ -164,7 +150,7 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
   const levels: ((m: Managed) => number)[] = [(m) => Math.min(want(m), m.minNeedMiB), (m) => Math.min(want(m), m.leanNeedMiB), want];
   for (const level of levels) {
     for (const cls of classes) {
-      const reserved = (m: Managed): number => (given.get(m) ?? 0) + m.awaitingMiB;
+      const reserved = (m: Managed): number => given.get(m) ?? 0;
       const room = Math.max(0, Math.min(leftBudget, leftFree));
       const parts = fairShares(
         cls.map((m) => ({ sizeMiB: m.committedMiB + reserved(m), weight: m.sharesPerMiB, amountMiB: level(m) - reserved(m) })),
@@ -201,11 +187,11 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
       });
       continue;
     }
-    emit(a, hostId, hostInputs, pressured, out);
+    emit(a, hostId, hostInputs, pressured, hk.budgetMiB, out);
   }
 }
 
-function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, pressured: boolean, out: MemoryPlan): void {
+function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, pressured: boolean, budgetMiB: number | undefined, out: MemoryPlan): void {
   const hyst = m.knobs.hysteresisMiB;
   const t = m.targetMiB;
   const canJob =
@@ -220,13 +206,9 @@ function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, p
   if (m.role === 'grow') {
     const okMiB = Math.ceil(Math.max(m.knobs.reservationMiB, m.usedMiB + m.knobs.minUnusedMiB));
     const full = m.targetMiB >= m.requestMiB;
-    const awaiting = m.awaitingMiB > 0 ? `; ${fmt(m.awaitingMiB)} MiB more once donors' releases in flight land` : '';
     if (canJob && (full || m.targetMiB >= okMiB)) {
       kind = m.protect ? 'protect' : 'grow';
-      reason = `${m.why}: grow to ${m.targetMiB} MiB${full ? '' : ` (asked ${m.requestMiB} MiB; host budget/free memory short${awaiting})`}`;
-    } else if (m.awaitingMiB > 0) {
-      kind = 'grow';
-      reason = `${m.why}: needs ${m.requestMiB} MiB, funded by donors' releases in flight (${fmt(m.awaitingMiB)} MiB): grows when they land` + (canJob ? `; now ${m.targetMiB} MiB` : '');
+      reason = `${m.why}: grow to ${m.targetMiB} MiB${full ? '' : ` (asked ${m.requestMiB} MiB; host budget/free memory short)`}`;
     } else {
       kind = 'starved';
       reason =
@@ -281,7 +263,13 @@ function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, p
       hostId,
       vmUuid: m.vm.uuid,
       vmName: m.vm.name,
-      action: { type: 'set-memory', memoryMiB: m.targetMiB },
+      // A grow carries the host budget: the actuator applies it only once the releases that pay for it
+      // (this cycle's, still in flight) have landed, so Σ balloons never passes the budget in between.
+      action: {
+        type: 'set-memory',
+        memoryMiB: m.targetMiB,
+        ...(budgetMiB !== undefined && m.targetMiB > m.actualMiB ? { hostBudgetMiB: budgetMiB } : {}),
+      },
       reason,
     };
     out.jobs.push(job);

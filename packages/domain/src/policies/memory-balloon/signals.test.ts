@@ -84,3 +84,25 @@ test('the plan does not grow again after a grow whose stats have not caught up',
   assert.notEqual(d.kind, 'grow');
   assert.equal(p.jobs.filter((j) => j.action.type === 'set-memory' && j.action.memoryMiB > 700).length, 0);
 });
+
+test('a report read twice counts once: the trend is not halved when the guest reports late', () => {
+  // 20 MiB/s; the guest reports every 2 s but the collector read report k twice (samples 2 s apart)
+  const w: WindowEntry[] = [];
+  const reports = [0, 2, 4, 4, 6, 8, 8, 10];
+  reports.forEach((r, i) => {
+    const used = 116 + 20 * r;
+    w.push({
+      takenAtMs: NOW_MS - (reports.length - 1 - i) * 2000,
+      cpuPercent: 1,
+      actualKiB: 1024 * MIB,
+      availableKiB: 1024 * MIB - OVERHEAD,
+      unusedKiB: (1024 - used) * MIB,
+      statsAtSec: 1_700_000_000 + r,
+    });
+  });
+  const t = usedTrendMiBPerSec(w, 5);
+  assert.ok(Math.abs(t - 20) < 0.01, `trend ${t}`);
+  // by sample time (what it did before) the same window reads about 14 MiB/s
+  const bySample = usedTrendMiBPerSec(w.map(({ statsAtSec: _s, ...e }) => e), 5);
+  assert.ok(bySample < 17, `by sample time ${bySample}`);
+});

@@ -50,32 +50,40 @@ export function guestUsedKiB(e: { actualKiB?: number; unusedKiB?: number; availa
 }
 
 /**
- * Slope of used memory (guestUsedKiB), MiB/s, least squares over the last `samples` guest entries, each
+ * Slope of used memory (guestUsedKiB), MiB/s, least squares over the last `samples` guest reports, each
  * with the overhead known at it (or the first one known after it; none when `useOverhead` is false, for
  * deflate-on-oom guests whose MemTotal does not follow the balloon). Positive while the guest consumes.
- * 0 with fewer than two entries or no time between them.
+ * A report the collector read twice (the guest had not reported again by the next sample) counts once, at
+ * the time the guest took it (`statsAtSec`): counted twice it would look like a pause in consumption and
+ * halve the trend (seen on the lab). Entries without `statsAtSec` are placed at their sample time.
+ * 0 with fewer than two reports or no time between them.
  */
 export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number, useOverhead = true): number {
-  const from = Math.max(0, entries.length - samples);
-  const pts = entries.slice(from);
-  if (pts.length < 2) return 0;
   const later = useOverhead ? kernelOverheadKiB(entries) : undefined;
-  const overheadAt = (k: number): number | undefined => (useOverhead ? (kernelOverheadKiB(entries, from + k + 1) ?? later) : undefined);
-  const t0 = pts[0]?.takenAtMs ?? 0;
+  const pts: { x: number; y: number }[] = [];
+  let lastReport: number | undefined;
+  entries.forEach((e, i) => {
+    if (e.statsAtSec !== undefined && e.statsAtSec === lastReport) return;
+    lastReport = e.statsAtSec;
+    const overhead = useOverhead ? (kernelOverheadKiB(entries, i + 1) ?? later) : undefined;
+    pts.push({ x: e.statsAtSec !== undefined ? e.statsAtSec : e.takenAtMs / 1000, y: guestUsedKiB(e, overhead) / KIB_PER_MIB });
+  });
+  const last = pts.slice(-samples);
+  if (last.length < 2) return 0;
+  const x0 = last[0]?.x ?? 0;
   let n = 0;
   let sx = 0;
   let sy = 0;
   let sxx = 0;
   let sxy = 0;
-  pts.forEach((e, k) => {
-    const x = (e.takenAtMs - t0) / 1000;
-    const y = guestUsedKiB(e, overheadAt(k)) / KIB_PER_MIB;
+  for (const p of last) {
+    const x = p.x - x0;
     n++;
     sx += x;
-    sy += y;
+    sy += p.y;
     sxx += x * x;
-    sxy += x * y;
-  });
+    sxy += x * p.y;
+  }
   const den = n * sxx - sx * sx;
   if (!(den > 1e-9)) return 0;
   return (n * sxy - sx * sy) / den;
