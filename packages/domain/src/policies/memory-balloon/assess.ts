@@ -12,6 +12,7 @@ import {
   guestUsedKiB,
   kernelOverheadKiB,
   latestSwapInKiBPerSec,
+  recentUsedRateMiBPerSec,
   sharesPerActivePage,
   usedTrendMiBPerSec,
   type OverReclaim,
@@ -65,6 +66,8 @@ export interface Managed {
   /** The balloon plus a job in flight: the target in flight if any, else actual. */
   committedMiB: number;
   trendMiBPerSec: number;
+  /** What the lookahead uses: max(0, trend, last report-to-report rate), MiB/s. */
+  consumptionMiBPerSec: number;
   predictedUnusedMiB: number;
   /** used + consumption over the lookahead + the middle of the unused band. */
   desiredMiB: number;
@@ -176,7 +179,10 @@ export function assessVm(
   const hyst = knobs.hysteresisMiB;
   const lookaheadSec = c.lookaheadMs / 1000;
   const trend = usedTrendMiBPerSec(entries, c.trendSamples, !cfg?.deflateOnOom);
-  const consumption = Math.max(0, trend);
+  const recentRate = recentUsedRateMiBPerSec(entries, 2 * knobs.hysteresisMiB, !cfg?.deflateOnOom);
+  // The larger of the fitted trend and the last report-to-report rate: a consumer that just started
+  // shows in the latter first (the lab's scenario 3 ran a guest down to 24 MiB unused on the trend alone).
+  const consumption = Math.max(0, trend, recentRate);
   const predictedUnusedMiB = unusedMiB - consumption * lookaheadSec;
   const aim = (knobs.minUnusedMiB + knobs.maxUnusedMiB) / 2;
   const desiredMiB = usedMiB + consumption * lookaheadSec + aim;
@@ -212,6 +218,7 @@ export function assessVm(
     limitMiB,
     committedMiB: committed,
     trendMiBPerSec: trend,
+    consumptionMiBPerSec: consumption,
     predictedUnusedMiB,
     desiredMiB,
     releaseFloorMiB,
@@ -291,6 +298,12 @@ export function assessVm(
       m.why = warmup
         ? `${what}, but warming up (${entries.length} of ${c.warmupSamples} samples): not released yet`
         : `${what}, but protected after over-reclaim until ${protectUntilMs}: no release`;
+      trim();
+      return m;
+    }
+    // A guest whose use is rising is no donor, however much is unused right now (it just started consuming).
+    if (!overLimit && recentRate > 0) {
+      m.why = `${what}, but its use rises at ${fmt(consumption)} MiB/s: not released while it consumes`;
       trim();
       return m;
     }

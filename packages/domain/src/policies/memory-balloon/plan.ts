@@ -242,6 +242,7 @@ function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, p
       usedMiB: r1(m.usedMiB),
       committedMiB: r1(m.committedMiB),
       trendMiBPerSec: r1(m.trendMiBPerSec),
+      consumptionMiBPerSec: r1(m.consumptionMiBPerSec),
       predictedUnusedMiB: r1(m.predictedUnusedMiB),
       targetMiB: r1(m.targetMiB),
       reservationMiB: m.knobs.reservationMiB,

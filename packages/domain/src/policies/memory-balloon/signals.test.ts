@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { WindowEntry } from '../../snapshot.js';
 import { defaultMemoryBalloonArgs } from './args.js';
 import { planMemoryBalloon } from './plan.js';
-import { guestUsedKiB, kernelOverheadKiB, usedTrendMiBPerSec } from './signals.js';
+import { guestUsedKiB, kernelOverheadKiB, recentUsedRateMiBPerSec, usedTrendMiBPerSec } from './signals.js';
 import { host, NOW_MS, snap, vm } from './test-snapshots.js';
 
 const MIB = 1024;
@@ -105,4 +105,29 @@ test('a report read twice counts once: the trend is not halved when the guest re
   // by sample time (what it did before) the same window reads about 14 MiB/s
   const bySample = usedTrendMiBPerSec(w.map(({ statsAtSec: _s, ...e }) => e), 5);
   assert.ok(bySample < 17, `by sample time ${bySample}`);
+});
+
+test('a consumer that just started: the recent rate sees it before the fitted trend; the plan grows instead of releasing', () => {
+  // flat at 116 MiB for 3 reports, then 20 MiB/s for two: the 5-report trend says ~12 MiB/s
+  const used = [116, 116, 116, 156, 196];
+  const w = labWindow([700, 700, 700, 700, 700], used);
+  const trend = usedTrendMiBPerSec(w, 5);
+  const recent = recentUsedRateMiBPerSec(w, 32);
+  assert.ok(trend < 15, `trend ${trend}`);
+  assert.ok(Math.abs(recent - 20) < 0.01, `recent ${recent}`);
+  // noise below the threshold is not a rate
+  assert.equal(recentUsedRateMiBPerSec(labWindow([700, 700, 700], [116, 140, 130]), 32), 0);
+  // the plan: unused 504 MiB (a donor by the band) but consuming: held, and its lookahead uses 20 MiB/s
+  const v = vm('c', { actualMiB: 700, unusedMiB: 504 });
+  v.window = w;
+  const last = w[w.length - 1] as WindowEntry;
+  if (v.balloon) {
+    v.balloon.unusedKiB = last.unusedKiB ?? 0;
+    v.balloon.availableKiB = last.availableKiB ?? 0;
+    v.balloon.lastUpdateSec = last.statsAtSec ?? 0;
+  }
+  const p = planMemoryBalloon(snap([v], [host('h1')], NOW_MS), defaultMemoryBalloonArgs());
+  assert.equal(p.jobs.length, 0, JSON.stringify(p.jobs));
+  assert.match(p.decisions[0]?.reason ?? '', /its use rises at 20 MiB\/s: not released while it consumes/);
+  assert.equal(p.decisions[0]?.inputs['consumptionMiBPerSec'], 20);
 });

@@ -58,7 +58,8 @@ export function guestUsedKiB(e: { actualKiB?: number; unusedKiB?: number; availa
  * halve the trend (seen on the lab). Entries without `statsAtSec` are placed at their sample time.
  * 0 with fewer than two reports or no time between them.
  */
-export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number, useOverhead = true): number {
+/** Used memory (MiB) per distinct guest report, at the report's time (s); see usedTrendMiBPerSec. */
+export function usedPoints(entries: readonly Entry[], useOverhead = true): { x: number; y: number }[] {
   const later = useOverhead ? kernelOverheadKiB(entries) : undefined;
   const pts: { x: number; y: number }[] = [];
   let lastReport: number | undefined;
@@ -68,6 +69,25 @@ export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number, u
     const overhead = useOverhead ? (kernelOverheadKiB(entries, i + 1) ?? later) : undefined;
     pts.push({ x: e.statsAtSec !== undefined ? e.statsAtSec : e.takenAtMs / 1000, y: guestUsedKiB(e, overhead) / KIB_PER_MIB });
   });
+  return pts;
+}
+
+/**
+ * Used-memory rate over the last three distinct reports (two intervals), MiB/s, when the rise over them is
+ * more than `minRiseMiB` (noise of a steady guest stays below it); else 0. The least-squares trend lags a
+ * consumer that just started (its older, flat points weigh in); the policy takes the larger of the two, so
+ * a guest that starts consuming is seen within two reports.
+ */
+export function recentUsedRateMiBPerSec(entries: readonly Entry[], minRiseMiB: number, useOverhead = true): number {
+  const pts = usedPoints(entries, useOverhead);
+  const a = pts[pts.length - 3];
+  const b = pts[pts.length - 1];
+  if (!a || !b || !(b.x - a.x >= 1) || !(b.y - a.y > minRiseMiB)) return 0;
+  return (b.y - a.y) / (b.x - a.x);
+}
+
+export function usedTrendMiBPerSec(entries: readonly Entry[], samples: number, useOverhead = true): number {
+  const pts = usedPoints(entries, useOverhead);
   const last = pts.slice(-samples);
   if (last.length < 2) return 0;
   const x0 = last[0]?.x ?? 0;
