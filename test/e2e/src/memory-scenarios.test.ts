@@ -104,4 +104,23 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
     for (const v of ['lab-vm3', 'lab-vm4']) assert.ok((after[v] ?? 0) >= (before[v] ?? 0) + 250, `${v} did not get the memory\n${table}`);
     report(t, run);
   });
+
+  test('4: different rates at once (vm2 40 MiB/s, vm3 5 MiB/s), vm2 frees while vm3 goes on: both get what they need, vm2 gives back', { timeout: 300000 }, async (t) => {
+    let peak2 = 0;
+    const run = await runScenario('scenario-4', async (w) => {
+      await Promise.all([consume('lab-vm2', 600, 40), consume('lab-vm3', 150, 5)]);
+      await consumersDone(['lab-vm2'], 60000);
+      await sleep(6000);
+      peak2 = peakActual(w.samples, 'lab-vm2');
+      w.mark('free');
+      await labMem('lab-vm2', '--free');
+      await consumersDone(['lab-vm3'], 60000);
+      await w.until('lab-vm2 to give back 300 MiB', 90000, (s) => (s.vms['lab-vm2']?.actualMiB ?? Infinity) <= peak2 - 300);
+      await sleep(4000);
+    });
+    const w = run.watch;
+    assert.ok(peak2 >= 116 + 600 + 100, `lab-vm2 peaked at ${peak2} MiB\n${run.table}`);
+    assert.ok(peakActual(w.samples, 'lab-vm3') >= 116 + 150 + 100, `lab-vm3 peaked at ${peakActual(w.samples, 'lab-vm3')} MiB\n${run.table}`);
+    report(t, run);
+  });
 });
