@@ -28,10 +28,14 @@ const SEEDS = [1, 2, 3];
 const VM_COUNTS = [4, 50, 200];
 /** A target enqueued this many cycles ago and still not reached is no longer reported as in flight. */
 const INFLIGHT_CYCLES = 3;
+/** Below this much unused memory a guest is at the edge of OOM. */
+const CRITICAL_UNUSED_MIB = 32;
 
 export interface MemoryRunResult {
   /** VM-cycles with less than 100 MiB unused in the guest (a crashed guest counts as starved). */
   starvedVmCycles: number;
+  /** VM-cycles with less than 32 MiB unused (a guest at the edge of OOM; a crashed guest counts). */
+  criticalVmCycles: number;
   /**
    * Lower bound for any policy that keeps Σ balloons within the budget, knowing demand perfectly and moving
    * balloons instantly: each cycle, the VMs whose used + kernel + 100 MiB do not fit in the budget (filling
@@ -90,6 +94,7 @@ export async function runMemoryScenario(scenario: Scenario, count: number, seed:
   const view = new SimMemoryView(hv, 'h1', CYCLE_MS);
   const r: MemoryRunResult = {
     starvedVmCycles: 0,
+    criticalVmCycles: 0,
     boundStarvedVmCycles: 0,
     deaths: 0,
     oomKills: 0,
@@ -136,6 +141,7 @@ export async function runMemoryScenario(scenario: Scenario, count: number, seed:
       sumMiB += vm.currentKiB / 1024;
       const unusedMiB = (vm.currentKiB - vm.kernelKiB - (vm.usedKiB - vm.swappedKiB) - vm.cacheKiB) / 1024;
       if (vm.state !== 'running' || unusedMiB < MIN_UNUSED_MIB) r.starvedVmCycles++;
+      if (vm.state !== 'running' || unusedMiB < CRITICAL_UNUSED_MIB) r.criticalVmCycles++;
       if (vm.state === 'running') needs.push((vm.usedKiB + vm.kernelKiB) / 1024 + MIN_UNUSED_MIB);
     }
     needs.sort((a, b) => a - b);
@@ -184,6 +190,7 @@ function summary(rs: MemoryRunResult[]): string {
   const m = (f: (r: MemoryRunResult) => number): number => median(rs.map(f));
   return (
     `deaths ${rs.reduce((s, r) => s + r.deaths, 0)}, oom ${rs.reduce((s, r) => s + r.oomKills, 0)} (all runs); ` +
+    `critical (< ${CRITICAL_UNUSED_MIB} MiB unused) ${m((r) => r.criticalVmCycles)} VM-cycles; ` +
     `returned ${m((r) => r.returnedMiB)} MiB, avg Σ ${m((r) => r.avgSumMiB)} MiB, headroom ${m((r) => r.headroomMiBs)} MiB·s, ` +
     `swap-in ${m((r) => r.swapInMiB)} MiB, over budget ≤ ${Math.max(...rs.map((r) => r.maxOverBudgetMiB))} MiB, jobs ${m((r) => r.jobs)}` +
     (rs.some((r) => r.rejectedJobs > 0) ? `, rejected ${rs.reduce((s, r) => s + r.rejectedJobs, 0)}` : '')
