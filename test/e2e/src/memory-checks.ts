@@ -79,11 +79,13 @@ export function violations(samples: readonly LabSample[], decisions: readonly De
           }
         } else lowSince = undefined;
       }
-      // a balloon drop between two samples: at most one step per release decision in between
+      // a balloon drop between two samples: at most one step per release decision that can still be landing
+      // (a TCG guest inflates its balloon over seconds, so an earlier step may finish in this interval)
       if (prev) {
         const p = prev.vms[vm];
         if (p && p.actualMiB - m.actualMiB > 1) {
-          const steps = Math.max(1, decisions.filter((d) => d.vm === vm && d.kind === 'release' && d.atMs > prev!.atMs - 3000 && d.atMs <= s.atMs).length);
+          const from = prev.atMs - 8000;
+          const steps = Math.max(1, decisions.filter((d) => d.vm === vm && d.kind === 'release' && d.atMs > from && d.atMs <= s.atMs).length);
           if (p.actualMiB - m.actualMiB > steps * rules.maxReleaseStepMiB + 1) {
             out.push(`${vm}: balloon fell ${r0(p.actualMiB - m.actualMiB)} MiB (${r0(p.actualMiB)} → ${r0(m.actualMiB)}) by ${at(s.atMs)} in ${steps} release step(s)`);
           }
