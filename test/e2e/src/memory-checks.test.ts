@@ -1,0 +1,62 @@
+// The judge of the lab memory scenarios, on made-up runs: each rule can fail, and what the rules allow passes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LAB_RULES, violations } from './memory-checks.js';
+import type { DecisionRec, LabSample } from './memory-watch.js';
+
+const T0 = 1_800_000_000_000;
+const rules = { ...LAB_RULES, vms: ['a', 'b'] };
+
+/** Samples every 2 s; `a[i]`/`b[i]` = [actual, unused]; the guest reports 1 s before each sample. */
+function run(a: [number, number][], b: [number, number][] = a.map(() => [512, 300]), health: Partial<Record<number, string>> = {}): LabSample[] {
+  return a.map((x, i) => ({
+    atMs: T0 + i * 2000,
+    hostFreeMiB: 20000,
+    vms: {
+      a: { actualMiB: x[0], unusedMiB: x[1], availableMiB: x[0] - 81, statsAtSec: (T0 + i * 2000 - 1000) / 1000 },
+      b: { actualMiB: b[i]?.[0] ?? 512, unusedMiB: b[i]?.[1] ?? 300, availableMiB: 431, statsAtSec: (T0 + i * 2000 - 1000) / 1000 },
+    },
+    health: {
+      a: { status: health[i] ?? 'alive', detail: health[i] ? 'Kernel panic - not syncing' : 'ok', oomKills: 0 },
+      b: { status: 'alive', detail: 'ok', oomKills: 0 },
+    },
+  }));
+}
+
+const d = (i: number, vm: string, kind: string, inputs: Record<string, unknown> = {}): DecisionRec => ({ atMs: T0 + i * 2000 + 200, vm, kind, reason: kind, inputs });
+
+test('a clean run has no violation', () => {
+  assert.deepEqual(violations(run([[512, 300], [600, 250], [700, 200]]), [], rules), []);
+});
+
+test('panic, balloon below 200 MiB, Σ over the budget, host free under the floor: each named', () => {
+  const s = run([[512, 300], [190, 100], [512, 300]], [[512, 300], [512, 300], [2600, 300]], { 2: 'panicked' });
+  (s[0] as LabSample).hostFreeMiB = 150;
+  const v = violations(s, [], rules);
+  assert.ok(v.some((x) => /^a: panicked at \+4\.0 s/.test(x)), v.join('\n'));
+  assert.ok(v.some((x) => /^a: balloon 190 MiB < 200 MiB/.test(x)), v.join('\n'));
+  assert.ok(v.some((x) => /^Σ balloons 3112 MiB > budget 3072 MiB/.test(x)), v.join('\n'));
+  assert.ok(v.some((x) => /^host free 150 MiB < floor 200 MiB/.test(x)), v.join('\n'));
+});
+
+test('unused below 100 MiB for more than two cycles fails unless the engine said starved', () => {
+  const low = run([[512, 300], [512, 90], [512, 80], [512, 70], [512, 60], [512, 50], [512, 300]]);
+  assert.ok(violations(low, [], rules).some((x) => /^a: unused \d+ MiB < 100 MiB for 8 s/.test(x)));
+  assert.deepEqual(violations(low, [d(1, 'a', 'starved')], rules), []);
+  // back within two cycles: fine
+  assert.deepEqual(violations(run([[512, 300], [512, 90], [512, 80], [600, 150]]), [], rules), []);
+});
+
+test('release steps: a decision over 100 MiB, or a balloon drop no decision explains', () => {
+  const v = violations(run([[900, 500], [900, 500]]), [d(0, 'a', 'release', { actualMiB: 900, committedMiB: 900, targetMiB: 780 })], rules);
+  assert.ok(v.some((x) => /release decision at .* steps 120 MiB \(900 → 780\) > 90 MiB/.test(x)), v.join('\n'));
+  const drop = violations(run([[900, 500], [750, 350]]), [d(0, 'a', 'release', { actualMiB: 900, committedMiB: 900, targetMiB: 810 })], rules);
+  assert.ok(drop.some((x) => /^a: balloon fell 150 MiB \(900 → 750\)/.test(x)), drop.join('\n'));
+});
+
+test('an OOM kill needs a starved decision in the 30 s before', () => {
+  const s = run([[512, 300], [512, 20], [512, 20]]);
+  (s[2] as LabSample).health['a'] = { status: 'oom-killed', detail: '1 OOM kill(s)', oomKills: 1 };
+  assert.ok(violations(s, [], rules).some((x) => /^a: 1 OOM kill\(s\) seen at \+4\.0 s with no 'starved' decision/.test(x)));
+  assert.ok(!violations(s, [d(1, 'a', 'starved')], rules).some((x) => /OOM/.test(x)));
+});
