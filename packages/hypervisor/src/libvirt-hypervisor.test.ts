@@ -20,6 +20,21 @@ describe('LibvirtHypervisor on test:///default', () => {
   });
   after(() => hv.close());
 
+  test('vmConfig reads labels, memory backing, passthrough and the balloon model from the domain XML', async () => {
+    const plain = await hv.vmConfig(TEST_UUID);
+    assert.deepEqual(plain, { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false });
+    const uuid = '0b3c7f4e-5c1f-4b1e-9a53-2d7b5d6c8e01';
+    await hv.connection.createXML(`<domain type='test'>
+      <name>locked-vm</name><uuid>${uuid}</uuid><memory unit='MiB'>512</memory><vcpu>1</vcpu>
+      <metadata><b:labels xmlns:b="https://ballast.dev/xmlns/labels/1"><b:label name="tier">gold</b:label></b:labels></metadata>
+      <memoryBacking><locked/></memoryBacking>
+      <os><type>hvm</type></os>
+      <devices><memballoon model='none'/></devices>
+    </domain>`);
+    const c = await hv.vmConfig(uuid).finally(() => hv.connection.destroy(uuid));
+    assert.deepEqual(c, { labels: { tier: 'gold' }, memoryLocked: true, hugepages: false, hostdevCount: 0, balloonModel: 'none', deflateOnOom: false });
+  });
+
   test('implements Hypervisor', () => {
     const asInterface: Hypervisor = hv;
     assert.equal(asInterface.uri, 'test:///default');

@@ -6,7 +6,7 @@ import type { ClusterSnapshot, VmView } from '../../snapshot.js';
 import type { MemoryBalloonArgs } from './args.js';
 import { planMemoryBalloon, type MemoryVmView } from './plan.js';
 import { args, assertInvariants, decision, run, target } from './plan-test-kit.js';
-import { host, NOW_MS, prng, snap, vm, type Sample } from './test-snapshots.js';
+import { consuming, host, NOW_MS, prng, snap, vm, type Sample } from './test-snapshots.js';
 import { validateMemoryBalloonArgs } from './validate.js';
 
 // ---- host arbitration ----------------------------------------------------------------------------
@@ -260,3 +260,21 @@ test('property: 2000 random snapshots never break an invariant', () => {
   assert.deepEqual([...kinds].sort(), ['grow', 'hold', 'protect', 'release', 'stale', 'starved', 'unmanaged', 'warmup']);
 });
 
+
+test("fair share: growers do not take the room of a VM that is consuming but not asking yet (lab scenario 2)", () => {
+  // budget 3072 for four: 768 each. a consumes at 20 MiB/s with 296 MiB unused (no grow yet); b, c, d
+  // consume too and ask for more now.
+  const a = vm('a', { history: consuming(685, 296, 20) });
+  const growers = ['b', 'c', 'd'].map((n) => vm(n, { history: consuming(650, 120, 20) }));
+  const budget = 3072;
+  const p = run(snap([a, ...growers]), args({ host: { budgetMiB: budget } }));
+  const sum = ['b', 'c', 'd'].reduce((acc, n) => acc + (target(p, n) ?? 650), 0);
+  assert.ok(sum <= budget - 685 - (768 - 685) + 1e-6, `b+c+d ${sum} MiB leave a less than its fair share`);
+  // each still gets its minimum (used + minUnused = 630) and more
+  for (const n of ['b', 'c', 'd']) assert.ok((target(p, n) ?? 0) >= 630, `${n}: ${target(p, n)}`);
+  // without a consuming a, the same growers may take it all
+  const idle = vm('a', { actualMiB: 685, unusedMiB: 296 });
+  const q = run(snap([idle, ...growers]), args({ host: { budgetMiB: budget } }));
+  const sumQ = ['b', 'c', 'd'].reduce((acc, n) => acc + (target(q, n) ?? 650), 0);
+  assert.ok(sumQ > sum, `${sumQ} vs ${sum}`);
+});

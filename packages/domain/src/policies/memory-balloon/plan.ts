@@ -124,14 +124,27 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
       b.sharesPerMiB - a.sharesPerMiB ||
       a.vm.name.localeCompare(b.vm.name),
   );
+  // Under a budget, a VM that is consuming but not asking yet keeps room up to its fair share of the budget
+  // (by shares): growers ahead of it in time get their minimum, but not the lean/rest levels out of that
+  // room (on the lab, vm1 was left at 685 MiB and OOM-killed while the other three grew to 778-811 MiB).
+  let reservedMiB = 0;
+  if (hk.budgetMiB !== undefined) {
+    const pool = hk.budgetMiB - all.reduce((acc, a) => acc + (a.managed ? 0 : a.accountMiB), 0);
+    const weights = managed.reduce((acc, m) => acc + m.sharesPerMiB, 0);
+    for (const m of managed) {
+      if (m.role === 'grow' || !m.auto || !(m.consumptionMiBPerSec * (args.control.lookaheadMs / 1000) > m.knobs.hysteresisMiB)) continue;
+      const fair = weights > 0 ? (pool * m.sharesPerMiB) / weights : 0;
+      reservedMiB += Math.max(0, fair - Math.max(m.committedMiB, m.actualMiB));
+    }
+  }
   const given = new Map<Managed, number>();
-  /** Raises m's grant to `upTo` MiB in total where the budget and host free memory allow. */
-  const give = (m: Managed, upTo: number): void => {
+  /** Raises m's grant to `upTo` MiB in total where the budget (less `keep`) and host free memory allow. */
+  const give = (m: Managed, upTo: number, keep = 0): void => {
     const g0 = given.get(m) ?? 0;
     const amount = upTo - g0;
     if (!(amount > 0)) return;
     const rel = Math.max(0, freeAlready(m) - g0);
-    const g = Math.max(0, Math.min(amount, leftBudget, rel + leftFree));
+    const g = Math.max(0, Math.min(amount, leftBudget - keep, rel + leftFree));
     given.set(m, g0 + g);
     leftBudget -= g;
     leftFree -= Math.max(0, g - rel);
@@ -148,18 +161,19 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
     else classes.push([m]);
   }
   const levels: ((m: Managed) => number)[] = [(m) => Math.min(want(m), m.minNeedMiB), (m) => Math.min(want(m), m.leanNeedMiB), want];
-  for (const level of levels) {
+  levels.forEach((level, li) => {
+    const keep = li === 0 ? 0 : reservedMiB;
     for (const cls of classes) {
       const reserved = (m: Managed): number => given.get(m) ?? 0;
-      const room = Math.max(0, Math.min(leftBudget, leftFree));
+      const room = Math.max(0, Math.min(leftBudget - keep, leftFree));
       const parts = fairShares(
         cls.map((m) => ({ sizeMiB: m.committedMiB + reserved(m), weight: m.sharesPerMiB, amountMiB: level(m) - reserved(m) })),
         room,
       );
-      cls.forEach((m, i) => give(m, reserved(m) + (parts[i] ?? 0)));
-      for (const m of cls) give(m, level(m));
+      cls.forEach((m, i) => give(m, reserved(m) + (parts[i] ?? 0), keep));
+      for (const m of cls) give(m, level(m), keep);
     }
-  }
+  });
   for (const m of growers) {
     const g = given.get(m) ?? 0;
     const partial = Math.floor(m.committedMiB + g);
