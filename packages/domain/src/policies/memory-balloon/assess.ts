@@ -110,6 +110,8 @@ export interface Managed {
   targetMiB: number;
   /** MiB taken from it under host pressure. */
   reclaimedMiB: number;
+  /** Taken back because it is above its fair share of the budget while others below theirs need memory. */
+  rebalanced?: boolean;
 }
 
 export type Assessed = Untouched | Managed;

@@ -278,3 +278,41 @@ test("fair share: growers do not take the room of a VM that is consuming but not
   const sumQ = ['b', 'c', 'd'].reduce((acc, n) => acc + (target(q, n) ?? 650), 0);
   assert.ok(sumQ > sum, `${sumQ} vs ${sum}`);
 });
+
+test('rebalance: a VM that needs memory below its fair share gets it back from those above theirs, never below their minimum', () => {
+  // the lab run that OOM-killed a guest: a at 676 MiB needs more; b, c, d grew first to 796-805 (fair share 768)
+  const a = vm('a', { history: consuming(676, 90, 10) });
+  const others = [
+    vm('b', { actualMiB: 805, unusedMiB: 200 }),
+    vm('c', { actualMiB: 795, unusedMiB: 190 }),
+    vm('d', { actualMiB: 796, unusedMiB: 180 }),
+  ];
+  const p = run(snap([a, ...others]), args({ host: { budgetMiB: 3072 } }));
+  const ta = target(p, 'a');
+  assert.ok(ta !== undefined && ta > 676, `a: ${ta}`);
+  let back = 0;
+  for (const v of others) {
+    const t = target(p, v.name);
+    if (t === undefined) continue;
+    const used = (v.balloon?.actualKiB ?? 0) / 1024 - (v.balloon?.unusedKiB ?? 0) / 1024;
+    assert.ok(t >= used + 100 + 16, `${v.name} released below its minimum: ${t}`);
+    back += (v.balloon?.actualKiB ?? 0) / 1024 - t;
+  }
+  assert.ok(back >= (ta ?? 0) - 676 - 1, `a got ${ta} with ${back} MiB given back`);
+  // VMs consuming too fast for pressure to touch (their pressure floor is above their balloon), above their
+  // fair share, give back down to it and no further: all four end at 768
+  const busy = others.map((v) => vm(v.name, { history: consuming((v.balloon?.actualKiB ?? 0) / 1024, 200, 20) }));
+  const r = run(snap([a, ...busy]), args({ host: { budgetMiB: 3072 } }));
+  assert.equal(target(r, 'a'), 768);
+  for (const v of busy) {
+    const t = target(r, v.name);
+    if (t === undefined) continue;
+    assert.equal(t, 768, `${v.name} released to ${t}, not its fair share`);
+    assert.match(decision(r, v.name).reason, /above its fair share of the budget/);
+  }
+  // those at their minimum give nothing: used + minUnused + hysteresis is above the fair share
+  const tight = others.map((v) => vm(v.name, { actualMiB: 800, unusedMiB: 110 }));
+  const q = run(snap([a, ...tight]), args({ host: { budgetMiB: 3072 } }));
+  for (const v of tight) assert.equal(target(q, v.name), undefined, v.name);
+  assert.equal(decision(q, 'a').kind, 'starved');
+});

@@ -75,7 +75,12 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
   let leftFree = freeMiB - hk.hostFreeFloorMiB - inflightMiB;
   let leftBudget = hk.budgetMiB === undefined ? Infinity : hk.budgetMiB - baseMiB;
 
-  const growers = managed.filter((m) => m.role === 'grow');
+  // Each managed VM's fair share of the budget (by shares) after what the VMs left alone hold.
+  const pool = hk.budgetMiB === undefined ? Infinity : hk.budgetMiB - all.reduce((acc, a) => acc + (a.managed ? 0 : a.accountMiB), 0);
+  const weights = managed.reduce((acc, m) => acc + m.sharesPerMiB, 0);
+  const fairOf = (m: Managed): number => (weights > 0 ? (pool * m.sharesPerMiB) / weights : Infinity);
+
+  let growers = managed.filter((m) => m.role === 'grow');
   /** Grants come on top of what is committed; the part that only cancels a release in flight costs no host memory. */
   const want = (m: Managed): number => Math.max(0, m.requestMiB - m.committedMiB);
   const freeAlready = (m: Managed): number => Math.max(0, m.actualMiB - m.committedMiB);
@@ -110,6 +115,38 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
       baseMiB -= got;
       leftBudget += got;
     }
+  }
+
+  // Rebalance toward fair shares: when growers below their fair share still lack memory the budget cannot
+  // give, VMs above theirs give back the excess (one release step a cycle), never below their fair share
+  // nor below used + minUnused + hysteresis. Without it whoever grew first keeps the budget, and a guest
+  // that needs its share later starves (on the lab: one guest OOM-killed at 676 MiB beside three at 795-805).
+  if (deficit > 0 && hk.budgetMiB !== undefined) {
+    const short = growers
+      .filter((g) => g.auto && g.committedMiB < fairOf(g) - g.knobs.hysteresisMiB)
+      .reduce((acc, g) => acc + Math.min(Math.min(want(g), g.leanNeedMiB), fairOf(g) - g.committedMiB), 0);
+    let owed = Math.min(deficit, short);
+    const rich = managed
+      .filter((m) => m.auto && !m.warmup && !m.protect && m.committedMiB <= m.actualMiB + 1 && m.targetMiB > fairOf(m) + m.knobs.hysteresisMiB)
+      .sort((a, b) => b.targetMiB / fairOf(b) - a.targetMiB / fairOf(a) || a.vm.name.localeCompare(b.vm.name));
+    for (const m of rich) {
+      if (owed <= 0) break;
+      const hyst = m.knobs.hysteresisMiB;
+      const floor = Math.ceil(Math.max(fairOf(m), m.usedMiB + m.knobs.minUnusedMiB + hyst, m.knobs.reservationMiB));
+      const stepLeft = m.releaseStepMiB - (m.releaseFromMiB - m.targetMiB);
+      const next = Math.max(floor, Math.ceil(m.targetMiB - Math.min(owed, stepLeft)));
+      const take = m.targetMiB - next;
+      if (!(take > 0) || !(m.committedMiB - next > hyst) || next > m.actualMiB) continue;
+      m.role = 'release';
+      m.targetMiB = next;
+      m.reclaimedMiB += take;
+      m.rebalanced = true;
+      owed -= take;
+      deficit -= take;
+      baseMiB -= take;
+      leftBudget += take;
+    }
+    growers = managed.filter((m) => m.role === 'grow');
   }
 
   // Grants, level by level over all growers: everyone's minimum (reservation, used + minUnused), then the
@@ -232,8 +269,9 @@ function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, p
     }
   } else if (m.role === 'release') {
     kind = 'release';
-    reason =
-      m.reclaimedMiB > 0
+    reason = m.rebalanced
+      ? `${m.why ? `${m.why}; ` : ''}above its fair share of the budget while VMs below theirs need memory: ${fmt(m.reclaimedMiB)} MiB back, release to ${m.targetMiB} MiB`
+      : m.reclaimedMiB > 0
         ? `${m.why ? `${m.why}; ` : ''}${fmt(m.reclaimedMiB)} MiB reclaimed under host pressure (lowest shares per active page, ρ=${fmt(m.rho)}): release to ${m.targetMiB} MiB`
         : `${m.why}: release to ${m.targetMiB} MiB`;
   } else {
