@@ -316,3 +316,15 @@ test('rebalance: a VM that needs memory below its fair share gets it back from t
   for (const v of tight) assert.equal(target(q, v.name), undefined, v.name);
   assert.equal(decision(q, 'a').kind, 'starved');
 });
+
+test('lean targets are shared between an urgent grower and one that will be short soon', () => {
+  // a: under minUnused now (urgent); b: 200 MiB unused but falling 20 MiB/s (short within the lookahead)
+  const a = vm('a', { history: consuming(650, 60, 20) });
+  const b = vm('b', { history: consuming(650, 200, 20) });
+  const p = run(snap([a, b]), args({ host: { budgetMiB: 1300 + 150 } }));
+  const ta = target(p, 'a') ?? 650;
+  const tb = target(p, 'b') ?? 650;
+  assert.ok(ta >= 690, `a gets its minimum first: ${ta}`);
+  assert.ok(tb > 650 + 16, `b gets a share of the lean level: ${tb}`);
+  assert.ok(ta + tb <= 1450, `Σ ${ta + tb}`);
+});

@@ -186,21 +186,28 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
     leftBudget -= g;
     leftFree -= Math.max(0, g - rel);
   };
-  // Within a level, auto-and-urgent VMs first, then the others; inside each class the memory there is is
-  // shared by water-filling on balloon size per share (fair-share.ts: under contention equal needs end at
-  // equal sizes instead of the first in line taking everything), then anything left (a VM cancelling
-  // its own release needs no budget) in order.
-  const classes: Managed[][] = [];
-  for (const m of order) {
-    const last = classes[classes.length - 1];
-    const head = last?.[0];
-    if (last && head && head.auto === m.auto && head.urgent === m.urgent) last.push(m);
-    else classes.push([m]);
-  }
+  // Within a level, the memory there is is shared by water-filling on balloon size per share
+  // (fair-share.ts: under contention equal needs end at equal sizes instead of the first in line taking
+  // everything), then anything left (a VM cancelling its own release needs no budget) goes in order. Auto
+  // VMs come first; for the minimum level urgent ones (under minUnused now, swapping) come before the
+  // others, but the lean and rest levels are shared by all growers alike (else an urgent VM's lean target
+  // starves one that will be short in a few seconds: seen on the lab).
+  const classesBy = (key: (m: Managed) => string): Managed[][] => {
+    const out: Managed[][] = [];
+    for (const m of order) {
+      const last = out[out.length - 1];
+      const head = last?.[0];
+      if (last && head && key(head) === key(m)) last.push(m);
+      else out.push([m]);
+    }
+    return out;
+  };
+  const byUrgency = classesBy((m) => `${m.auto}/${m.urgent}`);
+  const byAuto = classesBy((m) => `${m.auto}`);
   const levels: ((m: Managed) => number)[] = [(m) => Math.min(want(m), m.minNeedMiB), (m) => Math.min(want(m), m.leanNeedMiB), want];
   levels.forEach((level, li) => {
     const keep = li === 0 ? 0 : reservedMiB;
-    for (const cls of classes) {
+    for (const cls of li === 0 ? byUrgency : byAuto) {
       const reserved = (m: Managed): number => given.get(m) ?? 0;
       const room = Math.max(0, Math.min(leftBudget - keep, leftFree));
       const parts = fairShares(
