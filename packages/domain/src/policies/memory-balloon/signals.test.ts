@@ -44,8 +44,10 @@ test('kernel overhead is read where the balloon had settled before the report', 
   assert.equal(kernelOverheadKiB(labWindow([512, 600, 700], [116, 116, 116])), undefined);
   // No MemTotal from the guest: unknown.
   assert.equal(kernelOverheadKiB(w.map(({ availableKiB: _a, ...e }) => e)), undefined);
-  // A report older than the sample before: not settled.
-  assert.equal(kernelOverheadKiB(w.map((e) => ({ ...e, statsAtSec: Math.floor((e.takenAtMs - 3000) / 1000) }))), undefined);
+  // Reports older than the first sample of each run of equal balloons: not settled.
+  assert.equal(kernelOverheadKiB(w.map((e) => ({ ...e, statsAtSec: Math.floor((e.takenAtMs - 7000) / 1000) }))), undefined);
+  // … but 3 s old is fine after a run of three equal samples (the balloon was there 4 s before)
+  assert.equal(kernelOverheadKiB(w.map((e) => ({ ...e, statsAtSec: Math.floor((e.takenAtMs - 3000) / 1000) }))), OVERHEAD);
 });
 
 test('right after a grow, used stays what the guest reported (actual − unused would jump by the grow)', () => {
@@ -130,4 +132,26 @@ test('a consumer that just started: the recent rate sees it before the fitted tr
   assert.equal(p.jobs.length, 0, JSON.stringify(p.jobs));
   assert.match(p.decisions[0]?.reason ?? '', /its use rises at 20 MiB\/s: not released while it consumes/);
   assert.equal(p.decisions[0]?.inputs['consumptionMiBPerSec'], 20);
+});
+
+test('reports taken just after each sample: the overhead is still found once the balloon has been steady two samples', () => {
+  // samples at x.6 s, the guest reports at x.7 s: the report in sample i is from just after sample i-1, so
+  // floored to the second it looks older than that sample; the run of equal balloons makes up for it
+  const n = 6;
+  const t0 = 1_700_000_000_600;
+  const w: WindowEntry[] = Array.from({ length: n }, (_, i) => {
+    const takenAtMs = t0 + i * 2000;
+    const balloon = i < n - 1 ? 512 : 700;
+    const seen = 512; // every report predates the grow in the last sample
+    return {
+      takenAtMs,
+      cpuPercent: 1,
+      actualKiB: balloon * MIB,
+      availableKiB: seen * MIB - OVERHEAD,
+      unusedKiB: (seen - 116) * MIB,
+      statsAtSec: Math.floor((takenAtMs - 1900) / 1000),
+    };
+  });
+  assert.equal(kernelOverheadKiB(w), OVERHEAD);
+  assert.equal(guestUsedKiB(w[n - 1] as WindowEntry, kernelOverheadKiB(w)) / MIB, 116);
 });

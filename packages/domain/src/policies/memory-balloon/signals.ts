@@ -25,15 +25,29 @@ export function guestEntries(window: readonly Entry[]): Entry[] {
  */
 export function kernelOverheadKiB(entries: readonly Entry[], before = entries.length): number | undefined {
   for (let i = Math.min(before, entries.length) - 1; i >= 1; i--) {
-    const o = settledOverhead(entries[i - 1] as Entry, entries[i] as Entry);
+    const o = settledOverhead(entries, i);
     if (o !== undefined) return o;
   }
   return undefined;
 }
 
-function settledOverhead(prev: Entry, e: Entry): number | undefined {
-  if (e.availableKiB === undefined || e.statsAtSec === undefined || e.actualKiB === undefined || prev.actualKiB === undefined) return undefined;
-  if (Math.abs(e.actualKiB - prev.actualKiB) >= KIB_PER_MIB || e.statsAtSec * 1000 < prev.takenAtMs) return undefined;
+/**
+ * actual − available of entry i when its report was taken after the balloon reached its current size: the
+ * balloon had that size since sample k < i (the start of the run of equal sizes) and the report is not
+ * older than that sample. Report times are whole seconds (floored), so a run of one interval is often not
+ * enough; longer runs are.
+ */
+function settledOverhead(entries: readonly Entry[], i: number): number | undefined {
+  const e = entries[i] as Entry;
+  if (e.availableKiB === undefined || e.statsAtSec === undefined || e.actualKiB === undefined) return undefined;
+  let k = i;
+  while (k > 0) {
+    const a = entries[k - 1]?.actualKiB;
+    if (a === undefined || Math.abs(a - e.actualKiB) >= KIB_PER_MIB) break;
+    k--;
+  }
+  const since = entries[k] as Entry;
+  if (k === i || e.statsAtSec * 1000 < since.takenAtMs) return undefined;
   return e.actualKiB - e.availableKiB;
 }
 
