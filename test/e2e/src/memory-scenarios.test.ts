@@ -55,7 +55,7 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
   test('2: all four consume past the budget then free: all grow, the budget holds, similar sizes (within 15 %), all give back', { timeout: 300000 }, async (t) => {
     let plateau: LabSample | undefined;
     const run = await runScenario('scenario-2', async (w) => {
-      await Promise.all(LAB_VMS.map((v) => consume(v, 580)));
+      await Promise.all(LAB_VMS.map((v) => consume(v, 560)));
       await consumersDone(LAB_VMS, 90000);
       w.mark('consumed');
       await sleep(10000);

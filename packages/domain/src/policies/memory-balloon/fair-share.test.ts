@@ -82,3 +82,16 @@ test('Σ parts never above the total; parts within [0, amount]', () => {
     assert.ok(sum >= Math.min(total, want) - 1e-3, `Σ ${sum} leaves memory unused (total ${total}, wanted ${want})`);
   }
 });
+
+test('negative sizes (headroom below zero) are raised first', () => {
+  close(
+    fairShares(
+      [
+        { sizeMiB: -20, weight: 1, amountMiB: 200 },
+        { sizeMiB: 60, weight: 1, amountMiB: 200 },
+      ],
+      100,
+    ),
+    [90, 10],
+  );
+});

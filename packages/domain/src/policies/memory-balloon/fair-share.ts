@@ -25,7 +25,8 @@ export function fairShares(claims: readonly Claim[], totalMiB: number): number[]
   // used(level) is piecewise linear, changing slope where a claimant starts (size/weight) or stops
   // ((size + amount)/weight): find the segment where it reaches the total and interpolate in it.
   const points = [...new Set(claims.flatMap((c, i) => [c.sizeMiB / (w[i] as number), (c.sizeMiB + (amounts[i] as number)) / (w[i] as number)]))].sort((a, b) => a - b);
-  let lo = 0;
+  // Below the lowest point nobody gets anything (sizes may be negative, e.g. headroom below zero).
+  let lo = points[0] ?? 0;
   for (const p of points) {
     if (used(p) >= totalMiB) {
       const u0 = used(lo);

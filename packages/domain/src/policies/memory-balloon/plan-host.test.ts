@@ -70,9 +70,9 @@ test('budget: Σ targets stay within budgetMiB; background releases fund grants'
   const p = run(snap(vms), args({ host: { budgetMiB: 1012 + 100 } }));
   assert.equal(target(p, 'd'), 461);
   assert.equal(target(p, 'g'), 650);
-  // releases carry no budget; grows do
+  // every job carries the budget (a release can turn into a grow if the balloon moved meanwhile)
   const dj = p.jobs.find((j) => j.vmName === 'd');
-  assert.ok(dj?.action.type === 'set-memory' && dj.action.hostBudgetMiB === undefined);
+  assert.ok(dj?.action.type === 'set-memory' && dj.action.hostBudgetMiB === 1112);
   // without a budget a grow carries none
   const nb = run(snap(vms)).jobs.find((j) => j.vmName === 'g');
   assert.ok(nb?.action.type === 'set-memory' && nb.action.hostBudgetMiB === undefined);
@@ -121,14 +121,17 @@ test('starved: when nobody can give, the VM is reported starved and no guest is 
   for (const n of ['w', 'x', 'y', 'z']) assert.equal(target(f, n), 750, n);
 });
 
-test('priority: higher shares are granted first when the host is short', () => {
-  // 'vip' sorts after 'iron' by name: only its shares put it first
+test('shares: when the host is short, unused memory is shared in proportion to shares', () => {
+  // both at 20 MiB unused; 90 MiB to give; vip has twice the shares: L·20 − 20 + L·10 − 20 = 90
   const vms = [vm('iron', { actualMiB: 500, unusedMiB: 20 }), vm('vip', { actualMiB: 500, unusedMiB: 20 })];
   const a = args({ host: { budgetMiB: 1000 + 90 }, groups: [{ match: { names: ['vip'] }, shares: 'high' }] });
   const p = run(snap(vms), a);
-  assert.equal(target(p, 'vip'), 580);
-  assert.equal(target(p, 'iron'), undefined); // 10 MiB left: within the hysteresis
+  assert.equal(target(p, 'vip'), 566); // 20 + 66.7 MiB unused
+  assert.equal(target(p, 'iron'), 523); // 20 + 23.3 MiB unused
   assert.equal(decision(p, 'iron').kind, 'starved');
+  // equal shares: equal unused memory
+  const q = run(snap(vms), args({ host: { budgetMiB: 1000 + 90 } }));
+  assert.deepEqual([target(q, 'iron'), target(q, 'vip')], [545, 545]);
 });
 
 test('a grow still in flight (memoryTargetMiB from the engine) counts against the budget and host free memory', () => {
@@ -327,4 +330,17 @@ test('lean targets are shared between an urgent grower and one that will be shor
   assert.ok(ta >= 690, `a gets its minimum first: ${ta}`);
   assert.ok(tb > 650 + 16, `b gets a share of the lean level: ${tb}`);
   assert.ok(ta + tb <= 1450, `Σ ${ta + tb}`);
+});
+
+test('a trim (release in flight raised back to the floor) is paid from the budget like a grow', () => {
+  const e = vm('e', { actualMiB: 1000, unusedMiB: 250 }) as MemoryVmView; // used 750: floor 850
+  e.memoryTargetMiB = 760;
+  const other = vm('o', { actualMiB: 1000, unusedMiB: 150 });
+  // budget = what is committed (760 + 1000): no room to raise the release back
+  const full = run(snap([e, other]), args({ host: { budgetMiB: 1760 } }));
+  assert.equal(target(full, 'e'), undefined);
+  assert.match(decision(full, 'e').reason, /no budget to raise it/);
+  // 50 MiB of room: raised as far as that
+  const some = run(snap([e, other]), args({ host: { budgetMiB: 1810 } }));
+  assert.equal(target(some, 'e'), 810);
 });

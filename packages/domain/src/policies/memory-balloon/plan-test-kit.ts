@@ -72,8 +72,8 @@ export function assertInvariants(s: ClusterSnapshot, a: MemoryBalloonArgs, p: Me
     assert.ok(t >= knobs.reservationMiB, `${v.name}: target ${t} below reservation ${knobs.reservationMiB}`);
     assert.ok(t <= max, `${v.name}: target ${t} above maximum ${max}`);
     assert.ok(Math.abs(t - c) > knobs.hysteresisMiB, `${v.name}: change ${t - c} from ${c} within hysteresis`);
+    assert.equal(j.action.hostBudgetMiB, hostKnobsFor(a, v.hostId).budgetMiB, `${v.name}: every job carries the host budget`);
     if (t > actual) {
-      assert.equal(j.action.hostBudgetMiB, hostKnobsFor(a, v.hostId).budgetMiB, `${v.name}: a grow carries the host budget`);
       assert.ok(t <= limit, `${v.name}: grow to ${t} above limit ${limit}`);
       assert.ok(t - actual <= knobs.maxGrowMiBPerCycle + 1e-9, `${v.name}: grow ${t - actual} > step`);
     } else {

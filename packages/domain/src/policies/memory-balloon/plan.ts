@@ -64,7 +64,7 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
     if (!a.managed) {
       baseMiB += a.accountMiB;
       inflightMiB += a.inflightGrowMiB;
-    } else if (a.auto && a.role === 'release') baseMiB += a.targetMiB;
+    } else if (a.auto && a.role === 'release') baseMiB += Math.min(a.targetMiB, a.committedMiB);
     else {
       baseMiB += a.auto ? a.committedMiB : Math.max(a.actualMiB, a.committedMiB);
       inflightMiB += Math.max(0, a.committedMiB - a.actualMiB);
@@ -74,6 +74,23 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
   const freeMiB = host ? host.memoryFreeKiB / 1024 : 0;
   let leftFree = freeMiB - hk.hostFreeFloorMiB - inflightMiB;
   let leftBudget = hk.budgetMiB === undefined ? Infinity : hk.budgetMiB - baseMiB;
+
+  // A trim (a release in flight raised back to the floor because the guest's use rose) is a grow from what
+  // is committed: it comes first out of the budget, and only as far as the budget allows.
+  for (const m of managed) {
+    if (!m.auto || m.role !== 'release' || !(m.targetMiB > m.committedMiB)) continue;
+    const raise = Math.max(0, Math.min(m.targetMiB - m.committedMiB, leftBudget));
+    const next = Math.floor(m.committedMiB + raise);
+    if (next - m.committedMiB > m.knobs.hysteresisMiB) {
+      m.targetMiB = next;
+      leftBudget -= next - m.committedMiB;
+      baseMiB += next - m.committedMiB;
+    } else {
+      m.targetMiB = m.committedMiB;
+      m.role = 'hold';
+      m.why += '; no budget to raise it';
+    }
+  }
 
   // Each managed VM's fair share of the budget (by shares) after what the VMs left alone hold.
   const pool = hk.budgetMiB === undefined ? Infinity : hk.budgetMiB - all.reduce((acc, a) => acc + (a.managed ? 0 : a.accountMiB), 0);
@@ -210,8 +227,14 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
     for (const cls of li === 0 ? byUrgency : byAuto) {
       const reserved = (m: Managed): number => given.get(m) ?? 0;
       const room = Math.max(0, Math.min(leftBudget - keep, leftFree));
+      // the minimum level evens out unused memory per share (who is closest to OOM gets memory first);
+      // the others even out balloon size per share
       const parts = fairShares(
-        cls.map((m) => ({ sizeMiB: m.committedMiB + reserved(m), weight: m.sharesPerMiB, amountMiB: level(m) - reserved(m) })),
+        cls.map((m) =>
+          li === 0
+            ? { sizeMiB: m.committedMiB + reserved(m) - m.usedMiB, weight: m.sharesPerMiB, amountMiB: level(m) - reserved(m) }
+            : { sizeMiB: m.committedMiB + reserved(m), weight: m.sharesPerMiB, amountMiB: level(m) - reserved(m) },
+        ),
         room,
       );
       cls.forEach((m, i) => give(m, reserved(m) + (parts[i] ?? 0), keep));
@@ -323,12 +346,13 @@ function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, p
       hostId,
       vmUuid: m.vm.uuid,
       vmName: m.vm.name,
-      // A grow carries the host budget: the actuator applies it only once the releases that pay for it
-      // (this cycle's, still in flight) have landed, so Σ balloons never passes the budget in between.
+      // Every job carries the host budget: a grow (or a job that turns into one because the balloon moved
+      // meanwhile) is applied only once the releases that pay for it have landed, so Σ balloons never passes
+      // the budget in between.
       action: {
         type: 'set-memory',
         memoryMiB: m.targetMiB,
-        ...(budgetMiB !== undefined && m.targetMiB > m.actualMiB ? { hostBudgetMiB: budgetMiB } : {}),
+        ...(budgetMiB !== undefined ? { hostBudgetMiB: budgetMiB } : {}),
       },
       reason,
     };
