@@ -81,12 +81,13 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
 
   test('3: all consume; lab-vm1/2 free while lab-vm3/4 keep consuming: memory moves from vm1/vm2 to vm3/vm4', { timeout: 300000 }, async (t) => {
     const run = await runScenario('scenario-3', async (w) => {
-      await Promise.all(LAB_VMS.map((v) => consume(v, 460)));
-      await consumersDone(LAB_VMS, 90000);
-      await sleep(6000);
+      // vm3 and vm4 write 820 MiB in one go, so they are still consuming when vm1 and vm2 (460 MiB) free
+      await Promise.all([consume('lab-vm1', 460), consume('lab-vm2', 460), consume('lab-vm3', 820), consume('lab-vm4', 820)]);
+      await consumersDone(['lab-vm1', 'lab-vm2'], 90000);
+      await sleep(4000);
       w.mark('switch');
-      await Promise.all([labMem('lab-vm1', '--free'), labMem('lab-vm2', '--free'), consume('lab-vm3', 360), consume('lab-vm4', 360)]);
-      await consumersDone(['lab-vm3', 'lab-vm4'], 60000);
+      await Promise.all([labMem('lab-vm1', '--free'), labMem('lab-vm2', '--free')]);
+      await consumersDone(['lab-vm3', 'lab-vm4'], 90000);
       await sleep(10000);
       w.mark('end');
     });

@@ -45,52 +45,54 @@ export async function otherBalloonsKiB(ctx: ProcessorContext, uuid: string): Pro
 }
 
 export interface Admission {
-  /** What to set: the target, or the part of it that fits after the wait. */
+  /** What to set now: the target, or the part of it that fits. */
   targetKiB: number;
-  waitedMs: number;
   partial: boolean;
-  /** Call when the grow is done (applied or failed): frees the reservation. */
-  done: () => void;
 }
 
 /**
- * Waits up to `budgetWaitMs` for `targetKiB` to fit the budget next to the other VMs, then reserves it.
- * After the wait a grow that only partly fits is admitted to what fits; one that does not fit at all fails
- * permanently (the policy re-plans next cycle, nothing is retried on old figures).
+ * Admits the next step of a grow to `targetKiB` under the host budget: as soon as the other VMs' balloons
+ * leave room for at least a step above `currentKiB` (a release landed), reserves and returns as much of
+ * the target as fits; the caller applies it and asks again for the rest, so memory follows the releases
+ * as they land. Returns undefined at `deadlineMs` without room when the grow already made progress
+ * (`progressed`), and fails permanently when it made none (nothing is retried on old figures).
  */
-export async function admitGrow(ctx: ProcessorContext, spec: JobSpec, currentKiB: number, targetKiB: number, budgetMiB: number): Promise<Admission> {
+export async function admitGrow(
+  ctx: ProcessorContext,
+  spec: JobSpec,
+  currentKiB: number,
+  targetKiB: number,
+  budgetMiB: number,
+  deadlineMs: number,
+  progressed: boolean,
+): Promise<Admission | undefined> {
   const budgetKiB = budgetMiB * KIB_PER_MIB;
-  const tolKiB = ctx.config.memoryToleranceMiB * KIB_PER_MIB;
-  const start = ctx.now();
-  const deadline = start + ctx.config.budgetWaitMs;
+  const stepKiB = Math.max(4, ctx.config.memoryToleranceMiB * 4) * KIB_PER_MIB;
   for (;;) {
     const admitted = await exclusive(ctx, async () => {
       const others = await otherBalloonsKiB(ctx, spec.vmUuid);
-      const room = budgetKiB - others;
-      const last = ctx.now() >= deadline;
-      if (room >= targetKiB || (last && room > currentKiB + tolKiB)) {
-        const t = Math.min(targetKiB, Math.floor(room / KIB_PER_MIB) * KIB_PER_MIB);
+      const room = Math.floor((budgetKiB - others) / KIB_PER_MIB) * KIB_PER_MIB;
+      if (room >= targetKiB || room >= currentKiB + stepKiB) {
+        const t = Math.min(targetKiB, room);
         ctx.budgetGrows?.set(spec.vmUuid, t);
-        return { t, partial: t < targetKiB };
+        return { targetKiB: t, partial: t < targetKiB };
       }
-      if (last) {
+      if (ctx.now() >= deadlineMs) {
+        if (progressed) return null;
         throw new PermanentJobError(
           `host budget of ${budgetMiB} MiB is taken: the other VMs hold ${Math.round(others / KIB_PER_MIB)} MiB, ` +
-            `${spec.vmName} has ${Math.round(currentKiB / KIB_PER_MIB)} MiB; waited ${ctx.now() - start} ms for releases`,
+            `${spec.vmName} has ${Math.round(currentKiB / KIB_PER_MIB)} MiB; waited ${ctx.config.budgetWaitMs} ms for releases`,
         );
       }
       return undefined;
     });
-    if (admitted) {
-      return {
-        targetKiB: admitted.t,
-        waitedMs: ctx.now() - start,
-        partial: admitted.partial,
-        done: () => {
-          if (ctx.budgetGrows?.get(spec.vmUuid) === admitted.t) ctx.budgetGrows.delete(spec.vmUuid);
-        },
-      };
-    }
+    if (admitted === null) return undefined;
+    if (admitted) return admitted;
     await ctx.sleep(POLL_MS);
   }
+}
+
+/** Frees a VM's reservation once its grow is done (applied or failed). */
+export function endGrow(ctx: ProcessorContext, uuid: string): void {
+  ctx.budgetGrows?.delete(uuid);
 }

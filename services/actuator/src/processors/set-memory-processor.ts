@@ -1,5 +1,5 @@
 import type { JobAction } from '@ballast/domain';
-import { admitGrow } from './host-budget.js';
+import { admitGrow, endGrow } from './host-budget.js';
 import { PermanentJobError, readVm, waitFor, type Processor } from './processor-context.js';
 
 type SetMemory = Extract<JobAction, { type: 'set-memory' }>;
@@ -64,35 +64,54 @@ export const setMemoryProcessor: Processor<SetMemory> = async (ctx, spec, action
       );
     }
   }
-  // A grow under a host budget waits for the releases that pay for it (host-budget.ts).
-  const admission =
-    action.hostBudgetMiB !== undefined && targetKiB > b.currentKiB ? await admitGrow(ctx, spec, b.currentKiB, targetKiB, action.hostBudgetMiB) : undefined;
-  const applyKiB = admission?.targetKiB ?? targetKiB;
-  let reached: number;
-  try {
-    await ctx.hv.setMemory(spec.vmUuid, applyKiB);
-    reached = await waitFor(
+  const verify = (kib: number): Promise<number> =>
+    waitFor(
       ctx,
       config.verifyTimeoutMs,
       async () => {
         const now = await readVm(ctx, spec.vmUuid, true);
         const cur = now.balloon?.currentKiB ?? 0;
-        return Math.abs(cur - applyKiB) <= toleranceKiB ? cur : undefined;
+        return Math.abs(cur - kib) <= toleranceKiB ? cur : undefined;
       },
-      () => `balloon of ${spec.vmName} did not reach ${Math.round(applyKiB / KIB_PER_MIB)} MiB`,
+      () => `balloon of ${spec.vmName} did not reach ${Math.round(kib / KIB_PER_MIB)} MiB`,
     );
-  } finally {
-    admission?.done();
+  let reached: number;
+  let budgetNote = '';
+  let budgetObserved: Record<string, unknown> = {};
+  if (action.hostBudgetMiB !== undefined && targetKiB > b.currentKiB) {
+    // A grow under a host budget follows the releases that pay for it, step by step as they land
+    // (host-budget.ts), for up to budgetWaitMs.
+    const start = ctx.now();
+    const deadline = start + config.budgetWaitMs;
+    reached = b.currentKiB;
+    let steps = 0;
+    try {
+      for (;;) {
+        const a = await admitGrow(ctx, spec, reached, targetKiB, action.hostBudgetMiB, deadline, steps > 0);
+        if (!a) break;
+        await ctx.hv.setMemory(spec.vmUuid, a.targetKiB);
+        reached = await verify(a.targetKiB);
+        steps++;
+        if (!a.partial || ctx.now() >= deadline) break;
+      }
+    } finally {
+      endGrow(ctx, spec.vmUuid);
+    }
+    const waitedMs = ctx.now() - start;
+    const partial = reached < targetKiB - toleranceKiB;
+    budgetNote =
+      `${partial ? ` (${action.memoryMiB} MiB asked; the host budget of ${action.hostBudgetMiB} MiB allowed this much)` : ''}` +
+      `${steps > 1 ? `; ${steps} steps as other VMs' releases landed` : ''}${waitedMs >= 250 && steps <= 1 ? `; waited ${waitedMs} ms for other VMs' releases` : ''}`;
+    budgetObserved = { budgetWaitMs: waitedMs, partial, steps };
+  } else {
+    await ctx.hv.setMemory(spec.vmUuid, targetKiB);
+    reached = await verify(targetKiB);
   }
   ctx.balloonChangedAtMs?.set(spec.vmUuid, ctx.now());
   const actualMiB = Math.round(reached / KIB_PER_MIB);
-  const budgetNote = admission
-    ? `${admission.partial ? ` (${action.memoryMiB} MiB asked; the host budget of ${action.hostBudgetMiB} MiB allowed this much)` : ''}` +
-      `${admission.waitedMs >= 250 ? `; waited ${admission.waitedMs} ms for other VMs' releases` : ''}`
-    : '';
   return {
     message: `balloon at ${actualMiB} MiB${budgetNote}`,
     alreadyThere: false,
-    observed: { actualMiB, previousMiB: currentMiB(), ...(admission ? { budgetWaitMs: admission.waitedMs, partial: admission.partial } : {}) },
+    observed: { actualMiB, previousMiB: currentMiB(), ...budgetObserved },
   };
 };
