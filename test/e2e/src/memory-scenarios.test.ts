@@ -81,8 +81,8 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
 
   test('3: all consume; lab-vm1/2 free while lab-vm3/4 keep consuming: memory moves from vm1/vm2 to vm3/vm4', { timeout: 300000 }, async (t) => {
     const run = await runScenario('scenario-3', async (w) => {
-      // vm3 and vm4 write 800 MiB in one go, so they are still consuming when vm1 and vm2 (400 MiB) free
-      await Promise.all([consume('lab-vm1', 400), consume('lab-vm2', 400), consume('lab-vm3', 800), consume('lab-vm4', 800)]);
+      // vm3 and vm4 write 800 MiB in one go, so they are still consuming when vm1 and vm2 (300 MiB) free
+      await Promise.all([consume('lab-vm1', 300), consume('lab-vm2', 300), consume('lab-vm3', 800), consume('lab-vm4', 800)]);
       await consumersDone(['lab-vm1', 'lab-vm2'], 90000);
       await sleep(4000);
       w.mark('switch');
