@@ -3,17 +3,10 @@ import assert from 'node:assert/strict';
 import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/hypervisor';
 import type { JobSpec } from '@ballast/domain';
 import { JobRouter } from '../job-router.js';
+import { TEST_PROCESSOR_CONFIG } from './test-config.js';
 import { PermanentJobError, type ProcessorContext } from './processor-context.js';
 
-const CONFIG = {
-  minMemoryMiB: 200,
-  guestHeadroomMiB: 64,
-  staleStatsSec: 30,
-  verifyTimeoutMs: 15000,
-  migrateTimeoutMs: 60000,
-  memoryToleranceMiB: 4,
-  budgetWaitMs: 5000,
-};
+const CONFIG = { ...TEST_PROCESSOR_CONFIG, budgetWaitMs: 5000 };
 
 /** A host with guests of the given balloon sizes (MiB, 100 MiB used each); Σ balloons is checked after every change. */
 function setup(sizesMiB: number[]) {

@@ -3,17 +3,10 @@ import assert from 'node:assert/strict';
 import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/hypervisor';
 import type { JobSpec } from '@ballast/domain';
 import { JobRouter } from '../job-router.js';
+import { TEST_PROCESSOR_CONFIG } from './test-config.js';
 import { PermanentJobError, type ProcessorContext } from './processor-context.js';
 
-const CONFIG = {
-  minMemoryMiB: 200,
-  guestHeadroomMiB: 64,
-  staleStatsSec: 30,
-  verifyTimeoutMs: 15000,
-  migrateTimeoutMs: 60000,
-  memoryToleranceMiB: 4,
-  budgetWaitMs: 10000,
-};
+const CONFIG = { ...TEST_PROCESSOR_CONFIG };
 
 /** A sim host with one 1-vCPU guest using 150 MiB; the actuator's clock and sleeps run on sim time. */
 function setup(usedMiB = 150) {
