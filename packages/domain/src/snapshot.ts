@@ -1,4 +1,5 @@
-import type { JobAction } from './jobs.js';
+import type { JobAction, JobOutcome, JobSource } from './jobs/index.js';
+import type { SignalBoard } from './policies/policy-signals.js';
 import type { VmReport } from './host-report.js';
 
 /**
@@ -42,11 +43,6 @@ export interface VmView extends VmReport {
   window: WindowEntry[];
   /** Resources held by manual jobs, with the time the hold ends. */
   holds: { resource: string; untilMs: number }[];
-  /**
-   * Balloon target already sent and not yet reached (queued/active job, or balloon still > 4 MiB off),
-   * for at most a few intervals; absent otherwise. Lets a policy count memory it has already granted.
-   */
-  memoryTargetMiB?: number;
 }
 
 export interface HostView {
@@ -61,17 +57,42 @@ export interface HostView {
   stale: boolean;
 }
 
+/**
+ * A job the engine enqueued, as policies see it: while it is in flight (queued, active, or done but its
+ * effect not yet seen in the samples, by the rule of the policy that made it) and for a while after it
+ * finished, with its outcome. Lets a policy count what it has already asked for, and see what failed.
+ */
+export interface JobRecord extends JobOutcome {
+  id: string;
+  source: JobSource;
+  /** The policy that planned it (policy jobs). */
+  policy?: string;
+  hostId: string;
+  vmUuid?: string;
+  /** target / resource [/ part] (jobKeyOf). */
+  key: string;
+  action: JobAction;
+  enqueuedAtMs: number;
+  /** Still expected to change what the samples show. */
+  inFlight: boolean;
+}
+
 /** Everything a policy may look at. The clock comes in here: plans are pure and deterministic. */
 export interface ClusterSnapshot {
   nowMs: number;
   hosts: HostView[];
   vms: VmView[];
+  /** Jobs enqueued by this engine lately (in flight, and recent outcomes), oldest first. */
+  jobs: JobRecord[];
+  /** What policies that ran earlier in this cycle published (signals.ts). */
+  signals: SignalBoard;
 }
 
 export interface PlannedJob {
   hostId: string;
-  vmUuid: string;
-  vmName: string;
+  /** The VM, for VM-scoped job types (absent for host-scoped ones). */
+  vmUuid?: string;
+  vmName?: string;
   action: JobAction;
   reason: string;
 }
@@ -88,4 +109,11 @@ export interface Decision {
 export interface Plan {
   jobs: PlannedJob[];
   decisions: Decision[];
+  /** Signals for the policies that run after this one in the same cycle (publish(), signals.ts). */
+  signals?: PublishedSignal[];
+}
+
+export interface PublishedSignal {
+  name: string;
+  value: unknown;
 }

@@ -18,9 +18,17 @@ export class PolicyRegistry {
   names(): string[] {
     return [...this.policies.keys()].sort();
   }
+
+  /** Names in the order policies run in a cycle: ascending `order`, then name. */
+  runOrder(): string[] {
+    return [...this.policies.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).map((p) => p.name);
+  }
 }
 
-/** The registry of every policy Ballast ships (enabled per deployment by the policy document). */
+/**
+ * The registry of every policy Ballast ships (enabled per deployment by the policy document). They run in
+ * this order of `order`: memory-balloon (100).
+ */
 export function builtinPolicies(): PolicyRegistry {
   return new PolicyRegistry().register(memoryBalloonPolicy);
 }

@@ -5,6 +5,7 @@
  */
 import type { HostView, VmView } from '../../snapshot.js';
 import { sharesPerMiB, type ControlKnobs, type HostKnobs, type MemoryBalloonArgs, type VmKnobs } from './args.js';
+import { KIB_PER_MIB } from '../../units.js';
 import { knobsFor } from './knobs.js';
 import {
   findOverReclaim,
@@ -20,21 +21,13 @@ import {
 
 export type MemoryDecisionKind = 'grow' | 'release' | 'hold' | 'starved' | 'unmanaged' | 'stale' | 'warmup' | 'protect';
 
-const KIB_PER_MIB = 1024;
-
 /**
- * Optional input the engine may add to a VmView (it is not in snapshot.ts yet): the last set-memory target
- * it enqueued for this VM while the balloon has not reached it — a job in flight. With it the policy plans
- * against what is committed (the balloon plus the job in flight); without it a grow still in the queue is
- * invisible, Σ balloons can pass the budget for a cycle or two, and a release moves one step every other
- * cycle (the next plan, not seeing the first step land, asks for the same target again).
+ * The balloon size the VM is committed to: the target of its set-memory job in flight (in-flight.ts), else
+ * the balloon (MiB). Planning against what is committed keeps a grow still in the queue visible (Σ balloons
+ * stays within the budget) and makes a release move one step a cycle despite the queue's lag.
  */
-/** Kept for callers: VmView now carries memoryTargetMiB itself. */
-export type MemoryVmView = VmView;
-
-/** The balloon size the VM is committed to: the target in flight, else the balloon (MiB). */
-function committedMiB(vm: VmView, actualMiB: number): number {
-  const t = vm.memoryTargetMiB;
+function committedMiB(targetInFlightMiB: number | undefined, actualMiB: number): number {
+  const t = targetInFlightMiB;
   return typeof t === 'number' && Number.isFinite(t) && t > 0 && Math.abs(t - actualMiB) >= 1 ? t : actualMiB;
 }
 
@@ -126,11 +119,12 @@ export function assessVm(
   hostKnobs: HostKnobs,
   args: MemoryBalloonArgs,
   nowMs: number,
+  targetInFlightMiB?: number,
 ): Assessed {
   const { knobs, groups } = knobsFor(args, vm);
   const b = vm.balloon;
   const actualMiB = b ? b.actualKiB / KIB_PER_MIB : 0;
-  const committed = committedMiB(vm, actualMiB);
+  const committed = committedMiB(targetInFlightMiB, actualMiB);
   const inflight = holdsMemory(vm) ? Math.max(0, committed - actualMiB) : 0;
   const untouched = (kind: Untouched['kind'], reason: string): Untouched => ({
     managed: false,

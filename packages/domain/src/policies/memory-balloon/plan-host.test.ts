@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot, VmView } from '../../snapshot.js';
 import type { MemoryBalloonArgs } from './args.js';
-import { planMemoryBalloon, type MemoryVmView } from './plan.js';
+import { planMemoryBalloon } from './plan.js';
 import { args, assertInvariants, decision, run, target } from './plan-test-kit.js';
-import { consuming, host, NOW_MS, prng, snap, vm, type Sample } from './test-snapshots.js';
+import { consuming, host, NOW_MS, prng, setInFlight, snap, vm, type Sample } from './test-snapshots.js';
 import { validateMemoryBalloonArgs } from './validate.js';
 
 // ---- host arbitration ----------------------------------------------------------------------------
@@ -40,9 +40,9 @@ test('donor choice: under budget pressure the lowest shares per active page give
     // next cycle, both jobs in flight: nothing more is asked of anyone
     for (const v of s.vms) {
       const t = target(p, v.name);
-      if (t !== undefined) v.memoryTargetMiB = t;
+      if (t !== undefined) setInFlight(v, t);
     }
-    const next = run(s, a);
+    const next = run(snap(s.vms, s.hosts), a);
     assert.equal(next.jobs.length, 0, JSON.stringify(next.jobs));
   }
   // shares: with the same activity the low-shares VM gives first
@@ -134,9 +134,9 @@ test('shares: when the host is short, unused memory is shared in proportion to s
   assert.deepEqual([target(q, 'iron'), target(q, 'vip')], [545, 545]);
 });
 
-test('a grow still in flight (memoryTargetMiB from the engine) counts against the budget and host free memory', () => {
-  const a = vm('a', { actualMiB: 600, unusedMiB: 200 }) as MemoryVmView;
-  a.memoryTargetMiB = 700; // +100 still coming
+test('a grow still in flight (a set-memory job in flight in the snapshot) counts against the budget and host free memory', () => {
+  const a = vm('a', { actualMiB: 600, unusedMiB: 200 });
+  setInFlight(a, 700); // +100 still coming
   const vms = [a, vm('b', { actualMiB: 500, unusedMiB: 50 })];
   const p = run(snap(vms), args({ host: { budgetMiB: 1100 + 150 } }));
   assert.equal(target(p, 'b'), 550); // 150 spare − 100 in flight
@@ -144,32 +144,32 @@ test('a grow still in flight (memoryTargetMiB from the engine) counts against th
   const q = run(snap(vms, [host('h1', 200 + 110)]));
   assert.equal(target(q, 'b'), undefined); // 110 above the floor − 100 in flight = 10 → within the hysteresis
   // a grower whose own grow is in flight is not granted twice
-  const b = vm('b', { actualMiB: 500, unusedMiB: 50 }) as MemoryVmView;
-  b.memoryTargetMiB = 650;
+  const b = vm('b', { actualMiB: 500, unusedMiB: 50 });
+  setInFlight(b, 650);
   const r = run(snap([b]), args({ host: { budgetMiB: 500 } }));
   assert.equal(r.jobs.length, 0);
   assert.equal(decision(r, 'b').kind, 'grow');
   assert.match(decision(r, 'b').reason, /in flight/);
   // a release in flight is where the next release step starts (one step a cycle despite the queue's lag)
-  const d = vm('d', { actualMiB: 1000, unusedMiB: 800 }) as MemoryVmView;
-  d.memoryTargetMiB = 900;
+  const d = vm('d', { actualMiB: 1000, unusedMiB: 800 });
+  setInFlight(d, 900);
   assert.equal(target(run(snap([d])), 'd'), 800); // step 100 (10 % of the balloon's 1000) from 900
   // a release in flight that now goes too deep (the guest's use rose) is trimmed back to the floor
-  const e = vm('e', { actualMiB: 1000, unusedMiB: 250 }) as MemoryVmView; // used 750: floor 850
-  e.memoryTargetMiB = 760;
+  const e = vm('e', { actualMiB: 1000, unusedMiB: 250 }); // used 750: floor 850
+  setInFlight(e, 760);
   const te = run(snap([e]));
   assert.equal(target(te, 'e'), 850);
   assert.match(decision(te, 'e').reason, /trimmed to 850/);
   // without the input the same snapshot grants the full 150
-  delete a.memoryTargetMiB;
+  setInFlight(a, undefined);
   assert.equal(target(run(snap(vms), args({ host: { budgetMiB: 1100 + 150 } })), 'b'), 650);
   // a release in flight counts as done: it lands (unless trimmed), so it funds grants
-  const c = vm('c', { actualMiB: 600, unusedMiB: 250 }) as MemoryVmView; // used 350: floor 450 < 500
-  c.memoryTargetMiB = 500;
+  const c = vm('c', { actualMiB: 600, unusedMiB: 250 }); // used 350: floor 450 < 500
+  setInFlight(c, 500);
   const both = () => [c, vm('b', { actualMiB: 500, unusedMiB: 50 })];
   const fixed = args({ host: { budgetMiB: 1000 + 150 }, groups: [{ match: { names: ['c'] }, maxReleasePercent: 0 }] }); // c gives nothing more
   assert.equal(target(run(snap(both()), fixed), 'b'), 650);
-  delete c.memoryTargetMiB;
+  setInFlight(c, undefined);
   assert.equal(target(run(snap(both()), fixed), 'b'), 550);
 });
 
@@ -197,7 +197,7 @@ function randomSnapshot(rnd: () => number): { s: ClusterSnapshot; a: MemoryBallo
         swap += rnd() < 0.2 ? between(0, 20000) : 0;
         history.push({ actualMiB: actual, unusedMiB: Math.round(between(0, Math.max(0, actual - 20)) * 1024) / 1024, majorFaults: Math.floor(faults), swapInKiB: Math.floor(swap) });
       }
-      const v: MemoryVmView = vm(`vm${n++}`, {
+      const v: VmView = vm(`vm${n++}`, {
           hostId: rnd() < 0.03 ? 'ghost' : h.hostId,
           maxMiB: max,
           history,
@@ -207,7 +207,7 @@ function randomSnapshot(rnd: () => number): { s: ClusterSnapshot; a: MemoryBallo
           statsAgeSec: rnd() < 0.9 ? Math.floor(between(0, 5)) : Math.floor(between(5, 60)),
           holds: rnd() < 0.05 ? [{ resource: 'memory', untilMs: NOW_MS + 5000 }] : [],
         });
-      if (rnd() < 0.2) v.memoryTargetMiB = Math.round(between(64, max));
+      if (rnd() < 0.2) setInFlight(v, Math.round(between(64, max)));
       vms.push(v);
     }
   }
@@ -333,8 +333,8 @@ test('lean targets are shared between an urgent grower and one that will be shor
 });
 
 test('a trim (release in flight raised back to the floor) is paid from the budget like a grow', () => {
-  const e = vm('e', { actualMiB: 1000, unusedMiB: 250 }) as MemoryVmView; // used 750: floor 850
-  e.memoryTargetMiB = 760;
+  const e = vm('e', { actualMiB: 1000, unusedMiB: 250 }); // used 750: floor 850
+  setInFlight(e, 760);
   const other = vm('o', { actualMiB: 1000, unusedMiB: 150 });
   // budget = what is committed (760 + 1000): no room to raise the release back
   const full = run(snap([e, other]), args({ host: { budgetMiB: 1760 } }));

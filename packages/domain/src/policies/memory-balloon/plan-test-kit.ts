@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { ClusterSnapshot, VmView } from '../../snapshot.js';
 import type { MemoryBalloonArgs } from './args.js';
 import { hostKnobsFor, knobsFor } from './knobs.js';
-import { planMemoryBalloon, type MemoryPlan, type MemoryVmView } from './plan.js';
+import { targetsInFlight } from './in-flight.js';
+import { planMemoryBalloon, type MemoryPlan } from './plan.js';
 import { validateMemoryBalloonArgs } from './validate.js';
 /** Args from a partial document (validated, so the defaults are filled as in production). */
 export function args(doc: unknown = {}): MemoryBalloonArgs {
@@ -28,10 +29,10 @@ export const decision = (p: MemoryPlan, name: string) => {
   return d;
 };
 
-/** What a VM is committed to: the target in flight the engine reports (memoryTargetMiB), else its balloon. */
-export function committed(v: VmView): number {
+/** What a VM is committed to: the target of its set-memory job in flight in the snapshot, else its balloon. */
+export function committed(v: VmView, s: ClusterSnapshot): number {
   const actual = (v.balloon?.actualKiB ?? 0) / 1024;
-  const t = (v as MemoryVmView).memoryTargetMiB;
+  const t = targetsInFlight(s.jobs).get(v.uuid);
   return typeof t === 'number' && Number.isFinite(t) && t > 0 && Math.abs(t - actual) >= 1 ? t : actual;
 }
 
@@ -47,6 +48,7 @@ export function assertInvariants(s: ClusterSnapshot, a: MemoryBalloonArgs, p: Me
   for (const d of p.decisions) assert.ok(kinds.has(d.kind), `kind ${d.kind}`);
   const jobsByVm = new Map<string, number>();
   for (const j of p.jobs) {
+    assert.ok(j.vmUuid !== undefined, 'a set-memory job names its VM');
     assert.equal(jobsByVm.has(j.vmUuid), false, 'at most one job per VM');
     assert.equal(j.action.type, 'set-memory');
     if (j.action.type !== 'set-memory') continue;
@@ -66,7 +68,7 @@ export function assertInvariants(s: ClusterSnapshot, a: MemoryBalloonArgs, p: Me
     const used = actual - b.unusedKiB / 1024;
     const max = b.maximumKiB / 1024;
     const limit = Math.min(knobs.limitMiB ?? max, max);
-    const c = committed(v);
+    const c = committed(v, s);
     const from = Math.min(c, actual);
     assert.ok(Number.isInteger(t), `${v.name}: target ${t} is not an integer`);
     assert.ok(t >= knobs.reservationMiB, `${v.name}: target ${t} below reservation ${knobs.reservationMiB}`);
@@ -98,7 +100,7 @@ export function assertInvariants(s: ClusterSnapshot, a: MemoryBalloonArgs, p: Me
       if (v.state === 'shutoff' || v.state === 'nostate') continue;
       const actual = (v.balloon?.actualKiB ?? 0) / 1024;
       const job = jobsByVm.get(v.uuid);
-      const c = committed(v);
+      const c = committed(v, s);
       // a job in flight lands unless this plan's job replaces it
       if (job === undefined) inflight += Math.max(0, c - actual);
       sumActual += Math.max(actual, c);

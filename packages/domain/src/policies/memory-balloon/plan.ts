@@ -1,7 +1,7 @@
 /**
  * The memory-balloon policy's plan: a balloon target per VM each cycle. Pure and stateless: everything
- * (trend, over-reclaim cool-down, warm-up) is derived from the snapshot's windows and clock; the one
- * optional input beyond snapshot.ts is a VM's target in flight (MemoryVmView.memoryTargetMiB).
+ * (trend, over-reclaim cool-down, warm-up) is derived from the snapshot's windows and clock, and a VM's
+ * target in flight from the snapshot's jobs (in-flight.ts).
  *
  * Per VM (assess.ts): grow when unused memory is below minUnused now or will be within the lookahead
  * (used-memory trend × lookahead), when swapping, or to grow back after a release raised faults; release
@@ -16,9 +16,12 @@ import type { ClusterSnapshot, HostView, Plan, PlannedJob, VmView } from '../../
 import type { HostKnobs, MemoryBalloonArgs } from './args.js';
 import { assessVm, fmt, type Assessed, type Managed, type MemoryDecisionKind } from './assess.js';
 import { fairShares } from './fair-share.js';
+import { targetsInFlight } from './in-flight.js';
 import { hostKnobsFor } from './knobs.js';
+import { publish } from '../policy-signals.js';
+import { memoryShortage, type MemoryShortage } from './shortage-signal.js';
 
-export type { MemoryDecisionKind, MemoryVmView } from './assess.js';
+export type { MemoryDecisionKind } from './assess.js';
 
 export interface MemoryDecision {
   vmUuid: string;
@@ -36,6 +39,8 @@ const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 export function planMemoryBalloon(snapshot: ClusterSnapshot, args: MemoryBalloonArgs): MemoryPlan {
   const out: MemoryPlan = { jobs: [], decisions: [] };
+  const shortages: MemoryShortage[] = [];
+  const inFlight = targetsInFlight(snapshot.jobs);
   const hosts = new Map<string, HostView>(snapshot.hosts.map((h) => [h.hostId, h]));
   const byHost = new Map<string, VmView[]>();
   for (const vm of snapshot.vms) {
@@ -45,14 +50,24 @@ export function planMemoryBalloon(snapshot: ClusterSnapshot, args: MemoryBalloon
   }
   for (const hostId of [...byHost.keys()].sort()) {
     const vms = [...(byHost.get(hostId) ?? [])].sort((a, b) => a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid));
-    planHost(hostId, hosts.get(hostId), vms, args, snapshot.nowMs, out);
+    const short = planHost(hostId, hosts.get(hostId), vms, args, snapshot.nowMs, inFlight, out);
+    if (short) shortages.push(short);
   }
+  if (shortages.length > 0) out.signals = [publish(memoryShortage, shortages)];
   return out;
 }
 
-function planHost(hostId: string, host: HostView | undefined, vms: VmView[], args: MemoryBalloonArgs, nowMs: number, out: MemoryPlan): void {
+function planHost(
+  hostId: string,
+  host: HostView | undefined,
+  vms: VmView[],
+  args: MemoryBalloonArgs,
+  nowMs: number,
+  inFlight: ReadonlyMap<string, number>,
+  out: MemoryPlan,
+): MemoryShortage | undefined {
   const hk: HostKnobs = hostKnobsFor(args, hostId);
-  const all: Assessed[] = vms.map((vm) => assessVm(vm, host, hk, args, nowMs));
+  const all: Assessed[] = vms.map((vm) => assessVm(vm, host, hk, args, nowMs, inFlight.get(vm.uuid)));
   const managed = all.filter((a): a is Managed => a.managed);
 
   // What the host's VMs are committed to before any grant (balloon, or the job in flight): auto VMs'
@@ -257,6 +272,7 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
     pressure: pressured,
   };
 
+  const short: MemoryShortage['shortVms'] = [];
   for (const a of all) {
     if (!a.managed) {
       out.decisions.push({
@@ -269,7 +285,13 @@ function planHost(hostId: string, host: HostView | undefined, vms: VmView[], arg
       continue;
     }
     emit(a, hostId, hostInputs, pressured, hk.budgetMiB, out);
+    if (out.decisions[out.decisions.length - 1]?.kind === 'starved') {
+      short.push({ vmUuid: a.vm.uuid, vmName: a.vm.name, shortMiB: r1(Math.max(0, a.requestMiB - a.targetMiB)), unusedMiB: r1(a.unusedMiB) });
+    }
   }
+  if (short.length === 0) return undefined;
+  const limitedBy = hk.budgetMiB !== undefined && leftBudget <= leftFree ? 'budget' : 'host-free';
+  return { hostId, limitedBy, ...(hk.budgetMiB !== undefined ? { budgetMiB: hk.budgetMiB } : {}), shortVms: short };
 }
 
 function emit(m: Managed, hostId: string, hostInputs: Record<string, unknown>, pressured: boolean, budgetMiB: number | undefined, out: MemoryPlan): void {

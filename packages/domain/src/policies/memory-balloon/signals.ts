@@ -4,10 +4,10 @@
  * Everything is derived from the window, so the policy keeps no state between cycles.
  */
 import type { VmView } from '../../snapshot.js';
+import { KIB_PER_MIB } from '../../units.js';
 
 type Entry = VmView['window'][number];
 
-const KIB_PER_MIB = 1024;
 
 /** Window entries that carry guest memory stats (the collector leaves them out when the guest reports none). */
 export function guestEntries(window: readonly Entry[]): Entry[] {

@@ -1,5 +1,5 @@
 /** Builders of snapshots for the memory-balloon tests (pure data, no I/O). */
-import type { ClusterSnapshot, HostView, VmView } from '../../snapshot.js';
+import type { ClusterSnapshot, HostView, JobRecord, VmView } from '../../snapshot.js';
 
 export const NOW_MS = 1_700_000_100_000;
 export const INTERVAL_MS = 2000;
@@ -81,8 +81,38 @@ export function host(hostId = 'h1', freeMiB = 16384, over: Partial<HostView> = {
   };
 }
 
+const targets = new WeakMap<VmView, number>();
+
+/** Marks a set-memory job to `targetMiB` in flight for `v` (what the engine's cycle reports); undefined clears it. */
+export function setInFlight(v: VmView, targetMiB: number | undefined): void {
+  if (targetMiB === undefined) targets.delete(v);
+  else targets.set(v, targetMiB);
+}
+
+/** The in-flight job record snap() puts in the snapshot for a VM marked with setInFlight. */
+export function inFlightJob(v: VmView, targetMiB: number, nowMs = NOW_MS): JobRecord {
+  return {
+    id: `job-${v.name}-${targetMiB}`,
+    source: 'policy',
+    policy: 'memory-balloon',
+    hostId: v.hostId,
+    vmUuid: v.uuid,
+    key: `${v.uuid}/memory`,
+    action: { type: 'set-memory', memoryMiB: targetMiB },
+    enqueuedAtMs: nowMs - 1000,
+    state: 'queued',
+    attempts: 0,
+    inFlight: true,
+  };
+}
+
 export function snap(vms: VmView[], hosts: HostView[] = [host()], nowMs = NOW_MS): ClusterSnapshot {
-  return { nowMs, hosts, vms };
+  const jobs: JobRecord[] = [];
+  for (const v of vms) {
+    const t = targets.get(v);
+    if (t !== undefined) jobs.push(inFlightJob(v, t, nowMs));
+  }
+  return { nowMs, hosts, vms, jobs, signals: {} };
 }
 
 /** A window of `n` samples in which used memory grows by `rateMiBPerSec` and the balloon stays put. */

@@ -1,0 +1,4 @@
+export * from './job-spec.js';
+export * from './job-type.js';
+export * from './registry.js';
+export * from './parse.js';
