@@ -1,5 +1,6 @@
 export * from './model.js';
 export * from './jobs.js';
+export * from './units.js';
 export * from './usage.js';
 export * from './snapshot.js';
 export * from './host-report.js';
