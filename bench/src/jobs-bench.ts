@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import type { JobSpec } from '@ballast/domain';
+import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
 import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/hypervisor';
 import { JobQueues, QUEUE_PREFIX, jobQueueName } from '@ballast/queue';
 import { JobRouter, startActuatorWorker } from '@ballast/actuator';
@@ -56,7 +56,7 @@ async function ballastRun(url: string, n: number): Promise<number> {
   const queues = new JobQueues(conn);
   const specs: JobSpec[] = Array.from({ length: n }, (_, i) => {
     const vm = vms[i % vms.length]!;
-    return { id: randomUUID(), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } };
+    return { schemaVersion: JOB_SCHEMA_VERSION, id: randomUUID(), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } };
   });
   const t0 = process.hrtime.bigint();
   const w = startActuatorWorker(router, { hostId, connection: conn, concurrency: 50, lockDurationMs: 30000, stalledIntervalMs: 30000, log: silent });

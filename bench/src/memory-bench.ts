@@ -1,8 +1,10 @@
 /**
  * Memory coordinator benchmark: the same simulated memory traces (memory-scenarios.ts) through Ballast's
  * memory-balloon policy and through oVirt MOM's default balloon rule (memory-mom-rule.ts), with the same
- * control loop: every 2 s of simulated time the host's stats become a snapshot (memory-snapshot.ts), the
- * policy plans, and its set-memory targets are applied at the next cycle (as the job queue would).
+ * control loop — the engine's own parts (sim-loop.ts): every 2 s of simulated time the collector's
+ * HostSampler reads the simulated host, the engine's ClusterState keeps the windows, the engine's
+ * PolicyCycle plans (in-flight targets, repeats, outcomes as in production), and the jobs it enqueues are
+ * applied at the next cycle (as the job queue would).
  *
  * The host: 512 MiB of host overhead; budget 768 MiB per VM (3072 MiB for the lab's 4 guests), given to
  * Ballast as `host.budgetMiB`; host memory = (budget + overhead) / 0.8, so that MOM's pressure threshold
@@ -11,11 +13,11 @@
  *
  *   node bench/dist/main.js memory
  */
-import { defaultMemoryBalloonArgs, mulberry32, planMemoryBalloon, type ClusterSnapshot, type MemoryBalloonArgs, type MemoryVmView, type Plan, type PlannedJob } from '@ballast/domain';
+import { defaultMemoryBalloonArgs, memoryBalloonPolicy, mulberry32, type MemoryBalloonArgs, type Policy } from '@ballast/domain';
 import { mib, SimCluster, SimHypervisor } from '@ballast/hypervisor';
 import { MOM_DEFAULTS, momBalloonRule } from './memory-mom-rule.js';
 import { SCENARIOS, type Scenario } from './memory-scenarios.js';
-import { SimMemoryView } from './memory-snapshot.js';
+import { SimLoop, type CycleHook } from './sim-loop.js';
 import { median, percentile, type BenchRow } from './stats.js';
 
 const CYCLE_MS = 2000;
@@ -26,8 +28,6 @@ const MAX_MIB = 2048;
 const MIN_UNUSED_MIB = 100;
 const SEEDS = [1, 2, 3];
 const VM_COUNTS = [4, 50, 200];
-/** A target enqueued this many cycles ago and still not reached is no longer reported as in flight. */
-const INFLIGHT_CYCLES = 3;
 /** Below this much unused memory a guest is at the edge of OOM. */
 const CRITICAL_UNUSED_MIB = 32;
 
@@ -58,7 +58,11 @@ export interface MemoryRunResult {
   rejectedJobs: number;
 }
 
-type Planner = (s: ClusterSnapshot) => Plan;
+/** One side of the comparison: a policy and its args. */
+interface Planner {
+  policy: Policy<unknown>;
+  args: unknown;
+}
 
 const prng = mulberry32;
 
@@ -68,8 +72,30 @@ export function ballastArgs(budgetMiB: number): MemoryBalloonArgs {
   return a;
 }
 
-/** Called after each cycle's plan (for debugging a run: the snapshot, the plan and the sim after it). */
-export type CycleHook = (c: { tMs: number; snapshot: ClusterSnapshot; plan: Plan; sim: SimCluster; budgetMiB: number }) => void;
+export type { CycleHook } from './sim-loop.js';
+
+/**
+ * Counts one cycle into the result (starved / critical VM-cycles, the perfect-knowledge bound) and
+ * returns Σ balloons (MiB).
+ */
+function countCycle(sim: SimCluster, budgetMiB: number, r: MemoryRunResult): number {
+  let sumMiB = 0;
+  const needs: number[] = [];
+  for (const vm of sim.inspectAll()) {
+    if (vm.state === 'shutoff') continue;
+    sumMiB += vm.currentKiB / 1024;
+    const unusedMiB = (vm.currentKiB - vm.kernelKiB - (vm.usedKiB - vm.swappedKiB) - vm.cacheKiB) / 1024;
+    if (vm.state !== 'running' || unusedMiB < MIN_UNUSED_MIB) r.starvedVmCycles++;
+    if (vm.state !== 'running' || unusedMiB < CRITICAL_UNUSED_MIB) r.criticalVmCycles++;
+    if (vm.state === 'running') needs.push((vm.usedKiB + vm.kernelKiB) / 1024 + MIN_UNUSED_MIB);
+  }
+  needs.sort((a, b) => a - b);
+  let room = budgetMiB;
+  let fit = 0;
+  while (fit < needs.length && (needs[fit] ?? 0) <= room) room -= needs[fit++] ?? 0;
+  r.boundStarvedVmCycles += needs.length - fit;
+  return sumMiB;
+}
 
 export async function runMemoryScenario(scenario: Scenario, count: number, seed: number, planner: Planner, onCycle?: CycleHook): Promise<MemoryRunResult> {
   const budgetMiB = BUDGET_PER_VM_MIB * count;
@@ -91,7 +117,7 @@ export async function runMemoryScenario(scenario: Scenario, count: number, seed:
     });
   }
   const hv = new SimHypervisor(sim, 'h1');
-  const view = new SimMemoryView(hv, 'h1', CYCLE_MS);
+  const loop = new SimLoop(sim, hv, 'h1', CYCLE_MS, planner, onCycle);
   const r: MemoryRunResult = {
     starvedVmCycles: 0,
     criticalVmCycles: 0,
@@ -108,61 +134,21 @@ export async function runMemoryScenario(scenario: Scenario, count: number, seed:
     jobs: 0,
     rejectedJobs: 0,
   };
-  const lastEnqueued = new Map<string, { memoryMiB: number; atMs: number }>();
-  let pending: PlannedJob[] = [];
   let cycles = 0;
   let sumOfSums = 0;
   for (let t = 0; t < scenario.durationMs; t += CYCLE_MS) {
     sim.advance(CYCLE_MS);
-    // Releases before grows: the actuator holds a grow that carries the host budget until the releases
-    // that pay for it have landed (services/actuator/src/processors/host-budget.ts).
-    const grows = (j: PlannedJob): number => (j.action.type === 'set-memory' && j.action.hostBudgetMiB !== undefined ? 1 : 0);
-    pending.sort((a, b) => grows(a) - grows(b));
-    for (const job of pending) {
-      if (job.action.type !== 'set-memory') continue;
-      try {
-        await hv.setMemory(job.vmUuid, mib(job.action.memoryMiB));
-      } catch {
-        r.rejectedJobs++;
-      }
-    }
-    pending = [];
-    const snap = await view.snapshot(sim.wallClockMs);
-    // What the engine would add (see MemoryVmView): the last target enqueued, while the balloon is not there yet.
-    for (const v of snap.vms as MemoryVmView[]) {
-      const last = lastEnqueued.get(v.uuid);
-      const actualMiB = (v.balloon?.actualKiB ?? 0) / 1024;
-      if (last && snap.nowMs - last.atMs <= INFLIGHT_CYCLES * CYCLE_MS && Math.abs(last.memoryMiB - actualMiB) > 4) v.memoryTargetMiB = last.memoryMiB;
-    }
-    let sumMiB = 0;
-    const needs: number[] = [];
-    for (const vm of sim.inspectAll()) {
-      if (vm.state === 'shutoff') continue;
-      sumMiB += vm.currentKiB / 1024;
-      const unusedMiB = (vm.currentKiB - vm.kernelKiB - (vm.usedKiB - vm.swappedKiB) - vm.cacheKiB) / 1024;
-      if (vm.state !== 'running' || unusedMiB < MIN_UNUSED_MIB) r.starvedVmCycles++;
-      if (vm.state !== 'running' || unusedMiB < CRITICAL_UNUSED_MIB) r.criticalVmCycles++;
-      if (vm.state === 'running') needs.push((vm.usedKiB + vm.kernelKiB) / 1024 + MIN_UNUSED_MIB);
-    }
-    needs.sort((a, b) => a - b);
-    let room = budgetMiB;
-    let fit = 0;
-    while (fit < needs.length && (needs[fit] ?? 0) <= room) room -= needs[fit++] ?? 0;
-    r.boundStarvedVmCycles += needs.length - fit;
+    await loop.applyPending();
+    await loop.sample();
+    const sumMiB = countCycle(sim, budgetMiB, r);
     cycles++;
     sumOfSums += sumMiB;
     r.headroomMiBs += ((budgetMiB - sumMiB) * CYCLE_MS) / 1000;
     r.maxOverBudgetMiB = Math.max(r.maxOverBudgetMiB, sumMiB - budgetMiB);
-    // The engine's dedupe (PolicyCycle): a target equal to the last one enqueued for the VM is not sent again.
-    const plan = planner(snap);
-    onCycle?.({ tMs: t + CYCLE_MS, snapshot: snap, plan, sim, budgetMiB });
-    for (const job of plan.jobs) {
-      if (job.action.type !== 'set-memory' || lastEnqueued.get(job.vmUuid)?.memoryMiB === job.action.memoryMiB) continue;
-      lastEnqueued.set(job.vmUuid, { memoryMiB: job.action.memoryMiB, atMs: snap.nowMs });
-      pending.push(job);
-      r.jobs++;
-    }
+    await loop.plan(t + CYCLE_MS, budgetMiB);
   }
+  r.jobs = loop.jobsSent;
+  r.rejectedJobs = loop.jobsRejected;
   const totals = sim.totals();
   r.deaths = totals.deaths;
   r.oomKills = totals.oomKills;
@@ -182,8 +168,8 @@ interface Side {
 }
 
 const SIDES: Side[] = [
-  { name: 'ballast', planner: (count) => { const a = ballastArgs(BUDGET_PER_VM_MIB * count); return (s) => planMemoryBalloon(s, a); } },
-  { name: 'mom', planner: () => (s) => momBalloonRule.plan(s, MOM_DEFAULTS) },
+  { name: 'ballast', planner: (count) => ({ policy: memoryBalloonPolicy as Policy<unknown>, args: ballastArgs(BUDGET_PER_VM_MIB * count) }) },
+  { name: 'mom', planner: () => ({ policy: momBalloonRule as Policy<unknown>, args: { ...MOM_DEFAULTS } }) },
 ];
 
 function summary(rs: MemoryRunResult[]): string {

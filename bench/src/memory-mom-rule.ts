@@ -102,4 +102,4 @@ function plan(snapshot: ClusterSnapshot, a: MomBalloonArgs): Plan {
   return { jobs, decisions };
 }
 
-export const momBalloonRule: Policy<MomBalloonArgs> = { name: 'mom-balloon-rules', defaults: MOM_DEFAULTS, validate, plan };
+export const momBalloonRule: Policy<MomBalloonArgs> = { name: 'mom-balloon-rules', order: 100, defaults: MOM_DEFAULTS, validate, plan };

@@ -8,3 +8,4 @@ export * from './gen/ballast/v1/actuator_service.js';
 // Each generated file declares these helpers; name one set explicitly to resolve the ambiguity.
 export { protobufPackage, protobufFileName, type DeepPartial, type Exact, type MessageFns } from './gen/ballast/v1/sample.js';
 export * from './report-mappers.js';
+export * from './job-mappers.js';

@@ -1,4 +1,3 @@
 export * from './queue-names.js';
-export * from './job-schema.js';
 export * from './job-options.js';
 export * from './job-queues.js';

@@ -1,17 +1,11 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobResult, JobSpec, JobState } from '@ballast/domain';
+import { parseJobSpec, type JobOutcome, type JobResult, type JobSpec, type JobState } from '@ballast/domain';
 import { defaultJobOptions } from './job-options.js';
 import { JOB_INDEX_KEY, QUEUE_PREFIX, jobQueueName } from './queue-names.js';
-import { parseJobSpec } from './job-schema.js';
 
-export interface JobStatus {
+export interface JobStatus extends JobOutcome {
   spec: JobSpec;
-  state: JobState;
-  result?: JobResult;
-  error?: string;
-  attempts: number;
-  finishedAtMs?: number;
 }
 
 /** The policy engine's side of the per-host queues: enqueue jobs and read their outcomes. */
@@ -23,31 +17,26 @@ export class JobQueues {
   queue(hostId: string): Queue {
     let q = this.queues.get(hostId);
     if (!q) {
-      q = new Queue(jobQueueName(hostId), {
-        connection: this.connection,
-        prefix: QUEUE_PREFIX,
-        defaultJobOptions,
-      });
+      q = new Queue(jobQueueName(hostId), { connection: this.connection, prefix: QUEUE_PREFIX, defaultJobOptions });
       this.queues.set(hostId, q);
     }
     return q;
   }
 
   async enqueue(spec: JobSpec): Promise<void> {
-    parseJobSpec(spec);
-    // Index first: a job that exists is always findable by id.
-    await this.connection.hset(JOB_INDEX_KEY, spec.id, spec.hostId);
-    await this.queue(spec.hostId).add(spec.action.type, spec, { jobId: spec.id });
+    await this.enqueueMany([spec]);
   }
 
+  /** Checks every job first (nothing is enqueued when one is bad), indexes them by id, then adds them per host. */
   async enqueueMany(specs: JobSpec[]): Promise<void> {
     if (specs.length === 0) return;
-    for (const s of specs) parseJobSpec(s);
+    const checked = specs.map((s) => parseJobSpec(s));
     const index: Record<string, string> = {};
-    for (const s of specs) index[s.id] = s.hostId;
+    for (const s of checked) index[s.id] = s.hostId;
+    // Index first: a job that exists is always findable by id.
     await this.connection.hset(JOB_INDEX_KEY, index);
     const byHost = new Map<string, JobSpec[]>();
-    for (const s of specs) byHost.set(s.hostId, [...(byHost.get(s.hostId) ?? []), s]);
+    for (const s of checked) byHost.set(s.hostId, [...(byHost.get(s.hostId) ?? []), s]);
     for (const [hostId, list] of byHost) {
       await this.queue(hostId).addBulk(list.map((s) => ({ name: s.action.type, data: s, opts: { jobId: s.id } })));
     }
@@ -63,6 +52,20 @@ export class JobQueues {
     const job = await queue.getJob(id);
     if (!job || state === 'unknown') return undefined;
     return toStatus(job, state);
+  }
+
+  /** Outcomes of many jobs (those not found are left out). */
+  async outcomes(ids: readonly string[]): Promise<Map<string, JobOutcome>> {
+    const out = new Map<string, JobOutcome>();
+    const all = await Promise.all(ids.map((id) => this.status(id).catch(() => undefined)));
+    all.forEach((s, i) => {
+      const id = ids[i];
+      if (s && id !== undefined) {
+        const { spec: _spec, ...outcome } = s;
+        out.set(id, outcome);
+      }
+    });
+    return out;
   }
 
   async close(): Promise<void> {

@@ -1,16 +1,27 @@
-import type { JobResult, JobSpec } from '@ballast/domain';
+import { JobDataError, jobType, parseJobSpec, type ActionOf, type JobResult, type JobSpec, type JobTypeName } from '@ballast/domain';
 import { isVmGone } from '@ballast/hypervisor';
-import { parseJobSpec } from '@ballast/queue';
 import { cpuTuneProcessor } from './processors/cpu-tune-processor.js';
 import { migrateProcessor } from './processors/migrate-processor.js';
-import { PermanentJobError, type ProcessorContext } from './processors/processor-context.js';
+import { PermanentJobError, type HostProcessor, type Processor, type ProcessorContext, type VmJobSpec } from './processors/processor-context.js';
 import { pinVcpuProcessor } from './processors/pin-vcpu-processor.js';
 import { setMemoryProcessor } from './processors/set-memory-processor.js';
 import { KeyedLock } from './vm-lock.js';
 
+/** The processor of a job type: `vm` for VM-scoped types, `host` for host-scoped ones (as the registry says). */
+export type ProcessorEntry<A> = { vm: Processor<A> } | { host: HostProcessor<A> };
+
+/** Job type → processor. Typed over the registry: a job type without its processor does not compile. */
+export const PROCESSORS: { [T in JobTypeName]: ProcessorEntry<ActionOf<T>> } = {
+  'set-memory': { vm: setMemoryProcessor },
+  'pin-vcpu': { vm: pinVcpuProcessor },
+  'set-cpu-tune': { vm: cpuTuneProcessor },
+  migrate: { vm: migrateProcessor },
+};
+
 /**
- * Validates a job, serialises it per VM and hands it to the processor of its type.
- * Errors that retrying cannot fix (bad data, bounds, VM gone) become PermanentJobError.
+ * Validates a job (shape, schema version, host), serialises it per VM (VM-scoped types) or per host
+ * (host-scoped types) and hands it to the processor of its type. Errors that retrying cannot fix (bad or
+ * unknown data, bounds, VM gone) become PermanentJobError.
  */
 export class JobRouter {
   private readonly lock = new KeyedLock();
@@ -25,12 +36,13 @@ export class JobRouter {
     try {
       spec = parseJobSpec(data);
     } catch (e) {
-      throw new PermanentJobError((e as Error).message);
+      throw new PermanentJobError(e instanceof JobDataError ? e.message : `invalid job data: ${(e as Error).message}`);
     }
     if (spec.hostId !== this.hostId) {
       throw new PermanentJobError(`job for host ${spec.hostId} reached the actuator of ${this.hostId}`);
     }
-    return this.lock.run(spec.vmUuid, () => this.dispatch(spec));
+    const vm = jobType(spec.action.type).scope === 'vm';
+    return this.lock.run(vm ? `vm:${spec.vmUuid}` : `host:${spec.hostId}`, () => this.dispatch(spec));
   }
 
   get busyVms(): number {
@@ -38,18 +50,10 @@ export class JobRouter {
   }
 
   private async dispatch(spec: JobSpec): Promise<JobResult> {
+    const entry = PROCESSORS[spec.action.type] as ProcessorEntry<ActionOf<JobTypeName>>;
     try {
-      const a = spec.action;
-      switch (a.type) {
-        case 'set-memory':
-          return await setMemoryProcessor(this.ctx, spec, a);
-        case 'pin-vcpu':
-          return await pinVcpuProcessor(this.ctx, spec, a);
-        case 'set-cpu-tune':
-          return await cpuTuneProcessor(this.ctx, spec, a);
-        case 'migrate':
-          return await migrateProcessor(this.ctx, spec, a);
-      }
+      if ('host' in entry) return await entry.host(this.ctx, spec, spec.action);
+      return await entry.vm(this.ctx, spec as VmJobSpec, spec.action);
     } catch (e) {
       if (isVmGone(e)) throw new PermanentJobError(`VM ${spec.vmName} (${spec.vmUuid}) no longer exists on this host`);
       throw e;

@@ -22,6 +22,8 @@ export interface SamplerOptions {
   migrationUri?: string;
   migrationDataUri?: string;
   now: () => number;
+  /** Monotonic clock for usage over the interval, ns (default process.hrtime; a simulator passes its own). */
+  monotonicNs?: () => bigint;
 }
 
 interface Prev {
@@ -74,7 +76,8 @@ export class HostSampler {
     const withBalloon = this.cycle % this.opts.balloonEvery === 0;
     const refreshHost = !this.host || this.cycle % this.opts.hostInfoEvery === 0;
     this.cycle++;
-    const t0 = process.hrtime.bigint();
+    const clock = this.opts.monotonicNs ?? process.hrtime.bigint;
+    const t0 = clock();
     const takenAtMs = this.opts.now();
     const [stats, pcpus, mem, host] = await Promise.all([
       this.hv.collectStats({ balloon: withBalloon, vcpu: true }),
@@ -83,7 +86,7 @@ export class HostSampler {
       refreshHost ? this.hv.hostInfo() : Promise.resolve(this.host as HostInfo),
     ]);
     this.host = host;
-    const t1 = process.hrtime.bigint();
+    const t1 = clock();
     await Promise.all([this.readMissingPinning(stats), this.readConfigs(stats)]);
     const prev = this.prev;
     const dtNs = prev ? Number(t1 - prev.atNs) : 0;

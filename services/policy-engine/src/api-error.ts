@@ -1,3 +1,5 @@
+import { JobRequestError, type JobRequestErrorKind } from '@ballast/domain';
+
 /** An error the API returns as JSON: `{error: {code, message, field?}}` with an HTTP status. */
 export class ApiError extends Error {
   constructor(
@@ -8,4 +10,11 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+const STATUS: Record<JobRequestErrorKind, number> = { invalid: 400, 'not-found': 404, conflict: 409, unprocessable: 422 };
+
+/** A domain JobRequestError as the API's error (other errors pass through). */
+export function toApiError(e: unknown): unknown {
+  return e instanceof JobRequestError ? new ApiError(STATUS[e.kind], e.code, e.message, e.field) : e;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
@@ -6,6 +7,7 @@ import { Counter, Gauge } from 'prom-client';
 import { builtinPolicies } from '@ballast/domain';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
+import { ClusterState, PolicyCycle, PolicyDocumentError, validatePolicies } from '@ballast/cycle';
 import {
   connectRedis,
   createGracefulShutdown,
@@ -23,9 +25,7 @@ import { ingestService } from './grpc/ingest-service.js';
 import { policyService } from './grpc/policy-service.js';
 import { createApp } from './http/create-app.js';
 import { JobService } from './job-service.js';
-import { PolicyCycle, validatePolicies } from './policy-cycle.js';
 import { loadPolicyDocument } from './policy-document.js';
-import { ClusterState } from './state/cluster-state.js';
 import { HoldStore } from './state/hold-store.js';
 import { DecisionLog } from './state/decision-log.js';
 
@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     // before anything connects: a bad policy document is a configuration error
     validatePolicies(builtinPolicies(), policies);
   } catch (e) {
-    process.stderr.write(`config: ${config.policyFile ?? 'policyFile'}: ${(e as Error).message}\n`);
+    const lines = e instanceof PolicyDocumentError ? e.issues : [(e as Error).message];
+    process.stderr.write(lines.map((l) => `config: ${config.policyFile ?? 'policyFile'}: ${l}\n`).join(''));
     process.exit(2);
   }
   const security = exitOnConfigError(() =>
@@ -59,9 +60,15 @@ async function main(): Promise<void> {
   const state = new ClusterState({ windowSize: config.windowSize, staleAfterIntervals: config.staleAfterIntervals, now }, holds);
   const queues = new JobQueues(redis);
   shutdown.add('queues', () => queues.close());
-  const jobs = new JobService(state, queues, holds, { holdMs: config.holdMs, now });
   const decisions = new DecisionLog();
-  const cycle = new PolicyCycle(builtinPolicies(), policies, state, holds, (specs) => queues.enqueueMany(specs));
+  const cycle = new PolicyCycle(builtinPolicies(), policies, {
+    state,
+    holds,
+    enqueue: (specs) => queues.enqueueMany(specs),
+    outcomes: (ids) => queues.outcomes(ids),
+    newId: randomUUID,
+  });
+  const jobs = new JobService(state, queues, holds, { holdMs: config.holdMs, now, onSubmitted: (spec) => cycle.track(spec, now()) });
 
   const registry = createMetricsRegistry({ service: 'policy-engine', hostId });
   const samples = new Counter({ name: 'ballast_samples_received_total', help: 'Host samples received', labelNames: ['host'], registers: [registry] });
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
       .run()
       .then((r) => {
         jobsEnqueued.inc(r.enqueued.length);
+        decisions.applyOutcomes(r.outcomes);
         decisions.add(r.decisions);
         decisions.retain(new Set(state.vms().map((v) => v.uuid)));
       })
@@ -120,7 +128,7 @@ async function main(): Promise<void> {
   shutdown.add('policy cycle', () => clearInterval(timer));
 
   log.info(
-    { httpPort, grpcPort, policies: policies.map((p) => `${p.name}:${p.automation}`), tokenSource: api.source, tls: security.tls },
+    { httpPort, grpcPort, policies: cycle.runOrder.map((name) => `${name}:${policies.find((p) => p.name === name)?.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
 }

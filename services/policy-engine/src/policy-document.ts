@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '@ballast/runtime';
-import type { Automation, PolicyConfigEntry } from './policy-cycle.js';
+import type { Automation, PolicyConfigEntry } from '@ballast/cycle';
 
 const AUTOMATIONS: Automation[] = ['off', 'recommend', 'auto'];
 

@@ -79,6 +79,7 @@ describe('platform on the lab guests', { skip: LAB ? false : 'needs the lab: run
     try {
       const id = randomUUID();
       await queues.enqueue({
+        schemaVersion: 1,
         id,
         hostId: stack.hostId,
         vmUuid: randomUUID(),

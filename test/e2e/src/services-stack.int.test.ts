@@ -63,7 +63,7 @@ describe('services on the libvirt test driver', () => {
     const queues = new JobQueues(redis);
     try {
       const id = randomUUID();
-      await queues.enqueue({ id, hostId: stack.hostId, vmUuid: randomUUID(), vmName: 'ghost', source: 'manual', createdAtMs: Date.now(), action: { type: 'pin-vcpu', vcpu: 0, pcpus: [0] } });
+      await queues.enqueue({ schemaVersion: 1, id, hostId: stack.hostId, vmUuid: randomUUID(), vmName: 'ghost', source: 'manual', createdAtMs: Date.now(), action: { type: 'pin-vcpu', vcpu: 0, pcpus: [0] } });
       const j = await waitJob(stack, id, 20000);
       assert.equal(j.state, 'failed');
       assert.match(j.error ?? '', /not running on this host/);

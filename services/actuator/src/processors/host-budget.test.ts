@@ -35,6 +35,7 @@ function setup(sizesMiB: number[]) {
   const router = new JobRouter(ctx, 'h1');
   let n = 0;
   const job = (vm: number, memoryMiB: number, hostBudgetMiB?: number): JobSpec => ({
+    schemaVersion: 1,
     id: `job-${++n}`,
     hostId: 'h1',
     vmUuid: vms[vm]?.uuid ?? '',

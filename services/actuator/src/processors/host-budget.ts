@@ -5,8 +5,7 @@
  * admitted — plus the new target fit the budget. So Σ balloons stays within the budget whatever order jobs
  * land in, and a grant waits only as long as the release it depends on (not a whole policy cycle).
  */
-import type { JobSpec } from '@ballast/domain';
-import { PermanentJobError, type ProcessorContext } from './processor-context.js';
+import { PermanentJobError, type ProcessorContext, type VmJobSpec } from './processor-context.js';
 
 const KIB_PER_MIB = 1024;
 const POLL_MS = 250;
@@ -59,7 +58,7 @@ export interface Admission {
  */
 export async function admitGrow(
   ctx: ProcessorContext,
-  spec: JobSpec,
+  spec: VmJobSpec,
   currentKiB: number,
   targetKiB: number,
   budgetMiB: number,

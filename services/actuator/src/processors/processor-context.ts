@@ -28,7 +28,14 @@ export interface ProcessorContext {
   budgetGrows?: Map<string, number>;
 }
 
-export type Processor<A> = (ctx: ProcessorContext, spec: JobSpec, action: A) => Promise<JobResult>;
+/** A job of a VM-scoped type: its VM is named (the router checks it). */
+export type VmJobSpec = JobSpec & { vmUuid: string; vmName: string };
+
+/** Applies one VM-scoped job: checks bounds, acts, verifies, reports. */
+export type Processor<A> = (ctx: ProcessorContext, spec: VmJobSpec, action: A) => Promise<JobResult>;
+
+/** Applies one host-scoped job (no VM). */
+export type HostProcessor<A> = (ctx: ProcessorContext, spec: JobSpec, action: A) => Promise<JobResult>;
 
 /** A job that can never succeed (bad bounds, VM gone): fail it without retries. */
 export class PermanentJobError extends Error {

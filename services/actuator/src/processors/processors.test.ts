@@ -26,6 +26,7 @@ function setup(usedMiB = 150) {
   const router = new JobRouter(ctx, 'h1');
   let n = 0;
   const spec = (action: JobSpec['action'], over: Partial<JobSpec> = {}): JobSpec => ({
+    schemaVersion: 1,
     id: `job-${++n}`,
     hostId: 'h1',
     vmUuid: vm.uuid,

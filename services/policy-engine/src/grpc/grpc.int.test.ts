@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { IngestServiceClient, IngestServiceService, PolicyServiceClient, PolicyServiceService, hostSampleFromReport } from '@ballast/proto';
+import { IngestServiceClient, IngestServiceService, Job, PolicyServiceClient, PolicyServiceService, hostSampleFromReport } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
 import { grpcClientSecurity, grpcServerSecurity } from '@ballast/runtime';
-import { startRedis, type RedisHandle } from '@ballast/testkit';
+import { hostReport, startRedis, vmReport, type RedisHandle } from '@ballast/testkit';
 import { JobService } from '../job-service.js';
-import { ClusterState } from '../state/cluster-state.js';
+import { ClusterState } from '@ballast/cycle';
 import { HoldStore } from '../state/hold-store.js';
-import { hostReport, vmReport } from '../test-reports.js';
+
 import { ingestService } from './ingest-service.js';
 import { policyService } from './policy-service.js';
 
@@ -72,16 +72,16 @@ test('a collector stream with the token is ingested; PolicyService lists the VMs
 test('SubmitJob validates like the HTTP API and GetJob reads it back', async () => {
   const c = clients(TOKEN);
   const bad = await new Promise<grpc.ServiceError>((resolve) =>
-    c.policy.submitJob({ job: { id: '', hostId: '', vmUuid: '', vmName: 'web', source: 0, createdAtMs: 0, setMemory: { memoryMib: 0 } } }, (err) => resolve(err as grpc.ServiceError)),
+    c.policy.submitJob({ job: { ...Job.fromPartial({ vmName: 'web' }), setMemory: { memoryMib: 0 } } }, (err) => resolve(err as grpc.ServiceError)),
   );
   assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
   assert.match(bad.details, /^memoryMiB: /);
   const missing = await new Promise<grpc.ServiceError>((resolve) =>
-    c.policy.submitJob({ job: { id: '', hostId: '', vmUuid: '', vmName: 'nope', source: 0, createdAtMs: 0, setMemory: { memoryMib: 400 } } }, (err) => resolve(err as grpc.ServiceError)),
+    c.policy.submitJob({ job: { ...Job.fromPartial({ vmName: 'nope' }), setMemory: { memoryMib: 400 } } }, (err) => resolve(err as grpc.ServiceError)),
   );
   assert.equal(missing.code, grpc.status.NOT_FOUND);
   const id = await new Promise<string>((resolve, reject) =>
-    c.policy.submitJob({ job: { id: '', hostId: '', vmUuid: '', vmName: 'web', source: 0, createdAtMs: 0, setMemory: { memoryMib: 400 } } }, (err, res) => (err ? reject(err) : resolve(res.id))),
+    c.policy.submitJob({ job: { ...Job.fromPartial({ vmName: 'web' }), setMemory: { memoryMib: 400 } } }, (err, res) => (err ? reject(err) : resolve(res.id))),
   );
   const got = await new Promise<{ vm: string; mib: number }>((resolve, reject) =>
     c.policy.getJob({ id }, (err, res) => (err ? reject(err) : resolve({ vm: res.job?.vmName ?? '', mib: res.job?.setMemory?.memoryMib ?? 0 }))),

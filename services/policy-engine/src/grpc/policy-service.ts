@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { PolicyServiceServer } from '@ballast/proto';
-import { ApiError } from '../api-error.js';
+import { parseJobRequest } from '@ballast/domain';
+import type { ClusterState } from '@ballast/cycle';
+import { ApiError, toApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
-import { parseJobRequest } from '../job-request-schema.js';
 import { hostSummaryToProto, jobRequestFromProto, jobStatusToProto, vmToProto } from '../mappers.js';
-import type { ClusterState } from '../state/cluster-state.js';
 
 const CODES: Record<number, grpc.status> = {
   400: grpc.status.INVALID_ARGUMENT,
@@ -13,7 +13,8 @@ const CODES: Record<number, grpc.status> = {
   422: grpc.status.INVALID_ARGUMENT,
 };
 
-function toGrpcError(e: unknown): Partial<grpc.StatusObject> {
+function toGrpcError(raw: unknown): Partial<grpc.StatusObject> {
+  const e = toApiError(raw);
   if (e instanceof ApiError) return { code: CODES[e.status] ?? grpc.status.UNKNOWN, details: e.message };
   return { code: grpc.status.INTERNAL, details: (e as Error).message };
 }

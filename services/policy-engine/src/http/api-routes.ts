@@ -1,10 +1,10 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import { ApiError } from '../api-error.js';
+import { parseJobRequest } from '@ballast/domain';
+import type { ClusterState } from '@ballast/cycle';
+import { ApiError, toApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
-import { parseJobRequest } from '../job-request-schema.js';
-import type { ClusterState } from '../state/cluster-state.js';
 import type { DecisionLog } from '../state/decision-log.js';
-import { hostJson, jobJson, vmJson } from './api-views.js';
+import { decisionJson, hostJson, jobJson, vmJson } from './api-views.js';
 import { bearerAuth } from './bearer-auth.js';
 
 export interface ApiDeps {
@@ -37,11 +37,16 @@ export function apiRoutes(d: ApiDeps): Router {
     if (found.kind === 'missing') throw new ApiError(404, 'vm_not_found', `vm: no host reports a VM named "${req.params.name}"`, 'vm');
     if (found.kind === 'ambiguous') throw new ApiError(409, 'vm_ambiguous', `vm: reported by hosts ${found.hosts.join(', ')}`, 'vm');
     const decisions = d.decisions?.list({ vmUuid: found.vm.uuid, latest: true }) ?? [];
-    res.json({ ...vmJson(found.vm), decisions: decisions.map((x) => ({ policy: x.policy, kind: x.kind, reason: x.reason, at: new Date(x.atMs).toISOString() })) });
+    res.json({ ...vmJson(found.vm), decisions: decisions.map(decisionJson) });
   });
 
   r.post('/jobs', auth, async (req, res) => {
-    const body = parseJobRequest(req.body);
+    let body;
+    try {
+      body = parseJobRequest(req.body);
+    } catch (e) {
+      throw toApiError(e);
+    }
     const { id, holdUntilMs } = await d.jobs.submit(body);
     res.status(202).location(`/v1/jobs/${id}`).json({ id, state: 'queued', holdUntil: new Date(holdUntilMs).toISOString() });
   });
@@ -73,7 +78,7 @@ export function apiRoutes(d: ApiDeps): Router {
     const latest = latestRaw === 'true' || latestRaw === '1';
     const list =
       d.decisions?.list({ ...(vmUuid !== undefined ? { vmUuid } : {}), ...(kind !== undefined ? { kind } : {}), latest, limit: limitRaw }) ?? [];
-    res.json({ decisions: list.map((x) => ({ ...x, at: new Date(x.atMs).toISOString() })) });
+    res.json({ decisions: list.map(decisionJson) });
   });
 
   r.get('/policies', (_req, res) => {

@@ -1,4 +1,5 @@
 import type { HostView, VmView } from '@ballast/domain';
+import type { CycleDecision } from '@ballast/cycle';
 import type { JobStatus } from '@ballast/queue';
 
 const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
@@ -67,10 +68,10 @@ export function jobJson(s: JobStatus) {
     id: spec.id,
     state: s.state,
     type,
-    vm: spec.vmName,
-    vmUuid: spec.vmUuid,
+    ...(spec.vmName !== undefined ? { vm: spec.vmName, vmUuid: spec.vmUuid } : {}),
     host: spec.hostId,
     source: spec.source,
+    ...(spec.policy !== undefined ? { policy: spec.policy } : {}),
     params,
     createdAt: iso(spec.createdAtMs),
     attempts: s.attempts,
@@ -78,6 +79,12 @@ export function jobJson(s: JobStatus) {
     ...(s.error !== undefined ? { error: s.error } : {}),
     ...(s.finishedAtMs !== undefined ? { finishedAt: iso(s.finishedAtMs) } : {}),
   };
+}
+
+/** A decision with its time and the jobs it made (each with its state and outcome once known). */
+export function decisionJson(d: CycleDecision) {
+  const { atMs, ...rest } = d;
+  return { ...rest, at: iso(atMs) };
 }
 
 function round1(x: number): number {

@@ -5,11 +5,11 @@ import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { Worker } from 'bullmq';
 import { JobQueues, QUEUE_PREFIX, jobQueueName } from '@ballast/queue';
-import { startRedis, type RedisHandle } from '@ballast/testkit';
+import { hostReport, startRedis, vmReport, type RedisHandle } from '@ballast/testkit';
 import { JobService } from '../job-service.js';
-import { ClusterState } from '../state/cluster-state.js';
+import { ClusterState } from '@ballast/cycle';
 import { HoldStore } from '../state/hold-store.js';
-import { hostReport, vmReport } from '../test-reports.js';
+
 import { createApp } from './create-app.js';
 
 const TOKEN = 'test-token-abcdefghijklmnop';

@@ -27,3 +27,20 @@ test('latest: what stands now, one per VM and policy; kind filters (GET /v1/deci
   // without latest, every unmanaged decision, a's old one included
   assert.deepEqual(log.list({ kind: 'unmanaged' }).map((x) => x.atMs), [5, 3, 1]);
 });
+
+test('latest keeps the whole newest cycle of a VM and policy (its decision and the jobs it could not send)', () => {
+  const log = new DecisionLog();
+  log.add([d('a', 1, 'grow'), d('a', 2, 'grow'), d('a', 2, 'skipped')]);
+  assert.deepEqual(log.list({ latest: true }).map((x) => `${x.kind}${x.atMs}`).sort(), ['grow2', 'skipped2']);
+});
+
+test('job outcomes are recorded against the decision that made the job', () => {
+  const log = new DecisionLog(2);
+  log.add([{ ...d('a', 1), jobs: [{ key: 'a/memory', type: 'set-memory', description: 'set memory to 400 MiB', id: 'j1', state: 'queued' }] }]);
+  log.applyOutcomes(new Map([['j1', { state: 'failed' as const, error: 'VM gone', attempts: 1 }], ['other', { state: 'succeeded' as const, attempts: 1 }]]));
+  assert.deepEqual(log.list()[0]?.jobs?.[0], { key: 'a/memory', type: 'set-memory', description: 'set memory to 400 MiB', id: 'j1', state: 'failed', error: 'VM gone' });
+  // once the decision rolls off, its job is forgotten too
+  log.add([d('a', 2), d('a', 3)]);
+  log.applyOutcomes(new Map([['j1', { state: 'succeeded' as const, attempts: 2 }]]));
+  assert.equal(log.list().length, 2);
+});

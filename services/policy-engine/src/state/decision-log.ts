@@ -1,13 +1,16 @@
-import type { Decision } from '@ballast/domain';
+import type { JobOutcome } from '@ballast/domain';
+import type { CycleDecision, DecisionJob } from '@ballast/cycle';
 
-export interface LoggedDecision extends Decision {
-  policy: string;
-  atMs: number;
-}
+export type LoggedDecision = CycleDecision;
 
-/** The last decisions of each VM (and of hosts), newest last, bounded in memory. */
+/**
+ * The last decisions of each VM (and of hosts), newest last, bounded in memory. Each decision carries the
+ * jobs it made; their outcomes are filled in as the cycle reads them from the queue.
+ */
 export class DecisionLog {
   private readonly byKey = new Map<string, LoggedDecision[]>();
+  /** Job id → the job entry of the decision that made it (updated in place with its outcome). */
+  private readonly jobs = new Map<string, DecisionJob>();
 
   constructor(private readonly perKey = 100) {}
 
@@ -16,26 +19,36 @@ export class DecisionLog {
       const key = d.vmUuid ?? `host:${d.hostId ?? '-'}`;
       const arr = this.byKey.get(key) ?? [];
       arr.push(d);
-      if (arr.length > this.perKey) arr.splice(0, arr.length - this.perKey);
+      for (const j of d.jobs ?? []) if (j.id !== undefined) this.jobs.set(j.id, j);
+      if (arr.length > this.perKey) this.forget(arr.splice(0, arr.length - this.perKey));
       this.byKey.set(key, arr);
     }
   }
 
+  /** Records job outcomes against the decisions that made the jobs. */
+  applyOutcomes(outcomes: ReadonlyMap<string, JobOutcome>): void {
+    for (const [id, o] of outcomes) {
+      const j = this.jobs.get(id);
+      if (!j) continue;
+      j.state = o.state;
+      if (o.error !== undefined) j.error = o.error;
+      if (o.result !== undefined) j.result = o.result;
+    }
+  }
+
   /**
-   * Decisions of one VM (by UUID), or of everything, newest first, at most `limit`. `latest`: only each
-   * VM's newest decision of each policy (what stands now); `kind`: only decisions of that kind.
+   * Decisions of one VM (by UUID), or of everything, newest first, at most `limit`. `latest`: only what
+   * stands now — for each VM and policy, the decisions of its newest cycle (the policy's decision and any
+   * job it could not send); `kind`: only decisions of that kind.
    */
   list(opts: { vmUuid?: string; limit?: number; kind?: string; latest?: boolean } = {}): LoggedDecision[] {
     const limit = opts.limit ?? 100;
     let src = opts.vmUuid !== undefined ? (this.byKey.get(opts.vmUuid) ?? []) : [...this.byKey.values()].flat();
     if (opts.latest) {
-      const newest = new Map<string, LoggedDecision>();
-      for (const d of src) {
-        const k = `${d.vmUuid ?? `host:${d.hostId ?? '-'}`}|${d.policy}`;
-        const cur = newest.get(k);
-        if (!cur || d.atMs >= cur.atMs) newest.set(k, d);
-      }
-      src = [...newest.values()];
+      const newest = new Map<string, number>();
+      const keyOf = (d: LoggedDecision) => `${d.vmUuid ?? `host:${d.hostId ?? '-'}`}|${d.policy}`;
+      for (const d of src) newest.set(keyOf(d), Math.max(newest.get(keyOf(d)) ?? -Infinity, d.atMs));
+      src = src.filter((d) => d.atMs === newest.get(keyOf(d)));
     }
     if (opts.kind !== undefined) src = src.filter((d) => d.kind === opts.kind);
     return [...src].sort((a, b) => b.atMs - a.atMs).slice(0, limit);
@@ -43,6 +56,14 @@ export class DecisionLog {
 
   /** Drop VMs no longer reported. */
   retain(live: Set<string>): void {
-    for (const key of this.byKey.keys()) if (!key.startsWith('host:') && !live.has(key)) this.byKey.delete(key);
+    for (const [key, arr] of this.byKey) {
+      if (key.startsWith('host:') || live.has(key)) continue;
+      this.forget(arr);
+      this.byKey.delete(key);
+    }
+  }
+
+  private forget(dropped: LoggedDecision[]): void {
+    for (const d of dropped) for (const j of d.jobs ?? []) if (j.id !== undefined) this.jobs.delete(j.id);
   }
 }

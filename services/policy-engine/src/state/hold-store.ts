@@ -1,50 +1,28 @@
 import type { Redis } from 'ioredis';
-
-export interface Hold {
-  resource: string;
-  untilMs: number;
-  jobId?: string;
-}
+import { HoldBook, type Hold } from '@ballast/cycle';
 
 const KEY = 'ballast:holds';
 
 /**
- * Manual jobs hold a VM's resource against policies for a while. Kept in memory for the cycle's
- * reads and written through to Redis (when given) so a restart of the engine keeps them.
+ * Manual jobs hold their target's resource against policies for a while. Kept in memory (HoldBook) for
+ * the cycle's reads and written through to Redis (when given) so a restart of the engine keeps them.
  */
-export class HoldStore {
-  private readonly holds = new Map<string, Hold>();
+export class HoldStore extends HoldBook {
+  constructor(private readonly redis?: Redis) {
+    super();
+  }
 
-  constructor(private readonly redis?: Redis) {}
-
-  async load(now: number): Promise<void> {
+  async load(nowMs: number): Promise<void> {
     if (!this.redis) return;
     const all = await this.redis.hgetall(KEY);
-    const expired: string[] = [];
-    for (const [field, json] of Object.entries(all)) {
-      const h = JSON.parse(json) as Hold;
-      if (h.untilMs > now) this.holds.set(field, h);
-      else expired.push(field);
-    }
+    for (const [field, json] of Object.entries(all)) this.restore(field, JSON.parse(json) as Hold);
+    const expired = this.expire(nowMs);
     if (expired.length) await this.redis.hdel(KEY, ...expired);
   }
 
-  async add(vmUuid: string, hold: Hold): Promise<void> {
-    const field = `${vmUuid}/${hold.resource}`;
-    this.holds.set(field, hold);
+  /** `targetKey`: the VM's UUID, or `host:<id>` (targetKeyOf). */
+  async add(targetKey: string, hold: Hold): Promise<void> {
+    const field = this.set(targetKey, hold);
     if (this.redis) await this.redis.hset(KEY, field, JSON.stringify(hold));
-  }
-
-  active(vmUuid: string, now: number): { resource: string; untilMs: number }[] {
-    const out: { resource: string; untilMs: number }[] = [];
-    for (const [field, h] of this.holds) {
-      if (field.startsWith(`${vmUuid}/`) && h.untilMs > now) out.push({ resource: h.resource, untilMs: h.untilMs });
-    }
-    return out.sort((a, b) => a.resource.localeCompare(b.resource));
-  }
-
-  isHeld(vmUuid: string, resource: string, now: number): boolean {
-    const h = this.holds.get(`${vmUuid}/${resource}`);
-    return h !== undefined && h.untilMs > now;
   }
 }

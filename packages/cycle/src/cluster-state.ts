@@ -1,5 +1,9 @@
 import { windowEntryFor, type ClusterSnapshot, type HostReport, type HostView, type VmReport, type VmView, type WindowEntry } from '@ballast/domain';
-import type { HoldStore } from './hold-store.js';
+
+/** Where the state reads the holds manual jobs put on a VM's resources (the engine's HoldStore). */
+export interface HoldView {
+  active(targetKey: string, nowMs: number): { resource: string; untilMs: number }[];
+}
 
 export interface ClusterStateOptions {
   /** Samples kept per VM. */
@@ -13,7 +17,6 @@ interface HostEntry {
   report: HostReport;
   receivedAtMs: number;
 }
-
 
 export type VmLookup =
   | { kind: 'found'; vm: VmView }
@@ -29,7 +32,7 @@ export class ClusterState {
 
   constructor(
     private readonly opts: ClusterStateOptions,
-    private readonly holds: HoldStore,
+    private readonly holds: HoldView = { active: () => [] },
   ) {}
 
   ingest(report: HostReport): void {
@@ -109,7 +112,8 @@ export class ClusterState {
     return { kind: 'found', vm: first };
   }
 
-  snapshot(): ClusterSnapshot {
+  /** Hosts and VMs as they are now; the cycle adds the jobs and the signals. */
+  snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'> {
     return { nowMs: this.opts.now(), hosts: this.hosts(), vms: this.vms() };
   }
 }

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterState } from './cluster-state.js';
-import { HoldStore } from './hold-store.js';
-import { hostReport, vmReport } from '../test-reports.js';
+import { HoldBook } from './hold-book.js';
+import { hostReport, vmReport } from '@ballast/testkit';
 
 function setup(now = { t: 1_000_000 }) {
-  const holds = new HoldStore();
+  const holds = new HoldBook();
   const state = new ClusterState({ windowSize: 3, staleAfterIntervals: 3, now: () => now.t }, holds);
   return { state, holds, now };
 }
@@ -74,7 +74,7 @@ test('a host is stale after 3 intervals without a sample', () => {
 test('holds show on the VM until they expire', async () => {
   const { state, holds, now } = setup();
   state.ingest(hostReport('h1', [vmReport('a')]));
-  await holds.add('uuid-a', { resource: 'memory', untilMs: now.t + 1000 });
+  holds.set('uuid-a', { resource: 'memory', untilMs: now.t + 1000 });
   assert.deepEqual(state.vms()[0]?.holds, [{ resource: 'memory', untilMs: now.t + 1000 }]);
   assert.equal(holds.isHeld('uuid-a', 'memory', now.t), true);
   now.t += 1000;

@@ -1,0 +1,39 @@
+/** Whether one planned job is sent, and if not, why (the reasons in order of precedence). */
+import { resourceOf, targetKeyOf, type JobRecord, type PlannedJob } from '@ballast/domain';
+import type { JobTracker } from './job-tracker.js';
+import type { Automation } from './validate-policies.js';
+
+export type Verdict = { send: true } | { send: false; kind: 'skipped' | 'conflict'; why: string };
+
+export interface DecideContext {
+  nowMs: number;
+  automation: Automation;
+  staleHosts: ReadonlySet<string>;
+  /** Keys set by a policy earlier in this cycle → that policy. Updated here. */
+  claimed: Map<string, string>;
+  records: readonly JobRecord[];
+  tracker: Pick<JobTracker, 'sameInFlight' | 'backoff'>;
+  holds: { isHeld(targetKey: string, resource: string, nowMs: number): boolean };
+}
+
+const skip = (why: string): Verdict => ({ send: false, kind: 'skipped', why });
+
+export function decideJob(p: { policy: string; job: PlannedJob; key: string }, c: DecideContext): Verdict {
+  const winner = c.claimed.get(p.key);
+  if (winner !== undefined && winner !== p.policy) {
+    return { send: false, kind: 'conflict', why: `${winner} runs earlier and set ${p.key} this cycle (the earlier policy wins)` };
+  }
+  c.claimed.set(p.key, p.policy);
+  if (c.automation !== 'auto') return skip(`automation is ${c.automation}: not applied`);
+  if (c.staleHosts.has(p.job.hostId)) return skip(`host ${p.job.hostId} is stale`);
+  const resource = resourceOf(p.job.action);
+  if (c.holds.isHeld(targetKeyOf(p.job), resource, c.nowMs)) return skip(`${resource} is held by a manual job`);
+  const json = JSON.stringify(p.job.action);
+  const same = c.tracker.sameInFlight(c.records, p.key, json);
+  if (same) return skip(`the same target is already in flight (job ${same.id}, ${same.state})`);
+  const b = c.tracker.backoff(p.key, json);
+  if (b && c.nowMs < b.untilMs) {
+    return skip(`the same target failed ${b.failures} times in a row (last: ${b.lastError}); not re-sent before ${new Date(b.untilMs).toISOString()}`);
+  }
+  return { send: true };
+}

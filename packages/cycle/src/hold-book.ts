@@ -1,0 +1,51 @@
+/**
+ * Holds: a manual job holds its target's resource (a VM's memory, a host's KSM) against policies for a
+ * while. In memory; the engine's HoldStore persists it to Redis.
+ */
+export interface Hold {
+  resource: string;
+  untilMs: number;
+  jobId?: string;
+}
+
+export class HoldBook {
+  private readonly holds = new Map<string, Hold>();
+
+  /** `targetKey`: a VM's UUID, or `host:<id>` (targetKeyOf). */
+  set(targetKey: string, hold: Hold): string {
+    const field = `${targetKey}/${hold.resource}`;
+    this.holds.set(field, hold);
+    return field;
+  }
+
+  /** The holds on a target that have not ended, by resource. */
+  active(targetKey: string, nowMs: number): { resource: string; untilMs: number }[] {
+    const out: { resource: string; untilMs: number }[] = [];
+    for (const [field, h] of this.holds) {
+      if (field.startsWith(`${targetKey}/`) && h.untilMs > nowMs) out.push({ resource: h.resource, untilMs: h.untilMs });
+    }
+    return out.sort((a, b) => a.resource.localeCompare(b.resource));
+  }
+
+  isHeld(targetKey: string, resource: string, nowMs: number): boolean {
+    const h = this.holds.get(`${targetKey}/${resource}`);
+    return h !== undefined && h.untilMs > nowMs;
+  }
+
+  /** Forgets holds that ended; returns their fields. */
+  expire(nowMs: number): string[] {
+    const gone: string[] = [];
+    for (const [field, h] of this.holds) {
+      if (h.untilMs <= nowMs) {
+        this.holds.delete(field);
+        gone.push(field);
+      }
+    }
+    return gone;
+  }
+
+  /** Restores a hold read back from storage under its field. */
+  restore(field: string, hold: Hold): void {
+    this.holds.set(field, hold);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * One policy cycle, generic: it knows no job type and no policy. Each cycle:
+ *
+ *   1. read the outcomes of the jobs still pending (the queue), and build the snapshot: hosts and VMs from
+ *      the cluster state, plus every tracked job with `inFlight` by the rule of the policy that made it;
+ *   2. run the enabled policies in order (Policy.order, then name); each sees the signals the policies
+ *      before it published this cycle;
+ *   3. decide each planned job (decide-job.ts): the first policy in order to set a key this cycle wins it
+ *      (a later one's job is a `conflict` decision); a job is otherwise skipped — as a `skipped` decision
+ *      with the reason — in recommend mode, on a stale host, when a manual job holds the resource, when the
+ *      same target is in flight, or while the same target backs off after failing twice or more;
+ *   4. enqueue the rest at once, track them, and link each job to the decision that made it.
+ */
+import {
+  describeAction,
+  jobKeyOf,
+  JOB_SCHEMA_VERSION,
+  type ClusterSnapshot,
+  type Decision,
+  type JobOutcome,
+  type JobRecord,
+  type JobResult,
+  type JobSpec,
+  type JobState,
+  type PlannedJob,
+  type Policy,
+  type PolicyRegistry,
+} from '@ballast/domain';
+import { decideJob, type Verdict } from './decide-job.js';
+import { JobTracker } from './job-tracker.js';
+import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js';
+
+/** What the cycle needs from its surroundings (the engine: Redis and the ingest stream; a bench: a simulator). */
+export interface CyclePorts {
+  state: { snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'> };
+  holds: { isHeld(targetKey: string, resource: string, nowMs: number): boolean };
+  enqueue(specs: JobSpec[]): Promise<void>;
+  outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, JobOutcome>>;
+  newId(): string;
+}
+
+/** A job a decision made, or would have made, and what became of it. */
+export interface DecisionJob {
+  key: string;
+  type: string;
+  description: string;
+  /** Set when it was enqueued. */
+  id?: string;
+  /** Why it was not enqueued. */
+  skipped?: string;
+  state?: JobState;
+  error?: string;
+  result?: JobResult;
+}
+
+export interface CycleDecision extends Decision {
+  policy: string;
+  atMs: number;
+  jobs?: DecisionJob[];
+}
+
+export interface CycleResult {
+  atMs: number;
+  enqueued: JobSpec[];
+  /** The policies' decisions (with their jobs), then a `skipped` or `conflict` decision per job not sent. */
+  decisions: CycleDecision[];
+  /** Job outcomes that changed since the last cycle, by job id (for decision logs). */
+  outcomes: Map<string, JobOutcome>;
+}
+
+interface Planned {
+  policy: string;
+  job: PlannedJob;
+  key: string;
+  decision: CycleDecision;
+}
+
+export class PolicyCycle {
+  readonly tracker = new JobTracker();
+  private readonly entries: PolicyConfigEntry[];
+
+  constructor(
+    private readonly registry: PolicyRegistry,
+    policies: PolicyConfigEntry[],
+    private readonly ports: CyclePorts,
+  ) {
+    validatePolicies(registry, policies);
+    const order = registry.runOrder();
+    this.entries = [...policies].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  }
+
+  /** The enabled policies in the order they run. */
+  get runOrder(): string[] {
+    return this.entries.filter((e) => e.automation !== 'off').map((e) => e.name);
+  }
+
+  /** Tracks a job enqueued outside the cycle (a manual job), so policies see it and its outcome. */
+  track(spec: JobSpec, nowMs: number): void {
+    this.tracker.add(spec, nowMs);
+  }
+
+  async run(): Promise<CycleResult> {
+    const base = this.ports.state.snapshot();
+    const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
+    const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
+    const { decisions, planned } = this.planAll({ ...base, jobs: records, signals: {} });
+    const verdicts = this.decideAll(planned, base, records);
+    const enqueued = verdicts.flatMap((v, i) => (v.send && planned[i] ? [this.toSpec(planned[i], base.nowMs)] : []));
+    await this.ports.enqueue(enqueued);
+    let sent = 0;
+    planned.forEach((p, i) => {
+      const v = verdicts[i];
+      if (!v) return;
+      const spec = v.send ? enqueued[sent++] : undefined;
+      if (spec) this.tracker.add(spec, base.nowMs, p.key);
+      linkJob(p, v, spec);
+      if (!v.send) decisions.push(skipDecision(p, v, base.nowMs));
+    });
+    this.tracker.prune(base.nowMs);
+    return { atMs: base.nowMs, enqueued, decisions, outcomes };
+  }
+
+  /** Runs the enabled policies in order, each seeing the signals of those before it. */
+  private planAll(snapshot: ClusterSnapshot): { decisions: CycleDecision[]; planned: Planned[] } {
+    const decisions: CycleDecision[] = [];
+    const planned: Planned[] = [];
+    let signals: Record<string, unknown> = {};
+    for (const entry of this.entries) {
+      const policy = this.registry.get(entry.name);
+      if (entry.automation === 'off' || !policy) continue;
+      const plan = policy.plan({ ...snapshot, signals }, entry.args);
+      const own = plan.decisions.map((d): CycleDecision => ({ ...d, policy: entry.name, atMs: snapshot.nowMs }));
+      decisions.push(...own);
+      for (const job of plan.jobs) {
+        planned.push({ policy: entry.name, job, key: repeatKey(policy, job), decision: decisionFor(job, own, decisions, entry.name, snapshot.nowMs) });
+      }
+      signals = { ...signals, ...Object.fromEntries((plan.signals ?? []).map((s) => [s.name, s.value])) };
+    }
+    return { decisions, planned };
+  }
+
+  private decideAll(planned: Planned[], base: Pick<ClusterSnapshot, 'nowMs' | 'hosts'>, records: JobRecord[]): Verdict[] {
+    const staleHosts = new Set(base.hosts.filter((h) => h.stale).map((h) => h.hostId));
+    const claimed = new Map<string, string>();
+    const automation = new Map(this.entries.map((e) => [e.name, e.automation]));
+    return planned.map((p) =>
+      decideJob(p, {
+        nowMs: base.nowMs,
+        automation: automation.get(p.policy) ?? 'off',
+        staleHosts,
+        claimed,
+        records,
+        tracker: this.tracker,
+        holds: this.ports.holds,
+      }),
+    );
+  }
+
+  private toSpec(p: Planned, nowMs: number): JobSpec {
+    return {
+      schemaVersion: JOB_SCHEMA_VERSION,
+      id: this.ports.newId(),
+      hostId: p.job.hostId,
+      ...(p.job.vmUuid !== undefined ? { vmUuid: p.job.vmUuid } : {}),
+      ...(p.job.vmName !== undefined ? { vmName: p.job.vmName } : {}),
+      source: 'policy',
+      policy: p.policy,
+      createdAtMs: nowMs,
+      action: p.job.action,
+    };
+  }
+}
+
+function repeatKey(policy: Policy<unknown>, job: PlannedJob): string {
+  return policy.repeatKey?.(job) ?? jobKeyOf(job);
+}
+
+/** The decision of the same policy about the job's target (its VM, or its host), or a new one for the job. */
+function decisionFor(job: PlannedJob, own: CycleDecision[], all: CycleDecision[], policy: string, atMs: number): CycleDecision {
+  const found = [...own].reverse().find((d) => (job.vmUuid !== undefined ? d.vmUuid === job.vmUuid : d.vmUuid === undefined && d.hostId === job.hostId));
+  if (found) return found;
+  const made: CycleDecision = { ...(job.vmUuid !== undefined ? { vmUuid: job.vmUuid } : {}), hostId: job.hostId, kind: 'job', reason: job.reason, policy, atMs };
+  own.push(made);
+  all.push(made);
+  return made;
+}
+
+function linkJob(p: Planned, v: Verdict, spec: JobSpec | undefined): void {
+  const ref: DecisionJob = { key: p.key, type: p.job.action.type, description: describeAction(p.job.action) };
+  if (spec) {
+    ref.id = spec.id;
+    ref.state = 'queued';
+  } else if (!v.send) ref.skipped = v.why;
+  p.decision.jobs = [...(p.decision.jobs ?? []), ref];
+}
+
+function skipDecision(p: Planned, v: Verdict & { send: false }, atMs: number): CycleDecision {
+  return {
+    ...(p.job.vmUuid !== undefined ? { vmUuid: p.job.vmUuid } : {}),
+    hostId: p.job.hostId,
+    kind: v.kind,
+    reason: `${describeAction(p.job.action)}: not sent — ${v.why}`,
+    inputs: { key: p.key, action: p.job.action, decidedAs: p.decision.kind },
+    policy: p.policy,
+    atMs,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './host-sampler.js';
+export * from './collector-config.js';
