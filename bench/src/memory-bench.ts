@@ -12,7 +12,7 @@
  *   node bench/dist/main.js memory
  */
 import { defaultMemoryBalloonArgs, mulberry32, planMemoryBalloon, type ClusterSnapshot, type MemoryBalloonArgs, type MemoryVmView, type Plan, type PlannedJob } from '@ballast/domain';
-import { mib, SimCluster, SimHypervisor } from '@ballast/hypervisor';
+import { mib, SimCluster, SimHypervisor } from '@ballast/sim';
 import { MOM_DEFAULTS, momBalloonRule } from './memory-mom-rule.js';
 import { SCENARIOS, type Scenario } from './memory-scenarios.js';
 import { SimMemoryView } from './memory-snapshot.js';
