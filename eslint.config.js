@@ -35,4 +35,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ['services/*/src/**/*.ts', 'packages/hypervisor/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@ballast/sim', '@ballast/sim/*'],
+              message: 'the simulator is for tests and the bench: production code opens a Hypervisor (openHypervisor).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -3,7 +3,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
-import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/hypervisor';
+import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/sim';
 import { JobQueues, QUEUE_PREFIX, jobQueueName } from '@ballast/queue';
 import { JobRouter, startActuatorWorker } from '@ballast/actuator';
 import { startRedis } from '@ballast/testkit';

@@ -14,7 +14,7 @@
  *   node bench/dist/main.js memory
  */
 import { defaultMemoryBalloonArgs, memoryBalloonPolicy, mulberry32, type MemoryBalloonArgs, type Policy } from '@ballast/domain';
-import { mib, SimCluster, SimHypervisor } from '@ballast/hypervisor';
+import { mib, SimCluster, SimHypervisor } from '@ballast/sim';
 import { MOM_DEFAULTS, momBalloonRule } from './memory-mom-rule.js';
 import { SCENARIOS, type Scenario } from './memory-scenarios.js';
 import { SimLoop, type CycleHook } from './sim-loop.js';

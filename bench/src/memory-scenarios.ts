@@ -15,7 +15,7 @@
  *     since there the total demand is past the budget by design;
  *   - balloon stats every 2 s, 1 s out of phase with the control loop (so stats are 1 s old when read).
  */
-import { constant, jitter, mib, ramp, steps, sum, type Signal } from '@ballast/hypervisor';
+import { constant, jitter, mib, ramp, steps, sum, type Signal } from '@ballast/sim';
 
 export interface VmTrace {
   name: string;

@@ -8,7 +8,7 @@
 import { ClusterState, HoldBook, PolicyCycle, type CycleResult } from '@ballast/cycle';
 import { HostSampler } from '@ballast/collector';
 import { PolicyRegistry, mibToKib, type JobOutcome, type JobSpec, type Policy } from '@ballast/domain';
-import type { SimCluster, SimHypervisor } from '@ballast/hypervisor';
+import type { SimCluster, SimHypervisor } from '@ballast/sim';
 
 /** Called after each cycle (for debugging a run: what the cycle decided and the simulator after it). */
 export type CycleHook = (c: { tMs: number; result: CycleResult; sim: SimCluster; budgetMiB: number }) => void;

@@ -1,7 +1,8 @@
-/** libvirt's VIR_ERR_NO_DOMAIN; SimHypervisor uses the same code for a missing VM. */
-export const ERR_NO_DOMAIN = 42;
+import { isNoDomain } from '@ballast/libvirt';
 
-/** True when an error from any Hypervisor says the VM does not exist (any more). */
-export function isVmGone(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === ERR_NO_DOMAIN;
-}
+/**
+ * True when an error from any Hypervisor says the VM does not exist (any more): the binding's
+ * LibvirtError with VIR_ERR_NO_DOMAIN. LibvirtHypervisor raises it from libvirt; @ballast/sim's
+ * SimHypervisor raises the same LibvirtError, so this is the binding's isNoDomain, one predicate for both.
+ */
+export const isVmGone = isNoDomain;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimCluster, SimHypervisor, gib, mib, constant } from '@ballast/hypervisor';
+import { SimCluster, SimHypervisor, gib, mib, constant } from '@ballast/sim';
 import { HostSampler } from './host-sampler.js';
 
 function setup(): { sim: SimCluster; hv: SimHypervisor; sampler: HostSampler; uuid: string; locked: string } {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/hypervisor';
+import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/sim';
 import type { JobSpec } from '@ballast/domain';
 import { JobRouter } from '../job-router.js';
 import { TEST_PROCESSOR_CONFIG } from './test-config.js';

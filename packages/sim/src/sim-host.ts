@@ -3,8 +3,9 @@
  * Host memory accounting: free = total − overhead − Σ balloon sizes of the VMs that hold memory.
  */
 import type { HostInfo, NumaCell, PcpuTimes } from '@ballast/domain';
+import { ErrorCode } from '@ballast/libvirt';
 import { CpuScratch } from './sim-cpu.js';
-import { SimError } from './sim-error.js';
+import { simError } from './sim-error.js';
 import type { SimVm } from './sim-vm.js';
 import { gib, mib } from './sim-workload.js';
 
@@ -58,7 +59,7 @@ export class SimHost {
   readonly cpuScratch: CpuScratch;
 
   constructor(spec: SimHostSpec, uuid: string) {
-    if (!/^[A-Za-z0-9._-]+$/.test(spec.id)) throw new SimError('invalid-arg', `invalid host id '${spec.id}'`);
+    if (!/^[A-Za-z0-9._-]+$/.test(spec.id)) throw simError(ErrorCode.INVALID_ARG, `invalid host id '${spec.id}'`);
     this.id = spec.id;
     this.hostname = spec.hostname ?? spec.id;
     this.hostUuid = uuid;
@@ -67,7 +68,7 @@ export class SimHost {
     this.memoryKiB = this.cells.reduce((n, c) => n + c.memoryKiB, 0);
     this.overheadKiB = spec.overheadKiB ?? mib(512);
     if (this.overheadKiB < 0 || this.overheadKiB >= this.memoryKiB) {
-      throw new SimError('invalid-arg', 'overheadKiB must be in [0, memoryKiB)');
+      throw simError(ErrorCode.INVALID_ARG, 'overheadKiB must be in [0, memoryKiB)');
     }
     this.cpuMhz = spec.cpuMhz ?? 2400;
     this.cpuModel = spec.cpuModel ?? 'sim-x86_64';
@@ -168,20 +169,20 @@ export class SimHost {
 
 function buildCells(spec: SimHostSpec): { id: number; cpus: number[]; memoryKiB: number }[] {
   if (spec.numaCells) {
-    if (spec.numaCells.length === 0) throw new SimError('invalid-arg', 'numaCells must not be empty');
+    if (spec.numaCells.length === 0) throw simError(ErrorCode.INVALID_ARG, 'numaCells must not be empty');
     const cells = spec.numaCells.map((c, id) => ({ id, cpus: [...c.cpus].sort((a, b) => a - b), memoryKiB: c.memoryKiB }));
     const all = cells.flatMap((c) => c.cpus).sort((a, b) => a - b);
-    if (all.some((p, i) => p !== i)) throw new SimError('invalid-arg', 'numaCells cpus must be exactly 0..n-1');
-    if (cells.some((c) => !(c.memoryKiB > 0))) throw new SimError('invalid-arg', 'cell memoryKiB must be > 0');
+    if (all.some((p, i) => p !== i)) throw simError(ErrorCode.INVALID_ARG, 'numaCells cpus must be exactly 0..n-1');
+    if (cells.some((c) => !(c.memoryKiB > 0))) throw simError(ErrorCode.INVALID_ARG, 'cell memoryKiB must be > 0');
     return cells;
   }
   const pcpus = spec.pcpus ?? 8;
   const memoryKiB = spec.memoryKiB ?? gib(16);
   const nodes = spec.numaNodes ?? 1;
-  if (!Number.isInteger(pcpus) || pcpus < 1) throw new SimError('invalid-arg', 'pcpus must be an integer ≥ 1');
-  if (!(memoryKiB > 0)) throw new SimError('invalid-arg', 'memoryKiB must be > 0');
+  if (!Number.isInteger(pcpus) || pcpus < 1) throw simError(ErrorCode.INVALID_ARG, 'pcpus must be an integer ≥ 1');
+  if (!(memoryKiB > 0)) throw simError(ErrorCode.INVALID_ARG, 'memoryKiB must be > 0');
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > pcpus) {
-    throw new SimError('invalid-arg', 'numaNodes must be an integer in [1, pcpus]');
+    throw simError(ErrorCode.INVALID_ARG, 'numaNodes must be an integer in [1, pcpus]');
   }
   const cells: { id: number; cpus: number[]; memoryKiB: number }[] = [];
   let memLeft = memoryKiB;

@@ -13,9 +13,10 @@
  *   await moved;
  */
 import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
-import type { CollectOptions, Hypervisor, MigrateOptions } from './hypervisor.js';
+import { ErrorCode } from '@ballast/libvirt';
+import type { CollectOptions, Hypervisor, MigrateOptions } from '@ballast/hypervisor';
 import type { SimCluster } from './sim-cluster.js';
-import { SimError } from './sim-error.js';
+import { simError } from './sim-error.js';
 import { rssKiB } from './sim-memory.js';
 import type { SimVm } from './sim-vm.js';
 
@@ -37,7 +38,7 @@ export class SimHypervisor implements Hypervisor {
   /** Opens a connection to one host of `sim`, by URI (sim://h1) or bare host id (h1). */
   constructor(sim: SimCluster, uriOrHostId: string) {
     const hostId = parseSimUri(uriOrHostId) ?? uriOrHostId;
-    sim.host(hostId); // throws 'no-connect' for an unknown host
+    sim.host(hostId); // throws VIR_ERR_NO_CONNECT for an unknown host
     this.sim = sim;
     this.hostId = hostId;
     this.uri = `sim://${hostId}`;
@@ -120,7 +121,7 @@ export class SimHypervisor implements Hypervisor {
   async migrate(uuid: string, opts: MigrateOptions): Promise<void> {
     this.check();
     const dest = parseSimUri(opts.destUri);
-    if (dest === undefined) throw new SimError('no-connect', `unsupported destination URI '${opts.destUri}'`);
+    if (dest === undefined) throw simError(ErrorCode.NO_CONNECT, `unsupported destination URI '${opts.destUri}'`);
     this.sim.vmOn(this.hostId, uuid);
     this.sim.host(dest);
     return this.sim.migrate(this.hostId, uuid, dest, opts.live);
@@ -144,9 +145,9 @@ export class SimHypervisor implements Hypervisor {
   }
 
   private check(): void {
-    if (this.closed) throw new SimError('invalid-conn', `connection to ${this.uri} is closed`);
+    if (this.closed) throw simError(ErrorCode.INVALID_CONN, `connection to ${this.uri} is closed`);
     if (this.sim.connectionEpoch(this.hostId) !== this.epoch) {
-      throw new SimError('invalid-conn', `connection to ${this.uri} was lost`);
+      throw simError(ErrorCode.INVALID_CONN, `connection to ${this.uri} was lost`);
     }
   }
 }

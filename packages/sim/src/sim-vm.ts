@@ -3,7 +3,8 @@
  * models (sim-cpu.ts, sim-memory.ts) advance it; SimCluster owns it. Read it, don't mutate it from outside.
  */
 import type { VmConfig, VmState } from '@ballast/domain';
-import { SimError } from './sim-error.js';
+import { ErrorCode } from '@ballast/libvirt';
+import { simError } from './sim-error.js';
 import { constant, mib, type Signal } from './sim-workload.js';
 
 export interface SimVmSpec {
@@ -137,12 +138,12 @@ export class SimVm {
   migrating: { destHostId: string; doneAtMs: number; reservedKiB: number; live: boolean } | undefined;
 
   constructor(spec: SimVmSpec, uuid: string, hostId: string, hostPcpus: number) {
-    if (!/^[A-Za-z0-9._-]+$/.test(spec.name)) throw new SimError('invalid-arg', `invalid VM name '${spec.name}'`);
-    if (!Number.isInteger(spec.vcpus) || spec.vcpus < 1) throw new SimError('invalid-arg', 'vcpus must be an integer ≥ 1');
-    if (!(spec.maxMemoryKiB > 0)) throw new SimError('invalid-arg', 'maxMemoryKiB must be > 0');
+    if (!/^[A-Za-z0-9._-]+$/.test(spec.name)) throw simError(ErrorCode.INVALID_ARG, `invalid VM name '${spec.name}'`);
+    if (!Number.isInteger(spec.vcpus) || spec.vcpus < 1) throw simError(ErrorCode.INVALID_ARG, 'vcpus must be an integer ≥ 1');
+    if (!(spec.maxMemoryKiB > 0)) throw simError(ErrorCode.INVALID_ARG, 'maxMemoryKiB must be > 0');
     const initial = spec.memoryKiB ?? spec.maxMemoryKiB;
     if (!(initial > 0) || initial > spec.maxMemoryKiB) {
-      throw new SimError('invalid-arg', 'memoryKiB must be in (0, maxMemoryKiB]');
+      throw simError(ErrorCode.INVALID_ARG, 'memoryKiB must be in (0, maxMemoryKiB]');
     }
     this.uuid = uuid;
     this.name = spec.name;
@@ -215,7 +216,7 @@ export class SimVm {
 function expandCpu(cpu: Signal | readonly Signal[] | undefined, vcpus: number): Signal[] {
   if (cpu === undefined) return Array.from({ length: vcpus }, () => constant(0));
   if (typeof cpu === 'function') return Array.from({ length: vcpus }, () => cpu);
-  if (cpu.length !== vcpus) throw new SimError('invalid-arg', `cpu: expected ${vcpus} signals, got ${cpu.length}`);
+  if (cpu.length !== vcpus) throw simError(ErrorCode.INVALID_ARG, `cpu: expected ${vcpus} signals, got ${cpu.length}`);
   return [...cpu];
 }
 
@@ -225,10 +226,10 @@ export function allCpus(pcpus: number): number[] {
 
 /** Validates a pCPU set against the host and returns it sorted and de-duplicated. */
 export function normalizeCpuSet(pcpus: readonly number[], hostPcpus: number): number[] {
-  if (pcpus.length === 0) throw new SimError('invalid-arg', 'empty cpumap: a vCPU needs at least one pCPU');
+  if (pcpus.length === 0) throw simError(ErrorCode.INVALID_ARG, 'empty cpumap: a vCPU needs at least one pCPU');
   for (const p of pcpus) {
     if (!Number.isInteger(p) || p < 0 || p >= hostPcpus) {
-      throw new SimError('invalid-arg', `invalid pCPU ${p}: host has pCPUs 0-${hostPcpus - 1}`);
+      throw simError(ErrorCode.INVALID_ARG, `invalid pCPU ${p}: host has pCPUs 0-${hostPcpus - 1}`);
     }
   }
   return [...new Set(pcpus)].sort((a, b) => a - b);
@@ -241,13 +242,13 @@ export function validateTune(t: { shares: number; quotaUs: number; periodUs: num
   periodUs: number;
 } {
   if (!Number.isInteger(t.shares) || t.shares < 2 || t.shares > 262144) {
-    throw new SimError('invalid-arg', `cpu_shares ${t.shares} out of range [2, 262144]`);
+    throw simError(ErrorCode.INVALID_ARG, `cpu_shares ${t.shares} out of range [2, 262144]`);
   }
   if (!Number.isInteger(t.periodUs) || t.periodUs < 1000 || t.periodUs > 1_000_000) {
-    throw new SimError('invalid-arg', `vcpu_period ${t.periodUs} out of range [1000, 1000000]`);
+    throw simError(ErrorCode.INVALID_ARG, `vcpu_period ${t.periodUs} out of range [1000, 1000000]`);
   }
   if (!Number.isInteger(t.quotaUs) || (t.quotaUs > 0 && t.quotaUs < 1000)) {
-    throw new SimError('invalid-arg', `vcpu_quota ${t.quotaUs} out of range: -1, 0 or ≥ 1000`);
+    throw simError(ErrorCode.INVALID_ARG, `vcpu_quota ${t.quotaUs} out of range: -1, 0 or ≥ 1000`);
   }
   return t;
 }

@@ -9,6 +9,7 @@
  * Any `(tMs) => number` is a Signal. The helpers also attach `holdUntil`, a hint that lets the simulator
  * skip re-evaluating a piecewise-constant signal until it can change (a large saving at scale).
  */
+import { KIB_PER_MIB } from '@ballast/domain';
 import { hash01 } from './sim-random.js';
 
 /** Value of a workload at simulated time tMs. Must be pure: same tMs, same value. */
@@ -21,8 +22,7 @@ export interface Signal {
   holdUntil?: (tMs: number) => number;
 }
 
-export const KIB_PER_MIB = 1024;
-export const KIB_PER_GIB = 1024 * 1024;
+export const KIB_PER_GIB = 1024 * KIB_PER_MIB;
 
 /** n MiB in KiB. */
 export function mib(n: number): number {

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HypervisorEvent } from '@ballast/domain';
+import { ErrorCode, isInvalidArg, isNoDomain, isOperationInvalid, LibvirtError } from '@ballast/libvirt';
 import { SimCluster } from './sim-cluster.js';
-import { isNoDomainError, SimError } from './sim-error.js';
 import { SimHypervisor } from './sim-hypervisor.js';
 import type { SimVmSpec } from './sim-vm.js';
 import { constant, gib, mib, ramp, type Signal, steps } from './sim-workload.js';
 
 const EPOCH = 1_700_000_000;
+
+const isOperationFailed = (e: unknown): boolean => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_FAILED;
 
 function setup(
   vm: Partial<SimVmSpec> & { memory?: Signal },
@@ -98,7 +100,7 @@ describe('sim memory model', () => {
     await hv.setMemoryStatsPeriod(uuid, 0); // stop refreshing: the last report stays
     sim.advance(10_000);
     assert.equal((await balloon(hv)).lastUpdateSec, EPOCH + 7);
-    await assert.rejects(hv.setMemoryStatsPeriod(uuid, -1), (e: unknown) => e instanceof SimError && e.reason === 'invalid-arg');
+    await assert.rejects(hv.setMemoryStatsPeriod(uuid, -1), isInvalidArg);
   });
 
   it('inflating the balloon below what the guest uses (minus what swap absorbs) kills the guest', async () => {
@@ -119,7 +121,7 @@ describe('sim memory model', () => {
     const cpu = (await hv.collectStats({ balloon: false, vcpu: false }))[0]?.cpuTimeNs;
     sim.advance(5000);
     assert.equal((await hv.collectStats({ balloon: false, vcpu: false }))[0]?.cpuTimeNs, cpu);
-    await assert.rejects(hv.setMemory(uuid, gib(1)), (e: unknown) => e instanceof SimError && e.reason === 'operation-invalid');
+    await assert.rejects(hv.setMemory(uuid, gib(1)), isOperationInvalid);
     assert.equal(sim.totals().deaths, 1);
   });
 
@@ -256,7 +258,7 @@ describe('sim memory model', () => {
     assert.equal(node.totalKiB, gib(4));
     assert.equal(node.freeKiB, gib(4) - mib(512) - gib(3));
     // growing g1 by 512 MiB would leave −0 KiB: exactly fits; 513 MiB does not
-    await assert.rejects(hv.setMemory(uuid, gib(1) + mib(513)), (e: unknown) => e instanceof SimError && e.reason === 'operation-failed');
+    await assert.rejects(hv.setMemory(uuid, gib(1) + mib(513)), isOperationFailed);
     await hv.setMemory(uuid, gib(1) + mib(512));
     sim.advance(1000);
     node = await hv.nodeMemory();
@@ -265,7 +267,7 @@ describe('sim memory model', () => {
     assert.equal((await hv.nodeMemory()).freeKiB, 0);
     // the committed target counts even before the balloon gets there
     await hv.setMemory(other, gib(1));
-    await assert.rejects(hv.setMemory(uuid, gib(2)), (e: unknown) => e instanceof SimError && e.reason === 'operation-failed');
+    await assert.rejects(hv.setMemory(uuid, gib(2)), isOperationFailed);
     sim.advance(4000);
     assert.equal((await hv.nodeMemory()).freeKiB, gib(1));
     // NUMA cells add up to the host's free memory (plus nothing else)
@@ -276,9 +278,9 @@ describe('sim memory model', () => {
 
   it('setMemory above the maximum or at zero is an invalid argument', async () => {
     const { hv, uuid } = setup({});
-    await assert.rejects(hv.setMemory(uuid, gib(2) + 1), (e: unknown) => e instanceof SimError && e.reason === 'invalid-arg' && e.code === 8);
-    await assert.rejects(hv.setMemory(uuid, 0), (e: unknown) => e instanceof SimError && e.reason === 'invalid-arg');
-    await assert.rejects(hv.setMemory('00000000-0000-4000-8000-000000000000', gib(1)), isNoDomainError);
+    await assert.rejects(hv.setMemory(uuid, gib(2) + 1), isInvalidArg);
+    await assert.rejects(hv.setMemory(uuid, 0), isInvalidArg);
+    await assert.rejects(hv.setMemory('00000000-0000-4000-8000-000000000000', gib(1)), isNoDomain);
   });
 
   it('a guest started with less memory than it needs dies at boot', () => {

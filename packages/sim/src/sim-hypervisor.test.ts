@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HypervisorEvent } from '@ballast/domain';
-import { isVmGone } from './errors.js';
-import type { Hypervisor } from './hypervisor.js';
+import { isVmGone, type Hypervisor } from '@ballast/hypervisor';
+import { ErrorCode, ErrorDomain, isConnectionClosed, isInvalidArg, isNoConnect, isNoDomain, isOperationInvalid, LibvirtError } from '@ballast/libvirt';
 import { SIM_LIFECYCLE, SimCluster } from './sim-cluster.js';
-import { isNoDomainError, isSimError, SimError } from './sim-error.js';
+import { simError } from './sim-error.js';
 import { parseSimUri, SimHypervisor } from './sim-hypervisor.js';
 import { constant, gib, mib } from './sim-workload.js';
 
@@ -26,6 +26,8 @@ function twoHosts(): { sim: SimCluster; h1: SimHypervisor; h2: SimHypervisor; uu
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
+const isOperationFailed = (e: unknown): boolean => e instanceof LibvirtError && e.code === ErrorCode.OPERATION_FAILED;
+
 describe('SimHypervisor', () => {
   it('is a Hypervisor with a sim:// URI', () => {
     const { h1 } = twoHosts();
@@ -33,7 +35,7 @@ describe('SimHypervisor', () => {
     assert.equal(hv.uri, 'sim://h1');
     assert.equal(parseSimUri('sim://node-7'), 'node-7');
     assert.equal(parseSimUri('qemu:///system'), undefined);
-    assert.throws(() => new SimHypervisor(new SimCluster(), 'sim://nope'), (e: unknown) => isSimError(e) && e.reason === 'no-connect');
+    assert.throws(() => new SimHypervisor(new SimCluster(), 'sim://nope'), isNoConnect);
   });
 
   it('identities are deterministic from the seed', () => {
@@ -111,28 +113,25 @@ describe('SimHypervisor', () => {
     ];
     for (const [name, call] of calls) {
       await assert.rejects(call(), (e: unknown) => {
-        assert.ok(e instanceof SimError, name);
-        assert.equal(e.code, 42, name);
-        assert.equal(e.reason, 'no-domain', name);
-        assert.equal(e.domain, 10, name);
-        assert.ok(isNoDomainError(e), name);
+        assert.ok(e instanceof LibvirtError, `${name}: the binding's own error class`);
+        assert.equal(e.code, ErrorCode.NO_DOMAIN, name);
+        assert.equal(e.domain, ErrorDomain.QEMU, name);
+        assert.ok(isNoDomain(e), name);
         assert.ok(isVmGone(e), `${name}: the package predicate recognises it too`);
         return true;
       });
     }
-    assert.equal(isNoDomainError(new SimError('invalid-arg', 'x')), false);
-    assert.equal(isNoDomainError({ code: 42, domain: 10, message: 'libvirt-shaped' }), true);
+    assert.equal(isVmGone(simError(ErrorCode.INVALID_ARG, 'x')), false);
   });
 
   it('invalid pinning and tuning are rejected as invalid arguments and change nothing', async () => {
     const { h1, uuid } = twoHosts();
-    const invalid = (e: unknown): boolean => isSimError(e) && e.reason === 'invalid-arg' && e.code === 8;
-    await assert.rejects(h1.pinVcpu(uuid, 2, [0]), invalid);
-    await assert.rejects(h1.pinVcpu(uuid, 0, [8]), invalid);
-    await assert.rejects(h1.pinVcpu(uuid, 0, []), invalid);
-    await assert.rejects(h1.setCpuTune(uuid, { shares: 1 }), invalid);
-    await assert.rejects(h1.setCpuTune(uuid, { quotaUs: 500 }), invalid);
-    await assert.rejects(h1.setCpuTune(uuid, { periodUs: 10 }), invalid);
+    await assert.rejects(h1.pinVcpu(uuid, 2, [0]), isInvalidArg);
+    await assert.rejects(h1.pinVcpu(uuid, 0, [8]), isInvalidArg);
+    await assert.rejects(h1.pinVcpu(uuid, 0, []), isInvalidArg);
+    await assert.rejects(h1.setCpuTune(uuid, { shares: 1 }), isInvalidArg);
+    await assert.rejects(h1.setCpuTune(uuid, { quotaUs: 500 }), isInvalidArg);
+    await assert.rejects(h1.setCpuTune(uuid, { periodUs: 10 }), isInvalidArg);
     assert.deepEqual(await h1.getCpuTune(uuid), { shares: 1024, quotaUs: -1, periodUs: 100_000 });
     assert.deepEqual(await h1.getVcpuPinning(uuid), [
       [0, 1, 2, 3, 4, 5, 6, 7],
@@ -190,8 +189,8 @@ describe('SimHypervisor', () => {
       done = true;
     });
     // 1 GiB at 128 MiB/s + 0.5 s setup = 8.5 s
-    await assert.rejects(h1.setMemory(uuid, gib(2)), (e: unknown) => isSimError(e) && e.reason === 'operation-invalid');
-    await assert.rejects(h1.migrate(uuid, { destUri: 'sim://h2', live: true }), (e: unknown) => isSimError(e) && e.reason === 'operation-invalid');
+    await assert.rejects(h1.setMemory(uuid, gib(2)), isOperationInvalid);
+    await assert.rejects(h1.migrate(uuid, { destUri: 'sim://h2', live: true }), isOperationInvalid);
     sim.advance(8000);
     await Promise.resolve();
     assert.equal(done, false);
@@ -207,7 +206,7 @@ describe('SimHypervisor', () => {
     assert.deepEqual(ev1, [{ kind: 'lifecycle', uuid, name: 'web', event: 'stopped', detail: SIM_LIFECYCLE.stopped.migrated }]);
     assert.deepEqual(ev2, [{ kind: 'lifecycle', uuid, name: 'web', event: 'started', detail: SIM_LIFECYCLE.started.migrated }]);
     // the VM keeps its counters and is managed through the destination now
-    await assert.rejects(h1.getCpuTune(uuid), isNoDomainError);
+    await assert.rejects(h1.getCpuTune(uuid), isNoDomain);
     await h2.setMemory(uuid, mib(800));
     sim.advance(1000);
     assert.equal((await h2.collectStats({ balloon: true, vcpu: false }))[0]?.balloon?.currentKiB, mib(800));
@@ -222,10 +221,10 @@ describe('SimHypervisor', () => {
   it('migration fails at once when the destination lacks room, or the URI is not a cluster host', async () => {
     const { sim, h1, uuid } = twoHosts();
     sim.createVm('h2', { name: 'big', vcpus: 1, maxMemoryKiB: gib(3), memoryKiB: gib(3) });
-    await assert.rejects(h1.migrate(uuid, { destUri: 'sim://h2', live: true }), (e: unknown) => isSimError(e) && e.reason === 'operation-failed');
-    await assert.rejects(h1.migrate(uuid, { destUri: 'sim://h9', live: true }), (e: unknown) => isSimError(e) && e.reason === 'no-connect');
-    await assert.rejects(h1.migrate(uuid, { destUri: 'qemu+tcp://10.0.0.2/system', live: true }), (e: unknown) => isSimError(e) && e.reason === 'no-connect');
-    await assert.rejects(h1.migrate(uuid, { destUri: 'sim://h1', live: true }), (e: unknown) => isSimError(e) && e.reason === 'operation-invalid');
+    await assert.rejects(h1.migrate(uuid, { destUri: 'sim://h2', live: true }), isOperationFailed);
+    await assert.rejects(h1.migrate(uuid, { destUri: 'sim://h9', live: true }), isNoConnect);
+    await assert.rejects(h1.migrate(uuid, { destUri: 'qemu+tcp://10.0.0.2/system', live: true }), isNoConnect);
+    await assert.rejects(h1.migrate(uuid, { destUri: 'sim://h1', live: true }), isOperationInvalid);
     assert.equal(sim.inspect(uuid).hostId, 'h1');
     assert.equal(sim.inspect(uuid).migrating, false);
   });
@@ -236,7 +235,7 @@ describe('SimHypervisor', () => {
     assert.equal((await h2.nodeMemory()).freeKiB, gib(4) - mib(512), 'a reservation is not a balloon');
     sim.crashVm(uuid);
     sim.advance(1000);
-    await assert.rejects(moving, (e: unknown) => isSimError(e) && e.reason === 'operation-failed');
+    await assert.rejects(moving, isOperationFailed);
     assert.equal(sim.host('h2').incomingKiB, 0);
     assert.equal(sim.inspect(uuid).hostId, 'h1');
   });
@@ -256,7 +255,7 @@ describe('SimHypervisor', () => {
     const seen: HypervisorEvent[] = [];
     h1.onEvent((e) => seen.push(e));
     await h1.close();
-    await assert.rejects(h1.listVms(), (e: unknown) => isSimError(e) && e.reason === 'invalid-conn');
+    await assert.rejects(h1.listVms(), isConnectionClosed);
     sim.crashVm(uuid);
     assert.equal(seen.length, 0);
 
@@ -265,7 +264,7 @@ describe('SimHypervisor', () => {
     h1b.onEvent((e) => lost.push(e));
     sim.severConnections('h1', 'network down');
     assert.deepEqual(lost, [{ kind: 'connection-lost', reason: 'network down' }]);
-    await assert.rejects(h1b.nodeMemory(), (e: unknown) => isSimError(e) && e.reason === 'invalid-conn');
+    await assert.rejects(h1b.nodeMemory(), isConnectionClosed);
     assert.equal((await new SimHypervisor(sim, 'h1').listVms()).length, 1, 'a new connection works');
   });
 });

@@ -11,10 +11,11 @@
  *   sim.inspect(vm.uuid).usedKiB;
  */
 import type { CpuTune, HypervisorEvent } from '@ballast/domain';
+import { ErrorCode } from '@ballast/libvirt';
 import { stepHostCpu } from './sim-cpu.js';
 import { SimEventBus, type SimEventListener } from './sim-events.js';
 import { SIM_LIFECYCLE, type SimClusterOptions, type SimVmSnapshot, type SimWorkload } from './sim-cluster-types.js';
-import { SimError, noDomain } from './sim-error.js';
+import { noDomain, simError } from './sim-error.js';
 import { SimHost, type SimHostSpec } from './sim-host.js';
 import { guestSnapshot, MEM_DIED, MEM_SETTLED, stepVmMemory } from './sim-memory.js';
 import { deterministicUuid } from './sim-random.js';
@@ -77,7 +78,7 @@ export class SimCluster {
   // ---- hosts -------------------------------------------------------------------------------------
 
   addHost(spec: SimHostSpec): SimHost {
-    if (this.hostMap.has(spec.id)) throw new SimError('invalid-arg', `host '${spec.id}' already exists`);
+    if (this.hostMap.has(spec.id)) throw simError(ErrorCode.INVALID_ARG, `host '${spec.id}' already exists`);
     const host = new SimHost(spec, spec.uuid ?? deterministicUuid(this.seed, `host:${spec.id}`));
     this.hostMap.set(host.id, host);
     this.hostList.push(host);
@@ -87,7 +88,7 @@ export class SimCluster {
 
   host(id: string): SimHost {
     const h = this.hostMap.get(id);
-    if (!h) throw new SimError('no-connect', `no sim host '${id}'`);
+    if (!h) throw simError(ErrorCode.NO_CONNECT, `no sim host '${id}'`);
     return h;
   }
 
@@ -100,12 +101,12 @@ export class SimCluster {
   /** Defines a VM on a host and (unless autostart is false) starts it. */
   createVm(hostId: string, spec: SimVmSpec): SimVmSnapshot {
     const host = this.host(hostId);
-    if (this.names.has(spec.name)) throw new SimError('operation-failed', `domain '${spec.name}' already exists`);
+    if (this.names.has(spec.name)) throw simError(ErrorCode.OPERATION_FAILED, `domain '${spec.name}' already exists`);
     const uuid = spec.uuid ?? deterministicUuid(this.seed, `vm:${spec.name}`);
-    if (this.vmIndex.has(uuid)) throw new SimError('operation-failed', `domain with uuid ${uuid} already exists`);
+    if (this.vmIndex.has(uuid)) throw simError(ErrorCode.OPERATION_FAILED, `domain with uuid ${uuid} already exists`);
     const vm = new SimVm(spec, uuid, hostId, host.pcpus);
     if (spec.autostart !== false && !host.fits(vm.initialKiB)) {
-      throw new SimError('operation-failed', `not enough free memory on ${hostId} to start '${spec.name}'`);
+      throw simError(ErrorCode.OPERATION_FAILED, `not enough free memory on ${hostId} to start '${spec.name}'`);
     }
     host.add(vm);
     this.vmIndex.set(uuid, vm);
@@ -119,8 +120,8 @@ export class SimCluster {
   startVm(uuid: string): void {
     const vm = this.vm(uuid);
     const host = this.host(vm.hostId);
-    if (vm.state !== 'shutoff') throw new SimError('operation-invalid', `domain '${vm.name}' is already active`);
-    if (!host.fits(vm.initialKiB)) throw new SimError('operation-failed', `not enough free memory on ${host.id}`);
+    if (vm.state !== 'shutoff') throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is already active`);
+    if (!host.fits(vm.initialKiB)) throw simError(ErrorCode.OPERATION_FAILED, `not enough free memory on ${host.id}`);
     this.boot(vm);
     this.flush();
   }
@@ -128,7 +129,7 @@ export class SimCluster {
   /** Destroys (powers off) an active VM; it stays defined, holding no memory. */
   stopVm(uuid: string): void {
     const vm = this.vm(uuid);
-    if (!vm.holdsMemory) throw new SimError('operation-invalid', `domain '${vm.name}' is not running`);
+    if (!vm.holdsMemory) throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is not running`);
     vm.state = 'shutoff';
     this.lifecycle(vm, 'stopped', SIM_LIFECYCLE.stopped.destroyed);
     this.flush();
@@ -137,7 +138,7 @@ export class SimCluster {
   /** Undefines a shut-off VM. */
   removeVm(uuid: string): void {
     const vm = this.vm(uuid);
-    if (vm.state !== 'shutoff') throw new SimError('operation-invalid', `domain '${vm.name}' is still active`);
+    if (vm.state !== 'shutoff') throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is still active`);
     this.host(vm.hostId).remove(vm);
     this.vmIndex.delete(uuid);
     this.names.delete(vm.name);
@@ -147,7 +148,7 @@ export class SimCluster {
 
   pauseVm(uuid: string): void {
     const vm = this.vm(uuid);
-    if (vm.state !== 'running') throw new SimError('operation-invalid', `domain '${vm.name}' is not running`);
+    if (vm.state !== 'running') throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is not running`);
     vm.state = 'paused';
     this.lifecycle(vm, 'suspended', SIM_LIFECYCLE.suspended.paused);
     this.flush();
@@ -155,8 +156,8 @@ export class SimCluster {
 
   resumeVm(uuid: string): void {
     const vm = this.vm(uuid);
-    if (vm.state !== 'paused') throw new SimError('operation-invalid', `domain '${vm.name}' is not paused`);
-    if (vm.migrating) throw new SimError('operation-invalid', `domain '${vm.name}' has an active job: migration`);
+    if (vm.state !== 'paused') throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is not paused`);
+    if (vm.migrating) throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' has an active job: migration`);
     vm.state = 'running';
     this.lifecycle(vm, 'resumed', SIM_LIFECYCLE.resumed.unpaused);
     this.flush();
@@ -166,7 +167,7 @@ export class SimCluster {
   crashVm(uuid: string): void {
     const vm = this.vm(uuid);
     if (vm.state !== 'running' && vm.state !== 'paused') {
-      throw new SimError('operation-invalid', `domain '${vm.name}' is not running`);
+      throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is not running`);
     }
     vm.state = 'crashed';
     vm.deaths++;
@@ -182,7 +183,7 @@ export class SimCluster {
       const cpu = w.cpu;
       if (typeof cpu === 'function') vm.cpuSignals = vm.cpuSignals.map(() => cpu);
       else if (cpu.length === vm.vcpus) vm.cpuSignals = [...cpu];
-      else throw new SimError('invalid-arg', `cpu: expected ${vm.vcpus} signals, got ${cpu.length}`);
+      else throw simError(ErrorCode.INVALID_ARG, `cpu: expected ${vm.vcpus} signals, got ${cpu.length}`);
       this.host(vm.hostId).cpuScratch.dirty = true;
     }
     if (w.memory !== undefined) {
@@ -195,7 +196,7 @@ export class SimCluster {
   /** The VM object itself (any host). Treat as read-only. */
   vm(uuid: string): SimVm {
     const vm = this.vmIndex.get(uuid);
-    if (!vm) throw new SimError('no-domain', `Domain not found: no domain with matching uuid '${uuid}'`);
+    if (!vm) throw simError(ErrorCode.NO_DOMAIN, `Domain not found: no domain with matching uuid '${uuid}'`);
     return vm;
   }
 
@@ -326,12 +327,12 @@ export class SimCluster {
   setMemory(hostId: string, uuid: string, memoryKiB: number): void {
     const vm = this.vmOn(hostId, uuid);
     this.requireActive(vm);
-    if (!Number.isFinite(memoryKiB) || memoryKiB <= 0) throw new SimError('invalid-arg', `invalid memory size ${memoryKiB}`);
-    if (memoryKiB > vm.maxKiB) throw new SimError('invalid-arg', 'cannot set memory higher than max memory');
+    if (!Number.isFinite(memoryKiB) || memoryKiB <= 0) throw simError(ErrorCode.INVALID_ARG, `invalid memory size ${memoryKiB}`);
+    if (memoryKiB > vm.maxKiB) throw simError(ErrorCode.INVALID_ARG, 'cannot set memory higher than max memory');
     const host = this.host(hostId);
     const extra = Math.max(vm.currentKiB, memoryKiB) - vm.committedKiB;
     if (extra > 0 && !host.fits(extra)) {
-      throw new SimError('operation-failed', `not enough free host memory on ${hostId} for ${memoryKiB} KiB`);
+      throw simError(ErrorCode.OPERATION_FAILED, `not enough free host memory on ${hostId} for ${memoryKiB} KiB`);
     }
     vm.targetKiB = memoryKiB;
   }
@@ -339,7 +340,7 @@ export class SimCluster {
   setMemoryStatsPeriod(hostId: string, uuid: string, periodSec: number): void {
     const vm = this.vmOn(hostId, uuid);
     this.requireActive(vm);
-    if (!Number.isInteger(periodSec) || periodSec < 0) throw new SimError('invalid-arg', `invalid stats period ${periodSec}`);
+    if (!Number.isInteger(periodSec) || periodSec < 0) throw simError(ErrorCode.INVALID_ARG, `invalid stats period ${periodSec}`);
     vm.statsPeriodSec = periodSec;
     if (periodSec > 0) vm.nextStatsAtMs = this.now;
   }
@@ -348,7 +349,7 @@ export class SimCluster {
     const vm = this.vmOn(hostId, uuid);
     this.requireActive(vm);
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vm.vcpus) {
-      throw new SimError('invalid-arg', `invalid vCPU ${vcpu}: domain has ${vm.vcpus}`);
+      throw simError(ErrorCode.INVALID_ARG, `invalid vCPU ${vcpu}: domain has ${vm.vcpus}`);
     }
     const set = normalizeCpuSet(pcpus, this.host(hostId).pcpus);
     vm.pin(vcpu, set);
@@ -384,14 +385,14 @@ export class SimCluster {
   migrate(hostId: string, uuid: string, destHostId: string, live: boolean): Promise<void> {
     const vm = this.vmOn(hostId, uuid);
     if (vm.state !== 'running' && vm.state !== 'paused') {
-      throw new SimError('operation-invalid', `domain '${vm.name}' is not running`);
+      throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is not running`);
     }
-    if (vm.migrating) throw new SimError('operation-invalid', `domain '${vm.name}' has an active job: migration`);
-    if (destHostId === hostId) throw new SimError('operation-invalid', 'attempt to migrate guest to the same host');
+    if (vm.migrating) throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' has an active job: migration`);
+    if (destHostId === hostId) throw simError(ErrorCode.OPERATION_INVALID, 'attempt to migrate guest to the same host');
     const dest = this.host(destHostId);
     const reservedKiB = vm.committedKiB;
     if (!dest.fits(reservedKiB)) {
-      throw new SimError('operation-failed', `not enough free memory on ${destHostId} for '${vm.name}' (${reservedKiB} KiB)`);
+      throw simError(ErrorCode.OPERATION_FAILED, `not enough free memory on ${destHostId} for '${vm.name}' (${reservedKiB} KiB)`);
     }
     dest.incomingKiB += reservedKiB;
     const durationMs = this.migrationSetupMs + (vm.currentKiB / this.migrationRateKiBPerSec) * 1000;
@@ -418,7 +419,7 @@ export class SimCluster {
       if (vm.state !== 'running' && vm.state !== 'paused') {
         dest.incomingKiB -= job.reservedKiB;
         vm.migrating = undefined;
-        m.reject(new SimError('operation-failed', `migration of '${vm.name}' failed: domain is ${vm.state}`));
+        m.reject(simError(ErrorCode.OPERATION_FAILED, `migration of '${vm.name}' failed: domain is ${vm.state}`));
         continue;
       }
       if (job.doneAtMs > this.now) {
@@ -445,9 +446,9 @@ export class SimCluster {
 
   private requireActive(vm: SimVm): void {
     if (vm.state !== 'running' && vm.state !== 'paused') {
-      throw new SimError('operation-invalid', `Requested operation is not valid: domain '${vm.name}' is not running`);
+      throw simError(ErrorCode.OPERATION_INVALID, `Requested operation is not valid: domain '${vm.name}' is not running`);
     }
-    if (vm.migrating) throw new SimError('operation-invalid', `domain '${vm.name}' has an active job: migration`);
+    if (vm.migrating) throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' has an active job: migration`);
   }
 
   // ---- events (delivered by SimEventBus) -----------------------------------------------------------
