@@ -1,0 +1,11 @@
+/** Rounding of the figures the plan writes into its decisions: one decimal (MiB, MiB/s, KiB/s). */
+
+/** x rounded to one decimal, for a decision's inputs. */
+export function r1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/** x rounded to one decimal, for a decision's reason. */
+export function fmt(x: number): string {
+  return String(r1(x));
+}
