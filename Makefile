@@ -45,6 +45,7 @@ bench: build
 
 lint: build
 	@npx --no-install buf lint
+	@bash infra/setup/buf-breaking.sh
 	@npx --no-install eslint .
 
 clean:

@@ -28,9 +28,10 @@ run_part() { # name, concurrency, files...
 
 rc=0
 if [[ $mode == all ]]; then
-  # ESLint keeps packages/domain free of I/O libraries and the tree free of import cycles.
-  echo "== lint (eslint)"
-  if npx --no-install eslint . ; then echo "== lint: ok"; else echo "== lint: FAILED"; rc=1; fi
+  # ESLint keeps packages/domain free of I/O libraries and the tree free of import cycles; buf breaking keeps
+  # the proto contracts compatible with main.
+  echo "== lint (eslint, buf breaking)"
+  if npx --no-install eslint . && bash infra/setup/buf-breaking.sh; then echo "== lint: ok"; else echo "== lint: FAILED"; rc=1; fi
 fi
 if [[ $mode == unit || $mode == all ]]; then
   mapfile -t f < <(files '\.test\.js$' | grep -vE '\.(int|e2e)\.test\.js$' | grep -vE '(^|/)test/e2e/')

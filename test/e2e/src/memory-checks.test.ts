@@ -23,7 +23,7 @@ function run(a: [number, number][], b: [number, number][] = a.map(() => [512, 30
   }));
 }
 
-const d = (i: number, vm: string, kind: string, inputs: Record<string, unknown> = {}): DecisionRec => ({ atMs: T0 + i * 2000 + 200, vm, kind, reason: kind, inputs });
+const d = (i: number, vm: string, kind: string, inputs: Record<string, unknown> = {}): DecisionRec => ({ atMs: T0 + i * 2000 + 200, vm, kind, reason: kind, inputs, jobs: [] });
 
 test('a clean run has no violation', () => {
   assert.deepEqual(violations(run([[512, 300], [600, 250], [700, 200]]), [], rules), []);

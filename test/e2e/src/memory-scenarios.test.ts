@@ -10,7 +10,7 @@ import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { actualAt, peakActual } from './memory-checks.js';
 import { consume, consumersDone, LAB_VMS, labMem, resetGuests, runScenario, sleep, type ScenarioRun } from './memory-lab.js';
-import type { LabSample } from './memory-watch.js';
+import type { LabSample, MemoryWatch } from './memory-watch.js';
 
 const LAB = process.env.BALLAST_LAB === '1';
 const BUDGET = 3072;
@@ -18,6 +18,15 @@ const BUDGET = 3072;
 function report(t: TestContext, run: ScenarioRun): void {
   t.diagnostic(`run log: ${run.logFile}`);
   assert.deepEqual(run.violations, [], `${run.violations.join('\n')}\n${run.table}`);
+}
+
+/** The job of the newest release decision of `vm` that has finished, as GET /v1/jobs/:id reports it. */
+async function releaseJobOf(w: MemoryWatch, vm: string): Promise<{ state: string; type: string; policy?: string } | undefined> {
+  const r = (await (await w.stack.api(`/v1/decisions?vm=${vm}&kind=release&limit=20`)).json()) as { decisions: { jobs?: { id?: string; state?: string }[] }[] };
+  const id = r.decisions.flatMap((d) => d.jobs ?? []).find((j) => j.id !== undefined && j.state === 'succeeded')?.id;
+  if (id === undefined) return undefined;
+  const j = (await (await w.stack.api(`/v1/jobs/${id}`)).json()) as { state: string; type: string; policy?: string };
+  return { state: j.state, type: j.type, ...(j.policy !== undefined ? { policy: j.policy } : {}) };
 }
 
 const sum = (s: LabSample): number => LAB_VMS.reduce((a, v) => a + (s.vms[v]?.actualMiB ?? 0), 0);
@@ -29,6 +38,7 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
 
   test('1: only lab-vm1 consumes (20 MiB/s) then frees: it gets what it needs, the others keep ≥ 100 MiB unused, it gives back in steps ≤ 100 MiB', { timeout: 300000 }, async (t) => {
     let peak = 0;
+    let releasedJob: { state: string; type: string; policy?: string } | undefined;
     const run = await runScenario('scenario-1', async (w) => {
       await consume('lab-vm1', 500);
       await consumersDone(['lab-vm1'], 60000);
@@ -39,6 +49,7 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
       await labMem('lab-vm1', '--free');
       await w.until('lab-vm1 to give back 300 MiB', 90000, (s) => (s.vms['lab-vm1']?.actualMiB ?? Infinity) <= peak - 300);
       await sleep(4000);
+      releasedJob = await releaseJobOf(w, 'lab-vm1');
     });
     const w = run.watch;
     // 500 MiB written on top of ~116 MiB in use: its need is ≥ 716 MiB (used + 100 unused)
@@ -49,6 +60,10 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
     }
     const releases = w.allDecisions().filter((d) => d.vm === 'lab-vm1' && d.kind === 'release' && d.atMs >= w.markAt('free'));
     assert.ok(releases.length >= 3, `lab-vm1 gave back in ${releases.length} release steps\n${run.table}`);
+    // outcomes flow back: each release decision names the job it made, and the engine records how it ended
+    const done = releases.flatMap((d) => d.jobs).filter((j) => j.id !== undefined && j.state === 'succeeded');
+    assert.ok(done.length >= 2, `release decisions with a succeeded job: ${JSON.stringify(releases.map((d) => d.jobs))}`);
+    assert.deepEqual(releasedJob, { state: 'succeeded', type: 'set-memory', policy: 'memory-balloon' });
     report(t, run);
   });
 

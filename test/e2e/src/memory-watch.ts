@@ -36,6 +36,8 @@ export interface DecisionRec {
   kind: string;
   reason: string;
   inputs: Record<string, unknown>;
+  /** The jobs the decision made, with their state and outcome as the engine last read them. */
+  jobs: { id?: string; state?: string; skipped?: string; error?: string }[];
 }
 
 export interface Mark {
@@ -85,7 +87,7 @@ export class MemoryWatch {
   private lastDecisionPull = 0;
 
   constructor(
-    private readonly stack: Stack,
+    readonly stack: Stack,
     readonly vms: string[],
     private readonly everyMs = 2000,
   ) {}
@@ -155,8 +157,11 @@ export class MemoryWatch {
       const r = await this.stack.api(`/v1/decisions?vm=${encodeURIComponent(vm)}&limit=100`);
       if (r.status === 404) continue; // not reported yet
       if (!r.ok) throw new Error(`GET /v1/decisions?vm=${vm}: HTTP ${r.status}`);
-      const list = ((await r.json()) as { decisions: { atMs: number; kind: string; reason: string; inputs: Record<string, unknown> }[] }).decisions;
-      for (const d of list) this.decisions.set(`${vm}@${d.atMs}`, { atMs: d.atMs, vm, kind: d.kind, reason: d.reason, inputs: d.inputs });
+      const list = ((await r.json()) as { decisions: (Omit<DecisionRec, 'vm' | 'jobs'> & { jobs?: DecisionRec['jobs'] })[] }).decisions;
+      // one cycle may hold several decisions of a VM (the policy's, and a skipped job's): key by kind and reason too
+      for (const d of list) {
+        this.decisions.set(`${vm}@${d.atMs}/${d.kind}/${d.reason}`, { atMs: d.atMs, vm, kind: d.kind, reason: d.reason, inputs: d.inputs, jobs: d.jobs ?? [] });
+      }
     }
   }
 }

@@ -83,8 +83,7 @@ export function jobJson(s: JobStatus) {
 
 /** A decision with its time and the jobs it made (each with its state and outcome once known). */
 export function decisionJson(d: CycleDecision) {
-  const { atMs, ...rest } = d;
-  return { ...rest, at: iso(atMs) };
+  return { ...d, at: iso(d.atMs) };
 }
 
 function round1(x: number): number {
