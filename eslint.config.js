@@ -28,7 +28,7 @@ export default tseslint.config(
           patterns: [
             {
               group: ['@grpc/*', 'bullmq', 'ioredis', 'express', 'pino', 'prom-client', '@ballast/libvirt', '@ballast/hypervisor', '@ballast/proto', '@ballast/queue', '@ballast/runtime', 'node:fs', 'node:net', 'node:http', 'node:child_process', 'fs', 'net', 'http', 'child_process'],
-              message: 'packages/domain is pure: no I/O libraries (see DESIGN.md).',
+              message: 'packages/domain is pure: no I/O libraries (see README.md, "Architecture": where code lives).',
             },
           ],
         },

@@ -13,3 +13,4 @@ export * from './grpc-security.js';
 export * from './api-token.js';
 export * from './host-id.js';
 export * from './connect-redis.js';
+export * from './redact-redis-url.js';

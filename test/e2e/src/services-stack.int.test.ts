@@ -126,6 +126,14 @@ describe('one-line errors', () => {
     assert.match(lines[0] ?? '', /^config: redisUrl=redis:\/\/127\.0\.0\.1:1 — cannot connect/);
   });
 
+  test('an unreachable Redis whose URL has a password names the URL without it', async () => {
+    const { code, lines } = await runBad('policy-engine', { REDIS_URL: 'redis://app:hunter2@127.0.0.1:1', BALLAST_API_TOKEN: 'x'.repeat(20) });
+    assert.equal(code, 2);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0] ?? '', /^config: redisUrl=redis:\/\/app:\*\*\*@127\.0\.0\.1:1 — cannot connect/);
+    assert.doesNotMatch(lines[0] ?? '', /hunter2/);
+  });
+
   test('a bad policy document names the field, before anything connects', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ballast-policy-')), 'policy.json');
     writeFileSync(file, JSON.stringify({ policies: { 'memory-balloon': { automation: 'auto', args: { groups: [{ match: { labels: { tier: 5 } } }] } } } }));
