@@ -10,3 +10,4 @@ export * from './sim-scenario.js';
 export * from './libvirt-hypervisor.js';
 export * from './open-hypervisor.js';
 export * from './domain-config.js';
+export * from './reconnecting-hypervisor.js';

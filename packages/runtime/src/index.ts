@@ -13,3 +13,7 @@ export * from './grpc-security.js';
 export * from './api-token.js';
 export * from './host-id.js';
 export * from './connect-redis.js';
+export * from './keyed-lock.js';
+export * from './backoff.js';
+export * from './interval-loop.js';
+export * from './service-scaffold.js';
