@@ -81,6 +81,14 @@ function make(opener: ReturnType<typeof fakeOpener>, extra: Partial<Reconnecting
   return { hv, log, states };
 }
 
+/** A ReconnectingHypervisor already connected to a fake; `first` is that connection. */
+async function connectedToFake(extra: Partial<ReconnectingHypervisorOptions> = {}) {
+  const opener = fakeOpener();
+  const made = make(opener, extra);
+  await made.hv.start();
+  return { opener, ...made, first: opener.connections[0]! };
+}
+
 async function until(what: string, probe: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {
@@ -103,6 +111,7 @@ describe('ReconnectingHypervisor', () => {
     assert.match(warns[0]?.msg ?? '', /^libvirt at qemu:\/\/\/system not reachable; waiting for it \(next attempt in 10 ms\)$/);
     assert.match(JSON.stringify(warns[0]?.obj), /"retryInMs":10/);
     assert.deepEqual((await hv.listVms()).map((v) => v.uuid), ['vm-of-connection-1']);
+    assert.deepEqual(hv.healthDetails(), { libvirt: 'connected' });
     await hv.close();
   });
 
@@ -127,16 +136,14 @@ describe('ReconnectingHypervisor', () => {
     assert.ok(err instanceof HypervisorUnavailableError);
     assert.equal(err.retryable, true);
     assert.match(err.message, /^libvirt at qemu:\/\/\/system is not connected \(waiting; last error: Failed to connect socket/);
+    assert.deepEqual(hv.healthDetails(), { libvirt: 'reconnecting', libvirtError: daemonDown().message });
     await hv.close();
   });
 
   it("a 'connection-lost' event: reconnects, and listeners given to onEvent move to the new connection", async () => {
-    const opener = fakeOpener();
-    const { hv, states, log } = make(opener);
     const seen: string[] = [];
+    const { hv, states, log, opener, first } = await connectedToFake();
     hv.onEvent((ev) => void seen.push(ev.kind === 'lifecycle' ? `${ev.name}:${ev.event}` : ev.kind));
-    await hv.start();
-    const first = opener.connections[0]!;
     first.emit({ kind: 'lifecycle', uuid: 'u1', name: 'vm1', event: 'started', detail: 0 });
     first.emit({ kind: 'connection-lost', reason: 'end of file from libvirtd' });
     assert.equal(hv.state, 'waiting');
@@ -157,10 +164,7 @@ describe('ReconnectingHypervisor', () => {
   });
 
   it('a call failing with a connection error marks the connection lost; a VM that vanished does not', async () => {
-    const opener = fakeOpener();
-    const { hv } = make(opener);
-    await hv.start();
-    const first = opener.connections[0]!;
+    const { hv, opener, first } = await connectedToFake();
     first.failNext = vmGone();
     await assert.rejects(hv.listVms(), /Domain not found/);
     assert.equal(hv.state, 'connected');
@@ -174,10 +178,7 @@ describe('ReconnectingHypervisor', () => {
   });
 
   it('a lost connection reported twice (event and call) reconnects once', async () => {
-    const opener = fakeOpener();
-    const { hv } = make(opener);
-    await hv.start();
-    const first = opener.connections[0]!;
+    const { hv, opener, first } = await connectedToFake();
     first.failNext = lostInCall();
     const call = hv.listVms();
     first.emit({ kind: 'connection-lost', reason: 'keepalive timeout' });
@@ -212,12 +213,10 @@ describe('ReconnectingHypervisor', () => {
   });
 
   it('once connected, every open failure is retried (the URI worked before)', async () => {
-    const opener = fakeOpener();
     const errors: Error[] = [];
-    const { hv } = make(opener, { onConfigError: (e) => void errors.push(e) });
-    await hv.start();
+    const { hv, opener, first } = await connectedToFake({ onConfigError: (e) => void errors.push(e) });
     opener.failures.push(noDriver(), daemonDown());
-    opener.connections[0]!.emit({ kind: 'connection-lost', reason: 'eof' });
+    first.emit({ kind: 'connection-lost', reason: 'eof' });
     await until('reconnected', () => hv.connected);
     assert.deepEqual([errors.length, opener.calls()], [0, 4]);
     await hv.close();
@@ -231,11 +230,9 @@ describe('ReconnectingHypervisor', () => {
     await sleep(30);
     assert.equal(opener.calls(), 1);
     assert.equal(hv.state, 'closed');
-    const connected = fakeOpener();
-    const b = make(connected);
-    await b.hv.start();
+    const b = await connectedToFake();
     await b.hv.close();
-    assert.equal(connected.connections[0]?.closed, true);
+    assert.equal(b.first.closed, true);
   });
 
   it('isRetryableOpenError: transport errors yes; no driver, a malformed URI, non-libvirt errors no', () => {

@@ -1,6 +1,7 @@
 import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import { Backoff } from '@ballast/runtime/backoff';
 import type { CollectOptions, Hypervisor, MigrateOptions } from './hypervisor.js';
+import { openHypervisor, type OpenHypervisorOptions } from './open-hypervisor.js';
 import { HypervisorUnavailableError, isConnectionError, isRetryableOpenError } from './reconnect-errors.js';
 
 export { HypervisorUnavailableError, isConnectionError, isRetryableOpenError } from './reconnect-errors.js';
@@ -72,6 +73,12 @@ export class ReconnectingHypervisor implements Hypervisor {
     this.#log = o.log ?? noLog;
   }
 
+  /** The service's hypervisor: a libvirt URI opened with openHypervisor, kept connected. */
+  static forUri(uri: string, o: OpenHypervisorOptions & Omit<ReconnectingHypervisorOptions, 'uri' | 'open'>): ReconnectingHypervisor {
+    const { readOnly, ...rest } = o;
+    return new ReconnectingHypervisor({ uri, open: () => openHypervisor(uri, { readOnly: readOnly ?? false }), ...rest });
+  }
+
   /** Resolves once the first attempt has settled: connected, waiting to retry, or failed (onConfigError called). */
   start(): Promise<void> {
     this.#started ??= this.#attempt();
@@ -94,6 +101,11 @@ export class ReconnectingHypervisor implements Hypervisor {
   /** Why the last open failed or the last connection was lost. */
   get lastError(): string | undefined {
     return this.#lastError;
+  }
+
+  /** For a /healthz: `libvirt: connected | reconnecting`, and while reconnecting the last error. */
+  healthDetails(): { libvirt: 'connected' | 'reconnecting'; libvirtError?: string | null } {
+    return this.connected ? { libvirt: 'connected' } : { libvirt: 'reconnecting', libvirtError: this.#lastError ?? null };
   }
 
   /** Called on every change of state (each reconnect is a change to 'connected'); returns an unsubscribe. */

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import * as grpc from '@grpc/grpc-js';
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { ReconnectingHypervisor, type HypervisorLinkState } from '@ballast/hypervisor';
 import { ActuatorStatusServiceService } from '@ballast/proto';
 import { jobQueueName } from '@ballast/queue';
@@ -13,7 +13,7 @@ import { startActuatorWorker } from './actuator-worker.js';
 import { JobRouter } from './job-router.js';
 import type { ProcessorContext } from './processors/processor-context.js';
 import { StatsPeriodKeeper } from './stats-period.js';
-import { statusService } from './status-service.js';
+import { statusService, type ActuatorStatus } from './status-service.js';
 
 async function main(): Promise<void> {
   const svc = createServiceScaffold({ service: 'actuator', schema: actuatorConfigSchema, aliases: { libvirtUri: 'LIBVIRT_URI', redisUrl: 'REDIS_URL' } });
@@ -36,16 +36,7 @@ async function main(): Promise<void> {
   await connectRedis(redis, config.redisUrl);
   redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
 
-  const jobsTotal = new Counter({ name: 'ballast_actuator_jobs_total', help: 'Jobs processed', labelNames: ['type', 'outcome'], registers: [registry] });
-  const jobSeconds = new Histogram({
-    name: 'ballast_actuator_job_seconds',
-    help: 'Time to apply and verify a job',
-    labelNames: ['type'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
-    registers: [registry],
-  });
-  let succeeded = 0;
-  let failed = 0;
+  const outcomes = jobOutcomes(registry);
 
   const ctx: ProcessorContext = {
     hv,
@@ -64,12 +55,7 @@ async function main(): Promise<void> {
     stalledIntervalMs: config.stalledIntervalMs,
     log,
     autorun: false,
-    onOutcome: (job, ok, ms) => {
-      if (ok) succeeded++;
-      else failed++;
-      jobsTotal.inc({ type: job.name, outcome: ok ? 'succeeded' : 'failed' });
-      jobSeconds.observe({ type: job.name }, ms / 1000);
-    },
+    onOutcome: outcomes.record,
   });
   // Stop taking jobs first; let the running ones finish (BullMQ waits for them).
   svc.onShutdown('redis', () => redis.quit());
@@ -78,21 +64,16 @@ async function main(): Promise<void> {
   hv.onStateChange(followLibvirt);
   followLibvirt(hv.state);
 
-  const server = new grpc.Server({ interceptors: security.interceptors });
-  server.addService(
-    ActuatorStatusServiceService,
-    statusService({
-      hostId,
-      libvirtUri: config.libvirtUri,
-      libvirtConnected: () => hv.connected,
-      queue: jobQueueName(hostId),
-      startedAtMs: Date.now(),
-      succeeded: () => succeeded,
-      failed: () => failed,
-      activeJobs: () => router.busyVms,
-    }),
-  );
-  const grpcPort = await svc.listenGrpc(server, security.credentials, { host: config.grpcHost, port: config.grpcPort });
+  const grpcPort = await svc.listenGrpc(statusServer(security.interceptors, {
+    hostId,
+    libvirtUri: config.libvirtUri,
+    libvirtConnected: () => hv.connected,
+    queue: jobQueueName(hostId),
+    startedAtMs: Date.now(),
+    succeeded: () => outcomes.succeeded,
+    failed: () => outcomes.failed,
+    activeJobs: () => router.busyVms,
+  }), security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
   const ops = await svc.serveOps({
     port: config.opsPort,
@@ -100,8 +81,7 @@ async function main(): Promise<void> {
     health: async () => ({
       ok: hv.connected && redis.status === 'ready' && worker.isRunning() && !worker.isPaused(),
       details: {
-        libvirt: hv.connected ? 'connected' : 'reconnecting',
-        ...(hv.connected ? {} : { libvirtError: hv.lastError ?? null }),
+        ...hv.healthDetails(),
         redis: redis.status,
         worker: worker.isPaused() ? 'paused' : worker.isRunning(),
       },
@@ -112,6 +92,36 @@ async function main(): Promise<void> {
     { queue: jobQueueName(hostId), libvirtUri: config.libvirtUri, libvirt: hv.state, grpcPort, opsPort: ops.port, concurrency: config.concurrency },
     `actuator for ${hostId} working queue ${jobQueueName(hostId)}`,
   );
+}
+
+/** Counts and times job outcomes (metrics, and the totals the status service reports). */
+function jobOutcomes(registry: Registry) {
+  const jobsTotal = new Counter({ name: 'ballast_actuator_jobs_total', help: 'Jobs processed', labelNames: ['type', 'outcome'], registers: [registry] });
+  const jobSeconds = new Histogram({
+    name: 'ballast_actuator_job_seconds',
+    help: 'Time to apply and verify a job',
+    labelNames: ['type'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+    registers: [registry],
+  });
+  const totals = {
+    succeeded: 0,
+    failed: 0,
+    record: (job: Job, ok: boolean, ms: number) => {
+      if (ok) totals.succeeded++;
+      else totals.failed++;
+      jobsTotal.inc({ type: job.name, outcome: ok ? 'succeeded' : 'failed' });
+      jobSeconds.observe({ type: job.name }, ms / 1000);
+    },
+  };
+  return totals;
+}
+
+/** The gRPC server of ActuatorStatusService (bound by the caller). */
+function statusServer(interceptors: grpc.ServerInterceptor[], status: ActuatorStatus): grpc.Server {
+  const server = new grpc.Server({ interceptors });
+  server.addService(ActuatorStatusServiceService, statusService(status));
+  return server;
 }
 
 /**

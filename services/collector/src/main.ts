@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ReconnectingHypervisor, isConnectionError } from '@ballast/hypervisor';
 import { createServiceScaffold, runService } from '@ballast/runtime';
-import { collectorConfigSchema } from './collector-config.js';
+import { collectorConfigSchema, type CollectorConfig } from './collector-config.js';
 import { HostSampler } from './host-sampler.js';
 import { hostSampleFromReport } from './mappers.js';
 import { SampleStream } from './sample-stream.js';
@@ -19,38 +19,13 @@ async function main(): Promise<void> {
     onConfigError: (e) => svc.fail(`config: libvirtUri=${config.libvirtUri} — ${e.message}`),
   });
   svc.onShutdown('libvirt', () => hv.close());
-  const sampler = new HostSampler(hv, {
-    hostId,
-    intervalMs: config.intervalMs,
-    balloonEvery: config.balloonEvery,
-    hostInfoEvery: config.hostInfoEvery,
-    configEvery: config.configEvery,
-    now: () => Date.now(),
-    ...(config.migrationUri ? { migrationUri: config.migrationUri } : {}),
-    ...(config.migrationDataUri ? { migrationDataUri: config.migrationDataUri } : {}),
-  });
-  hv.onEvent((ev) => {
-    if (ev.kind === 'tunable') sampler.invalidatePinning(ev.uuid);
-    else if (ev.kind === 'lifecycle') {
-      sampler.invalidatePinning(ev.uuid);
-      sampler.invalidateConfig(ev.uuid);
-    }
-  });
-  // CPU counters of the old connection say nothing about the new one: start over after each (re)connect.
-  hv.onStateChange((state) => state === 'connected' && sampler.reset(hv));
+  const sampler = samplerFollowing(hv, config, hostId);
   await hv.start();
 
   const stream = new SampleStream({ address: config.engineAddress, credentials: security.credentials, interceptors: security.interceptors, log });
   svc.onShutdown('sample stream', () => stream.close());
 
-  const cycles = new Counter({ name: 'ballast_collector_cycles_total', help: 'Collection cycles', labelNames: ['outcome'], registers: [registry] });
-  const collectSeconds = new Histogram({
-    name: 'ballast_collector_collect_seconds',
-    help: 'Time of one stats read (bulk call + node stats)',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const vmsGauge = new Gauge({ name: 'ballast_collector_vms', help: 'VMs in the last sample', registers: [registry] });
+  const { cycles, collectSeconds, vmsGauge } = collectionMetrics(registry);
   let lastOkMs = 0;
 
   svc.every('collection', config.intervalMs, async () => {
@@ -76,8 +51,7 @@ async function main(): Promise<void> {
     health: async () => ({
       ok: hv.connected && Date.now() - lastOkMs < 3 * config.intervalMs,
       details: {
-        libvirt: hv.connected ? 'connected' : 'reconnecting',
-        ...(hv.connected ? {} : { libvirtError: hv.lastError ?? null }),
+        ...hv.healthDetails(),
         engine: stream.connected ? 'connected' : 'reconnecting',
         lastSampleAt: lastOkMs ? new Date(lastOkMs).toISOString() : null,
         sent: stream.sent,
@@ -90,6 +64,43 @@ async function main(): Promise<void> {
     { libvirtUri: config.libvirtUri, libvirt: hv.state, engine: config.engineAddress, intervalMs: config.intervalMs, opsPort: ops.port },
     `collector for ${hostId} streaming to ${config.engineAddress}`,
   );
+}
+
+/** The host sampler, told of libvirt events, and started over after each (re)connect. */
+function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, hostId: string): HostSampler {
+  const sampler = new HostSampler(hv, {
+    hostId,
+    intervalMs: config.intervalMs,
+    balloonEvery: config.balloonEvery,
+    hostInfoEvery: config.hostInfoEvery,
+    configEvery: config.configEvery,
+    now: () => Date.now(),
+    ...(config.migrationUri ? { migrationUri: config.migrationUri } : {}),
+    ...(config.migrationDataUri ? { migrationDataUri: config.migrationDataUri } : {}),
+  });
+  hv.onEvent((ev) => {
+    if (ev.kind === 'tunable') sampler.invalidatePinning(ev.uuid);
+    else if (ev.kind === 'lifecycle') {
+      sampler.invalidatePinning(ev.uuid);
+      sampler.invalidateConfig(ev.uuid);
+    }
+  });
+  // CPU counters of the old connection say nothing about the new one: start over after each (re)connect.
+  hv.onStateChange((state) => state === 'connected' && sampler.reset(hv));
+  return sampler;
+}
+
+function collectionMetrics(registry: Registry) {
+  return {
+    cycles: new Counter({ name: 'ballast_collector_cycles_total', help: 'Collection cycles', labelNames: ['outcome'], registers: [registry] }),
+    collectSeconds: new Histogram({
+      name: 'ballast_collector_collect_seconds',
+      help: 'Time of one stats read (bulk call + node stats)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    vmsGauge: new Gauge({ name: 'ballast_collector_vms', help: 'VMs in the last sample', registers: [registry] }),
+  };
 }
 
 runService('collector', main);
