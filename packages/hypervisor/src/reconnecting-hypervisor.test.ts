@@ -24,6 +24,8 @@ class FakeConnection {
   readonly listeners = new Set<(ev: HypervisorEvent) => void>();
   closed = false;
   failNext: Error | undefined;
+  /** Every call fails with this (a dead connection). */
+  dead: Error | undefined;
 
   constructor(readonly id: number) {}
 
@@ -36,7 +38,7 @@ class FakeConnection {
     return {
       uri: URI,
       listVms: async (): Promise<VmRef[]> => {
-        const err = this.failNext;
+        const err = this.failNext ?? this.dead;
         this.failNext = undefined;
         if (err) throw err;
         return [{ uuid: `vm-of-connection-${this.id}`, name: 'vm', state: 'running' } as VmRef];
@@ -168,18 +170,27 @@ describe('ReconnectingHypervisor', () => {
     first.failNext = vmGone();
     await assert.rejects(hv.listVms(), /Domain not found/);
     assert.equal(hv.state, 'connected');
-    first.failNext = lostInCall();
+    first.dead = lostInCall();
     await assert.rejects(hv.listVms(), /Connection reset by peer/);
-    assert.equal(hv.state, 'waiting');
+    await until('waiting', () => hv.state === 'waiting');
     assert.equal(hv.lastError, 'Cannot recv data: Connection reset by peer');
     await until('reconnected', () => hv.connected);
     assert.equal(opener.connections.length, 2);
     await hv.close();
   });
 
+  it("a connection error of a call whose connection still answers (a migration target's, say) keeps the connection", async () => {
+    const { hv, opener, first } = await connectedToFake();
+    first.failNext = new LibvirtError("unable to connect to server at '10.77.0.2:16509': Connection refused", ErrorCode.SYSTEM_ERROR, ErrorDomain.RPC);
+    await assert.rejects(hv.listVms(), /Connection refused/);
+    await sleep(30);
+    assert.deepEqual([hv.state, opener.connections.length, first.closed], ['connected', 1, false]);
+    await hv.close();
+  });
+
   it('a lost connection reported twice (event and call) reconnects once', async () => {
     const { hv, opener, first } = await connectedToFake();
-    first.failNext = lostInCall();
+    first.dead = lostInCall();
     const call = hv.listVms();
     first.emit({ kind: 'connection-lost', reason: 'keepalive timeout' });
     await assert.rejects(call);

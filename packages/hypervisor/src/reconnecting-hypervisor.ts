@@ -46,7 +46,7 @@ const noLog: ReconnectLogger = { info() {}, warn() {} };
 /**
  * A Hypervisor that keeps itself connected: the first open waits for the hypervisor as later ones do
  * (backoff with jitter, a warn line per failed attempt), a lost connection (the connection-lost event, or a
- * call failing with a connection error) is reopened, listeners given to onEvent are carried over to each
+ * call failing with a connection error that a check call confirms) is reopened, listeners given to onEvent are carried over to each
  * new connection, and a call made while disconnected fails at once with a HypervisorUnavailableError.
  *
  *   const hv = new ReconnectingHypervisor({ uri, open: () => openHypervisor(uri), log, onConfigError });
@@ -62,6 +62,7 @@ export class ReconnectingHypervisor implements Hypervisor {
   #connects = 0;
   #timer: NodeJS.Timeout | undefined;
   #started: Promise<void> | undefined;
+  #checking: Hypervisor | undefined;
   readonly #backoff: ReconnectBackoff;
   readonly #log: ReconnectLogger;
   readonly #listeners = new Set<(ev: HypervisorEvent) => void>();
@@ -141,15 +142,31 @@ export class ReconnectingHypervisor implements Hypervisor {
   setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> { return this.#call((hv) => hv.setCpuTune(uuid, tune)); }
   migrate(uuid: string, opts: MigrateOptions): Promise<void> { return this.#call((hv) => hv.migrate(uuid, opts)); }
 
-  /** Runs a call on the current connection; a connection error marks that connection lost. */
+  /** Runs a call on the current connection; a connection error has that connection checked. */
   async #call<T>(fn: (hv: Hypervisor) => Promise<T>): Promise<T> {
     const hv = this.#current;
     if (!hv) throw new HypervisorUnavailableError(this.uri, this.#state, this.#lastError);
     try {
       return await fn(hv);
     } catch (err) {
-      if (isConnectionError(err)) this.#lost(hv, (err as Error).message);
+      if (isConnectionError(err)) void this.#check(hv, (err as Error).message);
       throw err;
+    }
+  }
+
+  /**
+   * A call failed with a connection error: the connection is dropped when a cheap call on it fails that way
+   * too. (Such an error can also be another daemon's, e.g. a migration target that cannot be reached.)
+   */
+  async #check(hv: Hypervisor, reason: string): Promise<void> {
+    if (hv !== this.#current || this.#checking === hv) return;
+    this.#checking = hv;
+    try {
+      await hv.listVms();
+    } catch (err) {
+      if (isConnectionError(err)) this.#lost(hv, reason);
+    } finally {
+      this.#checking = undefined;
     }
   }
 
