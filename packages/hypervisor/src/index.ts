@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './libvirt-hypervisor.js';
 export * from './open-hypervisor.js';
 export * from './domain-config.js';
+export * from './reconnecting-hypervisor.js';

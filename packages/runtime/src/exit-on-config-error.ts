@@ -1,10 +1,23 @@
-import { isConfigError } from './config-error.js';
+import { isConfigError, oneLine } from './config-error.js';
 
 export interface ExitOnConfigErrorDeps {
   /** Defaults to process.exit. */
   exit?: (code: number) => never | void;
   /** Defaults to process.stderr.write. */
   writeStderr?: (line: string) => void;
+}
+
+/**
+ * A configuration error found at start: prints `line` (kept to one line) to stderr and exits with code 2.
+ * `make run` and service managers read exit 2 as "fix the configuration; restarting will not help".
+ *
+ *   await ops.start().catch((e) => exitWithConfigError(`config: opsPort=${port} — ${e.message}`));
+ */
+export function exitWithConfigError(line: string, deps: ExitOnConfigErrorDeps = {}): never {
+  (deps.writeStderr ?? ((text: string) => process.stderr.write(text)))(`${oneLine(line)}\n`);
+  (deps.exit ?? process.exit)(2);
+  // Only reached with an injected exit that returns (tests).
+  throw new Error(oneLine(line));
 }
 
 /**
@@ -16,10 +29,7 @@ export interface ExitOnConfigErrorDeps {
 export function exitOnConfigError<T>(fn: () => T, deps: ExitOnConfigErrorDeps = {}): T {
   const fail = (err: unknown): never => {
     if (!isConfigError(err)) throw err;
-    (deps.writeStderr ?? ((line: string) => process.stderr.write(line)))(`${err.message}\n`);
-    (deps.exit ?? process.exit)(2);
-    // Only reached with an injected exit that returns (tests).
-    throw err;
+    return exitWithConfigError(err.message, deps);
   };
   let result: T;
   try {

@@ -14,3 +14,7 @@ export * from './api-token.js';
 export * from './host-id.js';
 export * from './connect-redis.js';
 export * from './redact-redis-url.js';
+export * from './keyed-lock.js';
+export * from './backoff.js';
+export * from './interval-loop.js';
+export * from './service-scaffold.js';

@@ -13,6 +13,8 @@ export interface WorkerOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   log: Logger;
+  /** Start taking jobs at once (default); false leaves that to `worker.resume()`. */
+  autorun?: boolean;
   onOutcome?: (job: Job, ok: boolean, durationMs: number) => void;
 }
 
@@ -42,6 +44,7 @@ export function startActuatorWorker(router: JobRouter, o: WorkerOptions): Worker
       lockDuration: o.lockDurationMs,
       stalledInterval: o.stalledIntervalMs,
       maxStalledCount: 2,
+      autorun: o.autorun ?? true,
     },
   );
   worker.on('error', (err) => o.log.error({ err: err.message }, 'worker error'));

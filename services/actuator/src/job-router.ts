@@ -5,7 +5,7 @@ import { migrateProcessor } from './processors/migrate-processor.js';
 import { PermanentJobError, type HostProcessor, type Processor, type ProcessorContext, type VmJobSpec } from './processors/processor-context.js';
 import { pinVcpuProcessor } from './processors/pin-vcpu-processor.js';
 import { setMemoryProcessor } from './processors/set-memory-processor.js';
-import { KeyedLock } from './vm-lock.js';
+import { KeyedLock } from '@ballast/runtime';
 
 /** The processor of a job type: `vm` for VM-scoped types, `host` for host-scoped ones (as the registry says). */
 export type ProcessorEntry<A> = { vm: Processor<A> } | { host: HostProcessor<A> };

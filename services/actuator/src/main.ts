@@ -1,50 +1,43 @@
 #!/usr/bin/env node
 import * as grpc from '@grpc/grpc-js';
+import type { Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Counter, Histogram } from 'prom-client';
-import { openHypervisor, type Hypervisor } from '@ballast/hypervisor';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { ReconnectingHypervisor, type HypervisorLinkState } from '@ballast/hypervisor';
 import { ActuatorStatusServiceService } from '@ballast/proto';
 import { jobQueueName } from '@ballast/queue';
-import {
-  connectRedis,
-  createGracefulShutdown,
-  createLogger,
-  createMetricsRegistry,
-  exitOnConfigError,
-  grpcServerSecurity,
-  loadConfig,
-  resolveHostId,
-  startOpsServer,
-} from '@ballast/runtime';
+import { connectRedis, createServiceScaffold, runService } from '@ballast/runtime';
+import type { Logger } from 'pino';
 import { actuatorConfigSchema } from './actuator-config.js';
 import { startActuatorWorker } from './actuator-worker.js';
 import { JobRouter } from './job-router.js';
 import type { ProcessorContext } from './processors/processor-context.js';
-import { statusService } from './status-service.js';
-
-function die(line: string): never {
-  process.stderr.write(`${line}\n`);
-  process.exit(2);
-}
+import { StatsPeriodKeeper } from './stats-period.js';
+import { statusService, type ActuatorStatus } from './status-service.js';
 
 async function main(): Promise<void> {
-  const config = exitOnConfigError(() =>
-    loadConfig(actuatorConfigSchema, { aliases: { libvirtUri: 'LIBVIRT_URI', redisUrl: 'REDIS_URL' } }),
-  );
-  const hostId = exitOnConfigError(() => resolveHostId({ hostId: config.hostId }));
-  const log = createLogger({ service: 'actuator', hostId, logLevel: config.logLevel });
-  const security = exitOnConfigError(() =>
-    grpcServerSecurity({ token: config.grpcToken, tlsCertFile: config.tlsCertFile, tlsKeyFile: config.tlsKeyFile, tlsCaFile: config.tlsCaFile }),
-  );
-  const shutdown = createGracefulShutdown({ logger: log });
+  const svc = createServiceScaffold({ service: 'actuator', schema: actuatorConfigSchema, aliases: { libvirtUri: 'LIBVIRT_URI', redisUrl: 'REDIS_URL' } });
+  const { config, hostId, log, registry } = svc;
+  const security = svc.grpcServerSecurity();
 
-  let hv: Hypervisor;
-  try {
-    hv = await openHypervisor(config.libvirtUri);
-  } catch (e) {
-    die(`config: libvirtUri=${config.libvirtUri} — ${(e as Error).message}`);
-  }
-  let connected = true;
+  // libvirt, kept connected; a late or restarting libvirtd is waited for, a bad URI exits 2.
+  const hv = ReconnectingHypervisor.forUri(config.libvirtUri, {
+    log,
+    onConfigError: (e) => svc.fail(`config: libvirtUri=${config.libvirtUri} — ${e.message}`),
+  });
+  svc.onShutdown('libvirt', () => hv.close());
+  const statsPeriod = new StatsPeriodKeeper(hv, config.statsPeriodSec, log);
+  hv.onEvent((ev) => {
+    if (ev.kind === 'lifecycle' && ev.event === 'started') void statsPeriod.apply(ev.uuid, ev.name);
+  });
+  await hv.start();
+
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  await connectRedis(redis, config.redisUrl);
+  redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
+
+  const outcomes = jobOutcomes(registry);
+
   const ctx: ProcessorContext = {
     hv,
     config,
@@ -53,62 +46,6 @@ async function main(): Promise<void> {
     balloonChangedAtMs: new Map(),
     budgetGrows: new Map(),
   };
-  const watch = (h: Hypervisor) =>
-    h.onEvent((ev) => {
-      if (ev.kind === 'connection-lost') {
-        connected = false;
-        log.warn({ reason: ev.reason }, 'libvirt connection lost; reconnecting');
-        void reconnect();
-      } else if (ev.kind === 'lifecycle' && ev.event === 'started' && config.statsPeriodSec > 0) {
-        h.setMemoryStatsPeriod(ev.uuid, config.statsPeriodSec).catch((err: Error) => log.warn({ vm: ev.name, err: err.message }, 'could not set stats period'));
-      }
-    });
-  let unwatch = watch(hv);
-  let reconnecting = false;
-  async function reconnect(): Promise<void> {
-    if (reconnecting) return;
-    reconnecting = true;
-    for (let delay = 500; !shutdown.shuttingDown; delay = Math.min(delay * 2, 10000)) {
-      await new Promise((r) => setTimeout(r, delay));
-      try {
-        const next = await openHypervisor(config.libvirtUri);
-        unwatch();
-        await ctx.hv.close().catch(() => {});
-        ctx.hv = next;
-        unwatch = watch(next);
-        connected = true;
-        log.info('libvirt reconnected');
-        break;
-      } catch (e) {
-        log.warn({ err: (e as Error).message, delay }, 'libvirt reconnect failed');
-      }
-    }
-    reconnecting = false;
-  }
-  shutdown.add('libvirt', () => ctx.hv.close());
-
-  if (config.statsPeriodSec > 0) {
-    for (const vm of await hv.listVms()) {
-      if (vm.state === 'running') await hv.setMemoryStatsPeriod(vm.uuid, config.statsPeriodSec).catch(() => {});
-    }
-  }
-
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-  await connectRedis(redis, config.redisUrl);
-  redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
-
-  const registry = createMetricsRegistry({ service: 'actuator', hostId });
-  const jobsTotal = new Counter({ name: 'ballast_actuator_jobs_total', help: 'Jobs processed', labelNames: ['type', 'outcome'], registers: [registry] });
-  const jobSeconds = new Histogram({
-    name: 'ballast_actuator_job_seconds',
-    help: 'Time to apply and verify a job',
-    labelNames: ['type'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
-    registers: [registry],
-  });
-  let succeeded = 0;
-  let failed = 0;
-
   const router = new JobRouter(ctx, hostId);
   const worker = startActuatorWorker(router, {
     hostId,
@@ -117,55 +54,91 @@ async function main(): Promise<void> {
     lockDurationMs: config.lockDurationMs,
     stalledIntervalMs: config.stalledIntervalMs,
     log,
-    onOutcome: (job, ok, ms) => {
-      if (ok) succeeded++;
-      else failed++;
-      jobsTotal.inc({ type: job.name, outcome: ok ? 'succeeded' : 'failed' });
-      jobSeconds.observe({ type: job.name }, ms / 1000);
-    },
+    autorun: false,
+    onOutcome: outcomes.record,
   });
   // Stop taking jobs first; let the running ones finish (BullMQ waits for them).
-  shutdown.add('redis', () => redis.quit());
-  shutdown.add('worker', () => worker.close());
+  svc.onShutdown('redis', () => redis.quit());
+  svc.onShutdown('worker', () => worker.close());
+  const followLibvirt = workOnlyWhileConnected(worker, statsPeriod, log);
+  hv.onStateChange(followLibvirt);
+  followLibvirt(hv.state);
 
-  const server = new grpc.Server({ interceptors: security.interceptors });
-  const startedAtMs = Date.now();
-  server.addService(
-    ActuatorStatusServiceService,
-    statusService({
-      hostId,
-      libvirtUri: config.libvirtUri,
-      libvirtConnected: () => connected,
-      queue: jobQueueName(hostId),
-      startedAtMs,
-      succeeded: () => succeeded,
-      failed: () => failed,
-      activeJobs: () => router.busyVms,
-    }),
-  );
-  const grpcPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${config.grpcHost}:${config.grpcPort}`, security.credentials, (err, port) => (err ? reject(err) : resolve(port))),
-  ).catch((e: Error) => die(`config: grpcPort=${config.grpcPort} — cannot listen on ${config.grpcHost}: ${e.message}`));
-  shutdown.add('grpc server', () => new Promise<void>((r) => server.tryShutdown(() => r())));
+  const grpcPort = await svc.listenGrpc(statusServer(security.interceptors, {
+    hostId,
+    libvirtUri: config.libvirtUri,
+    libvirtConnected: () => hv.connected,
+    queue: jobQueueName(hostId),
+    startedAtMs: Date.now(),
+    succeeded: () => outcomes.succeeded,
+    failed: () => outcomes.failed,
+    activeJobs: () => router.busyVms,
+  }), security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
-  const ops = await startOpsServer({
+  const ops = await svc.serveOps({
     port: config.opsPort,
     host: config.opsHost,
-    registry,
     health: async () => ({
-      ok: connected && redis.status === 'ready' && worker.isRunning(),
-      details: { libvirt: connected ? 'connected' : 'reconnecting', redis: redis.status, worker: worker.isRunning() },
+      ok: hv.connected && redis.status === 'ready' && worker.isRunning() && !worker.isPaused(),
+      details: {
+        ...hv.healthDetails(),
+        redis: redis.status,
+        worker: worker.isPaused() ? 'paused' : worker.isRunning(),
+      },
     }),
-  }).catch((e: Error) => die(`config: opsPort=${config.opsPort} — cannot listen on ${config.opsHost}: ${e.message}`));
-  shutdown.add('ops server', () => ops.close());
+  });
 
   log.info(
-    { queue: jobQueueName(hostId), libvirtUri: config.libvirtUri, grpcPort, opsPort: ops.port, concurrency: config.concurrency },
+    { queue: jobQueueName(hostId), libvirtUri: config.libvirtUri, libvirt: hv.state, grpcPort, opsPort: ops.port, concurrency: config.concurrency },
     `actuator for ${hostId} working queue ${jobQueueName(hostId)}`,
   );
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`actuator: ${e.message}\n`);
-  process.exit(1);
-});
+/** Counts and times job outcomes (metrics, and the totals the status service reports). */
+function jobOutcomes(registry: Registry) {
+  const jobsTotal = new Counter({ name: 'ballast_actuator_jobs_total', help: 'Jobs processed', labelNames: ['type', 'outcome'], registers: [registry] });
+  const jobSeconds = new Histogram({
+    name: 'ballast_actuator_job_seconds',
+    help: 'Time to apply and verify a job',
+    labelNames: ['type'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+    registers: [registry],
+  });
+  const totals = {
+    succeeded: 0,
+    failed: 0,
+    record: (job: Job, ok: boolean, ms: number) => {
+      if (ok) totals.succeeded++;
+      else totals.failed++;
+      jobsTotal.inc({ type: job.name, outcome: ok ? 'succeeded' : 'failed' });
+      jobSeconds.observe({ type: job.name }, ms / 1000);
+    },
+  };
+  return totals;
+}
+
+/** The gRPC server of ActuatorStatusService (bound by the caller). */
+function statusServer(interceptors: grpc.ServerInterceptor[], status: ActuatorStatus): grpc.Server {
+  const server = new grpc.Server({ interceptors });
+  server.addService(ActuatorStatusServiceService, statusService(status));
+  return server;
+}
+
+/**
+ * Jobs are taken only while libvirt is connected: while it is away the worker is paused, so queued jobs wait
+ * instead of burning their attempts; on each (re)connect the stats period is set again and the worker resumes.
+ */
+function workOnlyWhileConnected(worker: Worker, statsPeriod: StatsPeriodKeeper, log: Logger): (state: HypervisorLinkState) => void {
+  return (state) => {
+    if (state === 'connected') {
+      void statsPeriod.applyToRunning();
+      if (worker.isPaused() || !worker.isRunning()) log.info('libvirt connected: taking jobs');
+      void worker.resume();
+    } else if (state === 'waiting' && !worker.isPaused()) {
+      log.warn('libvirt is away: job worker paused, queued jobs wait');
+      void worker.pause(true);
+    }
+  };
+}
+
+runService('actuator', main);

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { IngestServiceClient, type HostSample, type StreamSamplesRequest } from '@ballast/proto';
+import { Backoff } from '@ballast/runtime';
 import type { Logger } from 'pino';
 
 export interface SampleStreamOptions {
@@ -7,35 +8,47 @@ export interface SampleStreamOptions {
   credentials: grpc.ChannelCredentials;
   interceptors?: grpc.Interceptor[];
   log: Logger;
-  /** Reconnect backoff bounds. */
+  /** Reconnect backoff bounds (also those of the channel's own reconnects). Default 250 ms to 5 s. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
 
 /**
- * A client stream of HostSamples to the policy engine that reopens itself when the engine goes away.
- * While disconnected, samples are dropped (the next one supersedes them); `connected` tells the state.
+ * A client stream of HostSamples to the policy engine that reopens itself (with backoff) when the engine
+ * goes away or is not there yet. While disconnected, samples are dropped (the next one supersedes them);
+ * `connected` tells the state.
  */
 export class SampleStream {
   private client: IngestServiceClient;
   private call: grpc.ClientWritableStream<StreamSamplesRequest> | undefined;
-  private backoffMs: number;
+  private readonly backoff: Backoff;
   private reopenTimer: NodeJS.Timeout | undefined;
   private closed = false;
   sent = 0;
   dropped = 0;
 
   constructor(private readonly o: SampleStreamOptions) {
-    this.backoffMs = o.minBackoffMs ?? 250;
+    const minMs = o.minBackoffMs ?? 250;
+    const maxMs = o.maxBackoffMs ?? 5000;
+    this.backoff = new Backoff({ minMs, maxMs });
     this.client = new IngestServiceClient(o.address, o.credentials, {
       interceptors: o.interceptors ?? [],
       'grpc.keepalive_time_ms': 15000,
       'grpc.keepalive_timeout_ms': 5000,
+      // grpc-js waits up to 2 min between its own reconnects by default: an engine back after a long
+      // outage would go unnoticed that long.
+      'grpc.initial_reconnect_backoff_ms': minMs,
+      'grpc.max_reconnect_backoff_ms': maxMs,
     });
   }
 
+  /** A stream is open on a channel that is up. */
   get connected(): boolean {
-    return this.call !== undefined;
+    return this.call !== undefined && this.channelReady();
+  }
+
+  private channelReady(): boolean {
+    return this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY;
   }
 
   private open(): void {
@@ -43,8 +56,7 @@ export class SampleStream {
     const call = this.client.streamSamples((err) => {
       if (this.call === call) this.call = undefined;
       if (this.closed) return;
-      this.o.log.warn({ err: err?.message, backoffMs: this.backoffMs }, 'sample stream closed; reconnecting');
-      this.scheduleReopen();
+      this.scheduleReopen(err?.message);
     });
     call.on('error', () => {
       /* reported through the callback */
@@ -52,13 +64,14 @@ export class SampleStream {
     this.call = call;
   }
 
-  private scheduleReopen(): void {
+  private scheduleReopen(reason: string | undefined): void {
     if (this.reopenTimer || this.closed) return;
+    const backoffMs = this.backoff.next();
+    this.o.log.warn({ err: reason, backoffMs }, `sample stream closed; reopening in ${backoffMs} ms`);
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
       this.open();
-    }, this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.o.maxBackoffMs ?? 5000);
+    }, backoffMs);
   }
 
   /** Sends one sample; returns false when it was dropped because the stream is down. */
@@ -72,7 +85,7 @@ export class SampleStream {
     // Wait for readiness only to learn the channel is up; a stream that never connects errors out.
     call.write({ sample });
     this.sent++;
-    this.backoffMs = this.o.minBackoffMs ?? 250;
+    if (this.channelReady()) this.backoff.reset();
     return true;
   }
 

@@ -5,25 +5,19 @@
  * admitted — plus the new target fit the budget. So Σ balloons stays within the budget whatever order jobs
  * land in, and a grant waits only as long as the release it depends on (not a whole policy cycle).
  */
+import { KIB_PER_MIB } from '@ballast/domain';
+import { KeyedLock } from '@ballast/runtime';
 import { PermanentJobError, type ProcessorContext, type VmJobSpec } from './processor-context.js';
 
-const KIB_PER_MIB = 1024;
 const POLL_MS = 250;
 
 /** One admission at a time per actuator (computing the others and reserving must not interleave). */
-const locks = new WeakMap<ProcessorContext, Promise<void>>();
+const admissionLocks = new WeakMap<ProcessorContext, KeyedLock>();
 
-async function exclusive<T>(ctx: ProcessorContext, fn: () => Promise<T>): Promise<T> {
-  const prev = locks.get(ctx) ?? Promise.resolve();
-  let release!: () => void;
-  const mine = new Promise<void>((r) => (release = r));
-  locks.set(ctx, prev.then(() => mine));
-  await prev;
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
+function exclusive<T>(ctx: ProcessorContext, fn: () => Promise<T>): Promise<T> {
+  let lock = admissionLocks.get(ctx);
+  if (!lock) admissionLocks.set(ctx, (lock = new KeyedLock()));
+  return lock.run('admission', fn);
 }
 
 /** Σ balloons (KiB) of the host's active VMs other than `uuid`, each at the larger of its balloon and an admitted grow. */

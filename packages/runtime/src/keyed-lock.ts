@@ -1,7 +1,14 @@
-/** FIFO mutex per key: jobs of one VM run one at a time, in the order they arrived. */
+/**
+ * FIFO mutex per key: work under one key runs one at a time, in the order it arrived; different keys run
+ * concurrently. The actuator keys jobs by VM UUID; a single key makes it a plain async mutex.
+ *
+ *   const lock = new KeyedLock();
+ *   await lock.run(vmUuid, () => apply(job));
+ */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
 
+  /** Runs `fn` once every earlier `run` of `key` has settled; resolves or rejects as `fn` does. */
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;
@@ -17,7 +24,7 @@ export class KeyedLock {
     }
   }
 
-  /** Keys with a job running or waiting. */
+  /** Keys with work running or waiting. */
   get busyKeys(): number {
     return this.tails.size;
   }

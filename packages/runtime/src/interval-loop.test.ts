@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startIntervalLoop, type IntervalLoopLogger } from './interval-loop.js';
+
+function recorder(): IntervalLoopLogger & { errors: { obj: object; msg?: string }[] } {
+  const errors: { obj: object; msg?: string }[] = [];
+  return { errors, error: (obj, msg) => void errors.push({ obj, msg }) };
+}
+
+describe('startIntervalLoop', () => {
+  it('runs every interval; stop() ends it', async () => {
+    let runs = 0;
+    const loop = startIntervalLoop({ name: 'tick', intervalMs: 10, run: () => void runs++, log: recorder() });
+    await sleep(75);
+    await loop.stop();
+    const atStop = runs;
+    assert.ok(atStop >= 3 && atStop <= 8, `ran ${atStop} times`);
+    await sleep(40);
+    assert.equal(runs, atStop);
+    assert.equal(loop.stopped, true);
+  });
+
+  it('runAtStart runs at once; without it the first run waits an interval', async () => {
+    let eager = 0;
+    let lazy = 0;
+    const a = startIntervalLoop({ name: 'eager', intervalMs: 1000, run: () => void eager++, log: recorder(), runAtStart: true });
+    const b = startIntervalLoop({ name: 'lazy', intervalMs: 1000, run: () => void lazy++, log: recorder() });
+    await sleep(10);
+    await Promise.all([a.stop(), b.stop()]);
+    assert.deepEqual([eager, lazy], [1, 0]);
+  });
+
+  it('never overlaps: ticks while a run is in progress are skipped', async () => {
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    const loop = startIntervalLoop({
+      name: 'slow',
+      intervalMs: 5,
+      log: recorder(),
+      run: async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await sleep(30);
+        active--;
+        runs++;
+      },
+    });
+    await sleep(100);
+    await loop.stop();
+    assert.equal(maxActive, 1);
+    assert.ok(runs >= 2, `ran ${runs} times`);
+    assert.ok(loop.skipped > 0);
+  });
+
+  it('errors and rejections are logged, not thrown, and the loop goes on', async () => {
+    const log = recorder();
+    let n = 0;
+    const loop = startIntervalLoop({
+      name: 'policy cycle',
+      intervalMs: 5,
+      log,
+      runAtStart: true,
+      run: () => {
+        n++;
+        if (n === 1) throw new Error('sync boom');
+        if (n === 2) return Promise.reject(new Error('async boom'));
+        return undefined;
+      },
+    });
+    await sleep(40);
+    await loop.stop();
+    assert.ok(n >= 3);
+    assert.deepEqual(log.errors.slice(0, 2), [
+      { obj: { err: 'sync boom', loop: 'policy cycle' }, msg: 'policy cycle failed' },
+      { obj: { err: 'async boom', loop: 'policy cycle' }, msg: 'policy cycle failed' },
+    ]);
+  });
+
+  it('stop() waits for the run in progress', async () => {
+    let finished = false;
+    const loop = startIntervalLoop({
+      name: 'long',
+      intervalMs: 1000,
+      log: recorder(),
+      runAtStart: true,
+      run: async () => {
+        await sleep(30);
+        finished = true;
+      },
+    });
+    await sleep(5);
+    await loop.stop();
+    assert.equal(finished, true);
+  });
+});
