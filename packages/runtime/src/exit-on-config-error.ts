@@ -9,15 +9,17 @@ export interface ExitOnConfigErrorDeps {
 
 /**
  * A configuration error found at start: prints `line` (kept to one line) to stderr and exits with code 2.
+ * Several problems found at once (a policy document's) are several lines, one each.
  * `make run` and service managers read exit 2 as "fix the configuration; restarting will not help".
  *
  *   await ops.start().catch((e) => exitWithConfigError(`config: opsPort=${port} — ${e.message}`));
  */
-export function exitWithConfigError(line: string, deps: ExitOnConfigErrorDeps = {}): never {
-  (deps.writeStderr ?? ((text: string) => process.stderr.write(text)))(`${oneLine(line)}\n`);
+export function exitWithConfigError(line: string | readonly string[], deps: ExitOnConfigErrorDeps = {}): never {
+  const lines = (typeof line === 'string' ? [line] : line).map(oneLine);
+  (deps.writeStderr ?? ((text: string) => process.stderr.write(text)))(lines.map((l) => `${l}\n`).join(''));
   (deps.exit ?? process.exit)(2);
   // Only reached with an injected exit that returns (tests).
-  throw new Error(oneLine(line));
+  throw new Error(lines.join('; '));
 }
 
 /**

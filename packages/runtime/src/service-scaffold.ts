@@ -76,8 +76,8 @@ export class ServiceScaffold<C> {
     this.shutdown = createGracefulShutdown({ logger: this.log, ...o.shutdown });
   }
 
-  /** Prints `line` (a configuration error) alone on stderr and exits 2. */
-  fail(line: string): never {
+  /** Prints `line` (a configuration error; or several, a line each) alone on stderr and exits 2. */
+  fail(line: string | readonly string[]): never {
     return exitWithConfigError(line, this.o.exit);
   }
 

@@ -134,11 +134,19 @@ describe('one-line errors', () => {
     assert.doesNotMatch(lines[0] ?? '', /hunter2/);
   });
 
-  test('a bad policy document names the field, before anything connects', async () => {
+  test('a bad policy document names every bad field, one line each, before anything connects', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ballast-policy-')), 'policy.json');
-    writeFileSync(file, JSON.stringify({ policies: { 'memory-balloon': { automation: 'auto', args: { groups: [{ match: { labels: { tier: 5 } } }] } } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ policies: { 'memory-balloon': { automation: 'auto', args: { groups: [{ match: { labels: { tier: 5 } } }], defaults: { minUnusedMiB: -1 } } }, nope: {} } }),
+    );
     const { code, lines } = await runBad('policy-engine', { REDIS_URL: 'redis://127.0.0.1:1', BALLAST_API_TOKEN: 'x'.repeat(20), BALLAST_POLICY_FILE: file });
     assert.equal(code, 2);
-    assert.deepEqual(lines, [`config: ${file}: policies.memory-balloon.groups[0].match.labels.tier: must be a string`]);
+    // every issue at once, one line each
+    assert.deepEqual(lines.sort(), [
+      `config: ${file}: policies.memory-balloon.defaults.minUnusedMiB: must be ≥ 0`,
+      `config: ${file}: policies.memory-balloon.groups[0].match.labels.tier: must be a string`,
+      `config: ${file}: policies.nope: no such policy (known: memory-balloon)`,
+    ]);
   });
 });
