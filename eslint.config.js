@@ -1,4 +1,5 @@
-// ESLint (flat config). Keeps packages/domain pure (no I/O libraries) and forbids import cycles.
+// ESLint (flat config). Keeps packages/domain and packages/cycle pure (no I/O libraries), forbids import cycles,
+// keeps the simulator out of production code, and keeps functions and files small enough to read.
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -20,7 +21,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/domain/**/*.ts'],
+    // small, readable units: a function over ~80 lines or a file over ~400 is a sign to split (tests excepted)
+    files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts', 'bench/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/src/gen/**'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    files: ['packages/domain/**/*.ts', 'packages/cycle/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -28,7 +38,7 @@ export default tseslint.config(
           patterns: [
             {
               group: ['@grpc/*', 'bullmq', 'ioredis', 'express', 'pino', 'prom-client', '@ballast/libvirt', '@ballast/hypervisor', '@ballast/proto', '@ballast/queue', '@ballast/runtime', 'node:fs', 'node:net', 'node:http', 'node:child_process', 'fs', 'net', 'http', 'child_process'],
-              message: 'packages/domain is pure: no I/O libraries (see README.md, "Architecture": where code lives).',
+              message: 'packages/domain and packages/cycle are pure: no I/O libraries (see README.md, "Architecture": where code lives).',
             },
           ],
         },

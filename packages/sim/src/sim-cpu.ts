@@ -130,12 +130,18 @@ export interface CpuHostState {
 export function stepHostCpu(host: CpuHostState, tMs: number, dtMs: number): void {
   const s = host.cpuScratch;
   if (s.dirty) s.rebuild(host.vmList, host.pcpus);
-  const dtNs = dtMs * 1e6;
+  const n = sampleDemand(host, s, tMs);
+  s.load.fill(0);
+  s.busy.fill(0);
+  placeMostConstrainedFirst(host, s, n);
+  shareAndAccount(host, s, n, dtMs * 1e6);
+}
+
+/** 1. Demand: each running vCPU's demand at tMs (capped by its quota) and its weight (shares per demand); returns how many want CPU. */
+function sampleDemand(host: CpuHostState, s: CpuScratch, tMs: number): number {
   const demandOf = s.demandOf;
   const sigValue = s.sigValue;
   const sigUntil = s.sigUntil;
-
-  // 1. demand
   let n = 0;
   let off = 0;
   for (const vm of host.vmList) {
@@ -170,13 +176,13 @@ export function stepHostCpu(host: CpuHostState, tMs: number, dtMs: number): void
       n++;
     }
   }
+  return n;
+}
 
+/** 2. Placement, most constrained first: sort keys pack (affinity size, 1 − demand quantized, index). */
+function placeMostConstrainedFirst(host: CpuHostState, s: CpuScratch, n: number): void {
+  const demandOf = s.demandOf;
   const load = s.load;
-  const busy = s.busy;
-  load.fill(0);
-  busy.fill(0);
-
-  // 2. placement, most constrained first: sort keys pack (affinity size, 1 − demand quantized, index)
   const keys = s.keys.subarray(0, n);
   for (let i = 0; i < n; i++) {
     const t = s.slot[i] as number;
@@ -197,39 +203,41 @@ export function stepHostCpu(host: CpuHostState, tMs: number, dtMs: number): void
     const t = s.slot[i] as number;
     // the last pCPU is always allowed (SimVm.pin keeps it so)
     const last = pcpuOf[t] as number;
-    let best: number;
-    if (s.slotFull[t] === 1) {
-      best = heap[0] as number; // least loaded, lowest id among equals
-    } else {
-      const allowed = s.slotAffinity[t] as number[];
-      best = last;
-      let bestLoad = Infinity;
-      for (let j = 0; j < allowed.length; j++) {
-        const p = allowed[j] as number;
-        const l = load[p] as number;
-        if (l < bestLoad) {
-          best = p;
-          bestLoad = l;
-          if (l === 0) break;
-        }
-      }
-    }
+    let best = s.slotFull[t] === 1 ? (heap[0] as number) : leastLoadedAllowed(s.slotAffinity[t] as number[], load, last); // full: least loaded, lowest id among equals
     if ((load[last] as number) <= (load[best] as number) + EPS) best = last;
     load[best] = (load[best] as number) + (demandOf[t] as number);
     siftDown(heap, pos, load, pos[best] as number, host.pcpus);
     s.placed[i] = best;
     pcpuOf[t] = best;
   }
+}
 
-  // 3. sharing: uncontended pCPUs serve all demand; contended ones are water-filled
+function leastLoadedAllowed(allowed: readonly number[], load: Float64Array, last: number): number {
+  let best = last;
+  let bestLoad = Infinity;
+  for (let j = 0; j < allowed.length; j++) {
+    const p = allowed[j] as number;
+    const l = load[p] as number;
+    if (l < bestLoad) {
+      best = p;
+      bestLoad = l;
+      if (l === 0) break;
+    }
+  }
+  return best;
+}
+
+/** 3. Sharing: uncontended pCPUs serve all demand, contended ones are water-filled; then CPU time is accounted. */
+function shareAndAccount(host: CpuHostState, s: CpuScratch, n: number, dtNs: number): void {
+  const load = s.load;
+  const busy = s.busy;
   const contended = s.contended;
   contended.length = 0;
   for (let i = 0; i < n; i++) {
     if ((load[s.placed[i] as number] as number) > 1 + EPS) contended.push(i);
-    else s.served[i] = demandOf[s.slot[i] as number] as number;
+    else s.served[i] = s.demandOf[s.slot[i] as number] as number;
   }
   if (contended.length > 0) waterFill(s, contended);
-
   const timeNs = s.timeNs;
   for (let i = 0; i < n; i++) {
     const served = s.served[i] as number;
