@@ -8,9 +8,11 @@ import type { FillContext, JobScope, JobTypeDef } from './job-type.js';
 import { migrateJob } from './types/migrate.js';
 import { pinVcpuJob } from './types/pin-vcpu.js';
 import { setCpuTuneJob } from './types/set-cpu-tune.js';
+import { setKsmJob } from './types/set-ksm.js';
 import { setMemoryJob } from './types/set-memory.js';
+import { setNumaJob } from './types/set-numa.js';
 
-export const JOB_TYPES = [setMemoryJob, pinVcpuJob, setCpuTuneJob, migrateJob] as const;
+export const JOB_TYPES = [setMemoryJob, pinVcpuJob, setCpuTuneJob, migrateJob, setNumaJob, setKsmJob] as const;
 
 type AnyDef = (typeof JOB_TYPES)[number];
 
