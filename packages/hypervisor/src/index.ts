@@ -8,5 +8,7 @@ export * from './sim-host.js';
 export * from './sim-vm.js';
 export * from './sim-scenario.js';
 export * from './libvirt-hypervisor.js';
+export * from './ksm-run.js';
+export * from './numa-tune-change.js';
 export * from './open-hypervisor.js';
 export * from './domain-config.js';
