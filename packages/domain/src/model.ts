@@ -95,6 +95,49 @@ export interface CpuTune {
   periodUs: number;
 }
 
+/** libvirt's numatune memory modes: how a VM's memory is bound to its nodeset. */
+export type NumaMode = 'strict' | 'preferred' | 'interleave' | 'restrictive';
+
+/** Where a VM's memory comes from (libvirt's <numatune><memory mode nodeset/>). */
+export interface NumaTune {
+  mode: NumaMode;
+  /** NUMA cell ids, ascending; empty when the VM has no numatune (memory from any cell). */
+  nodeset: number[];
+}
+
+/** KSM's run control (/sys/kernel/mm/ksm/run): stop ksmd (merged pages stay merged), run it, or stop and unmerge every page. */
+export type KsmRun = 'stop' | 'run' | 'unmerge';
+
+/** A host's KSM knobs. */
+export interface KsmTunables {
+  /** Absent when it cannot be read: libvirt does not expose it, and a remote host's sysfs is out of reach. */
+  run?: KsmRun;
+  /** Pages ksmd scans per wake-up. */
+  pagesToScan: number;
+  /** ksmd's sleep between wake-ups, ms. */
+  sleepMillisecs: number;
+  /** Whether pages of different NUMA cells may merge; absent on a kernel without the knob. */
+  mergeAcrossNodes?: boolean;
+}
+
+/** KSM's counters: pages, and completed passes over all mergeable memory. */
+export interface KsmCounters {
+  /** Shared pages in use. */
+  pagesShared: number;
+  /** Sites sharing them (how much is saved). */
+  pagesSharing: number;
+  /** Unique pages repeatedly checked for merging. */
+  pagesUnshared: number;
+  /** Pages changing too fast to merge. */
+  pagesVolatile: number;
+  fullScans: number;
+}
+
+/** A host's KSM settings with its counters. */
+export interface KsmSettings extends KsmTunables {
+  counters: KsmCounters;
+}
+
 /** Hypervisor events the collector and actuator react to. */
 export type HypervisorEvent =
   | { kind: 'lifecycle'; uuid: string; name: string; event: string; detail: number }

@@ -2,7 +2,11 @@ import type {
   CpuTune,
   HostInfo,
   HypervisorEvent,
+  KsmSettings,
+  KsmTunables,
   NodeMemory,
+  NumaMode,
+  NumaTune,
   PcpuTimes,
   VmConfig,
   VmRef,
@@ -14,6 +18,13 @@ export interface CollectOptions {
   balloon: boolean;
   /** Include per-vCPU stats. */
   vcpu: boolean;
+}
+
+/** What setNumaTune asks for: the cells, and the mode when it should be set or kept. */
+export interface NumaTuneRequest {
+  mode?: NumaMode;
+  /** NUMA cell ids (at least one). */
+  nodeset: number[];
 }
 
 export interface MigrateOptions {
@@ -47,6 +58,18 @@ export interface Hypervisor {
   pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void>;
   getCpuTune(uuid: string): Promise<CpuTune>;
   setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void>;
+  /** The VM's NUMA memory placement; a VM without numatune reads as strict with an empty nodeset. */
+  getNumaTune(uuid: string): Promise<NumaTune>;
+  /**
+   * Sets the VM's nodeset (and mode). Nothing happens when it is in place already. A running VM
+   * keeps its mode once it has a numatune, and changes its nodeset only in restrictive mode: other
+   * changes reject with OPERATION_INVALID (see numaTuneChange for libvirt's rules).
+   */
+  setNumaTune(uuid: string, tune: NumaTuneRequest): Promise<void>;
+  /** The host's KSM settings and counters (`run` absent where it cannot be read). */
+  getKsm(): Promise<KsmSettings>;
+  /** Changes the given KSM fields; `run` only where the host's sysfs is reachable, else NO_SUPPORT. */
+  setKsm(change: Partial<KsmTunables>): Promise<void>;
   migrate(uuid: string, opts: MigrateOptions): Promise<void>;
   /** Subscribe to events; returns an unsubscribe function. */
   onEvent(listener: (ev: HypervisorEvent) => void): () => void;

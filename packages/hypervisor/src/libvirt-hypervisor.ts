@@ -1,4 +1,4 @@
-import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
+import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import {
   AffectFlags,
   type Connection,
@@ -8,19 +8,24 @@ import {
   LibvirtError,
   MigrateFlags,
   getCpuTune,
+  getNumaTune,
   isNoSupport,
   isOperationInvalid,
   open,
   parseCapabilities,
   setCpuTune,
+  setNumaTune,
   toVmState,
   toVmStats,
 } from '@ballast/libvirt';
 
 import { parseDomainConfig } from './domain-config.js';
-import type { CollectOptions, Hypervisor, MigrateOptions } from './hypervisor.js';
+import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from './hypervisor.js';
+import { isLocalUri } from './ksm-run.js';
 import { toHypervisorEvent } from './libvirt-events.js';
 import { buildHostInfo } from './libvirt-host-info.js';
+import { getKsmSettings, setKsmSettings } from './libvirt-ksm.js';
+import { numaTuneChange } from './numa-tune-change.js';
 
 export interface LibvirtHypervisorOptions {
   /**
@@ -167,6 +172,26 @@ export class LibvirtHypervisor implements Hypervisor {
 
   setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> {
     return setCpuTune(this.connection, uuid, tune, this.#affect);
+  }
+
+  getNumaTune(uuid: string): Promise<NumaTune> {
+    return getNumaTune(this.connection, uuid, AffectFlags.CURRENT);
+  }
+
+  /** Reads the current numatune and state first; numaTuneChange decides what to send (or refuses). */
+  async setNumaTune(uuid: string, tune: NumaTuneRequest): Promise<void> {
+    const [current, dom] = await Promise.all([getNumaTune(this.connection, uuid, AffectFlags.CURRENT), this.connection.lookupByUuid(uuid)]);
+    const change = numaTuneChange(uuid, current, tune, dom.active);
+    if (change) await setNumaTune(this.connection, uuid, change, this.#affect);
+  }
+
+  /** shm_* node memory parameters, plus `run` from sysfs when the URI is local (see ksm-run.ts). */
+  getKsm(): Promise<KsmSettings> {
+    return getKsmSettings(this.connection, isLocalUri(this.uri));
+  }
+
+  setKsm(change: Partial<KsmTunables>): Promise<void> {
+    return setKsmSettings(this.connection, isLocalUri(this.uri), change);
   }
 
   /** Peer-to-peer, persistent on the destination, undefined on the source (as the lab does it). */

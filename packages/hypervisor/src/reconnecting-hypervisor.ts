@@ -1,6 +1,6 @@
-import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
+import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import { Backoff } from '@ballast/runtime/backoff';
-import type { CollectOptions, Hypervisor, MigrateOptions } from './hypervisor.js';
+import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from './hypervisor.js';
 import { openHypervisor, type OpenHypervisorOptions } from './open-hypervisor.js';
 import { HypervisorUnavailableError, isConnectionError, isRetryableOpenError } from './reconnect-errors.js';
 
@@ -140,6 +140,10 @@ export class ReconnectingHypervisor implements Hypervisor {
   pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void> { return this.#call((hv) => hv.pinVcpu(uuid, vcpu, pcpus)); }
   getCpuTune(uuid: string): Promise<CpuTune> { return this.#call((hv) => hv.getCpuTune(uuid)); }
   setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> { return this.#call((hv) => hv.setCpuTune(uuid, tune)); }
+  getNumaTune(uuid: string): Promise<NumaTune> { return this.#call((hv) => hv.getNumaTune(uuid)); }
+  setNumaTune(uuid: string, tune: NumaTuneRequest): Promise<void> { return this.#call((hv) => hv.setNumaTune(uuid, tune)); }
+  getKsm(): Promise<KsmSettings> { return this.#call((hv) => hv.getKsm()); }
+  setKsm(change: Partial<KsmTunables>): Promise<void> { return this.#call((hv) => hv.setKsm(change)); }
   migrate(uuid: string, opts: MigrateOptions): Promise<void> { return this.#call((hv) => hv.migrate(uuid, opts)); }
 
   /** Runs a call on the current connection; a connection error has that connection checked. */

@@ -36,6 +36,8 @@ Napi::Function Connection::Define(Napi::Env env) {
           InstanceMethod<&Connection::GetNodeMemoryStats>("getNodeMemoryStats"),
           InstanceMethod<&Connection::GetFreeMemory>("getFreeMemory"),
           InstanceMethod<&Connection::GetCellsFreeMemory>("getCellsFreeMemory"),
+          InstanceMethod<&Connection::GetNodeMemoryParameters>("getNodeMemoryParameters"),
+          InstanceMethod<&Connection::SetNodeMemoryParameters>("setNodeMemoryParameters"),
           InstanceMethod<&Connection::ListAllDomains>("listAllDomains"),
           InstanceMethod<&Connection::LookupByName>("lookupByName"),
           InstanceMethod<&Connection::LookupByUuid>("lookupByUuid"),

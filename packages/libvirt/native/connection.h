@@ -50,6 +50,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value GetNodeMemoryStats(const Napi::CallbackInfo& info);
   Napi::Value GetFreeMemory(const Napi::CallbackInfo& info);
   Napi::Value GetCellsFreeMemory(const Napi::CallbackInfo& info);
+  Napi::Value GetNodeMemoryParameters(const Napi::CallbackInfo& info);
+  Napi::Value SetNodeMemoryParameters(const Napi::CallbackInfo& info);
 
   // Domains (domain-calls.cc)
   Napi::Value ListAllDomains(const Napi::CallbackInfo& info);

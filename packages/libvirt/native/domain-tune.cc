@@ -17,17 +17,6 @@ struct SchedResult {
   std::vector<Param> params;
 };
 
-// Reads a typed-parameter array through a libvirt getter, then copies and clears it.
-template <typename Getter>
-std::vector<Param> ReadParams(int count, Getter getter) {
-  std::vector<virTypedParameter> raw(count > 0 ? count : 0);
-  int n = count;
-  if (count > 0) getter(raw.data(), &n);
-  std::vector<Param> out = CopyParams(raw.data(), n);
-  virTypedParamsClear(raw.data(), n);
-  return out;
-}
-
 std::vector<Param> ReadSchedulerParams(virDomainPtr dom, unsigned int flags, std::string* type) {
   int count = 0;
   char* name = CheckPtr(virDomainGetSchedulerType(dom, &count), "virDomainGetSchedulerType");
@@ -53,8 +42,6 @@ std::vector<Param> ReadNumaParams(virDomainPtr dom, unsigned int flags) {
           "virDomainGetNumaParameters");
   });
 }
-
-Napi::Value ParamsDone(Napi::Env env, std::vector<Param>& out) { return ParamsToJs(env, out); }
 
 }  // namespace
 

@@ -1,4 +1,5 @@
-// Host calls: identity, capabilities, node info, per-pCPU and memory stats.
+// Host calls: identity, capabilities, node info, per-pCPU and memory stats, and the
+// node memory parameters (KSM's shm_* tunables and counters).
 // Memory leaves here in KiB (virNodeGetFreeMemory/CellsFreeMemory report bytes).
 #include <cstdlib>
 #include <cstring>
@@ -56,6 +57,15 @@ double ParamNumber(const std::vector<Param>& params, const char* field, bool* fo
   }
   *found = false;
   return 0;
+}
+
+// virNodeGetMemoryParameters: a sizing call, then the values.
+std::vector<Param> ReadNodeMemoryParams(virConnectPtr conn) {
+  int count = 0;
+  Check(virNodeGetMemoryParameters(conn, nullptr, &count, 0), "virNodeGetMemoryParameters");
+  return ReadParams(count, [&](virTypedParameterPtr params, int* n) {
+    Check(virNodeGetMemoryParameters(conn, params, n, 0), "virNodeGetMemoryParameters");
+  });
 }
 
 }  // namespace
@@ -223,6 +233,28 @@ Napi::Value Connection::GetCellsFreeMemory(const Napi::CallbackInfo& info) {
         }
         return arr;
       });
+}
+
+Napi::Value Connection::GetNodeMemoryParameters(const Napi::CallbackInfo& info) {
+  return Run<std::vector<Param>>(
+      info.Env(), "ballast:libvirt:getNodeMemoryParameters",
+      [](virConnectPtr conn, std::vector<Param>& out) { out = ReadNodeMemoryParams(conn); },
+      ParamsDone);
+}
+
+Napi::Value Connection::SetNodeMemoryParameters(const Napi::CallbackInfo& info) {
+  std::vector<ParamInput> inputs = ReadParamInputs(info, 0, "params");
+  return Run<Nothing>(
+      info.Env(), "ballast:libvirt:setNodeMemoryParameters",
+      [inputs](virConnectPtr conn, Nothing&) {
+        // Each value takes the type libvirt reports for its field (UINT/ULLONG).
+        std::vector<Param> known = ReadNodeMemoryParams(conn);
+        TypedParams params;
+        for (const ParamInput& in : inputs) params.AddTyped(in, known, "node memory");
+        Check(virNodeSetMemoryParameters(conn, params.get(), params.count(), 0),
+              "virNodeSetMemoryParameters");
+      },
+      ResolveUndefined);
 }
 
 }  // namespace ballast

@@ -111,7 +111,7 @@ void TypedParams::AddTyped(const ParamInput& in, const std::vector<Param>& known
   }
   if (type == nullptr) {
     ThrowError(VIR_ERR_INVALID_ARG, std::string("unknown ") + what + " parameter '" + in.field +
-                                        "' (this domain has: " + names + ")");
+                                        "' (libvirt reports: " + names + ")");
   }
   const char* f = in.field.c_str();
   const double safe = static_cast<double>(kMaxSafeInteger);

@@ -20,8 +20,23 @@ struct Param {
 
 std::vector<Param> CopyParams(const virTypedParameter* params, int count);
 
+// Reads a typed-parameter array of `count` entries (the size a first, empty call
+// reported) through `getter(params, &n)`, then copies it and frees libvirt's strings.
+template <typename Getter>
+std::vector<Param> ReadParams(int count, Getter getter) {
+  std::vector<virTypedParameter> raw(count > 0 ? count : 0);
+  int n = count;
+  if (count > 0) getter(raw.data(), &n);
+  std::vector<Param> out = CopyParams(raw.data(), n);
+  virTypedParamsClear(raw.data(), n);
+  return out;
+}
+
 // {field: number | string | boolean}
 Napi::Object ParamsToJs(Napi::Env env, const std::vector<Param>& params);
+
+// A worker's done() for calls that resolve to a typed-parameter object.
+inline Napi::Value ParamsDone(Napi::Env env, std::vector<Param>& out) { return ParamsToJs(env, out); }
 
 // A value given from JS for a set call, copied on the JS thread.
 struct ParamInput {
@@ -50,7 +65,8 @@ class TypedParams {
   void AddString(const char* field, const std::string& value);
   void AddULLong(const char* field, unsigned long long value);
   // Adds `input` with the type libvirt reported for that field in `known`.
-  // Unknown fields and values that do not fit the type throw VIR_ERR_INVALID_ARG.
+  // Unknown fields and values that do not fit the type throw VIR_ERR_INVALID_ARG;
+  // `what` names the parameter family in those messages ("scheduler", "NUMA", ...).
   void AddTyped(const ParamInput& input, const std::vector<Param>& known, const char* what);
 
  private:

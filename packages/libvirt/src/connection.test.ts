@@ -52,6 +52,11 @@ describe('test:///default', () => {
     await assert.rejects(conn.getNodeMemoryStats(), (err) => isNoSupport(err));
   });
 
+  test('node memory parameters (KSM) are not supported by the test driver → isNoSupport', async () => {
+    await assert.rejects(conn.getNodeMemoryParameters(), (err) => isNoSupport(err));
+    await assert.rejects(conn.setNodeMemoryParameters({ shm_pages_to_scan: 100 }), (err) => isNoSupport(err));
+  });
+
   test('lookups return the summary', async () => {
     const expected = { uuid: TEST_UUID, name: 'test', id: 1, state: DomainState.RUNNING, active: true, persistent: true };
     assert.deepEqual(await conn.lookupByName('test'), expected);

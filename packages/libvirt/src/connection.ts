@@ -12,7 +12,9 @@ import type {
   MemoryStats,
   NodeCpuTimes,
   NodeInfo,
+  NodeMemoryParameters,
   NodeMemoryStats,
+  NodeMemoryTunables,
   NumaParameters,
   SchedulerParameters,
   TypedParams,
@@ -117,6 +119,19 @@ export class Connection {
   /** virNodeGetCellsFreeMemory for every NUMA cell (index = cell id), converted from bytes. */
   getCellsFreeMemoryKiB(): Promise<number[]> {
     return this.#wrap(this.#native.getCellsFreeMemory());
+  }
+
+  /** KSM's tunables and counters (virNodeGetMemoryParameters; not supported by the test driver). */
+  getNodeMemoryParameters(): Promise<NodeMemoryParameters> {
+    return this.#wrap(this.#native.getNodeMemoryParameters());
+  }
+
+  /**
+   * Sets the given KSM tunables (virNodeSetMemoryParameters) on the host libvirtd runs on. At least
+   * one is needed (libvirt rejects an empty set with INVALID_ARG); a read-only connection is refused.
+   */
+  setNodeMemoryParameters(params: NodeMemoryTunables): Promise<void> {
+    return this.#wrap(this.#native.setNodeMemoryParameters(params));
   }
 
   // ---- domains ----------------------------------------------------------------------------

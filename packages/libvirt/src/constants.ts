@@ -49,6 +49,13 @@ export const AffectFlags = {
   CONFIG: 1 << 1,
 } as const;
 
+/** virDomainCreateFlags (createXML). */
+export const DomainStartFlags = {
+  PAUSED: 1 << 0,
+  /** Destroyed by libvirt when the connection that created it closes. */
+  AUTODESTROY: 1 << 1,
+} as const;
+
 /** virDomainXMLFlags. */
 export const DomainXmlFlags = {
   SECURE: 1 << 0,
@@ -107,6 +114,14 @@ export const VcpuState = {
   OFFLINE: 0,
   RUNNING: 1,
   BLOCKED: 2,
+} as const;
+
+/** virDomainNumatuneMemMode: the numa_mode of getNumaParameters (see getNumaTune for names). */
+export const NumatuneMemMode = {
+  STRICT: 0,
+  PREFERRED: 1,
+  INTERLEAVE: 2,
+  RESTRICTIVE: 3,
 } as const;
 
 /** virDomainJobType. */

@@ -6,6 +6,8 @@ export * from './domain-state.js';
 export * from './error-predicates.js';
 export * from './job-progress.js';
 export * from './libvirt-error.js';
+export * from './nodeset.js';
+export * from './numa-tune.js';
 export * from './open.js';
 export * from './types.js';
 export * from './vm-stats.js';

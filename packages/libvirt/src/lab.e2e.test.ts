@@ -4,6 +4,8 @@
 //   BALLAST_LAB_URI          libvirt URI of a running libvirtd (node calls work with no domains)
 //   BALLAST_LAB_DOMAIN       name of a running guest to use (default: the first running one);
 //                            its vCPU 0 is re-pinned, its cpu_shares and balloon nudged, then restored
+//                            (the host's KSM pages_to_scan and sleep_millisecs are changed and restored too;
+//                            guests' numatune is only read)
 //   BALLAST_LAB_DEST_URI     second libvirtd for the migration test (e.g. qemu+tcp://10.77.0.2/system)
 //   BALLAST_LAB_MIGRATE_URI  its migration data URI (e.g. tcp://10.77.0.2); the guest moves there and back
 import assert from 'node:assert/strict';
@@ -13,10 +15,13 @@ import type { Connection } from './connection.js';
 import { getCpuTune, setCpuTune } from './cpu-tune.js';
 import { DomainStats, GetAllDomainStatsFlags, JobType, ListDomainsFlags, MigrateFlags } from './constants.js';
 import { toJobProgress } from './job-progress.js';
+import { ErrorCode } from './libvirt-error.js';
+import { parseNodeset } from './nodeset.js';
+import { getNumaTune } from './numa-tune.js';
 import { open } from './open.js';
 import { parseCapabilities } from './capabilities.js';
 import { cpuList, virsh, virshDomstats, virshFields } from './test-helpers.js';
-import type { LibvirtEvent } from './types.js';
+import type { LibvirtEvent, NodeMemoryParameters } from './types.js';
 import { toVmStats } from './vm-stats.js';
 
 const LAB_URI = process.env.BALLAST_LAB_URI;
@@ -40,6 +45,19 @@ async function waitFor(conn: Connection, pred: (e: LibvirtEvent) => boolean, ms:
       resolve(e);
     });
   });
+}
+
+const TUNABLES = ['shm_pages_to_scan', 'shm_sleep_millisecs', 'shm_merge_across_nodes'] as const;
+
+/** `virsh node-memory-tune`: "\tshm_pages_to_scan 100" lines → numbers. */
+function virshNodeMemoryTune(uri: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of virsh(uri, 'node-memory-tune').matchAll(/^\s+(shm_\w+)\s+(\d+)\s*$/gm)) out[m[1] as string] = Number(m[2]);
+  return out;
+}
+
+function tunables(p: NodeMemoryParameters): Record<string, number | undefined> {
+  return Object.fromEntries(TUNABLES.map((k) => [k, p[k]]));
 }
 
 describe('libvirt integration (BALLAST_LAB_URI)', { skip: SKIP }, () => {
@@ -102,6 +120,53 @@ describe('libvirt integration (BALLAST_LAB_URI)', { skip: SKIP }, () => {
       const support = await conn.eventsReady();
       off();
       assert.deepEqual(support, { lifecycle: true, tunable: true, balloonChange: true, closeCallback: true });
+    });
+  });
+
+  describe('KSM node memory parameters and numatune', () => {
+    test('getNodeMemoryParameters reports what virsh node-memory-tune does', async () => {
+      const p = await conn.getNodeMemoryParameters();
+      const v = virshNodeMemoryTune(uri);
+      assert.deepEqual(Object.keys(p).sort(), Object.keys(v).sort());
+      assert.deepEqual(tunables(p), tunables(v));
+      for (const value of Object.values(p)) assert.ok(Number.isSafeInteger(value) && value >= 0);
+    });
+
+    test('setNodeMemoryParameters: pages_to_scan and sleep change (virsh sees them) and are restored', async () => {
+      const saved = await conn.getNodeMemoryParameters();
+      const pagesToScan = (saved.shm_pages_to_scan ?? 100) + 100;
+      const sleepMs = (saved.shm_sleep_millisecs ?? 20) + 30;
+      try {
+        await conn.setNodeMemoryParameters({ shm_pages_to_scan: pagesToScan, shm_sleep_millisecs: sleepMs });
+        const now = await conn.getNodeMemoryParameters();
+        assert.equal(now.shm_pages_to_scan, pagesToScan);
+        assert.equal(now.shm_sleep_millisecs, sleepMs);
+        assert.deepEqual(tunables(virshNodeMemoryTune(uri)), tunables(now));
+      } finally {
+        await conn.setNodeMemoryParameters({ shm_pages_to_scan: saved.shm_pages_to_scan, shm_sleep_millisecs: saved.shm_sleep_millisecs });
+      }
+      assert.deepEqual(tunables(await conn.getNodeMemoryParameters()), tunables(saved));
+    });
+
+    test('a read-only connection may read them but not set them (OPERATION_DENIED)', async () => {
+      const ro = await open(uri, { readOnly: true });
+      try {
+        const p = await ro.getNodeMemoryParameters();
+        await assert.rejects(ro.setNodeMemoryParameters({ shm_pages_to_scan: p.shm_pages_to_scan }), { code: ErrorCode.OPERATION_DENIED });
+      } finally {
+        await ro.close();
+      }
+    });
+
+    test('getNumaTune of every running guest reads as virsh numatune', async (t) => {
+      const doms = await conn.listAllDomains(ListDomainsFlags.ACTIVE);
+      if (doms.length === 0) return t.skip('no running guest');
+      for (const d of doms) {
+        const v = virshFields(virsh(uri, 'numatune', d.name));
+        const tune = await getNumaTune(conn, d.uuid);
+        assert.equal(tune.mode, v.get('numa_mode'), d.name);
+        assert.deepEqual(tune.nodeset, parseNodeset(v.get('numa_nodeset') ?? ''), d.name);
+      }
     });
   });
 

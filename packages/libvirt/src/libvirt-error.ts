@@ -2,6 +2,8 @@
 export const ErrorCode = {
   INTERNAL_ERROR: 1,
   NO_SUPPORT: 3,
+  /** e.g. a change over a read-only connection, or KSM's sysfs run file without root. */
+  OPERATION_DENIED: 29,
   NO_CONNECT: 5,
   INVALID_CONN: 6,
   INVALID_ARG: 8,
@@ -10,6 +12,8 @@ export const ErrorCode = {
   SYSTEM_ERROR: 38,
   NO_DOMAIN: 42,
   OPERATION_INVALID: 55,
+  /** e.g. a numatune nodeset naming a NUMA cell the host does not have. */
+  CONFIG_UNSUPPORTED: 67,
   OPERATION_TIMEOUT: 68,
   ARGUMENT_UNSUPPORTED: 74,
   OPERATION_UNSUPPORTED: 84,

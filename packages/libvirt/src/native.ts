@@ -19,7 +19,9 @@ import type {
   MemoryStats,
   NodeCpuTimes,
   NodeInfo,
+  NodeMemoryParameters,
   NodeMemoryStats,
+  NodeMemoryTunables,
   SchedulerParameters,
   TypedParams,
   VcpuInfo,
@@ -50,6 +52,8 @@ export interface NativeConnection {
   getNodeMemoryStats(): Promise<NodeMemoryStats>;
   getFreeMemory(): Promise<number>;
   getCellsFreeMemory(): Promise<number[]>;
+  getNodeMemoryParameters(): Promise<NodeMemoryParameters>;
+  setNodeMemoryParameters(params: NodeMemoryTunables): Promise<void>;
 
   listAllDomains(flags: number): Promise<DomainSummary[]>;
   lookupByName(name: string): Promise<DomainSummary>;

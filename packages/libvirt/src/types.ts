@@ -38,6 +38,37 @@ export interface NodeMemoryStats {
   cachedKiB?: number;
 }
 
+/**
+ * The node memory parameters libvirt can change (virNodeSetMemoryParameters): KSM's tunables,
+ * under libvirt's names. Each is a plain number; the binding gives it libvirt's type.
+ */
+export interface NodeMemoryTunables {
+  /** Pages ksmd scans per wake-up (/sys/kernel/mm/ksm/pages_to_scan). */
+  shm_pages_to_scan?: number;
+  /** ksmd's sleep between wake-ups, ms. */
+  shm_sleep_millisecs?: number;
+  /** 1: pages of different NUMA cells may merge; 0: only within a cell (changeable only with no shared pages). */
+  shm_merge_across_nodes?: number;
+}
+
+/**
+ * virNodeGetMemoryParameters: KSM's tunables and its read-only counters, each when the host reports
+ * it (QEMU on Linux reports them all; shm_merge_across_nodes only on a kernel with NUMA). KSM's `run`
+ * is not among them. Not supported by the test driver.
+ */
+export interface NodeMemoryParameters extends NodeMemoryTunables {
+  /** Shared pages in use (pages_shared). */
+  shm_pages_shared?: number;
+  /** Sites sharing them, i.e. how much is saved (pages_sharing). */
+  shm_pages_sharing?: number;
+  /** Pages unique but repeatedly checked for merging. */
+  shm_pages_unshared?: number;
+  /** Pages changing too fast to be placed in a tree. */
+  shm_pages_volatile?: number;
+  /** How many times all mergeable areas have been scanned. */
+  shm_full_scans?: number;
+}
+
 /** What list and lookup calls return about a domain. */
 export interface DomainSummary {
   uuid: string;

@@ -3,9 +3,9 @@
  * type names: a type added to the registry without its mapping here does not compile.
  */
 import { JOB_SCHEMA_VERSION, jobType, type ActionOf, type JobAction, type JobSpec, type JobTypeName } from '@ballast/domain';
-import { JobSource, type Job } from './gen/ballast/v1/job.js';
+import { JobSource, KsmRun, NumaMode, type Job } from './gen/ballast/v1/job.js';
 
-type ActionFields = Pick<Job, 'setMemory' | 'pinVcpu' | 'setCpuTune' | 'migrate'>;
+type ActionFields = Pick<Job, 'setMemory' | 'pinVcpu' | 'setCpuTune' | 'migrate' | 'setNuma' | 'setKsm'>;
 
 interface ActionMapping<T extends JobTypeName> {
   /** The oneof member that carries this type. */
@@ -15,6 +15,14 @@ interface ActionMapping<T extends JobTypeName> {
 }
 
 const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } => (v !== undefined ? ({ [key]: v } as { [P in K]: V }) : {});
+
+/** A TS string union ↔ a proto enum whose 0 means "not set". */
+function enumMap<K extends string>(pairs: Record<K, number>) {
+  const back = new Map(Object.entries(pairs).map(([k, v]) => [v as number, k as K]));
+  return { to: (k: K | undefined): number => (k === undefined ? 0 : pairs[k]), from: (v: number): K | undefined => back.get(v) };
+}
+const numaMode = enumMap({ strict: NumaMode.NUMA_MODE_STRICT, preferred: NumaMode.NUMA_MODE_PREFERRED, interleave: NumaMode.NUMA_MODE_INTERLEAVE, restrictive: NumaMode.NUMA_MODE_RESTRICTIVE });
+const ksmRun = enumMap({ stop: KsmRun.KSM_RUN_STOP, run: KsmRun.KSM_RUN_RUN, unmerge: KsmRun.KSM_RUN_UNMERGE });
 
 const ACTIONS: { [T in JobTypeName]: ActionMapping<T> } = {
   'set-memory': {
@@ -36,6 +44,25 @@ const ACTIONS: { [T in JobTypeName]: ActionMapping<T> } = {
     field: 'migrate',
     toProto: (a) => ({ migrate: { targetHost: a.targetHost, destUri: a.destUri, migrateUri: a.migrateUri ?? '' } }),
     fromProto: ({ migrate: m }) => m && { type: 'migrate', targetHost: m.targetHost, destUri: m.destUri, ...opt('migrateUri', m.migrateUri || undefined) },
+  },
+  'set-numa': {
+    field: 'setNuma',
+    toProto: (a) => ({ setNuma: { cell: a.cell, memoryMode: numaMode.to(a.memoryMode), ...opt('pinVcpus', a.pinVcpus) } }),
+    fromProto: ({ setNuma: n }) => n && { type: 'set-numa', cell: n.cell, ...opt('memoryMode', numaMode.from(n.memoryMode)), ...opt('pinVcpus', n.pinVcpus) },
+  },
+  'set-ksm': {
+    field: 'setKsm',
+    toProto: (a) => ({
+      setKsm: { run: ksmRun.to(a.run), ...opt('pagesToScan', a.pagesToScan), ...opt('sleepMillisecs', a.sleepMillisecs), ...opt('mergeAcrossNodes', a.mergeAcrossNodes) },
+    }),
+    fromProto: ({ setKsm: k }) =>
+      k && {
+        type: 'set-ksm',
+        ...opt('run', ksmRun.from(k.run)),
+        ...opt('pagesToScan', k.pagesToScan),
+        ...opt('sleepMillisecs', k.sleepMillisecs),
+        ...opt('mergeAcrossNodes', k.mergeAcrossNodes),
+      },
   },
 };
 

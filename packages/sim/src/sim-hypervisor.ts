@@ -12,12 +12,13 @@
  *   sim.advance(10_000);
  *   await moved;
  */
-import type { CpuTune, HostInfo, HypervisorEvent, NodeMemory, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
+import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import { ErrorCode } from '@ballast/libvirt';
-import type { CollectOptions, Hypervisor, MigrateOptions } from '@ballast/hypervisor';
+import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from '@ballast/hypervisor';
 import type { SimCluster } from './sim-cluster.js';
 import { simError } from './sim-error.js';
 import { rssKiB } from './sim-memory.js';
+import { simKsm, simNumaTune, simSetKsm, simSetNumaTune } from './sim-tuning.js';
 import type { SimVm } from './sim-vm.js';
 
 const URI_RE = /^sim:\/\/([A-Za-z0-9._-]+)\/?$/;
@@ -115,6 +116,27 @@ export class SimHypervisor implements Hypervisor {
   async setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> {
     this.check();
     this.sim.setCpuTune(this.hostId, uuid, tune);
+  }
+
+  // NUMA tuning and KSM are stored, not modelled (sim-tuning.ts).
+  async getNumaTune(uuid: string): Promise<NumaTune> {
+    this.check();
+    return simNumaTune(this.sim, this.hostId, uuid);
+  }
+
+  async setNumaTune(uuid: string, tune: NumaTuneRequest): Promise<void> {
+    this.check();
+    simSetNumaTune(this.sim, this.hostId, uuid, tune);
+  }
+
+  async getKsm(): Promise<KsmSettings> {
+    this.check();
+    return simKsm(this.sim, this.hostId);
+  }
+
+  async setKsm(change: Partial<KsmTunables>): Promise<void> {
+    this.check();
+    simSetKsm(this.sim, this.hostId, change);
   }
 
   /** destUri must be sim://<hostId> of the same cluster; migrateUri is ignored. */

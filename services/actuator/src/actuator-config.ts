@@ -19,6 +19,8 @@ export const actuatorConfigSchema = z.object({
   migrateTimeoutMs: z.number().int().min(1000).default(300000),
   /** A grow with a host budget waits up to this long for other VMs' releases to land before it grows (partly or not at all). */
   budgetWaitMs: z.number().int().min(0).default(10000),
+  /** Host-wide changes that take host memory (unmerging KSM pages) never leave the host less free memory than this. */
+  hostFreeFloorMiB: z.number().int().min(0).default(512),
   /** Balloon within this of the target counts as there. */
   memoryToleranceMiB: z.number().int().min(0).default(4),
   /** BullMQ lock: a job whose worker died is retried after about this long. */

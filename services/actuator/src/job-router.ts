@@ -4,7 +4,9 @@ import { cpuTuneProcessor } from './processors/cpu-tune-processor.js';
 import { migrateProcessor } from './processors/migrate-processor.js';
 import { PermanentJobError, type HostProcessor, type Processor, type ProcessorContext, type VmJobSpec } from './processors/processor-context.js';
 import { pinVcpuProcessor } from './processors/pin-vcpu-processor.js';
+import { setKsmProcessor } from './processors/set-ksm-processor.js';
 import { setMemoryProcessor } from './processors/set-memory-processor.js';
+import { setNumaProcessor } from './processors/set-numa-processor.js';
 import { KeyedLock } from '@ballast/runtime';
 
 /** The processor of a job type: `vm` for VM-scoped types, `host` for host-scoped ones (as the registry says). */
@@ -16,6 +18,8 @@ export const PROCESSORS: { [T in JobTypeName]: ProcessorEntry<ActionOf<T>> } = {
   'pin-vcpu': { vm: pinVcpuProcessor },
   'set-cpu-tune': { vm: cpuTuneProcessor },
   migrate: { vm: migrateProcessor },
+  'set-numa': { vm: setNumaProcessor },
+  'set-ksm': { host: setKsmProcessor },
 };
 
 /**

@@ -1,10 +1,9 @@
 import type { JobAction } from '@ballast/domain';
 import { PermanentJobError, readVm, waitFor, type Processor } from './processor-context.js';
+import { sameSet } from './same-set.js';
 
 type PinVcpu = Extract<JobAction, { type: 'pin-vcpu' }>;
 
-const sameSet = (a: number[], b: number[]) =>
-  a.length === b.length && [...a].sort((x, y) => x - y).every((v, i) => v === [...b].sort((x, y) => x - y)[i]);
 
 /** Pins one vCPU to a set of pCPUs; verifies the affinity reads back. */
 export const pinVcpuProcessor: Processor<PinVcpu> = async (ctx, spec, action) => {

@@ -11,6 +11,7 @@ export type ProcessorConfig = Pick<
   | 'migrateTimeoutMs'
   | 'memoryToleranceMiB'
   | 'budgetWaitMs'
+  | 'hostFreeFloorMiB'
 >;
 
 export interface ProcessorContext {

@@ -9,4 +9,5 @@ export const TEST_PROCESSOR_CONFIG: ProcessorConfig = {
   migrateTimeoutMs: 60000,
   memoryToleranceMiB: 4,
   budgetWaitMs: 10000,
+  hostFreeFloorMiB: 512,
 };
