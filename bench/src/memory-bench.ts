@@ -13,7 +13,7 @@
  *
  *   node bench/dist/main.js memory
  */
-import { defaultMemoryBalloonArgs, memoryBalloonPolicy, mulberry32, type MemoryBalloonArgs, type Policy } from '@ballast/domain';
+import { defaultMemoryBalloonArgs, KIB_PER_MIB, kibToMib, memoryBalloonPolicy, mulberry32, type MemoryBalloonArgs, type Policy } from '@ballast/domain';
 import { mib, SimCluster, SimHypervisor } from '@ballast/sim';
 import { MOM_DEFAULTS, momBalloonRule } from './memory-mom-rule.js';
 import { SCENARIOS, type Scenario } from './memory-scenarios.js';
@@ -83,11 +83,11 @@ function countCycle(sim: SimCluster, budgetMiB: number, r: MemoryRunResult): num
   const needs: number[] = [];
   for (const vm of sim.inspectAll()) {
     if (vm.state === 'shutoff') continue;
-    sumMiB += vm.currentKiB / 1024;
-    const unusedMiB = (vm.currentKiB - vm.kernelKiB - (vm.usedKiB - vm.swappedKiB) - vm.cacheKiB) / 1024;
+    sumMiB += kibToMib(vm.currentKiB);
+    const unusedMiB = (vm.currentKiB - vm.kernelKiB - (vm.usedKiB - vm.swappedKiB) - vm.cacheKiB) / KIB_PER_MIB;
     if (vm.state !== 'running' || unusedMiB < MIN_UNUSED_MIB) r.starvedVmCycles++;
     if (vm.state !== 'running' || unusedMiB < CRITICAL_UNUSED_MIB) r.criticalVmCycles++;
-    if (vm.state === 'running') needs.push((vm.usedKiB + vm.kernelKiB) / 1024 + MIN_UNUSED_MIB);
+    if (vm.state === 'running') needs.push(kibToMib(vm.usedKiB + vm.kernelKiB) + MIN_UNUSED_MIB);
   }
   needs.sort((a, b) => a - b);
   let room = budgetMiB;
@@ -153,11 +153,11 @@ export async function runMemoryScenario(scenario: Scenario, count: number, seed:
   r.deaths = totals.deaths;
   r.oomKills = totals.oomKills;
   const final = sim.inspectAll().filter((v) => v.state !== 'shutoff');
-  r.finalSumMiB = Math.round(final.reduce((s, v) => s + v.currentKiB / 1024, 0));
+  r.finalSumMiB = Math.round(final.reduce((s, v) => s + kibToMib(v.currentKiB), 0));
   r.avgSumMiB = Math.round(sumOfSums / Math.max(cycles, 1));
   r.returnedMiB = r.startSumMiB - r.finalSumMiB;
   r.headroomMiBs = Math.round(r.headroomMiBs);
-  r.swapInMiB = Math.round(final.reduce((s, v) => s + v.swapInKiB / 1024, 0));
+  r.swapInMiB = Math.round(final.reduce((s, v) => s + kibToMib(v.swapInKiB), 0));
   r.maxOverBudgetMiB = Math.round(r.maxOverBudgetMiB);
   return r;
 }

@@ -21,7 +21,7 @@
  * samples. Deviations, all in MOM's favour: the host's free memory is the latest sample rather than a
  * 10-sample average, and the rule runs on Ballast's 2 s loop rather than MOM's 10 s policy interval.
  */
-import type { ArgsIssue, ClusterSnapshot, Decision, Plan, PlannedJob, Policy } from '@ballast/domain';
+import { kibToMib, mibToKib, type ArgsIssue, type ClusterSnapshot, type Decision, type Plan, type PlannedJob, type Policy } from '@ballast/domain';
 
 export interface MomBalloonArgs {
   pressureThreshold: number;
@@ -74,7 +74,7 @@ function plan(snapshot: ClusterSnapshot, a: MomBalloonArgs): Plan {
       const avg = (f: (e: (typeof hist)[number]) => number): number => (hist.length ? hist.reduce((s, e) => s + f(e), 0) / hist.length : 0);
       const cur = b.actualKiB;
       const used = avg((e) => e.actualKiB ?? 0) - avg((e) => e.unusedKiB ?? 0);
-      const minGuarantee = a.minGuaranteeMiB * 1024;
+      const minGuarantee = mibToKib(a.minGuaranteeMiB);
       const bigEnough = (size: number): boolean => Math.abs(size - cur) > a.minBalloonChangePercent * cur;
       let size: number | undefined;
       if (pressure) {
@@ -89,13 +89,13 @@ function plan(snapshot: ClusterSnapshot, a: MomBalloonArgs): Plan {
         if (s > b.maximumKiB) s = b.maximumKiB;
         if (bigEnough(s)) size = s;
       }
-      const memoryMiB = size === undefined ? undefined : Math.round(size / 1024);
+      const memoryMiB = size === undefined ? undefined : Math.round(kibToMib(size));
       const reason = `host free ${(hostFree * 100).toFixed(1)} %: ${pressure ? 'shrink' : 'grow'}`;
-      if (memoryMiB === undefined || memoryMiB === Math.round(cur / 1024)) {
+      if (memoryMiB === undefined || memoryMiB === Math.round(kibToMib(cur))) {
         decisions.push({ vmUuid: vm.uuid, hostId: host.hostId, kind: 'hold', reason });
         continue;
       }
-      decisions.push({ vmUuid: vm.uuid, hostId: host.hostId, kind: memoryMiB > cur / 1024 ? 'grow' : 'release', reason, inputs: { memoryMiB } });
+      decisions.push({ vmUuid: vm.uuid, hostId: host.hostId, kind: memoryMiB > kibToMib(cur) ? 'grow' : 'release', reason, inputs: { memoryMiB } });
       jobs.push({ hostId: host.hostId, vmUuid: vm.uuid, vmName: vm.name, action: { type: 'set-memory', memoryMiB }, reason });
     }
   }

@@ -50,6 +50,37 @@ describe('services on the libvirt test driver', () => {
     assert.equal(jb.state, 'succeeded', JSON.stringify(jb));
   });
 
+  test('set-numa places the VM on a NUMA cell (memory and vCPUs); a cell the host lacks is refused at the API', async () => {
+    // (the test driver's cell 1 lists pCPUs 8-15 its domains cannot be pinned to: cell 0 is the one to use)
+    const a = await submitJob(stack, { type: 'set-numa', vm: 'test', cell: 0 });
+    assert.equal(a.status, 202, JSON.stringify(a.json));
+    const ja = await waitJob(stack, String(a.json['id']), 20000);
+    assert.equal(ja.state, 'succeeded', JSON.stringify(ja));
+    assert.match(ja.result?.message ?? '', /test on NUMA cell 0: memory strict nodeset 0, vCPUs on pCPUs 0,1,2,3,4,5,6,7/);
+    const again = await waitJob(stack, String((await submitJob(stack, { type: 'set-numa', vm: 'test', cell: 0 })).json['id']), 20000);
+    assert.equal(again.result?.alreadyThere, true);
+    // moving a running strict-mode VM's memory is what libvirt refuses: the job fails once, saying why, before any vCPU moves
+    const refused = await waitJob(stack, String((await submitJob(stack, { type: 'set-numa', vm: 'test', cell: 1 })).json['id']), 20000);
+    assert.deepEqual([refused.state, refused.attempts], ['failed', 1], JSON.stringify(refused));
+    assert.match(refused.error ?? '', /cannot place test's memory on NUMA cell 1: .*only in restrictive mode/);
+    const bad = await submitJob(stack, { type: 'set-numa', vm: 'test', cell: 5 });
+    assert.equal(bad.status, 422);
+    assert.deepEqual((bad.json['error'] as { field: string }).field, 'cell');
+  });
+
+  test('set-ksm is host-scoped: it names a host, not a VM; on a driver without KSM parameters it fails once, saying so', async () => {
+    const vmScoped = await submitJob(stack, { type: 'set-ksm', vm: 'test', pagesToScan: 200 });
+    assert.equal(vmScoped.status, 400);
+    assert.equal((vmScoped.json['error'] as { field: string }).field, 'vm');
+    const r = await submitJob(stack, { type: 'set-ksm', host: stack.hostId, pagesToScan: 200 });
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+    const j = await waitJob(stack, String(r.json['id']), 20000);
+    assert.equal(j.state, 'failed');
+    assert.match(j.error ?? '', /cannot read KSM on lab-host: .*no node memory parameters/);
+    assert.equal(j.attempts, 1);
+    assert.equal((await submitJob(stack, { type: 'set-ksm', host: 'nowhere', pagesToScan: 200 })).status, 404);
+  });
+
   test('bounds are checked before acting: above the maximum fails at once, without retries', async () => {
     const r = await submitJob(stack, { type: 'set-memory', vm: 'test', memoryMiB: 999999 });
     const j = await waitJob(stack, String(r.json['id']), 20000);

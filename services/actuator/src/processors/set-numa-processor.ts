@@ -9,7 +9,9 @@ type SetNuma = ActionOf<'set-numa'>;
  * Places a VM on one NUMA cell: first its memory (numatune nodeset = the cell, in the mode asked or the VM's
  * own), then — unless `pinVcpus` is false — every vCPU's affinity to the cell's pCPUs. The memory step is
  * the one libvirt may refuse on a running VM (a mode change, a nodeset change outside restrictive mode):
- * that fails the job before any vCPU moves, with libvirt's reason. Verifies both read back.
+ * that fails the job before any vCPU moves, with libvirt's reason. When a vCPU cannot be pinned, what was
+ * changed is put back (the vCPUs already pinned, and the memory placement where libvirt allows it) and the
+ * job fails saying so. Verifies both read back.
  */
 export const setNumaProcessor: Processor<SetNuma> = async (ctx, spec, action) => {
   const vm = await readVm(ctx, spec.vmUuid, false);
@@ -23,7 +25,7 @@ export const setNumaProcessor: Processor<SetNuma> = async (ctx, spec, action) =>
     return { message: `already there: ${spec.vmName} on NUMA cell ${cell.id}`, alreadyThere: true, observed: { numatune: before, pcpus: cell.cpus } };
   }
   if (!memoryThere) await placeMemory(ctx, spec, action, cell);
-  for (const v of toPin) await ctx.hv.pinVcpu(spec.vmUuid, v, cell.cpus);
+  await pinAllOrNone(ctx, spec, toPin, pins, cell, memoryThere ? undefined : before);
   const after = await waitFor(
     ctx,
     ctx.config.verifyTimeoutMs,
@@ -50,6 +52,37 @@ async function cellOf(ctx: ProcessorContext, id: number): Promise<NumaCell> {
   if (!cell) throw new PermanentJobError(`NUMA cell ${id} does not exist on this host (cells: ${cells.map((c) => c.id).join(', ') || 'none reported'})`);
   if (cell.cpus.length === 0) throw new PermanentJobError(`NUMA cell ${id} has no pCPUs to place vCPUs on`);
   return cell;
+}
+
+/**
+ * Pins the vCPUs to the cell's pCPUs. If one fails, the ones already pinned get their old affinity back and
+ * the memory placement its old nodeset (`memoryBefore`, when this job changed it), so nothing is left half
+ * done; an affinity libvirt refuses as invalid fails the job at once.
+ */
+async function pinAllOrNone(ctx: ProcessorContext, spec: VmJobSpec, vcpus: number[], pins: number[][], cell: NumaCell, memoryBefore: NumaTune | undefined): Promise<void> {
+  const done: number[] = [];
+  try {
+    for (const v of vcpus) {
+      await ctx.hv.pinVcpu(spec.vmUuid, v, cell.cpus);
+      done.push(v);
+    }
+  } catch (e) {
+    const undone = await undo(ctx, spec, done, pins, memoryBefore);
+    const why = `cannot pin ${spec.vmName}'s vCPU ${vcpus[done.length]} to NUMA cell ${cell.id}'s pCPUs ${cell.cpus.join(',')}: ${(e as Error).message}; ${undone}`;
+    throw isInvalidArg(e) ? new PermanentJobError(why) : new Error(why);
+  }
+}
+
+/** Puts back what a failed placement changed; says what it could and could not restore. */
+async function undo(ctx: ProcessorContext, spec: VmJobSpec, pinned: number[], pins: number[][], memoryBefore: NumaTune | undefined): Promise<string> {
+  for (const v of pinned) await ctx.hv.pinVcpu(spec.vmUuid, v, pins[v] ?? []).catch(() => undefined);
+  if (!memoryBefore) return 'nothing was changed';
+  if (memoryBefore.nodeset.length === 0) return 'its memory placement stays (libvirt cannot remove a running VM\'s numatune)';
+  const restored = await ctx.hv.setNumaTune(spec.vmUuid, { mode: memoryBefore.mode, nodeset: memoryBefore.nodeset }).then(
+    () => true,
+    () => false,
+  );
+  return restored ? `its memory placement is back on nodeset ${memoryBefore.nodeset.join(',')}` : `its memory placement could not be put back on nodeset ${memoryBefore.nodeset.join(',')}`;
 }
 
 /** Sets the numatune; what libvirt refuses for a running VM fails the job at once, with its reason. */

@@ -1,8 +1,8 @@
-import type { HostView, VmView } from '@ballast/domain';
+import { kibToMib, type HostView, type VmView } from '@ballast/domain';
 import type { CycleDecision } from '@ballast/cycle';
 import type { JobStatus } from '@ballast/queue';
 
-const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
+const mib = (kib: number) => Math.round(kibToMib(kib) * 10) / 10;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The JSON shape of a host in the HTTP API: memory in MiB, units in every name. */

@@ -4,6 +4,7 @@
  * host free memory.
  */
 import type { HostView } from '../../snapshot.js';
+import { KIB_PER_MIB } from '../../units.js';
 import type { HostKnobs } from './args.js';
 import type { Assessed, Managed } from './assessment.js';
 
@@ -47,7 +48,7 @@ export interface HostState {
 export function accountHost(hostId: string, host: HostView | undefined, knobs: HostKnobs, all: readonly Assessed[]): HostState {
   const { committedSumMiB, inflightGrowMiB } = committedSum(all);
   const managed = all.filter((a): a is Managed => a.managed);
-  const freeMiB = host ? host.memoryFreeKiB / 1024 : 0;
+  const freeMiB = host ? host.memoryFreeKiB / KIB_PER_MIB : 0;
   return {
     hostId,
     knobs,
