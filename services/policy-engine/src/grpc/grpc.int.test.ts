@@ -1,34 +1,26 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { IngestServiceClient, IngestServiceService, Job, PolicyServiceClient, PolicyServiceService, hostSampleFromReport } from '@ballast/proto';
-import { JobQueues } from '@ballast/queue';
 import { grpcClientSecurity, grpcServerSecurity } from '@ballast/runtime';
-import { hostReport, startRedis, vmReport, type RedisHandle } from '@ballast/testkit';
-import { JobService } from '../job-service.js';
-import { ClusterState } from '@ballast/cycle';
-import { HoldStore } from '../state/hold-store.js';
+import { hostReport, vmReport } from '@ballast/testkit';
+import type { ClusterState } from '@ballast/cycle';
+import { startTestEngine, type TestEngine } from '../test-engine.js';
 
 import { ingestService } from './ingest-service.js';
 import { policyService } from './policy-service.js';
 
 const TOKEN = 'grpc-shared-token-0123456789';
-let redisSrv: RedisHandle;
-let redis: Redis;
-let queues: JobQueues;
+let engine: TestEngine;
 let server: grpc.Server;
 let address: string;
 let state: ClusterState;
 
 before(async () => {
-  redisSrv = await startRedis();
-  redis = new Redis(redisSrv.url, { maxRetriesPerRequest: null });
-  const holds = new HoldStore(redis);
-  state = new ClusterState({ windowSize: 10, staleAfterIntervals: 3, now: () => Date.now() }, holds);
-  queues = new JobQueues(redis);
-  const jobs = new JobService(state, queues, holds, { holdMs: 1000, now: () => Date.now() });
+  engine = await startTestEngine(1000);
+  ({ state } = engine);
+  const jobs = engine.jobs;
   const sec = grpcServerSecurity({ token: TOKEN });
   server = new grpc.Server({ interceptors: sec.interceptors });
   server.addService(IngestServiceService, ingestService((r) => state.ingest(r), pino({ level: 'silent' })));
@@ -39,9 +31,7 @@ before(async () => {
 
 after(async () => {
   await new Promise<void>((r) => server.tryShutdown(() => r()));
-  await queues.close();
-  await redis.quit();
-  await redisSrv.stop();
+  await engine.stop();
 });
 
 function clients(token?: string) {

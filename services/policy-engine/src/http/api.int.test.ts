@@ -4,29 +4,24 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { Worker } from 'bullmq';
-import { JobQueues, QUEUE_PREFIX, jobQueueName } from '@ballast/queue';
-import { hostReport, startRedis, vmReport, type RedisHandle } from '@ballast/testkit';
-import { JobService } from '../job-service.js';
-import { ClusterState } from '@ballast/cycle';
-import { HoldStore } from '../state/hold-store.js';
+import { QUEUE_PREFIX, jobQueueName, type JobQueues } from '@ballast/queue';
+import { hostReport, vmReport } from '@ballast/testkit';
+import type { ClusterState } from '@ballast/cycle';
+import { startTestEngine, type TestEngine } from '../test-engine.js';
 
 import { createApp } from './create-app.js';
 
 const TOKEN = 'test-token-abcdefghijklmnop';
-let redisSrv: RedisHandle;
-let redis: Redis;
+let engine: TestEngine;
 let queues: JobQueues;
 let http: Server;
 let base: string;
 let state: ClusterState;
 
 before(async () => {
-  redisSrv = await startRedis();
-  redis = new Redis(redisSrv.url, { maxRetriesPerRequest: null });
-  const holds = new HoldStore(redis);
-  state = new ClusterState({ windowSize: 10, staleAfterIntervals: 3, now: () => Date.now() }, holds);
-  queues = new JobQueues(redis);
-  const jobs = new JobService(state, queues, holds, { holdMs: 300000, now: () => Date.now() });
+  engine = await startTestEngine(300000);
+  ({ state, queues } = engine);
+  const jobs = engine.jobs;
   http = createServer(createApp({ state, jobs, token: TOKEN, holdMs: 300000 }));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -36,9 +31,7 @@ before(async () => {
 
 after(async () => {
   await new Promise((r) => http.close(r));
-  await queues.close();
-  await redis.quit();
-  await redisSrv.stop();
+  await engine.stop();
 });
 
 const post = (body: unknown, token: string | null = TOKEN) =>
@@ -98,7 +91,7 @@ test('a job goes to its host queue, holds the resource, and its outcome is reada
   assert.deepEqual(vms.find((v) => v.name === 'web')?.holds.map((h) => h.resource), ['memory']);
 
   // A worker on h1's queue (standing in for the actuator) completes it.
-  const conn = new Redis(redisSrv.url, { maxRetriesPerRequest: null });
+  const conn = new Redis(engine.redisSrv.url, { maxRetriesPerRequest: null });
   const worker = new Worker(jobQueueName('h1'), async () => ({ message: 'balloon at 400 MiB', alreadyThere: false }), {
     connection: conn,
     prefix: QUEUE_PREFIX,
