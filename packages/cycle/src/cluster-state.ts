@@ -78,6 +78,8 @@ export class ClusterState {
         memoryTotalKiB: r.memoryTotalKiB,
         memoryFreeKiB: r.memoryFreeKiB,
         pcpus: r.pcpus,
+        numaCells: r.numaCells,
+        ...(r.ksm ? { ksm: r.ksm } : {}),
         lastSampleMs: receivedAtMs,
         intervalMs: r.intervalMs,
         stale: now - receivedAtMs > this.opts.staleAfterIntervals * Math.max(r.intervalMs, 1),

@@ -1,4 +1,4 @@
-import type { VmState } from './model.js';
+import type { CpuTune, KsmRun, NumaTune, VmState } from './model.js';
 
 /** One collection cycle of one host: what the collector sends and the policy engine ingests. */
 export interface HostReport {
@@ -16,6 +16,38 @@ export interface HostReport {
   vms: VmReport[];
   migrationUri?: string;
   migrationDataUri?: string;
+  /** The host's KSM (kernel same-page merging), when the collector can read it. */
+  ksm?: HostKsm;
+}
+
+/** KSM as one host's collector sees it: ksmd's settings, its counters and what it costs. */
+export interface HostKsm {
+  /** Absent where it cannot be read (a remote libvirt: /sys/kernel/mm/ksm is out of reach). */
+  run?: KsmRun;
+  pagesToScan: number;
+  sleepMillisecs: number;
+  /** Shared pages in use, and the sites sharing them (pagesSharing × 4 KiB is what merging saves). */
+  pagesShared: number;
+  pagesSharing: number;
+  pagesUnshared: number;
+  pagesVolatile: number;
+  fullScans: number;
+  /** CPU ksmd used over the last interval, percent of one pCPU; absent when unknown (ksmd not local). */
+  ksmdCpuPercent?: number;
+}
+
+/**
+ * A vCPU pin Ballast set, as the actuator records it in the domain's <metadata> (namespace
+ * BALLAST_PINS_NS) when it pins: who set it and to which pCPUs. A vCPU whose affinity still equals its
+ * record is Ballast's; one pinned to a subset of the pCPUs without a matching record was pinned by someone
+ * else. Kept in the domain, so it survives engine and libvirtd restarts.
+ */
+export interface PinRecord {
+  vcpu: number;
+  pcpus: number[];
+  /** 'policy:<name>' or 'manual'. */
+  by: string;
+  atMs: number;
 }
 
 /**
@@ -35,10 +67,15 @@ export interface VmConfig {
   balloonModel: string;
   /** <memballoon><driver deflate_on_oom='on'>: the guest deflates the balloon itself under OOM. */
   deflateOnOom: boolean;
+  /** The pins Ballast recorded in <metadata> (BALLAST_PINS_NS); empty when it set none. */
+  pins: PinRecord[];
 }
 
 /** The XML namespace of Ballast's labels in a domain's <metadata>. */
 export const BALLAST_LABELS_NS = 'https://ballast.dev/xmlns/labels/1';
+
+/** The XML namespace of the pins Ballast records in a domain's <metadata> (PinRecord). */
+export const BALLAST_PINS_NS = 'https://ballast.dev/xmlns/pins/1';
 
 export interface VmReport {
   uuid: string;
@@ -48,6 +85,10 @@ export interface VmReport {
   vcpus: { id: number; usagePercent: number; pcpus: number[]; currentPcpu?: number }[];
   /** Absent until the collector has read the domain's configuration. */
   config?: VmConfig;
+  /** cpu_shares and vcpu_quota/period as libvirt reports them; absent until read (or where the driver has none). */
+  cpuTune?: CpuTune;
+  /** The VM's numatune; absent until read (or where the driver has none). */
+  numaTune?: NumaTune;
   balloon?: {
     actualKiB: number;
     maximumKiB: number;

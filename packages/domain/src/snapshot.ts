@@ -1,6 +1,7 @@
 import type { JobAction, JobOutcome, JobSource } from './jobs/index.js';
 import type { SignalBoard } from './policies/policy-signals.js';
-import type { VmReport } from './host-report.js';
+import type { HostKsm, VmReport } from './host-report.js';
+import type { NumaCell } from './model.js';
 
 /**
  * One sample of a VM in its window. Balloon figures are KiB; the guest's figures (unused, available,
@@ -17,11 +18,19 @@ export interface WindowEntry {
   majorFaults?: number;
   swapInKiB?: number;
   statsAtSec?: number;
+  /** Each vCPU's usage over the interval (percent of one pCPU), by vCPU id. */
+  vcpuPercent?: number[];
+  /** The pCPU each vCPU last ran on, by vCPU id (-1: unknown). */
+  vcpuPcpu?: number[];
 }
 
 /** The window entry for one VM report sampled at `takenAtMs`. */
 export function windowEntryFor(vm: VmReport, takenAtMs: number): WindowEntry {
   const e: WindowEntry = { takenAtMs, cpuPercent: vm.cpuPercent };
+  if (vm.vcpus.length > 0) {
+    e.vcpuPercent = vm.vcpus.map((c) => c.usagePercent);
+    e.vcpuPcpu = vm.vcpus.map((c) => c.currentPcpu ?? -1);
+  }
   const b = vm.balloon;
   if (b) {
     e.actualKiB = b.actualKiB;
@@ -52,6 +61,10 @@ export interface HostView {
   memoryTotalKiB: number;
   memoryFreeKiB: number;
   pcpus: { pcpu: number; usagePercent: number }[];
+  /** The host's NUMA cells: their pCPUs, memory and free memory (KiB). */
+  numaCells: NumaCell[];
+  /** KSM on the host, when the collector reads it. */
+  ksm?: HostKsm;
   lastSampleMs: number;
   intervalMs: number;
   stale: boolean;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDomainConfig, parseLabels } from './domain-config.js';
+import { parseDomainConfig, parseLabels, parsePins } from './domain-config.js';
 
 const NS = 'https://ballast.dev/xmlns/labels/1';
 
@@ -42,6 +42,7 @@ test('a plain virtio-balloon guest: nothing that stops ballooning', () => {
     hostdevCount: 0,
     balloonModel: 'virtio',
     deflateOnOom: false,
+    pins: [],
   });
 });
 
@@ -58,4 +59,21 @@ test('locked memory, hugepages, passthrough devices, no balloon, deflate-on-oom'
   assert.equal(parseDomainConfig(plain.replace(/<memballoon[\s\S]*<\/memballoon>/, "<memballoon model='none'/>")).balloonModel, 'none');
   assert.equal(parseDomainConfig(plain.replace(/<memballoon[\s\S]*<\/memballoon>/, '')).balloonModel, '');
   assert.equal(parseDomainConfig(plain.replace("<stats period='2'/>", "<driver deflate_on_oom='on'/>")).deflateOnOom, true);
+});
+
+test("pins Ballast recorded in <metadata>, whatever the prefix; malformed entries skipped; other namespaces ignored", () => {
+  const xml = `<domain><name>v</name><metadata>
+    <other:pins xmlns:other="https://example.com/x"><other:pin vcpu="0" pcpus="9" by="x" at="1"/></other:pins>
+    <ballast:pins xmlns:ballast="https://ballast.dev/xmlns/pins/1">
+      <ballast:pin vcpu="1" pcpus="2,3" by="policy:vcpu-balance" at="1700000000000"/>
+      <ballast:pin vcpu='0' pcpus='1' by='manual' at='5'/>
+      <ballast:pin vcpu="x" pcpus="1" by="manual"/>
+      <ballast:pin vcpu="2" pcpus="" by="manual"/>
+    </ballast:pins></metadata></domain>`;
+  assert.deepEqual(parsePins(xml), [
+    { vcpu: 0, pcpus: [1], by: 'manual', atMs: 5 },
+    { vcpu: 1, pcpus: [2, 3], by: 'policy:vcpu-balance', atMs: 1700000000000 },
+  ]);
+  assert.deepEqual(parseDomainConfig(xml).pins.length, 2);
+  assert.deepEqual(parsePins('<domain><metadata/></domain>'), []);
 });

@@ -5,7 +5,7 @@
  *   virsh metadata <vm> --uri https://ballast.dev/xmlns/labels/1 --key ballast --live --config \
  *     --set '<labels><label name="tier">gold</label></labels>'
  */
-import { BALLAST_LABELS_NS, type VmConfig } from '@ballast/domain';
+import { BALLAST_LABELS_NS, BALLAST_PINS_NS, type PinRecord, type VmConfig } from '@ballast/domain';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -19,21 +19,25 @@ function unescapeXml(s: string): string {
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * The body of the metadata element `<pfx:root xmlns:pfx="NS">…</pfx:root>` (or `<root xmlns="NS">`) and the
+ * prefix its children carry, or undefined when the domain has none.
+ */
+function metadataElement(xml: string, root: string, ns: string): { prefix: string; body: string } | undefined {
+  const metadata = /<metadata>([\s\S]*?)<\/metadata>/.exec(xml)?.[1];
+  if (!metadata) return undefined;
+  const q = `["']${escapeRe(ns)}["']`;
+  const prefixed = new RegExp(`<([A-Za-z_][\\w.-]*):${root}\\b[^>]*\\bxmlns:\\1=${q}[^>]*>([\\s\\S]*?)</\\1:${root}>`).exec(metadata);
+  if (prefixed) return { prefix: `${prefixed[1]}:`, body: prefixed[2] ?? '' };
+  const plain = new RegExp(`<${root}\\b[^>]*\\bxmlns=${q}[^>]*>([\\s\\S]*?)</${root}>`).exec(metadata)?.[1];
+  return plain === undefined ? undefined : { prefix: '', body: plain };
+}
+
 /** Labels from `<pfx:labels xmlns:pfx="NS"><pfx:label name="k">v</pfx:label>…` (or a default namespace). */
 export function parseLabels(xml: string, ns = BALLAST_LABELS_NS): Record<string, string> {
-  const metadata = /<metadata>([\s\S]*?)<\/metadata>/.exec(xml)?.[1];
-  if (!metadata) return {};
-  const q = `["']${escapeRe(ns)}["']`;
-  let prefix = '';
-  let body: string | undefined;
-  const prefixed = new RegExp(`<([A-Za-z_][\\w.-]*):labels\\b[^>]*\\bxmlns:\\1=${q}[^>]*>([\\s\\S]*?)</\\1:labels>`).exec(metadata);
-  if (prefixed) {
-    prefix = `${prefixed[1]}:`;
-    body = prefixed[2];
-  } else {
-    body = new RegExp(`<labels\\b[^>]*\\bxmlns=${q}[^>]*>([\\s\\S]*?)</labels>`).exec(metadata)?.[1];
-  }
-  if (body === undefined) return {};
+  const el = metadataElement(xml, 'labels', ns);
+  if (!el) return {};
+  const { prefix, body } = el;
   const out: Record<string, string> = {};
   const p = escapeRe(prefix);
   const re = new RegExp(`<${p}label\\s+name=(?:"([^"]*)"|'([^']*)')\\s*(?:/>|>([^<]*)</${p}label>)`, 'g');
@@ -42,6 +46,26 @@ export function parseLabels(xml: string, ns = BALLAST_LABELS_NS): Record<string,
     if (key) out[key] = unescapeXml(m[3] ?? '').trim();
   }
   return out;
+}
+
+/**
+ * The pins Ballast recorded (PinRecord), from `<pfx:pins xmlns:pfx="BALLAST_PINS_NS"><pfx:pin vcpu="0"
+ * pcpus="1,3" by="policy:vcpu-balance" at="1700000000000"/>…`. A malformed entry is skipped.
+ */
+export function parsePins(xml: string, ns = BALLAST_PINS_NS): PinRecord[] {
+  const el = metadataElement(xml, 'pins', ns);
+  if (!el) return [];
+  const out: PinRecord[] = [];
+  for (const m of el.body.matchAll(new RegExp(`<${escapeRe(el.prefix)}pin\\b([^>]*?)/?>`, 'g'))) {
+    const attr = (name: string): string | undefined => new RegExp(`\\b${name}=(?:"([^"]*)"|'([^']*)')`).exec(m[1] ?? '')?.slice(1).find((v) => v !== undefined);
+    const vcpu = Number(attr('vcpu'));
+    const pcpus = (attr('pcpus') ?? '').split(',').filter((x) => x !== '').map(Number);
+    const by = unescapeXml(attr('by') ?? '');
+    const atMs = Number(attr('at') ?? 0);
+    if (!Number.isInteger(vcpu) || vcpu < 0 || pcpus.length === 0 || pcpus.some((p) => !Number.isInteger(p) || p < 0) || !by) continue;
+    out.push({ vcpu, pcpus, by, atMs: Number.isFinite(atMs) ? atMs : 0 });
+  }
+  return out.sort((a, b) => a.vcpu - b.vcpu);
 }
 
 export function parseDomainConfig(xml: string): VmConfig {
@@ -56,5 +80,6 @@ export function parseDomainConfig(xml: string): VmConfig {
     hostdevCount: (devices.match(/<hostdev\b/g) ?? []).length + (devices.match(/<interface\s+type=["']hostdev["']/g) ?? []).length,
     balloonModel: model,
     deflateOnOom: /<driver\b[^>]*\bdeflate_on_oom=["']on["']/.test(balloon?.[2] ?? ''),
+    pins: parsePins(xml),
   };
 }

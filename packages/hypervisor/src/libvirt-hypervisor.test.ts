@@ -22,7 +22,7 @@ describe('LibvirtHypervisor on test:///default', () => {
 
   test('vmConfig reads labels, memory backing, passthrough and the balloon model from the domain XML', async () => {
     const plain = await hv.vmConfig(TEST_UUID);
-    assert.deepEqual(plain, { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false });
+    assert.deepEqual(plain, { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false, pins: [] });
     const uuid = '0b3c7f4e-5c1f-4b1e-9a53-2d7b5d6c8e01';
     await hv.connection.createXML(`<domain type='test'>
       <name>locked-vm</name><uuid>${uuid}</uuid><memory unit='MiB'>512</memory><vcpu>1</vcpu>
@@ -32,7 +32,7 @@ describe('LibvirtHypervisor on test:///default', () => {
       <devices><memballoon model='none'/></devices>
     </domain>`);
     const c = await hv.vmConfig(uuid).finally(() => hv.connection.destroy(uuid));
-    assert.deepEqual(c, { labels: { tier: 'gold' }, memoryLocked: true, hugepages: false, hostdevCount: 0, balloonModel: 'none', deflateOnOom: false });
+    assert.deepEqual(c, { labels: { tier: 'gold' }, memoryLocked: true, hugepages: false, hostdevCount: 0, balloonModel: 'none', deflateOnOom: false, pins: [] });
   });
 
   test('implements Hypervisor', () => {

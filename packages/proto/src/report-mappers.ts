@@ -1,5 +1,5 @@
-import type { HostReport, VmReport, VmState as DomainVmState } from '@ballast/domain';
-import { VmState, type HostSample, type VmSample } from './gen/ballast/v1/sample.js';
+import type { HostKsm, HostReport, KsmRun, NumaMode, VmConfig, VmReport, VmState as DomainVmState } from '@ballast/domain';
+import { VmState, type HostSample, type KsmSample, type VmConfigSample, type VmSample } from './gen/ballast/v1/sample.js';
 
 /**
  * HostReport/VmReport (domain) <-> HostSample/VmSample (proto): both the collector and the policy engine
@@ -41,7 +41,42 @@ export function hostReportFromProto(s: HostSample): HostReport {
   };
   if (s.migrationUri) r.migrationUri = s.migrationUri;
   if (s.migrationDataUri) r.migrationDataUri = s.migrationDataUri;
+  if (s.ksm) r.ksm = ksmFromProto(s.ksm);
   return r;
+}
+
+const KSM_RUNS: readonly string[] = ['run', 'stop', 'unmerge'] satisfies KsmRun[];
+const NUMA_MODES: readonly string[] = ['strict', 'preferred', 'interleave', 'restrictive'] satisfies NumaMode[];
+
+function ksmFromProto(k: KsmSample): HostKsm {
+  return {
+    ...(KSM_RUNS.includes(k.run) ? { run: k.run as KsmRun } : {}),
+    pagesToScan: k.pagesToScan,
+    sleepMillisecs: k.sleepMillisecs,
+    pagesShared: k.pagesShared,
+    pagesSharing: k.pagesSharing,
+    pagesUnshared: k.pagesUnshared,
+    pagesVolatile: k.pagesVolatile,
+    fullScans: k.fullScans,
+    ...(k.ksmdCpuPercent !== undefined ? { ksmdCpuPercent: k.ksmdCpuPercent } : {}),
+  };
+}
+
+function ksmToProto(k: HostKsm): KsmSample {
+  const { run, ksmdCpuPercent, ...counts } = k;
+  return { run: run ?? '', ...counts, ...(ksmdCpuPercent !== undefined ? { ksmdCpuPercent } : {}) };
+}
+
+function configFromProto(c: VmConfigSample): VmConfig {
+  return {
+    labels: { ...c.labels },
+    memoryLocked: c.memoryLocked,
+    hugepages: c.hugepages,
+    hostdevCount: c.hostdevCount,
+    balloonModel: c.balloonModel,
+    deflateOnOom: c.deflateOnOom,
+    pins: c.pins.map((p) => ({ vcpu: p.vcpu, pcpus: [...p.pcpus], by: p.by, atMs: p.atMs })),
+  };
 }
 
 function vmFromProto(v: VmSample): VmReport {
@@ -57,17 +92,9 @@ function vmFromProto(v: VmSample): VmReport {
       ...(c.currentPcpu >= 0 ? { currentPcpu: c.currentPcpu } : {}),
     })),
   };
-  if (v.config) {
-    const c = v.config;
-    r.config = {
-      labels: { ...c.labels },
-      memoryLocked: c.memoryLocked,
-      hugepages: c.hugepages,
-      hostdevCount: c.hostdevCount,
-      balloonModel: c.balloonModel,
-      deflateOnOom: c.deflateOnOom,
-    };
-  }
+  if (v.config) r.config = configFromProto(v.config);
+  if (v.cpuTune) r.cpuTune = { shares: v.cpuTune.shares, quotaUs: v.cpuTune.quotaUs, periodUs: v.cpuTune.periodUs };
+  if (v.numaTune && NUMA_MODES.includes(v.numaTune.mode)) r.numaTune = { mode: v.numaTune.mode as NumaMode, nodeset: [...v.numaTune.nodeset] };
   if (v.balloon) {
     const b = v.balloon;
     r.balloon = {
@@ -93,7 +120,9 @@ export function vmToProto(v: VmReport): VmSample {
     cpuPercent: v.cpuPercent,
     vcpus: v.vcpus.map((c) => ({ id: c.id, usagePercent: c.usagePercent, pcpus: c.pcpus, currentPcpu: c.currentPcpu ?? -1 })),
   };
-  if (v.config) out.config = { ...v.config, labels: { ...v.config.labels } };
+  if (v.config) out.config = { ...v.config, labels: { ...v.config.labels }, pins: v.config.pins.map((p) => ({ ...p, pcpus: [...p.pcpus] })) };
+  if (v.cpuTune) out.cpuTune = { ...v.cpuTune };
+  if (v.numaTune) out.numaTune = { mode: v.numaTune.mode, nodeset: [...v.numaTune.nodeset] };
   if (v.balloon) {
     const b = v.balloon;
     out.balloon = {
@@ -128,6 +157,7 @@ export function hostSampleFromReport(r: HostReport): HostSample {
     vms: r.vms.map(vmToProto),
     migrationUri: r.migrationUri ?? '',
     migrationDataUri: r.migrationDataUri ?? '',
+    ...(r.ksm ? { ksm: ksmToProto(r.ksm) } : {}),
   };
 }
 

@@ -147,7 +147,7 @@ export class SimVm {
     }
     this.uuid = uuid;
     this.name = spec.name;
-    this.config = { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false, ...spec.config };
+    this.config = { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false, pins: [], ...spec.config };
     this.vcpus = spec.vcpus;
     this.maxKiB = spec.maxMemoryKiB;
     this.initialKiB = initial;

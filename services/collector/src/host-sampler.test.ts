@@ -26,7 +26,7 @@ test('each VM report carries its domain configuration (labels, memory backing, p
   const r = await sampler.sample();
   const web = r.vms.find((v) => v.uuid === uuid);
   const db = r.vms.find((v) => v.uuid === locked);
-  assert.deepEqual(web?.config, { labels: { tier: 'gold' }, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false });
+  assert.deepEqual(web?.config, { labels: { tier: 'gold' }, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false, pins: [] });
   assert.equal(db?.config?.memoryLocked, true);
   assert.equal(db?.config?.hostdevCount, 1);
 });

@@ -8,7 +8,7 @@ import { snap, vm } from './test-snapshots.js';
 import { validateMemoryBalloonArgs } from './validate.js';
 import type { MemoryBalloonArgs } from './args.js';
 
-const PLAIN: VmConfig = { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false };
+const PLAIN: VmConfig = { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false, pins: [] };
 
 function withConfig(v: VmView, c: Partial<VmConfig>): VmView {
   return { ...v, config: { ...PLAIN, ...c } };

@@ -74,6 +74,7 @@ export function host(hostId = 'h1', freeMiB = 16384, over: Partial<HostView> = {
     memoryTotalKiB: 32 * 1024 * 1024,
     memoryFreeKiB: freeMiB * 1024,
     pcpus: [],
+    numaCells: [{ id: 0, cpus: [0, 1, 2, 3], memoryKiB: 32 * 1024 * 1024, freeKiB: freeMiB * 1024 }],
     lastSampleMs: NOW_MS,
     intervalMs: INTERVAL_MS,
     stale: false,
