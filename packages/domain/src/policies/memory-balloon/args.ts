@@ -65,7 +65,9 @@
  *   release step     min(maxReleaseMiBPerCycle, maxReleasePercent % of actual), from the target in flight
  */
 
-export type Automation = 'off' | 'recommend' | 'auto';
+import type { Automation, GroupedKnobs, VmGroup } from '../vm-groups.js';
+
+export type { Automation } from '../vm-groups.js';
 
 /** 'high' | 'normal' | 'low' (20 / 10 / 5 shares per MiB) or shares per MiB. */
 export type Shares = 'high' | 'normal' | 'low' | number;
@@ -86,18 +88,10 @@ export interface VmKnobs {
   automation: Automation;
 }
 
-export interface GroupMatch {
-  /** VM names or UUIDs. */
-  names?: string[];
-  /** Labels the VM must all carry (its domain <metadata> labels, overridden by the document's `labels`). */
-  labels?: Record<string, string>;
-}
+export type { GroupMatch } from '../vm-groups.js';
 
-export interface GroupArgs extends Partial<VmKnobs> {
-  /** For messages only. */
-  name?: string;
-  match: GroupMatch;
-}
+/** A group of the document: its `match` and the per-VM knobs it overrides (vm-groups.ts). */
+export type GroupArgs = VmGroup<VmKnobs>;
 
 export interface HostKnobs {
   hostFreeFloorMiB: number;
@@ -115,11 +109,7 @@ export interface ControlKnobs {
   feedbackSwapInKiBPerSec: number;
 }
 
-export interface MemoryBalloonArgs {
-  defaults: VmKnobs;
-  groups: GroupArgs[];
-  /** VM name or UUID → its labels. */
-  labels: Record<string, Record<string, string>>;
+export interface MemoryBalloonArgs extends GroupedKnobs<VmKnobs> {
   host: HostKnobs;
   /** Host id → overrides of `host`. */
   hosts: Record<string, Partial<HostKnobs>>;
