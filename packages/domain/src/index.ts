@@ -19,4 +19,33 @@ export {
   type MemoryDecisionKind,
   type MemoryShortage,
 } from './policies/memory-balloon/index.js';
+export {
+  cpuEntitlementPolicy,
+  planCpuEntitlement,
+  validateCpuEntitlementArgs,
+  defaultCpuEntitlementArgs,
+  cpuTuneInFlightRule,
+  cpuSharesFor,
+  quotaUsFor,
+  reservedCpuPercent,
+  cpuLimitPercent,
+  cpuEntitlementPercent,
+  contendedCpuPercent,
+  sharesForReservation,
+  SHARES_PER_VCPU,
+  type CpuEntitlementArgs,
+  type CpuDecision,
+  type CpuDecisionKind,
+} from './policies/cpu-entitlement/index.js';
+export {
+  numaPlacementPolicy,
+  planNumaPlacement,
+  validateNumaPlacementArgs,
+  defaultNumaPlacementArgs,
+  numaPlaced,
+  type NumaPlacementArgs,
+  type NumaPlaced,
+  type NumaDecision,
+  type NumaDecisionKind,
+} from './policies/numa-placement/index.js';
 export * from './seeded-random.js';

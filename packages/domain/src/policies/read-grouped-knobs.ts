@@ -102,3 +102,37 @@ export function readHostKnobs<H extends object>(top: ArgsReader, spec: KnobsRead
   }
   return { host, hosts };
 }
+
+/** A whole document of the shared shape: grouped per-VM knobs, host knobs with overrides, and control knobs. */
+export interface GroupedDocument<K, H, C> extends GroupedKnobs<K> {
+  host: H;
+  /** Host id → overrides of `host`. */
+  hosts: Record<string, Partial<H>>;
+  control: C;
+}
+
+/** A document with nothing but the defaults: no groups, labels or per-host overrides. */
+export function defaultGroupedDocument<K extends object, H extends object, C extends object>(vm: Readonly<K>, host: Readonly<H>, control: Readonly<C>): GroupedDocument<K, H, C> {
+  return { defaults: { ...vm }, groups: [], labels: {}, host: { ...host }, hosts: {}, control: { ...control } };
+}
+
+/**
+ * Checks a raw document `{defaults, groups, labels, host, hosts, control}` with the policy's readers and
+ * fills the defaults; returns every issue, each naming its field.
+ */
+export function validateGroupedDocument<K extends object, H extends object, C extends object>(
+  raw: unknown,
+  spec: { vm: KnobsReader<K>; host: KnobsReader<H>; control: { defaults: Readonly<C>; read(r: ArgsReader): C } },
+): { ok: true; args: GroupedDocument<K, H, C> } | { ok: false; issues: ArgsIssue[] } {
+  const issues: ArgsIssue[] = [];
+  const doc = raw ?? {};
+  if (!isRecord(doc)) return { ok: false, issues: [{ field: '', message: 'args must be an object' }] };
+  const top = new ArgsReader(issues, doc, '');
+  top.only(['defaults', 'groups', 'labels', 'host', 'hosts', 'control']);
+  const grouped = readGroupedKnobs(top, spec.vm);
+  const { host, hosts } = readHostKnobs(top, spec.host);
+  const cr = top.sub('control');
+  const control = cr ? spec.control.read(cr) : { ...spec.control.defaults };
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, args: { ...grouped, host, hosts, control } };
+}

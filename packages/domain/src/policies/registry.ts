@@ -1,5 +1,7 @@
 import type { Policy } from './policy.js';
+import { cpuEntitlementPolicy } from './cpu-entitlement/index.js';
 import { memoryBalloonPolicy } from './memory-balloon/index.js';
+import { numaPlacementPolicy } from './numa-placement/index.js';
 
 /** Maps policy name → policy. Policies register themselves in index.ts of their folder. */
 export class PolicyRegistry {
@@ -27,8 +29,8 @@ export class PolicyRegistry {
 
 /**
  * The registry of every policy Ballast ships (enabled per deployment by the policy document). They run in
- * this order of `order`: memory-balloon (100).
+ * this order of `order`: memory-balloon (100), cpu-entitlement (200), numa-placement (300).
  */
 export function builtinPolicies(): PolicyRegistry {
-  return new PolicyRegistry().register(memoryBalloonPolicy);
+  return new PolicyRegistry().register(memoryBalloonPolicy).register(cpuEntitlementPolicy).register(numaPlacementPolicy);
 }

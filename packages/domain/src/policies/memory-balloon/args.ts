@@ -65,14 +65,16 @@
  *   release step     min(maxReleaseMiBPerCycle, maxReleasePercent % of actual), from the target in flight
  */
 
-import type { Automation, GroupedKnobs, VmGroup } from '../vm-groups.js';
+import type { Automation, VmGroup } from '../vm-groups.js';
+import { defaultGroupedDocument, type GroupedDocument } from '../read-grouped-knobs.js';
+import { sharesValue, type SharesKnob, type SharesLevel } from '../shares-knob.js';
 
 export type { Automation } from '../vm-groups.js';
 
 /** 'high' | 'normal' | 'low' (20 / 10 / 5 shares per MiB) or shares per MiB. */
-export type Shares = 'high' | 'normal' | 'low' | number;
+export type Shares = SharesKnob;
 
-export const SHARES_PER_MIB: Readonly<Record<'high' | 'normal' | 'low', number>> = { high: 20, normal: 10, low: 5 };
+export const SHARES_PER_MIB: Readonly<Record<SharesLevel, number>> = { high: 20, normal: 10, low: 5 };
 
 export interface VmKnobs {
   reservationMiB: number;
@@ -109,12 +111,8 @@ export interface ControlKnobs {
   feedbackSwapInKiBPerSec: number;
 }
 
-export interface MemoryBalloonArgs extends GroupedKnobs<VmKnobs> {
-  host: HostKnobs;
-  /** Host id → overrides of `host`. */
-  hosts: Record<string, Partial<HostKnobs>>;
-  control: ControlKnobs;
-}
+/** The whole document: per-VM defaults, groups and labels; host knobs and per-host overrides; control knobs. */
+export type MemoryBalloonArgs = GroupedDocument<VmKnobs, HostKnobs, ControlKnobs>;
 
 export const DEFAULT_VM_KNOBS: Readonly<VmKnobs> = Object.freeze({
   reservationMiB: 200,
@@ -144,16 +142,9 @@ export const DEFAULT_CONTROL_KNOBS: Readonly<ControlKnobs> = Object.freeze({
 });
 
 export function defaultMemoryBalloonArgs(): MemoryBalloonArgs {
-  return {
-    defaults: { ...DEFAULT_VM_KNOBS },
-    groups: [],
-    labels: {},
-    host: { ...DEFAULT_HOST_KNOBS },
-    hosts: {},
-    control: { ...DEFAULT_CONTROL_KNOBS },
-  };
+  return defaultGroupedDocument(DEFAULT_VM_KNOBS, DEFAULT_HOST_KNOBS, DEFAULT_CONTROL_KNOBS);
 }
 
 export function sharesPerMiB(s: Shares): number {
-  return typeof s === 'number' ? s : SHARES_PER_MIB[s];
+  return sharesValue(s, SHARES_PER_MIB);
 }

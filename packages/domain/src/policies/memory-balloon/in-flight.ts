@@ -5,6 +5,8 @@
 import type { InFlightRule } from '../policy.js';
 import type { JobRecord } from '../../snapshot.js';
 import { KIB_PER_MIB } from '../../units.js';
+import { newestInFlight } from '../newest-in-flight.js';
+import { vmJobRule } from '../vm-job-rule.js';
 
 /** A balloon within this of the target has got there. */
 export const SETTLED_WITHIN_MIB = 4;
@@ -14,24 +16,12 @@ export const SETTLED_WITHIN_MIB = 4;
  * budget wait): in flight for up to 30 s. Done: in flight until the balloon in the samples is within
  * 4 MiB of the target, for up to 6 s (three samples of 2 s: the loop's lag).
  */
-export const memoryInFlightRule: InFlightRule = {
-  pendingMs: 30_000,
-  settleMs: 6_000,
-  settled(job, snapshot) {
-    if (job.action.type !== 'set-memory') return true;
-    const vm = snapshot.vms.find((v) => v.uuid === job.vmUuid && v.hostId === job.hostId);
-    const actualKiB = vm?.balloon?.actualKiB;
-    return actualKiB === undefined || Math.abs(actualKiB / KIB_PER_MIB - job.action.memoryMiB) <= SETTLED_WITHIN_MIB;
-  },
-};
+export const memoryInFlightRule: InFlightRule = vmJobRule('set-memory', { pendingMs: 30_000, settleMs: 6_000 }, (action, vm) => {
+  const actualKiB = vm.balloon?.actualKiB;
+  return actualKiB === undefined || Math.abs(actualKiB / KIB_PER_MIB - action.memoryMiB) <= SETTLED_WITHIN_MIB;
+});
 
 /** VM UUID → the target of its newest set-memory job in flight (any source), MiB. */
 export function targetsInFlight(jobs: readonly JobRecord[]): Map<string, number> {
-  const out = new Map<string, { atMs: number; targetMiB: number }>();
-  for (const j of jobs) {
-    if (!j.inFlight || j.action.type !== 'set-memory' || j.vmUuid === undefined) continue;
-    const cur = out.get(j.vmUuid);
-    if (!cur || j.enqueuedAtMs >= cur.atMs) out.set(j.vmUuid, { atMs: j.enqueuedAtMs, targetMiB: j.action.memoryMiB });
-  }
-  return new Map([...out].map(([uuid, v]) => [uuid, v.targetMiB]));
+  return new Map([...newestInFlight(jobs, 'set-memory')].map(([uuid, a]) => [uuid, a.memoryMiB]));
 }

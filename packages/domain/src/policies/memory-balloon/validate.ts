@@ -1,12 +1,12 @@
 import type { ArgsIssue } from '../policy.js';
-import { ArgsReader, isRecord } from '../args-reader.js';
-import { readGroupedKnobs, readHostKnobs, type KnobsReader } from '../read-grouped-knobs.js';
+import type { ArgsReader } from '../args-reader.js';
+import { validateGroupedDocument, type KnobsReader } from '../read-grouped-knobs.js';
 import { AUTOMATIONS } from '../vm-groups.js';
+import { readSharesKnob } from '../shares-knob.js';
 import {
   DEFAULT_CONTROL_KNOBS,
   DEFAULT_HOST_KNOBS,
   DEFAULT_VM_KNOBS,
-  SHARES_PER_MIB,
   type ControlKnobs,
   type HostKnobs,
   type MemoryBalloonArgs,
@@ -44,17 +44,7 @@ function readVmKnobs(r: ArgsReader): Partial<VmKnobs> {
   set('maxReleaseMiBPerCycle', mib('maxReleaseMiBPerCycle'));
   set('maxReleasePercent', r.number('maxReleasePercent', { min: 0, max: 100 }));
   set('hysteresisMiB', mib('hysteresisMiB'));
-  const shares = r.obj['shares'];
-  if (shares !== undefined) {
-    if (typeof shares === 'number') {
-      if (Number.isFinite(shares) && shares > 0) out.shares = shares;
-      else r.issues.push({ field: r.field('shares'), message: 'a number of shares per MiB must be > 0' });
-    } else if (typeof shares === 'string' && shares in SHARES_PER_MIB) {
-      out.shares = shares as keyof typeof SHARES_PER_MIB;
-    } else {
-      r.issues.push({ field: r.field('shares'), message: "must be 'high', 'normal', 'low' or a number per MiB" });
-    }
-  }
+  set('shares', readSharesKnob(r, 'MiB'));
   set('automation', r.oneOf('automation', AUTOMATIONS));
   return out;
 }
@@ -104,15 +94,5 @@ function readControl(r: ArgsReader): ControlKnobs {
 
 /** Checks a raw policy document and fills in the defaults of args.ts. Issues name the field path. */
 export function validateMemoryBalloonArgs(raw: unknown): Result {
-  const issues: ArgsIssue[] = [];
-  const doc = raw ?? {};
-  if (!isRecord(doc)) return { ok: false, issues: [{ field: '', message: 'args must be an object' }] };
-  const top = new ArgsReader(issues, doc, '');
-  top.only(['defaults', 'groups', 'labels', 'host', 'hosts', 'control']);
-  const grouped = readGroupedKnobs(top, VM_READER);
-  const { host, hosts } = readHostKnobs(top, HOST_READER);
-  const cr = top.sub('control');
-  const control = cr ? readControl(cr) : { ...DEFAULT_CONTROL_KNOBS };
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, args: { ...grouped, host, hosts, control } };
+  return validateGroupedDocument(raw, { vm: VM_READER, host: HOST_READER, control: { defaults: DEFAULT_CONTROL_KNOBS, read: readControl } });
 }
