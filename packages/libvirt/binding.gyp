@@ -9,6 +9,7 @@
         "native/domain-calls.cc",
         "native/domain-handle.cc",
         "native/domain-memory.cc",
+        "native/domain-metadata.cc",
         "native/domain-tune.cc",
         "native/domain-vcpu.cc",
         "native/errors.cc",

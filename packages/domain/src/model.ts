@@ -143,4 +143,6 @@ export type HypervisorEvent =
   | { kind: 'lifecycle'; uuid: string; name: string; event: string; detail: number }
   | { kind: 'tunable'; uuid: string; name: string; params: Record<string, string | number | boolean> }
   | { kind: 'balloon-change'; uuid: string; name: string; actualKiB: number }
+  /** The domain's <metadata> (or title, description) changed; `nsUri` names the element's namespace. */
+  | { kind: 'metadata-change'; uuid: string; name: string; nsUri?: string }
   | { kind: 'connection-lost'; reason: string };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDomainConfig, parseLabels, parsePins } from './domain-config.js';
+import { formatPins, parseDomainConfig, parseLabels, parsePins } from './domain-config.js';
 
 const NS = 'https://ballast.dev/xmlns/labels/1';
 
@@ -76,4 +76,21 @@ test("pins Ballast recorded in <metadata>, whatever the prefix; malformed entrie
   ]);
   assert.deepEqual(parseDomainConfig(xml).pins.length, 2);
   assert.deepEqual(parsePins('<domain><metadata/></domain>'), []);
+});
+
+test('formatPins writes what parsePins reads (ordered by vCPU, `by` escaped); a record it would skip throws', () => {
+  const records = [
+    { vcpu: 2, pcpus: [0, 1], by: 'policy:"x" <&> \'y\'', atMs: 1700000000123 },
+    { vcpu: 0, pcpus: [3], by: 'manual', atMs: 5 },
+  ];
+  const element = formatPins(records);
+  assert.equal(element.indexOf('vcpu="0"') < element.indexOf('vcpu="2"'), true);
+  assert.doesNotMatch(element, /"x"|<&>/);
+  // libvirt stores it under a prefix of its own choosing, in the pins namespace
+  const prefixed = element.replace(/<(\/?)(pins?)\b/g, '<$1b:$2').replace('<b:pins>', '<b:pins xmlns:b="https://ballast.dev/xmlns/pins/1">');
+  assert.deepEqual(parsePins(`<domain><metadata>${prefixed}</metadata></domain>`), [records[1], records[0]]);
+  assert.equal(formatPins([]), '<pins></pins>');
+  assert.throws(() => formatPins([{ vcpu: 0, pcpus: [], by: 'manual', atMs: 1 }]), /needs a vCPU id, at least one pCPU id and who set it/);
+  assert.throws(() => formatPins([{ vcpu: -1, pcpus: [1], by: 'manual', atMs: 1 }]), RangeError);
+  assert.throws(() => formatPins([{ vcpu: 0, pcpus: [1], by: '', atMs: 1 }]), RangeError);
 });

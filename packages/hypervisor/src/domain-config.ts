@@ -17,6 +17,10 @@ function unescapeXml(s: string): string {
   });
 }
 
+function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&${Object.keys(ENTITIES).find((k) => ENTITIES[k] === c)};`);
+}
+
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -48,6 +52,11 @@ export function parseLabels(xml: string, ns = BALLAST_LABELS_NS): Record<string,
   return out;
 }
 
+/** A vCPU id, at least one pCPU id, and who set it: what a pin record needs. */
+function isWellFormedPin(r: Pick<PinRecord, 'vcpu' | 'pcpus' | 'by'>): boolean {
+  return Number.isInteger(r.vcpu) && r.vcpu >= 0 && r.pcpus.length > 0 && r.pcpus.every((p) => Number.isInteger(p) && p >= 0) && r.by !== '';
+}
+
 /**
  * The pins Ballast recorded (PinRecord), from `<pfx:pins xmlns:pfx="BALLAST_PINS_NS"><pfx:pin vcpu="0"
  * pcpus="1,3" by="policy:vcpu-balance" at="1700000000000"/>…`. A malformed entry is skipped.
@@ -62,10 +71,24 @@ export function parsePins(xml: string, ns = BALLAST_PINS_NS): PinRecord[] {
     const pcpus = (attr('pcpus') ?? '').split(',').filter((x) => x !== '').map(Number);
     const by = unescapeXml(attr('by') ?? '');
     const atMs = Number(attr('at') ?? 0);
-    if (!Number.isInteger(vcpu) || vcpu < 0 || pcpus.length === 0 || pcpus.some((p) => !Number.isInteger(p) || p < 0) || !by) continue;
+    if (!isWellFormedPin({ vcpu, pcpus, by })) continue;
     out.push({ vcpu, pcpus, by, atMs: Number.isFinite(atMs) ? atMs : 0 });
   }
   return out.sort((a, b) => a.vcpu - b.vcpu);
+}
+
+/**
+ * The `pins` element for PinRecords, ordered by vCPU, as libvirt's setMetadata takes it: without a namespace
+ * (libvirt puts it in BALLAST_PINS_NS). parsePins reads it back. A record that parsePins would skip throws.
+ */
+export function formatPins(records: readonly PinRecord[]): string {
+  const pins = [...records]
+    .sort((a, b) => a.vcpu - b.vcpu)
+    .map((r) => {
+      if (!isWellFormedPin(r)) throw new RangeError(`pin record ${JSON.stringify(r)}: needs a vCPU id, at least one pCPU id and who set it`);
+      return `<pin vcpu="${r.vcpu}" pcpus="${r.pcpus.join(',')}" by="${escapeXml(r.by)}" at="${Math.round(r.atMs)}"/>`;
+    });
+  return `<pins>${pins.join('')}</pins>`;
 }
 
 export function parseDomainConfig(xml: string): VmConfig {

@@ -1,4 +1,4 @@
-import { isNoDomain } from '@ballast/libvirt';
+import { isNoDomain, isNoSupport } from '@ballast/libvirt';
 
 /**
  * True when an error from any Hypervisor says the VM does not exist (any more): the binding's
@@ -6,3 +6,9 @@ import { isNoDomain } from '@ballast/libvirt';
  * SimHypervisor raises the same LibvirtError, so this is the binding's isNoDomain, one predicate for both.
  */
 export const isVmGone = isNoDomain;
+
+/**
+ * True when a hypervisor cannot make a call at all (its driver lacks it: libvirt's test driver has no KSM
+ * parameters, no cpu_shares): the binding's isNoSupport. Callers leave what that call reads out.
+ */
+export const isUnsupported = isNoSupport;

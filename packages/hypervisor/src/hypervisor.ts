@@ -8,6 +8,7 @@ import type {
   NumaMode,
   NumaTune,
   PcpuTimes,
+  PinRecord,
   VmConfig,
   VmRef,
   VmStats,
@@ -53,6 +54,19 @@ export interface Hypervisor {
   getVcpuPinning(uuid: string): Promise<number[][]>;
   /** What the VM's domain configuration says (labels, memory backing, passthrough, balloon device). */
   vmConfig(uuid: string): Promise<VmConfig>;
+  /**
+   * The pCPU each vCPU of a running VM is on now, indexed by vCPU id (-1: offline), as `virsh vcpuinfo`
+   * shows it (virDomainGetVcpus). Bulk stats do not carry it, so this is one call per VM.
+   */
+  currentPcpus(uuid: string): Promise<number[]>;
+  /**
+   * Writes the pins Ballast set on a VM (who set each, when) into its <metadata> (BALLAST_PINS_NS), replacing
+   * the whole record list (an empty list removes it); vmConfig(uuid).pins reads them back. Written live only,
+   * like the pins themselves: a record lives exactly as long as the pin it describes (it survives engine,
+   * collector and libvirtd restarts and a migration, and goes with the pin when the guest restarts from its
+   * definition). A change is announced by a metadata-change event.
+   */
+  recordPins(uuid: string, records: PinRecord[]): Promise<void>;
   setMemory(uuid: string, memoryKiB: number): Promise<void>;
   setMemoryStatsPeriod(uuid: string, periodSec: number): Promise<void>;
   pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void>;

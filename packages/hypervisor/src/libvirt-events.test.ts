@@ -13,6 +13,12 @@ test('toHypervisorEvent maps every kind', () => {
   assert.deepEqual(toHypervisorEvent({ type: 'balloon-change', uuid: 'u', name: 'n', actualKiB: 524288 }), {
     kind: 'balloon-change', uuid: 'u', name: 'n', actualKiB: 524288,
   });
+  assert.deepEqual(toHypervisorEvent({ type: 'metadata-change', uuid: 'u', name: 'n', metadataType: 2, nsUri: 'https://ballast.dev/xmlns/pins/1' }), {
+    kind: 'metadata-change', uuid: 'u', name: 'n', nsUri: 'https://ballast.dev/xmlns/pins/1',
+  });
+  assert.deepEqual(toHypervisorEvent({ type: 'metadata-change', uuid: 'u', name: 'n', metadataType: 1, nsUri: null }), {
+    kind: 'metadata-change', uuid: 'u', name: 'n',
+  });
   assert.deepEqual(toHypervisorEvent({ type: 'connection-lost', reason: 'eof', reasonCode: 1 }), {
     kind: 'connection-lost', reason: 'eof',
   });

@@ -16,6 +16,8 @@ export function toHypervisorEvent(event: LibvirtEvent): HypervisorEvent {
       return { kind: 'tunable', uuid: event.uuid, name: event.name, params: event.params };
     case 'balloon-change':
       return { kind: 'balloon-change', uuid: event.uuid, name: event.name, actualKiB: event.actualKiB };
+    case 'metadata-change':
+      return { kind: 'metadata-change', uuid: event.uuid, name: event.name, ...(event.nsUri !== null ? { nsUri: event.nsUri } : {}) };
     case 'connection-lost':
       return { kind: 'connection-lost', reason: event.reason };
   }

@@ -78,6 +78,37 @@ describe('LibvirtHypervisor on test:///default', () => {
     assert.equal((await hv.connection.getDomainInfo(TEST_UUID)).memoryKiB, 1048576);
   });
 
+  test('currentPcpus: virDomainGetVcpus per vCPU (the test driver runs a vCPU pinned to one pCPU there)', async () => {
+    await hv.pinVcpu(TEST_UUID, 0, [2]);
+    await hv.pinVcpu(TEST_UUID, 1, [5]);
+    assert.deepEqual(await hv.currentPcpus(TEST_UUID), [2, 5]);
+    for (const vcpu of [0, 1]) await hv.pinVcpu(TEST_UUID, vcpu, [0, 1, 2, 3, 4, 5, 6, 7]);
+    await assert.rejects(hv.currentPcpus('11111111-2222-3333-4444-555555555555'), (err) => isVmGone(err));
+  });
+
+  test('recordPins writes <metadata> that vmConfig reads back; replaced whole; an empty list removes it', async () => {
+    const events: HypervisorEvent[] = [];
+    const off = hv.onEvent((e) => events.push(e));
+    await hv.connection.eventsReady();
+    try {
+      await hv.recordPins(TEST_UUID, [{ vcpu: 1, pcpus: [2, 3], by: 'policy:a&b', atMs: 1700000000000 }, { vcpu: 0, pcpus: [1], by: 'manual', atMs: 5 }]);
+      assert.deepEqual((await hv.vmConfig(TEST_UUID)).pins, [
+        { vcpu: 0, pcpus: [1], by: 'manual', atMs: 5 },
+        { vcpu: 1, pcpus: [2, 3], by: 'policy:a&b', atMs: 1700000000000 },
+      ]);
+      assert.match(await hv.connection.getXMLDesc(TEST_UUID), /<ballast:pins xmlns:ballast="https:\/\/ballast\.dev\/xmlns\/pins\/1">/);
+      await hv.recordPins(TEST_UUID, [{ vcpu: 0, pcpus: [4], by: 'manual', atMs: 6 }]);
+      assert.deepEqual((await hv.vmConfig(TEST_UUID)).pins, [{ vcpu: 0, pcpus: [4], by: 'manual', atMs: 6 }]);
+      await hv.recordPins(TEST_UUID, []);
+      assert.deepEqual((await hv.vmConfig(TEST_UUID)).pins, []);
+      for (let i = 0; i < 50 && events.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      const nsUri = 'https://ballast.dev/xmlns/pins/1';
+      assert.deepEqual(events, Array(3).fill({ kind: 'metadata-change', uuid: TEST_UUID, name: 'test', nsUri }));
+    } finally {
+      off();
+    }
+  });
+
   test('cpu tune: the test driver\'s "fair" scheduler has no cpu_shares', async () => {
     await assert.rejects(hv.getCpuTune(TEST_UUID), (err) => isNoSupport(err));
     await assert.rejects(hv.setCpuTune(TEST_UUID, { shares: 512 }), (err) => isInvalidArg(err));

@@ -1,4 +1,4 @@
-import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
+import { BALLAST_PINS_NS, type CpuTune, type HostInfo, type HypervisorEvent, type KsmSettings, type KsmTunables, type NodeMemory, type NumaTune, type PcpuTimes, type PinRecord, type VmConfig, type VmRef, type VmStats } from '@ballast/domain';
 import {
   AffectFlags,
   type Connection,
@@ -6,6 +6,7 @@ import {
   ErrorCode,
   GetAllDomainStatsFlags,
   LibvirtError,
+  MetadataType,
   MigrateFlags,
   getCpuTune,
   getNumaTune,
@@ -19,7 +20,7 @@ import {
   toVmStats,
 } from '@ballast/libvirt';
 
-import { parseDomainConfig } from './domain-config.js';
+import { formatPins, parseDomainConfig } from './domain-config.js';
 import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from './hypervisor.js';
 import { isLocalUri } from './ksm-run.js';
 import { toHypervisorEvent } from './libvirt-events.js';
@@ -146,6 +147,18 @@ export class LibvirtHypervisor implements Hypervisor {
 
   getVcpuPinning(uuid: string): Promise<number[][]> {
     return this.connection.getVcpuPinInfo(uuid, AffectFlags.CURRENT);
+  }
+
+  async currentPcpus(uuid: string): Promise<number[]> {
+    const out: number[] = [];
+    for (const v of await this.connection.getVcpus(uuid)) out[v.vcpu] = v.cpu;
+    return Array.from(out, (cpu) => cpu ?? -1);
+  }
+
+  /** setMetadata with the affect flag of the pins (LIVE; CURRENT on the test driver), prefix `ballast`. */
+  recordPins(uuid: string, records: PinRecord[]): Promise<void> {
+    const xml = records.length > 0 ? formatPins(records) : null;
+    return this.connection.setMetadata(uuid, MetadataType.ELEMENT, xml, xml === null ? null : 'ballast', BALLAST_PINS_NS, this.#affect);
   }
 
   setMemory(uuid: string, memoryKiB: number): Promise<void> {

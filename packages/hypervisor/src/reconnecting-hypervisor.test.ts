@@ -44,7 +44,7 @@ class FakeConnection {
         return [{ uuid: `vm-of-connection-${this.id}`, name: 'vm', state: 'running' } as VmRef];
       },
       hostInfo: notUsed, nodeCpuTimes: notUsed, nodeMemory: notUsed, collectStats: notUsed, vmStats: notUsed,
-      getVcpuPinning: notUsed, vmConfig: notUsed, setMemory: notUsed, setMemoryStatsPeriod: notUsed, pinVcpu: notUsed,
+      getVcpuPinning: notUsed, vmConfig: notUsed, currentPcpus: notUsed, recordPins: notUsed, setMemory: notUsed, setMemoryStatsPeriod: notUsed, pinVcpu: notUsed,
       getCpuTune: notUsed, setCpuTune: notUsed, getNumaTune: notUsed, setNumaTune: notUsed, getKsm: notUsed, setKsm: notUsed, migrate: notUsed,
       onEvent: (l) => {
         this.listeners.add(l);

@@ -1,4 +1,4 @@
-import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
+import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, PinRecord, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import { Backoff } from '@ballast/runtime/backoff';
 import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from './hypervisor.js';
 import { openHypervisor, type OpenHypervisorOptions } from './open-hypervisor.js';
@@ -135,6 +135,8 @@ export class ReconnectingHypervisor implements Hypervisor {
   vmStats(uuid: string, opts: CollectOptions): Promise<VmStats> { return this.#call((hv) => hv.vmStats(uuid, opts)); }
   getVcpuPinning(uuid: string): Promise<number[][]> { return this.#call((hv) => hv.getVcpuPinning(uuid)); }
   vmConfig(uuid: string): Promise<VmConfig> { return this.#call((hv) => hv.vmConfig(uuid)); }
+  currentPcpus(uuid: string): Promise<number[]> { return this.#call((hv) => hv.currentPcpus(uuid)); }
+  recordPins(uuid: string, records: PinRecord[]): Promise<void> { return this.#call((hv) => hv.recordPins(uuid, records)); }
   setMemory(uuid: string, memoryKiB: number): Promise<void> { return this.#call((hv) => hv.setMemory(uuid, memoryKiB)); }
   setMemoryStatsPeriod(uuid: string, periodSec: number): Promise<void> { return this.#call((hv) => hv.setMemoryStatsPeriod(uuid, periodSec)); }
   pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void> { return this.#call((hv) => hv.pinVcpu(uuid, vcpu, pcpus)); }

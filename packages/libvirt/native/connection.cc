@@ -51,6 +51,8 @@ Napi::Function Connection::Define(Napi::Env env) {
           InstanceMethod<&Connection::Undefine>("undefine"),
           InstanceMethod<&Connection::GetXmlDesc>("getXMLDesc"),
           InstanceMethod<&Connection::GetDomainInfo>("getDomainInfo"),
+          InstanceMethod<&Connection::SetMetadata>("setMetadata"),
+          InstanceMethod<&Connection::GetMetadata>("getMetadata"),
           InstanceMethod<&Connection::MemoryStats>("memoryStats"),
           InstanceMethod<&Connection::SetMemoryStatsPeriod>("setMemoryStatsPeriod"),
           InstanceMethod<&Connection::SetMemory>("setMemory"),

@@ -68,6 +68,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value GetXmlDesc(const Napi::CallbackInfo& info);
   Napi::Value GetDomainInfo(const Napi::CallbackInfo& info);
 
+  // Metadata (domain-metadata.cc)
+  Napi::Value SetMetadata(const Napi::CallbackInfo& info);
+  Napi::Value GetMetadata(const Napi::CallbackInfo& info);
+
   // Memory (domain-memory.cc)
   Napi::Value MemoryStats(const Napi::CallbackInfo& info);
   Napi::Value SetMemoryStatsPeriod(const Napi::CallbackInfo& info);

@@ -66,6 +66,14 @@ void OnBalloonChange(virConnectPtr, virDomainPtr dom, unsigned long long actualK
   HubOf(opaque).Post(msg);
 }
 
+void OnMetadataChange(virConnectPtr, virDomainPtr dom, int type, const char* nsuri,
+                      void* opaque) {
+  EventMsg* msg = DomainMsg(EventMsg::MetadataChange, dom);
+  msg->metadataType = type;
+  if (nsuri != nullptr) msg->nsUri = nsuri;
+  HubOf(opaque).Post(msg);
+}
+
 void OnClose(virConnectPtr, int reason, void* opaque) {
   auto* msg = new EventMsg();
   msg->kind = EventMsg::ConnectionLost;
@@ -111,6 +119,11 @@ void CallJsWithEvent(Napi::Env env, Napi::Function fn, std::nullptr_t*, EventMsg
     case EventMsg::BalloonChange:
       ev.Set("type", "balloon-change");
       ev.Set("actualKiB", static_cast<double>(msg->actualKiB));
+      break;
+    case EventMsg::MetadataChange:
+      ev.Set("type", "metadata-change");
+      ev.Set("metadataType", msg->metadataType);
+      ev.Set("nsUri", msg->nsUri.empty() ? env.Null() : Napi::String::New(env, msg->nsUri));
       break;
     case EventMsg::ConnectionLost:
       ev.Set("type", "connection-lost");
@@ -189,6 +202,10 @@ EventSupport EventHub::Register(virConnectPtr conn) {
                            VIR_DOMAIN_EVENT_CALLBACK(OnBalloonChange), self);
   if (id >= 0) callbackIds_.push_back(id);
   support_.balloonChange = id >= 0;
+  id = RegisterDomainEvent(conn, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                           VIR_DOMAIN_EVENT_CALLBACK(OnMetadataChange), self);
+  if (id >= 0) callbackIds_.push_back(id);
+  support_.metadataChange = id >= 0;
 
   auto* opaque = new HubRef(self);
   if (virConnectRegisterCloseCallback(conn, OnClose, opaque, FreeHubRef) == 0) {
@@ -219,6 +236,7 @@ Napi::Object EventSupportToJs(Napi::Env env, const EventSupport& s) {
   obj.Set("lifecycle", s.lifecycle);
   obj.Set("tunable", s.tunable);
   obj.Set("balloonChange", s.balloonChange);
+  obj.Set("metadataChange", s.metadataChange);
   obj.Set("closeCallback", s.closeCallback);
   return obj;
 }

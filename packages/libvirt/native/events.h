@@ -22,13 +22,15 @@ bool StartEventLoop();
 
 // One event, copied on the event-loop thread.
 struct EventMsg {
-  enum Kind { Lifecycle, Tunable, BalloonChange, ConnectionLost };
+  enum Kind { Lifecycle, Tunable, BalloonChange, MetadataChange, ConnectionLost };
   Kind kind = Lifecycle;
   std::string uuid;
   std::string name;
   int event = 0;
   int detail = 0;
   unsigned long long actualKiB = 0;
+  int metadataType = 0;  // MetadataChange: virDomainMetadataType
+  std::string nsUri;     // MetadataChange: the element's namespace (empty for title/description)
   std::vector<Param> params;
   int reason = 0;
 };
@@ -41,6 +43,7 @@ struct EventSupport {
   bool lifecycle = false;
   bool tunable = false;
   bool balloonChange = false;
+  bool metadataChange = false;
   bool closeCallback = false;
 };
 

@@ -197,6 +197,31 @@ export class Connection {
   }
 
   /**
+   * virDomainSetMetadata. `type` is a MetadataType. For ELEMENT, `metadata` is one XML element written
+   * without a namespace: libvirt stores it in namespace `uri` under the prefix `key`, replacing the
+   * element of that namespace; for TITLE / DESCRIPTION it is the text (key and uri null). null metadata
+   * removes it. Emits a 'metadata-change' event. Default flags: LIVE.
+   */
+  setMetadata(
+    uuid: string,
+    type: number,
+    metadata: string | null,
+    key: string | null,
+    uri: string | null,
+    flags: number = AffectFlags.LIVE,
+  ): Promise<void> {
+    return this.#wrap(this.#native.setMetadata(uuid, type, metadata, key, uri, flags));
+  }
+
+  /**
+   * virDomainGetMetadata: the ELEMENT of namespace `uri` (as XML, without its prefix), or the title /
+   * description text (uri null). Nothing there rejects with isNoMetadata. Default flags: CURRENT.
+   */
+  getMetadata(uuid: string, type: number, uri: string | null, flags: number = AffectFlags.CURRENT): Promise<string> {
+    return this.#wrap(this.#native.getMetadata(uuid, type, uri, flags));
+  }
+
+  /**
    * virConnectGetAllDomainStats: `stats` is a DomainStats mask, `flags` GetAllDomainStatsFlags.
    * Pass NOWAIT on busy hosts. Raw records; see toVmStats().
    */

@@ -109,6 +109,16 @@ export const DomainEventType = {
   CRASHED: 8,
 } as const;
 
+/** virDomainMetadataType: what setMetadata / getMetadata work on. */
+export const MetadataType = {
+  /** The domain's <description> (text). */
+  DESCRIPTION: 0,
+  /** The domain's <title> (text). */
+  TITLE: 1,
+  /** One namespaced element in <metadata>, addressed by its namespace URI. */
+  ELEMENT: 2,
+} as const;
+
 /** virVcpuState. */
 export const VcpuState = {
   OFFLINE: 0,

@@ -33,6 +33,11 @@ export function isNoSupport(err: unknown): err is LibvirtError {
   return hasCode(err, ErrorCode.NO_SUPPORT, ErrorCode.OPERATION_UNSUPPORTED, ErrorCode.ARGUMENT_UNSUPPORTED);
 }
 
+/** getMetadata found nothing of that type (or namespace): VIR_ERR_NO_DOMAIN_METADATA. */
+export function isNoMetadata(err: unknown): err is LibvirtError {
+  return hasCode(err, ErrorCode.NO_DOMAIN_METADATA);
+}
+
 /** A timeout, e.g. waiting for a domain job: VIR_ERR_OPERATION_TIMEOUT. */
 export function isOperationTimeout(err: unknown): err is LibvirtError {
   return hasCode(err, ErrorCode.OPERATION_TIMEOUT);

@@ -39,7 +39,7 @@ describe('lifecycle events on test:///default', () => {
   before(async () => {
     conn = await open('test:///default');
     unsubscribe = conn.onEvent((e) => seen.push(e));
-    assert.deepEqual(await conn.eventsReady(), { lifecycle: true, tunable: true, balloonChange: true, closeCallback: true });
+    assert.deepEqual(await conn.eventsReady(), { lifecycle: true, tunable: true, balloonChange: true, metadataChange: true, closeCallback: true });
   });
   after(async () => {
     unsubscribe();

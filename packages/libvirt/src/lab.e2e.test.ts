@@ -119,7 +119,7 @@ describe('libvirt integration (BALLAST_LAB_URI)', { skip: SKIP }, () => {
       const off = conn.onEvent(() => undefined);
       const support = await conn.eventsReady();
       off();
-      assert.deepEqual(support, { lifecycle: true, tunable: true, balloonChange: true, closeCallback: true });
+      assert.deepEqual(support, { lifecycle: true, tunable: true, balloonChange: true, metadataChange: true, closeCallback: true });
     });
   });
 

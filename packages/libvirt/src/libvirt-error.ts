@@ -16,6 +16,8 @@ export const ErrorCode = {
   CONFIG_UNSUPPORTED: 67,
   OPERATION_TIMEOUT: 68,
   ARGUMENT_UNSUPPORTED: 74,
+  /** getMetadata: the domain has no such metadata (no element of that namespace, no title, …). */
+  NO_DOMAIN_METADATA: 80,
   OPERATION_UNSUPPORTED: 84,
 } as const;
 

@@ -68,6 +68,8 @@ export interface NativeConnection {
   undefine(uuid: string, flags: number): Promise<void>;
   getXMLDesc(uuid: string, flags: number): Promise<string>;
   getDomainInfo(uuid: string): Promise<DomainInfo>;
+  setMetadata(uuid: string, type: number, metadata: string | null, key: string | null, uri: string | null, flags: number): Promise<void>;
+  getMetadata(uuid: string, type: number, uri: string | null, flags: number): Promise<string>;
 
   memoryStats(uuid: string): Promise<MemoryStats>;
   setMemoryStatsPeriod(uuid: string, periodSec: number, flags: number): Promise<void>;

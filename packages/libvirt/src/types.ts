@@ -164,6 +164,7 @@ export interface EventSupport {
   lifecycle: boolean;
   tunable: boolean;
   balloonChange: boolean;
+  metadataChange: boolean;
   /** virConnectRegisterCloseCallback ('connection-lost'). */
   closeCallback: boolean;
 }
@@ -175,4 +176,6 @@ export type LibvirtEvent =
   | { type: 'lifecycle'; uuid: string; name: string; event: number; detail: number }
   | { type: 'tunable'; uuid: string; name: string; params: TypedParams }
   | { type: 'balloon-change'; uuid: string; name: string; actualKiB: number }
+  /** setMetadata changed the domain's title, description or a <metadata> element (nsUri: its namespace, else null). */
+  | { type: 'metadata-change'; uuid: string; name: string; metadataType: number; nsUri: string | null }
   | { type: 'connection-lost'; reason: ConnectionLostReason; reasonCode: number };

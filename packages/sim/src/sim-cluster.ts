@@ -10,7 +10,7 @@
  *   sim.advance(30_000);
  *   sim.inspect(vm.uuid).usedKiB;
  */
-import type { CpuTune, HypervisorEvent } from '@ballast/domain';
+import { BALLAST_PINS_NS, type CpuTune, type HypervisorEvent, type PinRecord } from '@ballast/domain';
 import { ErrorCode } from '@ballast/libvirt';
 import { stepHostCpu } from './sim-cpu.js';
 import { SimEventBus, type SimEventListener } from './sim-events.js';
@@ -19,7 +19,7 @@ import { noDomain, simError } from './sim-error.js';
 import { SimHost, type SimHostSpec } from './sim-host.js';
 import { guestSnapshot, MEM_DIED, MEM_SETTLED, stepVmMemory } from './sim-memory.js';
 import { deterministicUuid } from './sim-random.js';
-import { formatCpuList, normalizeCpuSet, SimVm, validateTune, type SimVmSpec } from './sim-vm.js';
+import { formatCpuList, normalizeCpuSet, requireActive, SimVm, validateTune, type SimVmSpec } from './sim-vm.js';
 import { mib } from './sim-workload.js';
 
 export type { SimEventListener } from './sim-events.js';
@@ -326,7 +326,7 @@ export class SimCluster {
 
   setMemory(hostId: string, uuid: string, memoryKiB: number): void {
     const vm = this.vmOn(hostId, uuid);
-    this.requireActive(vm);
+    requireActive(vm);
     if (!Number.isFinite(memoryKiB) || memoryKiB <= 0) throw simError(ErrorCode.INVALID_ARG, `invalid memory size ${memoryKiB}`);
     if (memoryKiB > vm.maxKiB) throw simError(ErrorCode.INVALID_ARG, 'cannot set memory higher than max memory');
     const host = this.host(hostId);
@@ -339,7 +339,7 @@ export class SimCluster {
 
   setMemoryStatsPeriod(hostId: string, uuid: string, periodSec: number): void {
     const vm = this.vmOn(hostId, uuid);
-    this.requireActive(vm);
+    requireActive(vm);
     if (!Number.isInteger(periodSec) || periodSec < 0) throw simError(ErrorCode.INVALID_ARG, `invalid stats period ${periodSec}`);
     vm.statsPeriodSec = periodSec;
     if (periodSec > 0) vm.nextStatsAtMs = this.now;
@@ -347,7 +347,7 @@ export class SimCluster {
 
   pinVcpu(hostId: string, uuid: string, vcpu: number, pcpus: readonly number[]): void {
     const vm = this.vmOn(hostId, uuid);
-    this.requireActive(vm);
+    requireActive(vm);
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vm.vcpus) {
       throw simError(ErrorCode.INVALID_ARG, `invalid vCPU ${vcpu}: domain has ${vm.vcpus}`);
     }
@@ -358,9 +358,18 @@ export class SimCluster {
     this.flush();
   }
 
+  /** Keeps Ballast's pin records in the VM's config (libvirt: its live <metadata>); a metadata-change event follows. */
+  recordPins(hostId: string, uuid: string, records: readonly PinRecord[]): void {
+    const vm = this.vmOn(hostId, uuid);
+    requireActive(vm);
+    vm.config = { ...vm.config, pins: [...records].sort((a, b) => a.vcpu - b.vcpu).map((r) => ({ ...r, pcpus: [...r.pcpus] })) };
+    this.emit(hostId, { kind: 'metadata-change', uuid, name: vm.name, nsUri: BALLAST_PINS_NS });
+    this.flush();
+  }
+
   setCpuTune(hostId: string, uuid: string, tune: Partial<CpuTune>): void {
     const vm = this.vmOn(hostId, uuid);
-    this.requireActive(vm);
+    requireActive(vm);
     const next = validateTune({
       shares: tune.shares ?? vm.shares,
       quotaUs: tune.quotaUs ?? vm.quotaUs,
@@ -442,13 +451,6 @@ export class SimCluster {
       m.resolve();
     }
     this.migrations = still;
-  }
-
-  private requireActive(vm: SimVm): void {
-    if (vm.state !== 'running' && vm.state !== 'paused') {
-      throw simError(ErrorCode.OPERATION_INVALID, `Requested operation is not valid: domain '${vm.name}' is not running`);
-    }
-    if (vm.migrating) throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' has an active job: migration`);
   }
 
   // ---- events (delivered by SimEventBus) -----------------------------------------------------------

@@ -250,6 +250,34 @@ describe('SimHypervisor', () => {
     assert.equal(sim.inspect(uuid).cpuTimeNs, 0, 'no CPU while paused');
   });
 
+  it('currentPcpus: where each vCPU runs, within its affinity; only for an active VM', async () => {
+    const { sim, h1, uuid } = twoHosts();
+    await h1.pinVcpu(uuid, 1, [5]);
+    sim.advance(2000);
+    const where = await h1.currentPcpus(uuid);
+    assert.equal(where.length, 2);
+    assert.equal(where[1], 5);
+    assert.ok(where.every((p) => Number.isInteger(p) && p >= 0 && p < 8));
+    sim.stopVm(uuid);
+    await assert.rejects(h1.currentPcpus(uuid), isOperationInvalid);
+  });
+
+  it('recordPins keeps the records in the VM config (vmConfig shows copies), with a metadata-change event', async () => {
+    const { sim, h1, uuid } = twoHosts();
+    const seen: HypervisorEvent[] = [];
+    h1.onEvent((e) => seen.push(e));
+    const records = [{ vcpu: 1, pcpus: [4, 5], by: 'policy:vcpu-balance', atMs: 7 }, { vcpu: 0, pcpus: [1], by: 'manual', atMs: 9 }];
+    await h1.recordPins(uuid, records);
+    records[0]!.pcpus.push(6);
+    const pins = (await h1.vmConfig(uuid)).pins;
+    assert.deepEqual(pins, [{ vcpu: 0, pcpus: [1], by: 'manual', atMs: 9 }, { vcpu: 1, pcpus: [4, 5], by: 'policy:vcpu-balance', atMs: 7 }]);
+    pins[0]!.pcpus.push(3);
+    assert.deepEqual((await h1.vmConfig(uuid)).pins[0]?.pcpus, [1]);
+    assert.deepEqual(seen, [{ kind: 'metadata-change', uuid, name: 'web', nsUri: 'https://ballast.dev/xmlns/pins/1' }]);
+    sim.stopVm(uuid);
+    await assert.rejects(h1.recordPins(uuid, []), isOperationInvalid, 'written live, as libvirt does');
+  });
+
   it('close() ends events and calls; a severed connection reports connection-lost', async () => {
     const { sim, h1, uuid } = twoHosts();
     const seen: HypervisorEvent[] = [];

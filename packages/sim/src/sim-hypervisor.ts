@@ -12,7 +12,7 @@
  *   sim.advance(10_000);
  *   await moved;
  */
-import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, VmConfig, VmRef, VmStats } from '@ballast/domain';
+import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, PinRecord, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import { ErrorCode } from '@ballast/libvirt';
 import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from '@ballast/hypervisor';
 import type { SimCluster } from './sim-cluster.js';
@@ -84,7 +84,21 @@ export class SimHypervisor implements Hypervisor {
   async vmConfig(uuid: string): Promise<VmConfig> {
     this.check();
     const c = this.sim.vmOn(this.hostId, uuid).config;
-    return { ...c, labels: { ...c.labels } };
+    return { ...c, labels: { ...c.labels }, pins: c.pins.map((p) => ({ ...p, pcpus: [...p.pcpus] })) };
+  }
+
+  /** Where each vCPU runs now (the CPU model's placement); like libvirt, only for an active VM. */
+  async currentPcpus(uuid: string): Promise<number[]> {
+    this.check();
+    const vm = this.sim.vmOn(this.hostId, uuid);
+    if (!vm.holdsMemory) throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is not running`);
+    return Array.from(vm.vcpuPcpu);
+  }
+
+  /** Kept in the VM's config.pins, so vmConfig (the collector) shows them as libvirt's XML would. */
+  async recordPins(uuid: string, records: PinRecord[]): Promise<void> {
+    this.check();
+    this.sim.recordPins(this.hostId, uuid, records);
   }
 
   async getVcpuPinning(uuid: string): Promise<number[][]> {

@@ -220,6 +220,14 @@ function expandCpu(cpu: Signal | readonly Signal[] | undefined, vcpus: number): 
   return [...cpu];
 }
 
+/** libvirt's answer to a live change of a VM that is not running (or is migrating). */
+export function requireActive(vm: SimVm): void {
+  if (vm.state !== 'running' && vm.state !== 'paused') {
+    throw simError(ErrorCode.OPERATION_INVALID, `Requested operation is not valid: domain '${vm.name}' is not running`);
+  }
+  if (vm.migrating) throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' has an active job: migration`);
+}
+
 export function allCpus(pcpus: number): number[] {
   return Array.from({ length: pcpus }, (_, i) => i);
 }

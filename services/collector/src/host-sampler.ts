@@ -3,27 +3,46 @@ import {
   cpuPercent,
   pcpuUsage,
   vcpuUsage,
+  type CpuTune,
   type HostInfo,
   type HostReport,
+  type HypervisorEvent,
+  type NumaTune,
   type PcpuTimes,
   type VmConfig,
   type VmReport,
   type VmStats,
 } from '@ballast/domain';
 import type { Hypervisor } from '@ballast/hypervisor';
+import { KsmReader } from './ksm-reader.js';
+import { PerVmReads } from './per-vm-reads.js';
+import { withPlacement } from './vcpu-placement.js';
+
+/** The logger method used; a pino Logger fits. */
+export interface SamplerLog {
+  info(obj: object, msg?: string): void;
+}
 
 export interface SamplerOptions {
   hostId: string;
   intervalMs: number;
   balloonEvery: number;
+  /** Refresh host info (NUMA free memory) and KSM every this many cycles. */
   hostInfoEvery: number;
-  /** Re-read each VM's domain configuration (labels, memory backing, …) every this many cycles (and after lifecycle events). */
+  /**
+   * Re-read each VM's domain configuration (labels, memory backing, recorded pins, …), CPU tune and numatune
+   * every this many cycles (and after lifecycle, tunable and metadata-change events).
+   */
   configEvery?: number;
+  /** Read where each running VM's vCPUs are now (one call per VM) every this many cycles; 0: never. Default 1. */
+  placementEvery?: number;
   migrationUri?: string;
   migrationDataUri?: string;
   now: () => number;
   /** Monotonic clock for usage over the interval, ns (default process.hrtime; a simulator passes its own). */
   monotonicNs?: () => bigint;
+  /** Where the sampler says, once per kind, that the hypervisor cannot make a read (no KSM, no cpu_shares). */
+  log?: SamplerLog;
 }
 
 interface Prev {
@@ -32,54 +51,98 @@ interface Prev {
   pcpus: PcpuTimes[];
 }
 
+/** A cycle's reads, as sample() gathered them. */
+interface CycleReads {
+  stats: VmStats[];
+  pcpus: PcpuTimes[];
+  mem: { totalKiB: number; freeKiB: number };
+  host: HostInfo;
+  t0: bigint;
+  t1: bigint;
+  takenAtMs: number;
+  withBalloon: boolean;
+}
+
 /**
- * Reads one host each cycle — one bulk stats call for every VM, node CPU times and memory — and turns
- * cumulative counters into usage over the interval. Pinning is read for new VMs and after tunable events;
- * the domain configuration (VmConfig) for new VMs, after lifecycle events and every `configEvery` cycles.
- * Reads only: it never changes the hypervisor.
+ * Reads one host each cycle — one bulk stats call for every VM, node CPU times and memory, and where each
+ * running VM's vCPUs are now (one call per VM) — and turns cumulative counters into usage over the interval.
+ * Pinning is read for new VMs and after events; the domain configuration (VmConfig, with the pins Ballast
+ * recorded), CPU tune and numatune for new VMs, after events and every `configEvery` cycles; KSM with the
+ * host info. Reads only: it never changes the hypervisor.
  */
 export class HostSampler {
   private prev: Prev | undefined;
   private cycle = 0;
   private host: HostInfo | undefined;
-  private readonly pinning = new Map<string, number[][]>();
   private lastBalloon = new Map<string, VmReport['balloon']>();
-  private readonly configs = new Map<string, { config: VmConfig; cycle: number }>();
+  private readonly unsupportedLogged = new Set<string>();
+  private readonly pinning: PerVmReads<number[][]>;
+  private readonly configs: PerVmReads<VmConfig>;
+  private readonly cpuTunes: PerVmReads<CpuTune>;
+  private readonly numaTunes: PerVmReads<NumaTune>;
+  private ksm: KsmReader;
 
   constructor(
     private hv: Hypervisor,
     private readonly opts: SamplerOptions,
-  ) {}
+  ) {
+    const unsupported = (what: string, err: Error): void => this.unsupported(what, err);
+    this.pinning = new PerVmReads('vCPU pinning', (uuid) => this.hv.getVcpuPinning(uuid), unsupported);
+    this.configs = new PerVmReads('domain XML', (uuid) => this.hv.vmConfig(uuid), unsupported);
+    this.cpuTunes = new PerVmReads('CPU tune (cpu_shares)', (uuid) => this.hv.getCpuTune(uuid), unsupported);
+    this.numaTunes = new PerVmReads('numatune', (uuid) => this.hv.getNumaTune(uuid), unsupported);
+    this.ksm = new KsmReader(hv, unsupported);
+  }
 
-  /** Swap the hypervisor after a reconnect; counters restart from the next cycle. */
+  /** Swap the hypervisor after a reconnect; counters restart from the next cycle, everything is read again. */
   reset(hv: Hypervisor): void {
     this.hv = hv;
     this.prev = undefined;
     this.host = undefined;
-    this.pinning.clear();
-    this.configs.clear();
+    for (const reads of [this.pinning, this.configs, this.cpuTunes, this.numaTunes]) reads.invalidate();
+    this.ksm = new KsmReader(hv, (what, err) => this.unsupported(what, err));
   }
 
-  /** Read a VM's domain configuration again next cycle (lifecycle events: defined, started, migrated). */
+  /**
+   * Reads again what an event says changed. Lifecycle and tunable events: the VM's pinning, CPU tune,
+   * numatune and domain XML (a pin is followed by its record in <metadata>); metadata-change: the XML.
+   */
+  handleEvent(ev: HypervisorEvent): void {
+    if (ev.kind === 'lifecycle' || ev.kind === 'tunable') {
+      this.invalidatePinning(ev.uuid);
+      this.invalidateTuning(ev.uuid);
+      this.invalidateConfig(ev.uuid);
+    } else if (ev.kind === 'metadata-change') {
+      this.invalidateConfig(ev.uuid);
+    }
+  }
+
+  /** Read a VM's domain configuration again next cycle. */
   invalidateConfig(uuid?: string): void {
-    if (uuid === undefined) this.configs.clear();
-    else this.configs.delete(uuid);
+    this.configs.invalidate(uuid);
   }
 
-  /** Forget a VM's pinning so the next cycle reads it again (tunable / lifecycle events). */
+  /** Forget a VM's pinning so the next cycle reads it again. */
   invalidatePinning(uuid?: string): void {
-    if (uuid === undefined) this.pinning.clear();
-    else this.pinning.delete(uuid);
+    this.pinning.invalidate(uuid);
+  }
+
+  /** Read a VM's CPU tune and numatune again next cycle. */
+  invalidateTuning(uuid?: string): void {
+    this.cpuTunes.invalidate(uuid);
+    this.numaTunes.invalidate(uuid);
   }
 
   async sample(): Promise<HostReport> {
     const withBalloon = this.cycle % this.opts.balloonEvery === 0;
     const refreshHost = !this.host || this.cycle % this.opts.hostInfoEvery === 0;
+    const placementEvery = this.opts.placementEvery ?? 1;
+    const readPlacement = placementEvery > 0 && this.cycle % placementEvery === 0;
     this.cycle++;
     const clock = this.opts.monotonicNs ?? process.hrtime.bigint;
     const t0 = clock();
     const takenAtMs = this.opts.now();
-    const [stats, pcpus, mem, host] = await Promise.all([
+    const [bulk, pcpus, mem, host] = await Promise.all([
       this.hv.collectStats({ balloon: withBalloon, vcpu: true }),
       this.hv.nodeCpuTimes(),
       this.hv.nodeMemory(),
@@ -87,62 +150,53 @@ export class HostSampler {
     ]);
     this.host = host;
     const t1 = clock();
-    await Promise.all([this.readMissingPinning(stats), this.readConfigs(stats)]);
+    const [stats, ksm] = await Promise.all([
+      readPlacement ? withPlacement(this.hv, bulk) : bulk,
+      this.ksm.read(refreshHost, t1),
+      this.refreshVmReads(bulk),
+    ]);
+    const report = this.hostReport({ stats, pcpus, mem, host, t0, t1, takenAtMs, withBalloon });
+    if (ksm) report.ksm = ksm;
+    return report;
+  }
+
+  private async refreshVmReads(stats: VmStats[]): Promise<void> {
+    const all = stats.map((s) => s.uuid);
+    const running = stats.filter((s) => s.state === 'running').map((s) => s.uuid);
+    const every = Math.max(1, this.opts.configEvery ?? 30);
+    await Promise.all([
+      this.pinning.refresh(running, this.cycle, Infinity),
+      this.configs.refresh(all, this.cycle, every),
+      this.cpuTunes.refresh(all, this.cycle, every),
+      this.numaTunes.refresh(all, this.cycle, every),
+    ]);
+  }
+
+  private hostReport(c: CycleReads): HostReport {
     const prev = this.prev;
-    const dtNs = prev ? Number(t1 - prev.atNs) : 0;
-    const vms = stats.map((s) => this.vmReport(s, prev?.stats.get(s.uuid), dtNs, withBalloon));
-    this.prev = { atNs: t1, stats: new Map(stats.map((s) => [s.uuid, s])), pcpus };
-    const live = new Set(stats.map((s) => s.uuid));
-    for (const uuid of this.pinning.keys()) if (!live.has(uuid)) this.pinning.delete(uuid);
+    const dtNs = prev ? Number(c.t1 - prev.atNs) : 0;
+    const vms = c.stats.map((s) => this.vmReport(s, prev?.stats.get(s.uuid), dtNs, c.withBalloon));
+    this.prev = { atNs: c.t1, stats: new Map(c.stats.map((s) => [s.uuid, s])), pcpus: c.pcpus };
+    const live = new Set(c.stats.map((s) => s.uuid));
+    for (const reads of [this.pinning, this.configs, this.cpuTunes, this.numaTunes]) reads.retain(live);
     for (const uuid of this.lastBalloon.keys()) if (!live.has(uuid)) this.lastBalloon.delete(uuid);
-    for (const uuid of this.configs.keys()) if (!live.has(uuid)) this.configs.delete(uuid);
     const report: HostReport = {
       hostId: this.opts.hostId,
-      hostname: host.hostname,
-      hostUuid: host.hostUuid,
-      takenAtMs,
-      collectMs: Number(t1 - t0) / 1e6,
+      hostname: c.host.hostname,
+      hostUuid: c.host.hostUuid,
+      takenAtMs: c.takenAtMs,
+      collectMs: Number(c.t1 - c.t0) / 1e6,
       intervalMs: this.opts.intervalMs,
-      pcpuCount: host.pcpus,
-      memoryTotalKiB: mem.totalKiB,
-      memoryFreeKiB: mem.freeKiB,
-      pcpus: prev ? pcpuUsage(prev.pcpus, pcpus) : pcpus.map((p) => ({ pcpu: p.pcpu, usagePercent: 0 })),
-      numaCells: host.numaCells.map((c) => ({ id: c.id, cpus: c.cpus, memoryKiB: c.memoryKiB, freeKiB: c.freeKiB })),
+      pcpuCount: c.host.pcpus,
+      memoryTotalKiB: c.mem.totalKiB,
+      memoryFreeKiB: c.mem.freeKiB,
+      pcpus: prev ? pcpuUsage(prev.pcpus, c.pcpus) : c.pcpus.map((p) => ({ pcpu: p.pcpu, usagePercent: 0 })),
+      numaCells: c.host.numaCells.map((n) => ({ id: n.id, cpus: n.cpus, memoryKiB: n.memoryKiB, freeKiB: n.freeKiB })),
       vms,
     };
     if (this.opts.migrationUri) report.migrationUri = this.opts.migrationUri;
     if (this.opts.migrationDataUri) report.migrationDataUri = this.opts.migrationDataUri;
     return report;
-  }
-
-  private async readMissingPinning(stats: VmStats[]): Promise<void> {
-    const missing = stats.filter((s) => !this.pinning.has(s.uuid) && s.state === 'running');
-    await Promise.all(
-      missing.map(async (s) => {
-        try {
-          this.pinning.set(s.uuid, await this.hv.getVcpuPinning(s.uuid));
-        } catch {
-          // The VM may have just stopped; try again next cycle.
-        }
-      }),
-    );
-  }
-
-  private async readConfigs(stats: VmStats[]): Promise<void> {
-    const every = Math.max(1, this.opts.configEvery ?? 30);
-    const due = stats.filter((s) => {
-      const c = this.configs.get(s.uuid);
-      return !c || this.cycle - c.cycle >= every;
-    });
-    await Promise.all(
-      due.map(async (s) => {
-        try {
-          this.configs.set(s.uuid, { config: await this.hv.vmConfig(s.uuid), cycle: this.cycle });
-        } catch {
-          // Gone meanwhile, or its XML unreadable this time: keep what we had and try again next cycle.
-        }
-      }),
-    );
   }
 
   private vmReport(s: VmStats, prev: VmStats | undefined, dtNs: number, withBalloon: boolean): VmReport {
@@ -154,8 +208,12 @@ export class HostSampler {
       cpuPercent: cpuPercent(prev?.cpuTimeNs, s.cpuTimeNs, dtNs, Math.max(s.vcpus.length, 1)),
       vcpus: vcpuUsage(prev, s, dtNs).map((u) => ({ ...u, pcpus: pins[u.id] ?? [] })),
     };
-    const config = this.configs.get(s.uuid)?.config;
+    const config = this.configs.get(s.uuid);
     if (config) report.config = config;
+    const cpuTune = this.cpuTunes.get(s.uuid);
+    if (cpuTune) report.cpuTune = cpuTune;
+    const numaTune = this.numaTunes.get(s.uuid);
+    if (numaTune) report.numaTune = numaTune;
     if (withBalloon && s.balloon) {
       report.balloon = balloonReport(s.balloon);
       this.lastBalloon.set(s.uuid, report.balloon);
@@ -165,5 +223,12 @@ export class HostSampler {
       if (last) report.balloon = last;
     }
     return report;
+  }
+
+  /** A read the hypervisor cannot make: said once per kind (for this sampler's life), then left out quietly. */
+  private unsupported(what: string, err: Error): void {
+    if (this.unsupportedLogged.has(what)) return;
+    this.unsupportedLogged.add(what);
+    this.opts.log?.info({ uri: this.hv.uri, err: err.message }, `collector: ${what} is not available from ${this.hv.uri}; reports go without it`);
   }
 }

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ReconnectingHypervisor, isConnectionError } from '@ballast/hypervisor';
 import { createServiceScaffold, runService } from '@ballast/runtime';
 import { collectorConfigSchema, type CollectorConfig } from './collector-config.js';
-import { HostSampler } from './host-sampler.js';
+import { HostSampler, type SamplerLog } from './host-sampler.js';
 import { hostSampleFromReport } from './mappers.js';
 import { SampleStream } from './sample-stream.js';
 
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     onConfigError: (e) => svc.fail(`config: libvirtUri=${config.libvirtUri} — ${e.message}`),
   });
   svc.onShutdown('libvirt', () => hv.close());
-  const sampler = samplerFollowing(hv, config, hostId);
+  const sampler = samplerFollowing(hv, config, hostId, log);
   await hv.start();
 
   const stream = new SampleStream({ address: config.engineAddress, credentials: security.credentials, interceptors: security.interceptors, log });
@@ -67,24 +67,21 @@ async function main(): Promise<void> {
 }
 
 /** The host sampler, told of libvirt events, and started over after each (re)connect. */
-function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, hostId: string): HostSampler {
+function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, hostId: string, log: SamplerLog): HostSampler {
   const sampler = new HostSampler(hv, {
     hostId,
     intervalMs: config.intervalMs,
     balloonEvery: config.balloonEvery,
     hostInfoEvery: config.hostInfoEvery,
     configEvery: config.configEvery,
+    placementEvery: config.placementEvery,
     now: () => Date.now(),
+    log,
     ...(config.migrationUri ? { migrationUri: config.migrationUri } : {}),
     ...(config.migrationDataUri ? { migrationDataUri: config.migrationDataUri } : {}),
   });
-  hv.onEvent((ev) => {
-    if (ev.kind === 'tunable') sampler.invalidatePinning(ev.uuid);
-    else if (ev.kind === 'lifecycle') {
-      sampler.invalidatePinning(ev.uuid);
-      sampler.invalidateConfig(ev.uuid);
-    }
-  });
+  // lifecycle, tunable (a pin, a CPU tune or numatune change) and metadata-change (a pin's record) events
+  hv.onEvent((ev) => sampler.handleEvent(ev));
   // CPU counters of the old connection say nothing about the new one: start over after each (re)connect.
   hv.onStateChange((state) => state === 'connected' && sampler.reset(hv));
   return sampler;

@@ -32,8 +32,12 @@ describe('services on the libvirt test driver', () => {
     const vm = (await apiVms(stack)).find((v) => v.name === 'test');
     assert.equal(vm?.uuid, TEST_DOMAIN_UUID);
     assert.equal(vm?.host, stack.hostId);
-    const { hosts } = (await (await stack.api('/v1/hosts')).json()) as { hosts: { hostId: string; vmCount: number; stale: boolean }[] };
+    const { hosts } = (await (await stack.api('/v1/hosts')).json()) as { hosts: { hostId: string; vmCount: number; stale: boolean; numaCells: { id: number }[]; ksm: unknown }[] };
     assert.deepEqual(hosts.map((h) => [h.hostId, h.vmCount, h.stale]), [[stack.hostId, 1, false]]);
+    // the test driver has NUMA cells and numatune, but no KSM and no cpu_shares: those are null
+    assert.deepEqual([hosts[0]?.numaCells.map((c) => c.id), hosts[0]?.ksm], [[0, 1], null]);
+    const one = (await (await stack.api('/v1/vms/test')).json()) as { numaTune: unknown; cpuTune: unknown; pins: unknown[] };
+    assert.deepEqual([one.numaTune, one.cpuTune, one.pins], [{ mode: 'strict', nodeset: [] }, null, []]);
   });
 
   test('set-memory (grow) and pin-vcpu succeed through queue and actuator; repeating is "already there"', async () => {

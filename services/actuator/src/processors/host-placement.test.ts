@@ -1,4 +1,5 @@
-// set-numa and set-ksm through the router on the simulator (the lab and the test driver test them on libvirt).
+// set-numa and set-ksm through the router on the simulator (the lab and the test driver test them on libvirt), and
+// the records pin-vcpu and set-numa keep of who pinned each vCPU (pin-records.test.ts: through the XML).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobSpec } from '@ballast/domain';
@@ -16,12 +17,12 @@ function setup() {
   const ctx: ProcessorContext = { hv, config: TEST_PROCESSOR_CONFIG, now: () => sim.wallClockMs, sleep: async (ms) => sim.advance(ms) };
   const router = new JobRouter(ctx, 'h1');
   let n = 0;
-  const job = (action: JobSpec['action'], vmScoped = true): JobSpec => ({
+  const job = (action: JobSpec['action'], vmScoped = true, policy?: string): JobSpec => ({
     schemaVersion: 1,
     id: `job-${++n}`,
     hostId: 'h1',
     ...(vmScoped ? { vmUuid: vm.uuid, vmName: 'g1' } : {}),
-    source: 'manual',
+    ...(policy ? { source: 'policy' as const, policy } : { source: 'manual' as const }),
     createdAtMs: 0,
     action,
   });
@@ -83,4 +84,47 @@ test('set-ksm unmerge is refused when the host has no room for the pages it woul
   const free = (await s.hv.nodeMemory()).freeKiB;
   s.hv.getKsm = async () => ({ ...ksm, run: 'run', counters: { ...ksm.counters, pagesSharing: Math.ceil(free / 4) } });
   await assert.rejects(s.router.handle(s.job({ type: 'set-ksm', run: 'unmerge' }, false)), (e: Error) => e instanceof PermanentJobError && /refusing to unmerge KSM: \d+ shared pages need \d+ MiB/.test(e.message));
+});
+
+test('pin-vcpu records the vCPU it pinned (manual or policy:<name>, now), keeping the other vCPUs\' records', async () => {
+  const s = setup();
+  const t0 = s.sim.wallClockMs;
+  const a = await s.router.handle(s.job({ type: 'pin-vcpu', vcpu: 0, pcpus: [1] }));
+  assert.deepEqual(a.observed?.['pinRecord'], { by: 'manual', atMs: t0 });
+  assert.deepEqual((await s.hv.vmConfig(s.vm.uuid)).pins, [{ vcpu: 0, pcpus: [1], by: 'manual', atMs: t0 }]);
+  s.sim.advance(2000);
+  await s.router.handle(s.job({ type: 'pin-vcpu', vcpu: 1, pcpus: [3, 2] }, true, 'vcpu-balance'));
+  await s.router.handle(s.job({ type: 'pin-vcpu', vcpu: 0, pcpus: [0] }, true, 'vcpu-balance'));
+  assert.deepEqual((await s.hv.vmConfig(s.vm.uuid)).pins, [
+    { vcpu: 0, pcpus: [0], by: 'policy:vcpu-balance', atMs: t0 + 2000 },
+    { vcpu: 1, pcpus: [2, 3], by: 'policy:vcpu-balance', atMs: t0 + 2000 },
+  ]);
+  // "already there" changed nothing, so it records nothing
+  s.sim.advance(2000);
+  assert.equal((await s.router.handle(s.job({ type: 'pin-vcpu', vcpu: 0, pcpus: [0] }))).alreadyThere, true);
+  assert.equal((await s.hv.vmConfig(s.vm.uuid)).pins[0]?.by, 'policy:vcpu-balance');
+});
+
+test('set-numa records the vCPUs it moved onto the cell\'s pCPUs, not those already there', async () => {
+  const s = setup();
+  await s.router.handle(s.job({ type: 'pin-vcpu', vcpu: 1, pcpus: [2, 3] }));
+  const r = await s.router.handle(s.job({ type: 'set-numa', cell: 1 }, true, 'numa-place'));
+  assert.deepEqual(r.observed?.['vcpusPinned'], [0]);
+  assert.deepEqual((await s.hv.vmConfig(s.vm.uuid)).pins.map((p) => [p.vcpu, p.pcpus, p.by]), [
+    [0, [2, 3], 'policy:numa-place'],
+    [1, [2, 3], 'manual'],
+  ]);
+});
+
+test('a pin record that cannot be written does not fail the job: the pin stays, the result says so', async () => {
+  const s = setup();
+  s.hv.recordPins = async () => {
+    throw new Error('metadata write refused');
+  };
+  const r = await s.router.handle(s.job({ type: 'pin-vcpu', vcpu: 1, pcpus: [2] }));
+  assert.equal(r.alreadyThere, false);
+  assert.equal(r.message, 'vCPU 1 pinned to pCPUs 2; the pin is in place but was not recorded as set by manual: metadata write refused');
+  assert.equal(r.observed?.['pinRecordError'], 'metadata write refused');
+  assert.deepEqual((await s.hv.getVcpuPinning(s.vm.uuid))[1], [2]);
+  assert.deepEqual((await s.hv.vmConfig(s.vm.uuid)).pins, []);
 });

@@ -1,11 +1,11 @@
 import type { JobAction } from '@ballast/domain';
 import { PermanentJobError, readVm, waitFor, type Processor } from './processor-context.js';
+import { recordJobPins } from './pin-records.js';
 import { sameSet } from './same-set.js';
 
 type PinVcpu = Extract<JobAction, { type: 'pin-vcpu' }>;
 
-
-/** Pins one vCPU to a set of pCPUs; verifies the affinity reads back. */
+/** Pins one vCPU to a set of pCPUs; verifies the affinity reads back, then records who pinned it (pin-records.ts). */
 export const pinVcpuProcessor: Processor<PinVcpu> = async (ctx, spec, action) => {
   const vm = await readVm(ctx, spec.vmUuid, false);
   const host = await ctx.hv.hostInfo();
@@ -30,5 +30,10 @@ export const pinVcpuProcessor: Processor<PinVcpu> = async (ctx, spec, action) =>
     },
     () => `vCPU ${action.vcpu} affinity did not become ${action.pcpus.join(',')}`,
   );
-  return { message: `vCPU ${action.vcpu} pinned to pCPUs ${after.join(',')}`, alreadyThere: false, observed: { pcpus: after, previous: before } };
+  const record = await recordJobPins(ctx, spec, [action.vcpu], after);
+  return {
+    message: `vCPU ${action.vcpu} pinned to pCPUs ${after.join(',')}${record.note}`,
+    alreadyThere: false,
+    observed: { pcpus: after, previous: before, ...record.observed },
+  };
 };

@@ -1,6 +1,7 @@
 import type { ActionOf, NumaCell, NumaTune } from '@ballast/domain';
 import { ErrorCode, isInvalidArg, isOperationInvalid, LibvirtError } from '@ballast/libvirt';
 import { PermanentJobError, readVm, waitFor, type Processor, type ProcessorContext, type VmJobSpec } from './processor-context.js';
+import { recordJobPins } from './pin-records.js';
 import { sameSet } from './same-set.js';
 
 type SetNuma = ActionOf<'set-numa'>;
@@ -11,7 +12,7 @@ type SetNuma = ActionOf<'set-numa'>;
  * the one libvirt may refuse on a running VM (a mode change, a nodeset change outside restrictive mode):
  * that fails the job before any vCPU moves, with libvirt's reason. When a vCPU cannot be pinned, what was
  * changed is put back (the vCPUs already pinned, and the memory placement where libvirt allows it) and the
- * job fails saying so. Verifies both read back.
+ * job fails saying so. Verifies both read back, then records who pinned the vCPUs it moved (pin-records.ts).
  */
 export const setNumaProcessor: Processor<SetNuma> = async (ctx, spec, action) => {
   const vm = await readVm(ctx, spec.vmUuid, false);
@@ -35,10 +36,11 @@ export const setNumaProcessor: Processor<SetNuma> = async (ctx, spec, action) =>
     },
     () => `${spec.vmName}'s numatune or vCPU affinity did not read back as NUMA cell ${cell.id}`,
   );
+  const record = await recordJobPins(ctx, spec, toPin, cell.cpus);
   return {
-    message: `${spec.vmName} on NUMA cell ${cell.id}: memory ${after.mode} nodeset ${after.nodeset.join(',')}${vcpus.length > 0 ? `, vCPUs on pCPUs ${cell.cpus.join(',')}` : ''}`,
+    message: `${spec.vmName} on NUMA cell ${cell.id}: memory ${after.mode} nodeset ${after.nodeset.join(',')}${vcpus.length > 0 ? `, vCPUs on pCPUs ${cell.cpus.join(',')}` : ''}${record.note}`,
     alreadyThere: false,
-    observed: { numatune: after, previous: before, pcpus: vcpus.length > 0 ? cell.cpus : undefined, vcpusPinned: toPin },
+    observed: { numatune: after, previous: before, pcpus: vcpus.length > 0 ? cell.cpus : undefined, vcpusPinned: toPin, ...record.observed },
   };
 };
 

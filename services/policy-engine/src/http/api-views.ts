@@ -1,4 +1,4 @@
-import { kibToMib, type HostView, type VmView } from '@ballast/domain';
+import { kibToMib, type HostKsm, type HostView, type VmView } from '@ballast/domain';
 import type { CycleDecision } from '@ballast/cycle';
 import type { JobStatus } from '@ballast/queue';
 
@@ -15,10 +15,18 @@ export function hostJson(h: HostView & { vmCount: number }) {
     memoryFreeMiB: mib(h.memoryFreeKiB),
     vmCount: h.vmCount,
     pcpus: h.pcpus.map((p) => ({ pcpu: p.pcpu, usagePercent: round1(p.usagePercent) })),
+    numaCells: h.numaCells.map((c) => ({ id: c.id, cpus: c.cpus, memoryMiB: mib(c.memoryKiB), freeMiB: mib(c.freeKiB) })),
+    ksm: h.ksm ? ksmJson(h.ksm) : null,
     lastSampleAt: iso(h.lastSampleMs),
     intervalMs: h.intervalMs,
     stale: h.stale,
   };
+}
+
+/** KSM as the collector read it: settings, page counters, and ksmd's CPU (percent of one pCPU) when known. */
+function ksmJson(k: HostKsm) {
+  const { run, ksmdCpuPercent, ...paceAndCounters } = k;
+  return { run: run ?? null, ...paceAndCounters, ksmdCpuPercent: ksmdCpuPercent !== undefined ? round1(ksmdCpuPercent) : null };
 }
 
 export function vmJson(v: VmView) {
@@ -47,6 +55,9 @@ export function vmJson(v: VmView) {
           lastUpdateAt: v.balloon.lastUpdateSec > 0 ? iso(v.balloon.lastUpdateSec * 1000) : null,
         }
       : null,
+    cpuTune: v.cpuTune ? { shares: v.cpuTune.shares, quotaUs: v.cpuTune.quotaUs, periodUs: v.cpuTune.periodUs } : null,
+    numaTune: v.numaTune ? { mode: v.numaTune.mode, nodeset: v.numaTune.nodeset } : null,
+    pins: (v.config?.pins ?? []).map((p) => ({ vcpu: p.vcpu, pcpus: p.pcpus, by: p.by, at: iso(p.atMs) })),
     labels: v.config?.labels ?? {},
     config: v.config
       ? {
