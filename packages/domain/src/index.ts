@@ -19,4 +19,15 @@ export {
   type MemoryDecisionKind,
   type MemoryShortage,
 } from './policies/memory-balloon/index.js';
+export {
+  ksmPolicy,
+  planKsm,
+  validateKsmArgs,
+  defaultKsmArgs,
+  ksmInFlightRule,
+  type KsmArgs,
+  type KsmKnobs,
+  type KsmDecision,
+  type KsmDecisionKind,
+} from './policies/ksm/index.js';
 export * from './seeded-random.js';

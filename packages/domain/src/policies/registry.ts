@@ -1,4 +1,5 @@
 import type { Policy } from './policy.js';
+import { ksmPolicy } from './ksm/index.js';
 import { memoryBalloonPolicy } from './memory-balloon/index.js';
 
 /** Maps policy name → policy. Policies register themselves in index.ts of their folder. */
@@ -27,8 +28,8 @@ export class PolicyRegistry {
 
 /**
  * The registry of every policy Ballast ships (enabled per deployment by the policy document). They run in
- * this order of `order`: memory-balloon (100).
+ * this order of `order`: memory-balloon (100), ksm (150).
  */
 export function builtinPolicies(): PolicyRegistry {
-  return new PolicyRegistry().register(memoryBalloonPolicy);
+  return new PolicyRegistry().register(memoryBalloonPolicy).register(ksmPolicy);
 }
