@@ -125,6 +125,8 @@ describe('the ksm policy on the lab: on under pressure, merging gives back the d
         `(+${Math.round(gainedMiB)} MiB) in ${Math.round((Date.now() - t0) / 1000)} s, ${merged.fullScans - k0.fullScans} full scans, ` +
         `${cpu.toFixed(1)} ksmd CPU-s → ${(gainedMiB / Math.max(cpu, 0.01)).toFixed(1)} MiB per ksmd CPU-second; pages_sharing after the stop ${end.pagesSharing}`,
     );
+    t.diagnostic(`start: ${started.reason}`);
+    t.diagnostic(`run: ${(await driver.decisions()).filter((d) => d.kind === 'run').pop()?.reason ?? '-'}`);
     t.diagnostic(`stop: ${stopped.reason}`);
     t.diagnostic(`unmerging (outside Ballast, at the end) took back ${unmergedMiB} MiB of host free memory`);
     t.diagnostic(`decisions: ${summary(await driver.decisions())}`);
