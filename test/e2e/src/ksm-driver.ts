@@ -84,7 +84,7 @@ export function testDriver(stack: Stack, args: KsmArgs, intervalMs = 2000): KsmD
 
 /** The host as the collector would report it (no VMs: the scenario's policy document ignores the guests' sum). */
 function sampleHost(hostId: string, nowMs: number, ksmdCpuPercent: number, intervalMs: number): HostView {
-  const k = readKsmSysfs();
+  const { run, ...figures } = readKsmSysfs();
   const m = meminfoKiB();
   return {
     hostId,
@@ -94,17 +94,7 @@ function sampleHost(hostId: string, nowMs: number, ksmdCpuPercent: number, inter
     memoryFreeKiB: m.freeKiB,
     pcpus: [],
     numaCells: [],
-    ksm: {
-      ...(RUNS[k.run] !== undefined ? { run: RUNS[k.run] } : {}),
-      pagesToScan: k.pagesToScan,
-      sleepMillisecs: k.sleepMillisecs,
-      pagesShared: k.pagesShared,
-      pagesSharing: k.pagesSharing,
-      pagesUnshared: k.pagesUnshared,
-      pagesVolatile: k.pagesVolatile,
-      fullScans: k.fullScans,
-      ksmdCpuPercent,
-    },
+    ksm: { ...(RUNS[run] !== undefined ? { run: RUNS[run] } : {}), ...figures, ksmdCpuPercent },
     lastSampleMs: nowMs,
     intervalMs,
     stale: false,

@@ -1,6 +1,7 @@
 // The host's KSM and memory as seen from outside Ballast: /sys/kernel/mm/ksm, /proc/meminfo and ksmd's CPU
 // time in /proc/<pid>/stat. Used by the lab's KSM tests to measure, and to put the host's KSM back.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import type { HostKsm } from '@ballast/domain';
 
 const KSM_DIR = '/sys/kernel/mm/ksm';
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux/x86-64). */
@@ -8,16 +9,8 @@ const TICKS_PER_SEC = 100;
 
 export const readKsmKnob = (knob: string): number => Number(readFileSync(`${KSM_DIR}/${knob}`, 'utf8').trim());
 
-export interface KsmSysfs {
-  run: number;
-  pagesToScan: number;
-  sleepMillisecs: number;
-  pagesShared: number;
-  pagesSharing: number;
-  pagesUnshared: number;
-  pagesVolatile: number;
-  fullScans: number;
-}
+/** The sysfs figures under HostKsm's names; `run` as the kernel writes it (0 stop, 1 run, 2 unmerge). */
+export type KsmSysfs = Omit<HostKsm, 'run' | 'ksmdCpuPercent'> & { run: number };
 
 export function readKsmSysfs(): KsmSysfs {
   return {
