@@ -48,4 +48,15 @@ export {
   type NumaDecision,
   type NumaDecisionKind,
 } from './policies/numa-placement/index.js';
+export {
+  ksmPolicy,
+  planKsm,
+  validateKsmArgs,
+  defaultKsmArgs,
+  ksmInFlightRule,
+  type KsmArgs,
+  type KsmKnobs,
+  type KsmDecision,
+  type KsmDecisionKind,
+} from './policies/ksm/index.js';
 export * from './seeded-random.js';

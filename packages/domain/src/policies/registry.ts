@@ -1,5 +1,6 @@
 import type { Policy } from './policy.js';
 import { cpuEntitlementPolicy } from './cpu-entitlement/index.js';
+import { ksmPolicy } from './ksm/index.js';
 import { memoryBalloonPolicy } from './memory-balloon/index.js';
 import { numaPlacementPolicy } from './numa-placement/index.js';
 
@@ -29,8 +30,8 @@ export class PolicyRegistry {
 
 /**
  * The registry of every policy Ballast ships (enabled per deployment by the policy document). They run in
- * this order of `order`: memory-balloon (100), cpu-entitlement (200), numa-placement (300).
+ * this order of `order`: memory-balloon (100), ksm (150), cpu-entitlement (200), numa-placement (300).
  */
 export function builtinPolicies(): PolicyRegistry {
-  return new PolicyRegistry().register(memoryBalloonPolicy).register(cpuEntitlementPolicy).register(numaPlacementPolicy);
+  return new PolicyRegistry().register(memoryBalloonPolicy).register(ksmPolicy).register(cpuEntitlementPolicy).register(numaPlacementPolicy);
 }
