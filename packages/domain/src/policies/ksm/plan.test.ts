@@ -12,7 +12,8 @@ const OFF = 4096;
 
 test('registry: ksm runs after memory-balloon (order 150)', () => {
   assert.equal(ksmPolicy.order, 150);
-  assert.deepEqual(builtinPolicies().runOrder(), ['memory-balloon', 'ksm']);
+  const order = builtinPolicies().runOrder();
+  assert.ok(order.indexOf('memory-balloon') < order.indexOf('ksm'), order.join(', '));
 });
 
 // ---- on under pressure, and the pace -------------------------------------------------------------

@@ -27,7 +27,8 @@ const cells = (p: NumaPlan): Record<string, number> => Object.fromEntries(p.jobs
 test('validate: defaults and issues naming their field', () => {
   assert.deepEqual(args(), defaultNumaPlacementArgs());
   assert.equal(numaPlacementPolicy.order, 300);
-  assert.deepEqual(builtinPolicies().runOrder(), ['memory-balloon', 'cpu-entitlement', 'numa-placement']);
+  const order = builtinPolicies().runOrder();
+  assert.ok(order.indexOf('memory-balloon') < order.indexOf('cpu-entitlement') && order.indexOf('cpu-entitlement') < order.indexOf('numa-placement'), order.join(', '));
   const cases: [unknown, string][] = [
     [{ defaults: { memoryMode: 'interleave' } }, 'defaults.memoryMode'],
     [{ groups: [{ match: { names: ['a'] }, automation: 'sometimes' }] }, 'groups[0].automation'],
