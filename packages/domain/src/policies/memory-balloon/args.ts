@@ -65,6 +65,10 @@
  *   release step     min(maxReleaseMiBPerCycle, maxReleasePercent % of actual), from the target in flight
  */
 
+import type { GroupMatch } from '../shared/vm-groups.js';
+
+export type { GroupMatch };
+
 export type Automation = 'off' | 'recommend' | 'auto';
 
 /** 'high' | 'normal' | 'low' (20 / 10 / 5 shares per MiB) or shares per MiB. */
@@ -84,13 +88,6 @@ export interface VmKnobs {
   maxReleasePercent: number;
   hysteresisMiB: number;
   automation: Automation;
-}
-
-export interface GroupMatch {
-  /** VM names or UUIDs. */
-  names?: string[];
-  /** Labels the VM must all carry (its domain <metadata> labels, overridden by the document's `labels`). */
-  labels?: Record<string, string>;
 }
 
 export interface GroupArgs extends Partial<VmKnobs> {

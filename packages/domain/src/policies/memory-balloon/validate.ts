@@ -1,4 +1,6 @@
 import type { ArgsIssue } from '../policy.js';
+import { isRecord, Reader, type Rec } from '../shared/args-reader.js';
+import { readDocLabels, readGroups, readPerHost } from '../shared/vm-groups.js';
 import {
   DEFAULT_CONTROL_KNOBS,
   DEFAULT_HOST_KNOBS,
@@ -15,78 +17,6 @@ import {
 type Result = { ok: true; args: MemoryBalloonArgs } | { ok: false; issues: ArgsIssue[] };
 
 const AUTOMATIONS: readonly Automation[] = ['off', 'recommend', 'auto'];
-
-type Rec = Record<string, unknown>;
-
-function isRecord(x: unknown): x is Rec {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** Collects issues while reading one object; every read names its full field path. */
-class Reader {
-  constructor(
-    readonly issues: ArgsIssue[],
-    private readonly obj: Rec,
-    private readonly path: string,
-  ) {}
-
-  field(key: string): string {
-    return this.path ? `${this.path}.${key}` : key;
-  }
-
-  /** Flags keys not in `known` (a typo would otherwise be silently ignored). */
-  only(known: readonly string[]): void {
-    for (const k of Object.keys(this.obj)) {
-      if (!known.includes(k)) this.issues.push({ field: this.field(k), message: `unknown field (known: ${known.join(', ')})` });
-    }
-  }
-
-  has(key: string): boolean {
-    return this.obj[key] !== undefined;
-  }
-
-  number(key: string, o: { min?: number; max?: number; integer?: boolean; gt?: number }): number | undefined {
-    const v = this.obj[key];
-    if (v === undefined) return undefined;
-    const f = this.field(key);
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      this.issues.push({ field: f, message: 'must be a finite number' });
-      return undefined;
-    }
-    if (o.integer && !Number.isInteger(v)) this.issues.push({ field: f, message: 'must be an integer' });
-    else if (o.gt !== undefined && !(v > o.gt)) this.issues.push({ field: f, message: `must be > ${o.gt}` });
-    else if (o.min !== undefined && v < o.min) this.issues.push({ field: f, message: `must be ≥ ${o.min}` });
-    else if (o.max !== undefined && v > o.max) this.issues.push({ field: f, message: `must be ≤ ${o.max}` });
-    else return v;
-    return undefined;
-  }
-
-  record(key: string): Rec | undefined {
-    const v = this.obj[key];
-    if (v === undefined) return undefined;
-    if (!isRecord(v)) {
-      this.issues.push({ field: this.field(key), message: 'must be an object' });
-      return undefined;
-    }
-    return v;
-  }
-
-  sub(key: string): Reader | undefined {
-    const r = this.record(key);
-    return r ? new Reader(this.issues, r, this.field(key)) : undefined;
-  }
-
-  stringRecord(key: string): Record<string, string> | undefined {
-    const r = this.record(key);
-    if (!r) return undefined;
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(r)) {
-      if (typeof v !== 'string') this.issues.push({ field: `${this.field(key)}.${k}`, message: 'must be a string' });
-      else out[k] = v;
-    }
-    return out;
-  }
-}
 
 const VM_KEYS = [
   'reservationMiB',
@@ -174,38 +104,6 @@ function readControl(r: Reader): ControlKnobs {
   return c;
 }
 
-function readGroup(raw: unknown, path: string, issues: ArgsIssue[]): GroupArgs | undefined {
-  if (!isRecord(raw)) {
-    issues.push({ field: path, message: 'must be an object' });
-    return undefined;
-  }
-  const r = new Reader(issues, raw, path);
-  r.only(['name', 'match', ...VM_KEYS]);
-  const g: GroupArgs = { match: {}, ...readVmKnobs(r, raw) };
-  if (raw['name'] !== undefined) {
-    if (typeof raw['name'] === 'string') g.name = raw['name'];
-    else issues.push({ field: `${path}.name`, message: 'must be a string' });
-  }
-  const m = r.sub('match');
-  if (!m) {
-    if (!r.has('match')) issues.push({ field: `${path}.match`, message: 'required: { names?: string[], labels?: {key: value} }' });
-    return g;
-  }
-  m.only(['names', 'labels']);
-  const rawMatch = raw['match'] as Rec;
-  const names = rawMatch['names'];
-  if (names !== undefined) {
-    if (Array.isArray(names) && names.every((n) => typeof n === 'string')) g.match.names = names as string[];
-    else issues.push({ field: `${path}.match.names`, message: 'must be an array of strings' });
-  }
-  const labels = m.stringRecord('labels');
-  if (labels) g.match.labels = labels;
-  if (g.match.names === undefined && g.match.labels === undefined) {
-    issues.push({ field: `${path}.match`, message: 'needs names or labels (a group matching every VM belongs in defaults)' });
-  }
-  return g;
-}
-
 /** Checks a raw policy document and fills in the defaults of args.ts. Issues name the field path. */
 export function validateMemoryBalloonArgs(raw: unknown): Result {
   const issues: ArgsIssue[] = [];
@@ -219,38 +117,15 @@ export function validateMemoryBalloonArgs(raw: unknown): Result {
   const defaults: VmKnobs = { ...DEFAULT_VM_KNOBS, ...(dr ? readVmKnobs(dr, doc['defaults'] as Rec) : {}) };
   checkVmKnobs(defaults, 'defaults', issues);
 
-  const groups: GroupArgs[] = [];
-  const rawGroups = doc['groups'];
-  if (rawGroups !== undefined && !Array.isArray(rawGroups)) issues.push({ field: 'groups', message: 'must be an array' });
-  else if (Array.isArray(rawGroups)) {
-    rawGroups.forEach((g: unknown, i) => {
-      const group = readGroup(g, `groups[${i}]`, issues);
-      if (!group) return;
-      groups.push(group);
-      const { name: _n, match: _m, ...over } = group;
-      checkVmKnobs({ ...defaults, ...over }, `groups[${i}]`, issues);
-    });
-  }
-
-  const labels: Record<string, Record<string, string>> = {};
-  const lr = top.sub('labels');
-  if (lr) {
-    for (const vm of Object.keys(doc['labels'] as Rec)) {
-      const l = lr.stringRecord(vm);
-      if (l) labels[vm] = l;
-    }
-  }
+  const groups: GroupArgs[] = readGroups<VmKnobs>(top, doc, VM_KEYS, readVmKnobs, (group, path) => {
+    const { name: _n, match: _m, ...over } = group;
+    checkVmKnobs({ ...defaults, ...over }, path, issues);
+  });
+  const labels = readDocLabels(top, doc);
 
   const hr = top.sub('host');
   const host: HostKnobs = { ...DEFAULT_HOST_KNOBS, ...(hr ? readHostKnobs(hr) : {}) };
-  const hosts: Record<string, Partial<HostKnobs>> = {};
-  const hsr = top.sub('hosts');
-  if (hsr) {
-    for (const id of Object.keys(doc['hosts'] as Rec)) {
-      const r = hsr.sub(id);
-      if (r) hosts[id] = readHostKnobs(r);
-    }
-  }
+  const hosts = readPerHost<HostKnobs>(top, doc, readHostKnobs);
 
   const cr = top.sub('control');
   const control = cr ? readControl(cr) : { ...DEFAULT_CONTROL_KNOBS };
