@@ -1,6 +1,7 @@
 export * from './model.js';
 export * from './jobs/index.js';
 export * from './units.js';
+export * from './cpu-list.js';
 export * from './usage.js';
 export * from './snapshot.js';
 export * from './host-report.js';
@@ -19,4 +20,16 @@ export {
   type MemoryDecisionKind,
   type MemoryShortage,
 } from './policies/memory-balloon/index.js';
+export {
+  vcpuBalancePolicy,
+  planVcpuBalance,
+  validateVcpuBalanceArgs,
+  defaultVcpuBalanceArgs,
+  vcpuInFlightRule,
+  type VcpuBalanceArgs,
+  type VcpuBalanceDecision,
+  type VcpuBalancePlan,
+  type HostBalanceKind,
+  type VmBalanceKind,
+} from './policies/vcpu-balance/index.js';
 export * from './seeded-random.js';

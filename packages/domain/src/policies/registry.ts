@@ -1,5 +1,6 @@
 import type { Policy } from './policy.js';
 import { memoryBalloonPolicy } from './memory-balloon/index.js';
+import { vcpuBalancePolicy } from './vcpu-balance/index.js';
 
 /** Maps policy name → policy. Policies register themselves in index.ts of their folder. */
 export class PolicyRegistry {
@@ -27,8 +28,8 @@ export class PolicyRegistry {
 
 /**
  * The registry of every policy Ballast ships (enabled per deployment by the policy document). They run in
- * this order of `order`: memory-balloon (100).
+ * this order of `order`: memory-balloon (100), vcpu-balance (400).
  */
 export function builtinPolicies(): PolicyRegistry {
-  return new PolicyRegistry().register(memoryBalloonPolicy);
+  return new PolicyRegistry().register(memoryBalloonPolicy).register(vcpuBalancePolicy);
 }

@@ -65,11 +65,9 @@
  *   release step     min(maxReleaseMiBPerCycle, maxReleasePercent % of actual), from the target in flight
  */
 
-import type { GroupMatch } from '../shared/vm-groups.js';
+import type { Automation, GroupMatch } from '../shared/vm-groups.js';
 
-export type { GroupMatch };
-
-export type Automation = 'off' | 'recommend' | 'auto';
+export type { Automation, GroupMatch };
 
 /** 'high' | 'normal' | 'low' (20 / 10 / 5 shares per MiB) or shares per MiB. */
 export type Shares = 'high' | 'normal' | 'low' | number;

@@ -6,7 +6,7 @@
 import type { PlannedJob } from '../../snapshot.js';
 import type { Managed, Untouched } from './assessment.js';
 import type { MemoryDecision, MemoryDecisionKind, MemoryPlan } from './decision.js';
-import { fmt, r1 } from './format.js';
+import { fmt, r1 } from '../shared/format.js';
 import type { HostState } from './host-state.js';
 import type { MemoryShortage } from './shortage-signal.js';
 

@@ -1,6 +1,6 @@
 import type { ArgsIssue } from '../policy.js';
 import { isRecord, Reader, type Rec } from '../shared/args-reader.js';
-import { readDocLabels, readGroups, readPerHost } from '../shared/vm-groups.js';
+import { AUTOMATIONS, readDocLabels, readGroups, readPerHost } from '../shared/vm-groups.js';
 import {
   DEFAULT_CONTROL_KNOBS,
   DEFAULT_HOST_KNOBS,
@@ -15,8 +15,6 @@ import {
 } from './args.js';
 
 type Result = { ok: true; args: MemoryBalloonArgs } | { ok: false; issues: ArgsIssue[] };
-
-const AUTOMATIONS: readonly Automation[] = ['off', 'recommend', 'auto'];
 
 const VM_KEYS = [
   'reservationMiB',

@@ -6,7 +6,7 @@
  */
 import type { ControlKnobs } from './args.js';
 import type { Managed } from './assessment.js';
-import { fmt } from './format.js';
+import { fmt } from '../shared/format.js';
 import type { VmFigures } from './vm-figures.js';
 
 /** Why the VM needs to grow (none: it does not), and whether it grows back after an over-reclaim. */

@@ -7,6 +7,11 @@
 import type { ArgsIssue } from '../policy.js';
 import { isRecord, Reader, type Rec } from './args-reader.js';
 
+/** Per VM: 'off' (unmanaged), 'recommend' (decisions only), 'auto' (decisions and jobs). */
+export type Automation = 'off' | 'recommend' | 'auto';
+
+export const AUTOMATIONS: readonly Automation[] = ['off', 'recommend', 'auto'];
+
 export interface GroupMatch {
   /** VM names or UUIDs. */
   names?: string[];

@@ -1,0 +1,36 @@
+/**
+ * How much of a host's spread noise alone could make: the standard error of each pCPU's smoothed load,
+ * from its vCPUs' samples (the k-th latest sample of every VM taken together as one sample of the host),
+ * as the root mean square over the pCPUs, in points. A host is out of balance only when its spread
+ * exceeds the threshold by a margin of these (args: control.noiseMarginStdErrors), so that a balanced host
+ * whose guests' usage jitters is not re-pinned each time the jitter happens to line up.
+ */
+import type { VcpuLoad } from './vcpu-load.js';
+
+export function loadNoise(vcpus: readonly Pick<VcpuLoad, 'samplesPercent' | 'usagePercent' | 'place'>[], pcpuCount: number): number {
+  let samples = 0;
+  for (const v of vcpus) samples = Math.max(samples, v.samplesPercent.length);
+  if (samples < 2 || pcpuCount === 0) return 0;
+  // load[p · samples + k]: pCPU p's load in the k-th latest sample
+  const load = new Float64Array(pcpuCount * samples);
+  for (const v of vcpus) {
+    const m = v.samplesPercent.length;
+    for (let k = 0; k < samples; k++) {
+      const u = k < m ? (v.samplesPercent[m - 1 - k] as number) : v.usagePercent;
+      for (const [p, share] of v.place) load[p * samples + k] = (load[p * samples + k] as number) + u * share;
+    }
+  }
+  let sumSe2 = 0;
+  for (let p = 0; p < pcpuCount; p++) {
+    let s = 0;
+    let s2 = 0;
+    for (let k = 0; k < samples; k++) {
+      const x = load[p * samples + k] as number;
+      s += x;
+      s2 += x * x;
+    }
+    const variance = Math.max(0, (s2 - (s * s) / samples) / (samples - 1));
+    sumSe2 += variance / samples;
+  }
+  return Math.sqrt(sumSe2 / pcpuCount);
+}
