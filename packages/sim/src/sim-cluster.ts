@@ -10,14 +10,16 @@
  *   sim.advance(30_000);
  *   sim.inspect(vm.uuid).usedKiB;
  */
-import type { CpuTune, HypervisorEvent } from '@ballast/domain';
+import type { CpuTune, HypervisorEvent, PinRecord } from '@ballast/domain';
 import { ErrorCode } from '@ballast/libvirt';
 import { stepHostCpu } from './sim-cpu.js';
+import type { KernelSchedulerOptions } from './sim-cpu-placement.js';
 import { SimEventBus, type SimEventListener } from './sim-events.js';
 import { SIM_LIFECYCLE, type SimClusterOptions, type SimVmSnapshot, type SimWorkload } from './sim-cluster-types.js';
 import { noDomain, simError } from './sim-error.js';
 import { SimHost, type SimHostSpec } from './sim-host.js';
 import { guestSnapshot, MEM_DIED, MEM_SETTLED, stepVmMemory } from './sim-memory.js';
+import { inspectVm } from './sim-inspect.js';
 import { deterministicUuid } from './sim-random.js';
 import { formatCpuList, normalizeCpuSet, SimVm, validateTune, type SimVmSpec } from './sim-vm.js';
 import { mib } from './sim-workload.js';
@@ -41,6 +43,7 @@ export class SimCluster {
   readonly balloonRateKiBPerSec: number;
   readonly migrationRateKiBPerSec: number;
   readonly migrationSetupMs: number;
+  readonly cpuScheduler: Partial<KernelSchedulerOptions> | undefined;
 
   private now = 0;
   private readonly hostMap = new Map<string, SimHost>();
@@ -57,6 +60,7 @@ export class SimCluster {
     this.balloonRateKiBPerSec = opts.balloonRateKiBPerSec ?? mib(256);
     this.migrationRateKiBPerSec = opts.migrationRateKiBPerSec ?? mib(128);
     this.migrationSetupMs = opts.migrationSetupMs ?? 500;
+    this.cpuScheduler = opts.cpuScheduler;
     if (!(this.cycleMs > 0)) throw new RangeError('cycleMs must be > 0');
     if (!(this.balloonRateKiBPerSec > 0)) throw new RangeError('balloonRateKiBPerSec must be > 0');
     if (!(this.migrationRateKiBPerSec > 0)) throw new RangeError('migrationRateKiBPerSec must be > 0');
@@ -79,7 +83,8 @@ export class SimCluster {
 
   addHost(spec: SimHostSpec): SimHost {
     if (this.hostMap.has(spec.id)) throw simError(ErrorCode.INVALID_ARG, `host '${spec.id}' already exists`);
-    const host = new SimHost(spec, spec.uuid ?? deterministicUuid(this.seed, `host:${spec.id}`));
+    const cpu = { seed: this.seed, ...(this.cpuScheduler ? { scheduler: this.cpuScheduler } : {}) };
+    const host = new SimHost(spec, spec.uuid ?? deterministicUuid(this.seed, `host:${spec.id}`), cpu);
     this.hostMap.set(host.id, host);
     this.hostList.push(host);
     this.bus.addHost(host.id);
@@ -201,33 +206,7 @@ export class SimCluster {
   }
 
   inspect(uuid: string): SimVmSnapshot {
-    const vm = this.vm(uuid);
-    return {
-      uuid: vm.uuid,
-      name: vm.name,
-      hostId: vm.hostId,
-      state: vm.state,
-      vcpus: vm.vcpus,
-      maxKiB: vm.maxKiB,
-      currentKiB: vm.currentKiB,
-      targetKiB: vm.targetKiB,
-      usedKiB: vm.usedKiB,
-      swappedKiB: vm.swappedKiB,
-      swapCapKiB: vm.swapCapKiB,
-      cacheKiB: vm.cacheKiB,
-      kernelKiB: vm.kernelKiB,
-      oomKills: vm.oomKills,
-      deaths: vm.deaths,
-      majorFaults: Math.floor(vm.majorFaults),
-      swapInKiB: Math.floor(vm.swapInKiB),
-      swapOutKiB: Math.floor(vm.swapOutKiB),
-      cpuTimeNs: Math.round(vm.cpuTimeNs),
-      vcpuTimeNs: Array.from(vm.vcpuTimeNs, Math.round),
-      vcpuDemand: Array.from(vm.vcpuDemand),
-      vcpuPcpu: Array.from(vm.vcpuPcpu),
-      statsPeriodSec: vm.statsPeriodSec,
-      migrating: vm.migrating !== undefined,
-    };
+    return inspectVm(this.vm(uuid));
   }
 
   /** Every VM of the cluster, host by host. */
@@ -356,6 +335,16 @@ export class SimCluster {
     this.host(hostId).cpuScratch.dirty = true;
     this.emit(hostId, { kind: 'tunable', uuid, name: vm.name, params: { [`cputune.vcpupin${vcpu}`]: formatCpuList(set) } });
     this.flush();
+  }
+
+  /**
+   * Records a pin in the domain's <metadata> as the actuator does when it pins (PinRecord, one per vCPU:
+   * a new record replaces the vCPU's old one). vmConfig() reports it from then on.
+   */
+  recordPin(hostId: string, uuid: string, record: PinRecord): void {
+    const vm = this.vmOn(hostId, uuid);
+    const pins = vm.config.pins.filter((r) => r.vcpu !== record.vcpu);
+    vm.config = { ...vm.config, pins: [...pins, { ...record, pcpus: [...record.pcpus] }].sort((a, b) => a.vcpu - b.vcpu) };
   }
 
   setCpuTune(hostId: string, uuid: string, tune: Partial<CpuTune>): void {
