@@ -1,6 +1,7 @@
 /** Formats a set of pCPU ids as libvirt prints cpulists: "0-3,6" (sorted, repeats dropped). */
 export function formatCpuList(pcpus: readonly number[]): string {
-  const s = [...new Set(pcpus)].sort((a, b) => a - b);
+  const ascending = pcpus.every((p, i) => i === 0 || p > (pcpus[i - 1] as number));
+  const s = ascending ? pcpus : [...new Set(pcpus)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < s.length; i++) {
     const start = s[i] as number;

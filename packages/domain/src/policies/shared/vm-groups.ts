@@ -61,6 +61,7 @@ export function knobsForVm<K extends object>(
   docLabels: Readonly<Record<string, Record<string, string>>>,
   vm: GroupedVm,
 ): { knobs: K; groups: string[] } {
+  if (groups.length === 0) return { knobs: { ...defaults }, groups: [] };
   const labels = labelsOf(docLabels, vm);
   let knobs: K = { ...defaults };
   const names: string[] = [];

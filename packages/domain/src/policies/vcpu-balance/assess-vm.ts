@@ -7,10 +7,10 @@ import { formatCpuList } from '../../cpu-list.js';
 import type { VmView } from '../../snapshot.js';
 import { knobsForVm } from '../shared/vm-groups.js';
 import type { VcpuBalanceArgs, VcpuVmKnobs } from './args.js';
-import { vcpuKey, type PinJobs } from './in-flight.js';
+import type { PinJobs } from './in-flight.js';
 import { vmDomain, type HostLayout, type VmDomain } from './layout.js';
 import { ownerOf, type VcpuOwner } from './ownership.js';
-import { usageEntries, vcpuLoads, type VcpuLoad } from './vcpu-load.js';
+import { countUsageEntries, vcpuLoads, type VcpuLoad } from './vcpu-load.js';
 
 export interface AssessedVcpu extends VcpuLoad {
   owner: VcpuOwner;
@@ -36,7 +36,8 @@ export interface AssessContext {
   args: VcpuBalanceArgs;
   layout: HostLayout;
   nowMs: number;
-  pins: ReadonlyMap<string, PinJobs>;
+  /** Pin jobs by VM UUID, then vCPU id. */
+  pins: ReadonlyMap<string, ReadonlyMap<number, PinJobs>>;
   numaInFlight: ReadonlySet<string>;
 }
 
@@ -44,12 +45,17 @@ export function assessVm(vm: VmView, c: AssessContext): AssessedVm {
   const { knobs, groups } = knobsForVm(c.args.defaults, c.args.groups, c.args.labels, vm);
   const loads = vcpuLoads(vm, c.args.control.smoothingSamples, c.layout.pcpuCount);
   const domain = vmDomain(vm, c.layout, loads.map((l) => l.mainPcpu));
+  const jobs = c.pins.get(vm.uuid);
   const vcpus = loads.map((l): AssessedVcpu => {
-    const owner = ownerOf(vm, l.vcpu, l.affinity, domain.allowed, c.pins.get(vcpuKey(vm.uuid, l.vcpu)));
-    if (owner.kind !== 'in-flight' || owner.pcpus.length === 0) return { ...l, owner };
-    // a pin in flight counts as done: the load is where it goes
-    const place = owner.pcpus.map((p): [number, number] => [p, 1 / owner.pcpus.length]);
-    return { ...l, owner, place, mainPcpu: owner.pcpus[0] as number };
+    const owner = ownerOf(vm, l.vcpu, l.affinity, domain.allowed, jobs?.get(l.vcpu));
+    const v = l as AssessedVcpu; // the load is this call's own object: it becomes the assessed vCPU
+    v.owner = owner;
+    if (owner.kind === 'in-flight' && owner.pcpus.length > 0) {
+      // a pin in flight counts as done: the load is where it goes
+      v.place = owner.pcpus.map((p): [number, number] => [p, 1 / owner.pcpus.length]);
+      v.mainPcpu = owner.pcpus[0] as number;
+    }
+    return v;
   });
   return { vm, knobs, groups, domain, vcpus, standing: standingOf(vm, knobs, vcpus, domain, c) };
 }
@@ -70,7 +76,7 @@ function standingOf(vm: VmView, knobs: VcpuVmKnobs, vcpus: AssessedVcpu[], domai
   const held = vm.holds.find((h) => h.resource === 'vcpu-pinning' && h.untilMs > c.nowMs);
   if (held) return { kind: 'hold', reason: `vCPU pinning is held by a manual job until ${held.untilMs}` };
   if (c.numaInFlight.has(vm.uuid)) return { kind: 'hold', reason: 'a set-numa job is in flight for it: its cell may change' };
-  const samples = usageEntries(vm, c.args.control.warmupSamples).length;
+  const samples = countUsageEntries(vm, c.args.control.warmupSamples);
   if (samples < c.args.control.warmupSamples) {
     return { kind: 'warmup', reason: `${samples} sample(s) with vCPU usage, fewer than warmupSamples (${c.args.control.warmupSamples})` };
   }

@@ -8,6 +8,7 @@ import { fmt, r1 } from '../shared/format.js';
 import type { AssessedVm } from './assess-vm.js';
 import type { VcpuBalanceDecision, VcpuBalancePlan } from './decision.js';
 import type { HostPlan } from './host-plan.js';
+import { domainWhy } from './layout.js';
 import type { Move } from './search.js';
 
 export function emitHost(p: HostPlan, out: VcpuBalancePlan): void {
@@ -79,7 +80,7 @@ function vmDecision(p: HostPlan, a: AssessedVm, kind: VcpuBalanceDecision['kind'
     inputs: {
       automation: a.knobs.automation,
       groups: a.groups,
-      cell: a.domain.why,
+      cell: p.layout ? domainWhy(a.domain, p.layout) : '',
       allowedPcpus: formatCpuList(a.domain.allowed),
       vcpus: a.vcpus.map((v) => ({
         vcpu: v.vcpu,

@@ -41,7 +41,7 @@ export interface HostPlan {
 export interface HostContext {
   args: VcpuBalanceArgs;
   nowMs: number;
-  pins: ReadonlyMap<string, PinJobs>;
+  pins: ReadonlyMap<string, ReadonlyMap<number, PinJobs>>;
   numaInFlight: ReadonlySet<string>;
 }
 
@@ -53,7 +53,7 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
   const ctx: AssessContext = { args: c.args, layout, nowMs: c.nowMs, pins: c.pins, numaInFlight: c.numaInFlight };
   const assessed = vms.map((vm) => assessVm(vm, ctx));
   const spread = new Spread(layout);
-  for (const a of assessed) for (const v of a.vcpus) spread.apply(v.place.map(([p, share]) => [p, v.usagePercent * share]));
+  for (const a of assessed) for (const v of a.vcpus) for (const [pc, share] of v.place) spread.add(pc, v.usagePercent * share);
   const noise = loadNoise(assessed.flatMap((a) => a.vcpus), layout.pcpuCount);
   const trigger = knobs.thresholdStdDevPercent + c.args.control.noiseMarginStdErrors * noise;
   const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, loadBefore: [...spread.load], stdDevBefore: spread.stdDev(), noise, trigger, hostStdDevBefore: spread.hostStdDev(), totalUsage: spread.total() };

@@ -32,14 +32,9 @@ export interface PinJobs {
   done: { pcpus: number[]; by: string }[];
 }
 
-/** Key of one vCPU of one VM in pinJobsByVcpu's map. */
-export function vcpuKey(vmUuid: string, vcpu: number): string {
-  return `${vmUuid}/${vcpu}`;
-}
-
-/** The snapshot's pin-vcpu jobs by vCPU (vcpuKey), and the VMs with a set-numa job in flight. */
-export function pinJobsByVcpu(jobs: readonly JobRecord[]): { pins: Map<string, PinJobs>; numaInFlight: Set<string> } {
-  const pins = new Map<string, PinJobs>();
+/** The snapshot's pin-vcpu jobs by VM UUID and vCPU id, and the VMs with a set-numa job in flight. */
+export function pinJobsByVcpu(jobs: readonly JobRecord[]): { pins: Map<string, Map<number, PinJobs>>; numaInFlight: Set<string> } {
+  const pins = new Map<string, Map<number, PinJobs>>();
   const numaInFlight = new Set<string>();
   for (const j of [...jobs].sort((a, b) => b.enqueuedAtMs - a.enqueuedAtMs)) {
     if (j.vmUuid === undefined) continue;
@@ -48,11 +43,12 @@ export function pinJobsByVcpu(jobs: readonly JobRecord[]): { pins: Map<string, P
       continue;
     }
     if (j.action.type !== 'pin-vcpu') continue;
-    const key = vcpuKey(j.vmUuid, j.action.vcpu);
-    const entry = pins.get(key) ?? { done: [] };
+    const vm = pins.get(j.vmUuid) ?? new Map<number, PinJobs>();
+    const entry = vm.get(j.action.vcpu) ?? { done: [] };
     if (j.inFlight && entry.inFlight === undefined) entry.inFlight = [...j.action.pcpus];
     if (j.state === 'succeeded') entry.done.push({ pcpus: [...j.action.pcpus], by: j.source === 'manual' ? 'manual' : `policy:${j.policy ?? '?'}` });
-    pins.set(key, entry);
+    vm.set(j.action.vcpu, entry);
+    pins.set(j.vmUuid, vm);
   }
   return { pins, numaInFlight };
 }

@@ -16,6 +16,8 @@ export interface HostLayout {
   cells: HostCell[];
   /** Index into `cells` of each pCPU. */
   cellIndexOf: number[];
+  /** Every pCPU, ascending. */
+  allCpus: number[];
 }
 
 /**
@@ -37,16 +39,17 @@ export function hostLayout(host: Pick<HostView, 'pcpuCount' | 'numaCells'>): Hos
     for (const p of rest) cellIndexOf[p] = cells.length;
     cells.push({ id: cells.length === 0 ? 0 : -1, cpus: rest });
   }
-  return { pcpuCount: n, cells, cellIndexOf };
+  return { pcpuCount: n, cells, cellIndexOf, allCpus: Array.from({ length: n }, (_, p) => p) };
 }
 
 /** Where one VM's vCPUs may be pinned. */
 export interface VmDomain {
-  /** The pCPUs the VM may use at all: its numatune cells' pCPUs, or every pCPU. A vCPU allowed all of them is unpinned. */
+  /** The pCPUs the VM may use at all: its numatune cells', or every pCPU. A vCPU allowed all of them is unpinned. */
   allowed: number[];
   /** Index into layout.cells of the cell its vCPUs are balanced in. */
   cellIndex: number;
-  why: string;
+  /** Ids of its numatune cells on this host (empty: no numatune). */
+  tunedCells: number[];
 }
 
 /**
@@ -54,24 +57,24 @@ export interface VmDomain {
  * are now (`mainPcpus`: one pCPU per vCPU, -1 when unknown); ties and no vCPU placed yet → the lowest.
  */
 export function vmDomain(vm: Pick<VmView, 'numaTune'>, layout: HostLayout, mainPcpus: readonly number[]): VmDomain {
-  const all = layout.cells.map((_, i) => i);
   const nodeset = vm.numaTune?.nodeset ?? [];
-  const tuned = all.filter((i) => nodeset.includes(layout.cells[i]?.id ?? NaN));
-  const candidates = tuned.length > 0 ? tuned : all;
-  const count = new Map<number, number>();
+  const tuned: number[] = [];
+  if (nodeset.length > 0) layout.cells.forEach((c, i) => (nodeset.includes(c.id) ? tuned.push(i) : undefined));
+  const count = new Array<number>(layout.cells.length).fill(0);
   for (const p of mainPcpus) {
     const ci = layout.cellIndexOf[p];
-    if (ci !== undefined && candidates.includes(ci)) count.set(ci, (count.get(ci) ?? 0) + 1);
+    if (ci !== undefined && (tuned.length === 0 || tuned.includes(ci))) count[ci] = (count[ci] as number) + 1;
   }
-  let cellIndex = candidates[0] ?? 0;
-  for (const ci of candidates) if ((count.get(ci) ?? 0) > (count.get(cellIndex) ?? 0)) cellIndex = ci;
-  const allowed = candidates.flatMap((ci) => layout.cells[ci]?.cpus ?? []).sort((a, b) => a - b);
-  const cellId = layout.cells[cellIndex]?.id ?? 0;
-  const why =
-    layout.cells.length === 1
-      ? 'the host has one cell: every pCPU'
-      : tuned.length > 0
-        ? `numatune: cell${tuned.length > 1 ? 's' : ''} ${tuned.map((i) => layout.cells[i]?.id).join(',')}; balanced in cell ${cellId}`
-        : `no numatune: cell ${cellId}, where most of its vCPUs are`;
-  return { allowed, cellIndex, why };
+  let cellIndex = tuned[0] ?? 0;
+  for (let ci = 0; ci < count.length; ci++) if ((count[ci] as number) > (count[cellIndex] as number)) cellIndex = ci;
+  const allowed = tuned.length === 0 ? layout.allCpus : tuned.flatMap((ci) => layout.cells[ci]?.cpus ?? []).sort((a, b) => a - b);
+  return { allowed, cellIndex, tunedCells: tuned.map((ci) => layout.cells[ci]?.id ?? ci) };
+}
+
+/** Why the VM is balanced in its cell, for decisions. */
+export function domainWhy(d: VmDomain, layout: HostLayout): string {
+  const cellId = layout.cells[d.cellIndex]?.id ?? 0;
+  if (layout.cells.length === 1) return 'the host has one cell: every pCPU';
+  if (d.tunedCells.length > 0) return `numatune: cell${d.tunedCells.length > 1 ? 's' : ''} ${d.tunedCells.join(',')}; balanced in cell ${cellId}`;
+  return `no numatune: cell ${cellId}, where most of its vCPUs are`;
 }

@@ -21,6 +21,6 @@ export function ownerOf(vm: Pick<VmView, 'config'>, vcpu: number, affinity: read
   if (record) return { kind: 'ballast', by: record.by };
   const done = jobs?.done.find((d) => sameSet(d.pcpus, affinity));
   if (done) return { kind: 'ballast', by: done.by };
-  if (isSubset(allowed, affinity)) return { kind: 'unpinned' };
+  if (affinity.length >= allowed.length && isSubset(allowed, affinity)) return { kind: 'unpinned' };
   return { kind: 'foreign' };
 }

@@ -83,23 +83,38 @@ export function moveChanges(m: Mover, to: number): LoadChange[] {
   return out;
 }
 
+/** The best move or swap of this round; deltas in closed form where the load moves inside one cell. */
 function bestCandidate(spread: Spread, layout: HostLayout, free: readonly Mover[], capLeft: number): Candidate | undefined {
   const lows = layout.cells.map((c) => extremes(spread.load, c.cpus, 'low'));
   const highs = layout.cells.map((c) => extremes(spread.load, c.cpus, 'high'));
-  let best: Candidate | undefined;
-  const consider = (moves: Move[]): void => {
-    const changes = moves.flatMap((m) => moveChanges(m.mover, m.to));
-    const delta = spread.delta(changes);
-    if (!best || delta < best.delta - EPS) best = { delta, moves, changes };
-  };
+  const cellOf = layout.cellIndexOf;
+  const load = spread.load;
+  let bestDelta = Infinity;
+  let best: Move[] | undefined;
   for (const m of free) {
+    const from = singlePcpu(m);
     for (const q of lows[m.cellIndex] ?? []) {
-      if (m.place.length === 1 && m.place[0]?.[0] === q) continue;
-      consider([{ mover: m, to: q }]);
+      if (q === from) continue;
+      const x = m.usagePercent;
+      // inside one cell the mean stays: Δ sse = 2x(L[q] − L[from] + x)
+      const delta = from >= 0 && cellOf[from] === cellOf[q] ? 2 * x * ((load[q] as number) - (load[from] as number) + x) : spread.delta(moveChanges(m, q));
+      if (delta < bestDelta - EPS) [bestDelta, best] = [delta, [{ mover: m, to: q }]];
+      if (from >= 0 && cellOf[from] === cellOf[q]) break; // the least loaded pCPU is the best single target
     }
   }
-  if (capLeft >= 2) forEachSwap(free, layout, lows, highs, (v, l, w, h) => consider([{ mover: v, to: l }, { mover: w, to: h }]));
-  return best;
+  if (capLeft >= 2) {
+    forEachSwap(free, layout, lows, highs, (v, l, w, h) => {
+      const t = v.usagePercent - w.usagePercent;
+      const delta = singlePcpu(v) === h && singlePcpu(w) === l ? 2 * t * ((load[l] as number) - (load[h] as number) + t) : spread.delta([...moveChanges(v, l), ...moveChanges(w, h)]);
+      if (delta < bestDelta - EPS) [bestDelta, best] = [delta, [{ mover: v, to: l }, { mover: w, to: h }]];
+    });
+  }
+  return best ? { delta: bestDelta, moves: best, changes: best.flatMap((m) => moveChanges(m.mover, m.to)) } : undefined;
+}
+
+/** The one pCPU all of the mover's load is on, or -1. */
+function singlePcpu(m: Mover): number {
+  return m.place.length === 1 ? (m.place[0]?.[0] as number) : -1;
 }
 
 /** Swaps worth weighing: a vCPU mainly on a cell's busy pCPU h with a lighter one mainly on its idle pCPU l. */

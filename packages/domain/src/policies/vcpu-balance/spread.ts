@@ -83,14 +83,17 @@ export class Spread {
   }
 
   apply(changes: readonly LoadChange[]): void {
-    for (const [p, d] of changes) {
-      const c = this.layout.cellIndexOf[p] as number;
-      const x = this.load[p] as number;
-      const y = x + d;
-      this.load[p] = y;
-      this.sum[c] = (this.sum[c] as number) + d;
-      this.sumSq[c] = (this.sumSq[c] as number) + y * y - x * x;
-    }
+    for (const [p, d] of changes) this.add(p, d);
+  }
+
+  /** Adds `d` % to pCPU p's load. */
+  add(p: number, d: number): void {
+    const c = this.layout.cellIndexOf[p] as number;
+    const x = this.load[p] as number;
+    const y = x + d;
+    this.load[p] = y;
+    this.sum[c] = (this.sum[c] as number) + d;
+    this.sumSq[c] = (this.sumSq[c] as number) + y * y - x * x;
   }
 
   private gather(changes: readonly LoadChange[]): void {
