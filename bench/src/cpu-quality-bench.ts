@@ -50,7 +50,8 @@ function stdDev(xs: readonly number[]): number {
 export async function runCpuScenario(sc: CpuScenario, seed: number, side: Side): Promise<CpuRunResult> {
   const sim = new SimCluster({ seed, cycleMs: 1000 });
   sim.addHost({ id: 'h1', pcpus: sc.pcpus, memoryKiB: gib(64) });
-  const uuids = sc.vms.map((points, i) => sim.createVm('h1', { name: `vm${i}`, vcpus: 1, maxMemoryKiB: gib(1), cpu: dutySignal(points, seed * 1000 + i) }).uuid);
+  const vms = sc.phases[0]?.[1].length ?? 0;
+  const uuids = Array.from({ length: vms }, (_, i) => sim.createVm('h1', { name: `vm${i}`, vcpus: 1, maxMemoryKiB: gib(1), cpu: dutySignal(sc, i, seed * 1000 + i) }).uuid);
   const hv = new SimHypervisor(sim, 'h1');
   const loop = new SimLoop(sim, hv, 'h1', CYCLE_MS, side);
   const stdDevs: number[] = [];
@@ -82,8 +83,9 @@ export async function cpuQualityBench(): Promise<BenchRow[]> {
     const none = runs.get('none') ?? [];
     for (const side of CPU_SIDES) {
       const rs = runs.get(side.name) ?? [];
-      const cpu = sc.vms.map((_, i) => rs.reduce((s, r) => s + (r.cpuPercent[i] ?? 0), 0) / rs.length);
-      const base = sc.vms.map((_, i) => none.reduce((s, r) => s + (r.cpuPercent[i] ?? 0), 0) / Math.max(1, none.length));
+      const vms = sc.phases[0]?.[1] ?? [];
+      const cpu = vms.map((_, i) => rs.reduce((s, r) => s + (r.cpuPercent[i] ?? 0), 0) / rs.length);
+      const base = vms.map((_, i) => none.reduce((s, r) => s + (r.cpuPercent[i] ?? 0), 0) / Math.max(1, none.length));
       const ratio = cpu.map((c, i) => c / Math.max(1e-9, base[i] ?? 0));
       const m = (f: (r: CpuRunResult) => number): number => median(rs.map(f));
       lines.push([sc.name, side.name, f1(m((r) => r.finalStdDev)), f1(m((r) => r.medianStdDev)), String(m((r) => r.pinChanges)), cpu.map(f1).join('/'), ratio.map((x) => x.toFixed(2)).join('/')]);

@@ -10,28 +10,27 @@ export interface CpuScenario {
   description: string;
   pcpus: number;
   durationMs: number;
-  /** Each VM's duty cycle over time, [atMs, fraction] points (a 1-vCPU VM each). */
-  vms: (readonly [number, number])[][];
+  /** From each phase's start (ms), every VM's duty cycle (a 1-vCPU VM each, fraction of a pCPU). */
+  phases: (readonly [atMs: number, duty: readonly number[]])[];
 }
 
 const NOISE = 0.03;
 
-/** The VM's demand signal: its duty cycle steps with noise (seeded per VM and run). */
-export function dutySignal(points: readonly (readonly [number, number])[], seed: number): Signal {
-  return clamp(jitter(steps(points), NOISE, seed), 0, 1);
+/** VM i's demand signal: its duty cycle phase by phase, with noise (seeded per VM and run). */
+export function dutySignal(sc: CpuScenario, i: number, seed: number): Signal {
+  return clamp(jitter(steps(sc.phases.map(([atMs, duty]) => [atMs, duty[i] ?? 0] as const)), NOISE, seed), 0, 1);
 }
 
 export const CPU_SCENARIOS: CpuScenario[] = [
   {
     name: 'gt-4vm-2pcpu',
-    description: 'two heavy (~65 %) and two light (~21 %) guests on 2 pCPUs; at 120 s heavy and light trade places, at 240 s they trade again the other way',
+    description: 'two heavy (~65 %) and two light (~21 %) guests on 2 pCPUs; at 120 s and at 240 s other guests become the heavy ones',
     pcpus: 2,
     durationMs: 360_000,
-    vms: [
-      [[0, 0.65], [120_000, 0.22], [240_000, 0.65]],
-      [[0, 0.22], [120_000, 0.65], [240_000, 0.67]],
-      [[0, 0.67], [120_000, 0.2], [240_000, 0.22]],
-      [[0, 0.2], [120_000, 0.67], [240_000, 0.2]],
+    phases: [
+      [0, [0.65, 0.22, 0.67, 0.2]],
+      [120_000, [0.22, 0.65, 0.2, 0.67]],
+      [240_000, [0.65, 0.67, 0.22, 0.2]],
     ],
   },
   {
@@ -39,15 +38,9 @@ export const CPU_SCENARIOS: CpuScenario[] = [
     description: 'eight guests (vCPUs > pCPUs), 3.85 pCPUs of demand; at 180 s four of them change duty cycle',
     pcpus: 4,
     durationMs: 360_000,
-    vms: [
-      [[0, 0.7], [180_000, 0.3]],
-      [[0, 0.3], [180_000, 0.7]],
-      [[0, 0.6]],
-      [[0, 0.4]],
-      [[0, 0.5], [180_000, 0.65]],
-      [[0, 0.5]],
-      [[0, 0.65], [180_000, 0.5]],
-      [[0, 0.2]],
+    phases: [
+      [0, [0.7, 0.3, 0.6, 0.4, 0.5, 0.5, 0.65, 0.2]],
+      [180_000, [0.3, 0.7, 0.6, 0.4, 0.65, 0.5, 0.5, 0.2]],
     ],
   },
   {
@@ -55,10 +48,9 @@ export const CPU_SCENARIOS: CpuScenario[] = [
     description: 'three guests on 4 pCPUs (vCPUs < pCPUs): 80/60/30 %, at 180 s 30/80/60 %',
     pcpus: 4,
     durationMs: 360_000,
-    vms: [
-      [[0, 0.8], [180_000, 0.3]],
-      [[0, 0.6], [180_000, 0.8]],
-      [[0, 0.3], [180_000, 0.6]],
+    phases: [
+      [0, [0.8, 0.6, 0.3]],
+      [180_000, [0.3, 0.8, 0.6]],
     ],
   },
 ];

@@ -65,7 +65,7 @@
  *   release step     min(maxReleaseMiBPerCycle, maxReleasePercent % of actual), from the target in flight
  */
 
-import type { Automation, GroupMatch } from '../shared/vm-groups.js';
+import { groupedDefaults, type Automation, type GroupMatch } from '../shared/vm-groups.js';
 
 export type { Automation, GroupMatch };
 
@@ -149,14 +149,7 @@ export const DEFAULT_CONTROL_KNOBS: Readonly<ControlKnobs> = Object.freeze({
 });
 
 export function defaultMemoryBalloonArgs(): MemoryBalloonArgs {
-  return {
-    defaults: { ...DEFAULT_VM_KNOBS },
-    groups: [],
-    labels: {},
-    host: { ...DEFAULT_HOST_KNOBS },
-    hosts: {},
-    control: { ...DEFAULT_CONTROL_KNOBS },
-  };
+  return groupedDefaults(DEFAULT_VM_KNOBS, DEFAULT_HOST_KNOBS, DEFAULT_CONTROL_KNOBS);
 }
 
 export function sharesPerMiB(s: Shares): number {

@@ -1,6 +1,6 @@
 import type { ArgsIssue } from '../policy.js';
-import { isRecord, Reader, type Rec } from '../shared/args-reader.js';
-import { AUTOMATIONS, readDocLabels, readGroups, readPerHost } from '../shared/vm-groups.js';
+import { openDocument, type Reader, type Rec } from '../shared/args-reader.js';
+import { AUTOMATIONS, GROUPED_KEYS, readGroupedArgs } from '../shared/vm-groups.js';
 import {
   DEFAULT_CONTROL_KNOBS,
   DEFAULT_HOST_KNOBS,
@@ -8,7 +8,6 @@ import {
   SHARES_PER_MIB,
   type Automation,
   type ControlKnobs,
-  type GroupArgs,
   type HostKnobs,
   type MemoryBalloonArgs,
   type VmKnobs,
@@ -104,30 +103,17 @@ function readControl(r: Reader): ControlKnobs {
 
 /** Checks a raw policy document and fills in the defaults of args.ts. Issues name the field path. */
 export function validateMemoryBalloonArgs(raw: unknown): Result {
-  const issues: ArgsIssue[] = [];
-  const doc = raw ?? {};
-  if (!isRecord(doc)) return { ok: false, issues: [{ field: '', message: 'args must be an object' }] };
-  const top = new Reader(issues, doc, '');
-  top.only(['defaults', 'groups', 'labels', 'host', 'hosts', 'control']);
-
-  const dr = top.sub('defaults');
-  if (dr) dr.only(VM_KEYS);
-  const defaults: VmKnobs = { ...DEFAULT_VM_KNOBS, ...(dr ? readVmKnobs(dr, doc['defaults'] as Rec) : {}) };
-  checkVmKnobs(defaults, 'defaults', issues);
-
-  const groups: GroupArgs[] = readGroups<VmKnobs>(top, doc, VM_KEYS, readVmKnobs, (group, path) => {
-    const { name: _n, match: _m, ...over } = group;
-    checkVmKnobs({ ...defaults, ...over }, path, issues);
+  const opened = openDocument(raw, GROUPED_KEYS);
+  if (!opened.ok) return opened;
+  const args: MemoryBalloonArgs = readGroupedArgs(opened.top, opened.doc, {
+    vmKeys: VM_KEYS,
+    defaults: DEFAULT_VM_KNOBS,
+    host: DEFAULT_HOST_KNOBS,
+    control: DEFAULT_CONTROL_KNOBS,
+    readVm: readVmKnobs,
+    readHost: readHostKnobs,
+    readControl,
+    checkVm: checkVmKnobs,
   });
-  const labels = readDocLabels(top, doc);
-
-  const hr = top.sub('host');
-  const host: HostKnobs = { ...DEFAULT_HOST_KNOBS, ...(hr ? readHostKnobs(hr) : {}) };
-  const hosts = readPerHost<HostKnobs>(top, doc, readHostKnobs);
-
-  const cr = top.sub('control');
-  const control = cr ? readControl(cr) : { ...DEFAULT_CONTROL_KNOBS };
-
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, args: { defaults, groups, labels, host, hosts, control } };
+  return opened.issues.length > 0 ? { ok: false, issues: opened.issues } : { ok: true, args };
 }

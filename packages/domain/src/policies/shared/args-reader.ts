@@ -94,3 +94,16 @@ export class Reader {
     return out;
   }
 }
+
+/**
+ * Opens a policy document for reading: an absent document is an empty one; anything but an object is
+ * one issue; unknown top-level keys are issues. The caller reads the rest through `top`.
+ */
+export function openDocument(raw: unknown, known: readonly string[]): { ok: true; doc: Rec; top: Reader; issues: ArgsIssue[] } | { ok: false; issues: ArgsIssue[] } {
+  const issues: ArgsIssue[] = [];
+  const doc = raw ?? {};
+  if (!isRecord(doc)) return { ok: false, issues: [{ field: '', message: 'args must be an object' }] };
+  const top = new Reader(issues, doc, '');
+  top.only(known);
+  return { ok: true, doc, top, issues };
+}

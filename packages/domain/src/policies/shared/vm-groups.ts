@@ -26,6 +26,23 @@ export type VmGroup<K> = Partial<K> & {
   match: GroupMatch;
 };
 
+/** What every policy document with groups holds: per-VM defaults and groups, labels, host knobs with per-host overrides, control knobs. */
+export interface GroupedArgs<V, H, C> {
+  defaults: V;
+  groups: VmGroup<V>[];
+  /** VM name or UUID → its labels. */
+  labels: Record<string, Record<string, string>>;
+  host: H;
+  /** Host id → overrides of `host`. */
+  hosts: Record<string, Partial<H>>;
+  control: C;
+}
+
+/** Fresh args of that shape holding copies of the defaults (callers may change them). */
+export function groupedDefaults<V extends object, H extends object, C extends object>(defaults: V, host: H, control: C): GroupedArgs<V, H, C> {
+  return { defaults: { ...defaults }, groups: [], labels: {}, host: { ...host }, hosts: {}, control: { ...control } };
+}
+
 /** What a group needs to know of a VM. */
 export interface GroupedVm {
   uuid: string;
@@ -152,4 +169,40 @@ export function readPerHost<H>(top: Reader, doc: Rec, read: (r: Reader) => Parti
     if (r) hosts[id] = read(r);
   }
   return hosts;
+}
+
+/** The top-level keys of a document with groups (GroupedArgs). */
+export const GROUPED_KEYS = ['defaults', 'groups', 'labels', 'host', 'hosts', 'control'] as const;
+
+/** How one policy reads the knobs of a GroupedArgs document. */
+export interface GroupedSpec<V, H, C> {
+  vmKeys: readonly string[];
+  defaults: V;
+  host: H;
+  control: C;
+  readVm(r: Reader, raw: Rec): Partial<V>;
+  readHost(r: Reader): Partial<H>;
+  /** The control knobs, the defaults filled in. */
+  readControl(r: Reader): C;
+  /** Checks that hold between the merged knobs of the defaults and of each group (path: 'defaults', 'groups[i]'). */
+  checkVm?(knobs: V, path: string, issues: ArgsIssue[]): void;
+}
+
+/** Reads defaults, groups, labels, host, hosts and control of an opened document (openDocument), every issue into top.issues. */
+export function readGroupedArgs<V extends object, H extends object, C extends object>(top: Reader, doc: Rec, spec: GroupedSpec<V, H, C>): GroupedArgs<V, H, C> {
+  const dr = top.sub('defaults');
+  dr?.only(spec.vmKeys);
+  const defaults: V = { ...spec.defaults, ...(dr ? spec.readVm(dr, doc['defaults'] as Rec) : {}) };
+  spec.checkVm?.(defaults, 'defaults', top.issues);
+  const groups = readGroups<V>(top, doc, spec.vmKeys, spec.readVm, (group, path) => {
+    const { name: _n, match: _m, ...over } = group;
+    spec.checkVm?.({ ...defaults, ...over }, path, top.issues);
+  });
+  const labels = readDocLabels(top, doc);
+  const hr = top.sub('host');
+  const host: H = { ...spec.host, ...(hr ? spec.readHost(hr) : {}) };
+  const hosts = readPerHost<H>(top, doc, spec.readHost);
+  const cr = top.sub('control');
+  const control = cr ? spec.readControl(cr) : { ...spec.control };
+  return { defaults, groups, labels, host, hosts, control };
 }

@@ -54,7 +54,7 @@
  * its noise; when the spread exceeds thresholdStdDevPercent + noiseMarginStdErrors × noise, moves within
  * each VM's cell, best first, while each one gains enough and the cap allows.
  */
-import type { Automation, GroupMatch, VmGroup } from '../shared/vm-groups.js';
+import { groupedDefaults, type Automation, type GroupedArgs, type GroupMatch, type VmGroup } from '../shared/vm-groups.js';
 
 export type { Automation, GroupMatch };
 
@@ -77,15 +77,7 @@ export interface VcpuControlKnobs {
   noiseMarginStdErrors: number;
 }
 
-export interface VcpuBalanceArgs {
-  defaults: VcpuVmKnobs;
-  groups: VcpuGroupArgs[];
-  /** VM name or UUID → its labels. */
-  labels: Record<string, Record<string, string>>;
-  host: VcpuHostKnobs;
-  /** Host id → overrides of `host`. */
-  hosts: Record<string, Partial<VcpuHostKnobs>>;
-  control: VcpuControlKnobs;
+export interface VcpuBalanceArgs extends GroupedArgs<VcpuVmKnobs, VcpuHostKnobs, VcpuControlKnobs> {
   adoptForeignPins: boolean;
 }
 
@@ -105,13 +97,5 @@ export const DEFAULT_VCPU_CONTROL_KNOBS: Readonly<VcpuControlKnobs> = Object.fre
 });
 
 export function defaultVcpuBalanceArgs(): VcpuBalanceArgs {
-  return {
-    defaults: { ...DEFAULT_VCPU_VM_KNOBS },
-    groups: [],
-    labels: {},
-    host: { ...DEFAULT_VCPU_HOST_KNOBS },
-    hosts: {},
-    control: { ...DEFAULT_VCPU_CONTROL_KNOBS },
-    adoptForeignPins: false,
-  };
+  return { ...groupedDefaults(DEFAULT_VCPU_VM_KNOBS, DEFAULT_VCPU_HOST_KNOBS, DEFAULT_VCPU_CONTROL_KNOBS), adoptForeignPins: false };
 }

@@ -10,14 +10,15 @@ import { validateVcpuBalanceArgs } from './validate.js';
 test('validate: an empty document gets every default of args.ts', () => {
   const a = args();
   assert.deepEqual(a, defaultVcpuBalanceArgs());
-  assert.equal(a.defaults.automation, 'auto');
-  assert.equal(a.host.thresholdStdDevPercent, 5);
-  assert.equal(a.host.minGainPercent, 10);
-  assert.equal(a.host.idleTotalPercent, 10);
-  assert.equal(a.host.maxPinChangesPerCycle, 4);
-  assert.equal(a.control.smoothingSamples, 5);
-  assert.equal(a.control.warmupSamples, 3);
-  assert.equal(a.adoptForeignPins, false);
+  assert.deepEqual(
+    { vm: a.defaults, host: a.host, control: a.control, adoptForeignPins: a.adoptForeignPins },
+    {
+      vm: { automation: 'auto' },
+      host: { thresholdStdDevPercent: 5, minGainPercent: 10, idleTotalPercent: 10, maxPinChangesPerCycle: 4 },
+      control: { smoothingSamples: 5, warmupSamples: 3, noiseMarginStdErrors: 2 },
+      adoptForeignPins: false,
+    },
+  );
   assert.deepEqual(args(null), defaultVcpuBalanceArgs());
 });
 

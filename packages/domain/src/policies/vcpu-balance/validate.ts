@@ -1,6 +1,6 @@
 import type { ArgsIssue } from '../policy.js';
-import { isRecord, Reader, type Rec } from '../shared/args-reader.js';
-import { AUTOMATIONS, readDocLabels, readGroups, readPerHost } from '../shared/vm-groups.js';
+import { openDocument, type Reader } from '../shared/args-reader.js';
+import { AUTOMATIONS, GROUPED_KEYS, readGroupedArgs } from '../shared/vm-groups.js';
 import {
   DEFAULT_VCPU_CONTROL_KNOBS,
   DEFAULT_VCPU_HOST_KNOBS,
@@ -45,26 +45,17 @@ function readControl(r: Reader): VcpuControlKnobs {
 
 /** Checks a raw policy document and fills in the defaults of args.ts. Issues name the field path. */
 export function validateVcpuBalanceArgs(raw: unknown): Result {
-  const issues: ArgsIssue[] = [];
-  const doc = raw ?? {};
-  if (!isRecord(doc)) return { ok: false, issues: [{ field: '', message: 'args must be an object' }] };
-  const top = new Reader(issues, doc, '');
-  top.only(['defaults', 'groups', 'labels', 'host', 'hosts', 'control', 'adoptForeignPins']);
-
-  const dr = top.sub('defaults');
-  dr?.only(VM_KEYS);
-  const defaults: VcpuVmKnobs = { ...DEFAULT_VCPU_VM_KNOBS, ...(dr ? readVmKnobs(dr) : {}) };
-  const groups = readGroups<VcpuVmKnobs>(top, doc, VM_KEYS, (r: Reader, _raw: Rec) => readVmKnobs(r));
-  const labels = readDocLabels(top, doc);
-
-  const hr = top.sub('host');
-  const host: VcpuHostKnobs = { ...DEFAULT_VCPU_HOST_KNOBS, ...(hr ? readHostKnobs(hr) : {}) };
-  const hosts = readPerHost<VcpuHostKnobs>(top, doc, readHostKnobs);
-
-  const cr = top.sub('control');
-  const control = cr ? readControl(cr) : { ...DEFAULT_VCPU_CONTROL_KNOBS };
-  const adoptForeignPins = top.boolean('adoptForeignPins') ?? false;
-
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, args: { defaults, groups, labels, host, hosts, control, adoptForeignPins } };
+  const opened = openDocument(raw, [...GROUPED_KEYS, 'adoptForeignPins']);
+  if (!opened.ok) return opened;
+  const grouped = readGroupedArgs(opened.top, opened.doc, {
+    vmKeys: VM_KEYS,
+    defaults: DEFAULT_VCPU_VM_KNOBS,
+    host: DEFAULT_VCPU_HOST_KNOBS,
+    control: DEFAULT_VCPU_CONTROL_KNOBS,
+    readVm: readVmKnobs,
+    readHost: readHostKnobs,
+    readControl,
+  });
+  const adoptForeignPins = opened.top.boolean('adoptForeignPins') ?? false;
+  return opened.issues.length > 0 ? { ok: false, issues: opened.issues } : { ok: true, args: { ...grouped, adoptForeignPins } };
 }
