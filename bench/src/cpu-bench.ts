@@ -10,7 +10,7 @@ import type { BenchRow } from './stats.js';
 
 export async function cpuBench(): Promise<BenchRow[]> {
   const decide = cpuDecideBench();
-  const [d] = decide;
-  if (d) console.log(`cpu decide: ${d.note}; median ${d.median.toFixed(0)} ms, p90 ${(d.p90 ?? 0).toFixed(0)} ms over ${d.runs} runs\n`);
+  for (const d of decide) console.log(`cpu decide (${d.variant}): median ${d.median.toFixed(0)} ms, p90 ${(d.p90 ?? 0).toFixed(0)} ms over ${d.runs} runs — ${d.note}`);
+  console.log();
   return [...decide, ...(await cpuQualityBench())];
 }

@@ -53,13 +53,15 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
   const ctx: AssessContext = { args: c.args, layout, nowMs: c.nowMs, pins: c.pins, numaInFlight: c.numaInFlight };
   const assessed = vms.map((vm) => assessVm(vm, ctx));
   const spread = new Spread(layout);
-  for (const a of assessed) for (const v of a.vcpus) for (const [pc, share] of v.place) spread.add(pc, v.usagePercent * share);
-  const noise = loadNoise(assessed.flatMap((a) => a.vcpus), layout.pcpuCount);
+  for (const a of assessed) {
+    for (const v of a.vcpus) for (let k = 0; k < v.place.length; k++) spread.add(v.place[k]?.[0] as number, v.usagePercent * (v.place[k]?.[1] as number));
+  }
+  const noise = loadNoise(assessed, layout.pcpuCount);
   const trigger = knobs.thresholdStdDevPercent + c.args.control.noiseMarginStdErrors * noise;
-  const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, loadBefore: [...spread.load], stdDevBefore: spread.stdDev(), noise, trigger, hostStdDevBefore: spread.hostStdDev(), totalUsage: spread.total() };
+  const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, loadBefore: spread.loads(), stdDevBefore: spread.stdDev(), noise, trigger, hostStdDevBefore: spread.hostStdDev(), totalUsage: spread.total() };
   if (p.totalUsage < knobs.idleTotalPercent) p.kind = 'idle';
   else if (p.stdDevBefore > trigger) search(p, spread, layout, knobs);
-  p.loadAfter = [...spread.load];
+  p.loadAfter = spread.loads();
   p.stdDevAfter = spread.stdDev();
   return p;
 }

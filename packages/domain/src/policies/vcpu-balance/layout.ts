@@ -57,6 +57,7 @@ export interface VmDomain {
  * are now (`mainPcpus`: one pCPU per vCPU, -1 when unknown); ties and no vCPU placed yet → the lowest.
  */
 export function vmDomain(vm: Pick<VmView, 'numaTune'>, layout: HostLayout, mainPcpus: readonly number[]): VmDomain {
+  if (layout.cells.length === 1) return { allowed: layout.allCpus, cellIndex: 0, tunedCells: (vm.numaTune?.nodeset ?? []).includes(layout.cells[0]?.id ?? NaN) ? [layout.cells[0]?.id ?? 0] : [] };
   const nodeset = vm.numaTune?.nodeset ?? [];
   const tuned: number[] = [];
   if (nodeset.length > 0) layout.cells.forEach((c, i) => (nodeset.includes(c.id) ? tuned.push(i) : undefined));
@@ -67,7 +68,8 @@ export function vmDomain(vm: Pick<VmView, 'numaTune'>, layout: HostLayout, mainP
   }
   let cellIndex = tuned[0] ?? 0;
   for (let ci = 0; ci < count.length; ci++) if ((count[ci] as number) > (count[cellIndex] as number)) cellIndex = ci;
-  const allowed = tuned.length === 0 ? layout.allCpus : tuned.flatMap((ci) => layout.cells[ci]?.cpus ?? []).sort((a, b) => a - b);
+  const allowed =
+    tuned.length === 0 ? layout.allCpus : tuned.length === 1 ? (layout.cells[tuned[0] as number]?.cpus ?? []) : tuned.flatMap((ci) => layout.cells[ci]?.cpus ?? []).sort((a, b) => a - b);
   return { allowed, cellIndex, tunedCells: tuned.map((ci) => layout.cells[ci]?.id ?? ci) };
 }
 

@@ -7,19 +7,16 @@
  */
 import type { VcpuLoad } from './vcpu-load.js';
 
-export function loadNoise(vcpus: readonly Pick<VcpuLoad, 'samplesPercent' | 'usagePercent' | 'place'>[], pcpuCount: number): number {
+type Sampled = Pick<VcpuLoad, 'samplesPercent' | 'usagePercent' | 'place'>;
+
+/** `vms`: each with its vCPUs. */
+export function loadNoise(vms: readonly { vcpus: readonly Sampled[] }[], pcpuCount: number): number {
   let samples = 0;
-  for (const v of vcpus) samples = Math.max(samples, v.samplesPercent.length);
+  for (const vm of vms) for (const v of vm.vcpus) samples = Math.max(samples, v.samplesPercent.length);
   if (samples < 2 || pcpuCount === 0) return 0;
   // load[p · samples + k]: pCPU p's load in the k-th latest sample
   const load = new Float64Array(pcpuCount * samples);
-  for (const v of vcpus) {
-    const m = v.samplesPercent.length;
-    for (let k = 0; k < samples; k++) {
-      const u = k < m ? (v.samplesPercent[m - 1 - k] as number) : v.usagePercent;
-      for (const [p, share] of v.place) load[p * samples + k] = (load[p * samples + k] as number) + u * share;
-    }
-  }
+  for (const vm of vms) for (const v of vm.vcpus) addSamples(load, samples, v);
   let sumSe2 = 0;
   for (let p = 0; p < pcpuCount; p++) {
     let s = 0;
@@ -33,4 +30,17 @@ export function loadNoise(vcpus: readonly Pick<VcpuLoad, 'samplesPercent' | 'usa
     sumSe2 += variance / samples;
   }
   return Math.sqrt(sumSe2 / pcpuCount);
+}
+
+/** Adds one vCPU's samples (its mean where it has fewer) to the pCPUs its load is on. */
+function addSamples(load: Float64Array, samples: number, v: Sampled): void {
+  const m = v.samplesPercent.length;
+  for (let j = 0; j < v.place.length; j++) {
+    const p = v.place[j]?.[0] as number;
+    const share = v.place[j]?.[1] as number;
+    for (let k = 0; k < samples; k++) {
+      const u = k < m ? (v.samplesPercent[m - 1 - k] as number) : v.usagePercent;
+      load[p * samples + k] = (load[p * samples + k] as number) + u * share;
+    }
+  }
 }

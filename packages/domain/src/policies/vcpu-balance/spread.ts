@@ -42,17 +42,22 @@ export class Spread {
   hostStdDev(): number {
     const n = this.load.length;
     if (n === 0) return 0;
-    let s = 0;
     let s2 = 0;
-    for (const x of this.load) {
-      s += x;
-      s2 += x * x;
-    }
-    return Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2));
+    for (let p = 0; p < n; p++) s2 += (this.load[p] as number) ** 2;
+    return Math.sqrt(Math.max(0, s2 / n - (this.total() / n) ** 2));
   }
 
   total(): number {
-    return this.load.reduce((s, x) => s + x, 0);
+    let s = 0;
+    for (let c = 0; c < this.sum.length; c++) s += this.sum[c] as number;
+    return s;
+  }
+
+  /** The pCPUs' load now, as a plain array. */
+  loads(): number[] {
+    const out = new Array<number>(this.load.length);
+    for (let p = 0; p < this.load.length; p++) out[p] = this.load[p] as number;
+    return out;
   }
 
   /** How much sse changes if `changes` are applied. */

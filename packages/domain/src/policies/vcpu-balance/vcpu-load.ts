@@ -106,6 +106,12 @@ function sameEverywhere(entries: readonly WindowEntry[], i: number, p: number): 
 function mainOf(place: readonly (readonly [number, number])[]): number {
   let best = -1;
   let share = -1;
-  for (const [p, s] of place) if (s > share) [best, share] = [p, s];
+  for (let k = 0; k < place.length; k++) {
+    const s = place[k]?.[1] as number;
+    if (s > share) {
+      best = place[k]?.[0] as number;
+      share = s;
+    }
+  }
   return best;
 }
