@@ -1,6 +1,7 @@
 export * from './model.js';
 export * from './jobs/index.js';
 export * from './units.js';
+export * from './cpu-list.js';
 export * from './usage.js';
 export * from './snapshot.js';
 export * from './host-report.js';
@@ -59,4 +60,16 @@ export {
   type KsmDecision,
   type KsmDecisionKind,
 } from './policies/ksm/index.js';
+export {
+  vcpuBalancePolicy,
+  planVcpuBalance,
+  validateVcpuBalanceArgs,
+  defaultVcpuBalanceArgs,
+  vcpuInFlightRule,
+  type VcpuBalanceArgs,
+  type VcpuBalanceDecision,
+  type VcpuBalancePlan,
+  type HostBalanceKind,
+  type VmBalanceKind,
+} from './policies/vcpu-balance/index.js';
 export * from './seeded-random.js';

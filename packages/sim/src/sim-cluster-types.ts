@@ -1,3 +1,4 @@
+import type { KernelSchedulerOptions } from './sim-cpu-placement.js';
 import type { SimVm } from './sim-vm.js';
 import type { Signal } from './sim-workload.js';
 
@@ -16,6 +17,8 @@ export interface SimClusterOptions {
   migrationRateKiBPerSec?: number;
   /** Fixed part of a migration's duration, ms. Default 500. */
   migrationSetupMs?: number;
+  /** Knobs of the kernel-like placement of unpinned vCPUs (sim-cpu-placement.ts); default KERNEL_SCHEDULER_DEFAULTS. */
+  cpuScheduler?: Partial<KernelSchedulerOptions>;
 }
 
 /** libvirt's lifecycle event details (virDomainEvent*DetailType) the simulator emits. */

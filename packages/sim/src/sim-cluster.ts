@@ -13,11 +13,13 @@
 import { BALLAST_PINS_NS, type CpuTune, type HypervisorEvent, type PinRecord } from '@ballast/domain';
 import { ErrorCode } from '@ballast/libvirt';
 import { stepHostCpu } from './sim-cpu.js';
+import type { KernelSchedulerOptions } from './sim-cpu-placement.js';
 import { SimEventBus, type SimEventListener } from './sim-events.js';
 import { SIM_LIFECYCLE, type SimClusterOptions, type SimVmSnapshot, type SimWorkload } from './sim-cluster-types.js';
 import { noDomain, simError } from './sim-error.js';
 import { SimHost, type SimHostSpec } from './sim-host.js';
 import { guestSnapshot, MEM_DIED, MEM_SETTLED, stepVmMemory } from './sim-memory.js';
+import { inspectVm } from './sim-inspect.js';
 import { deterministicUuid } from './sim-random.js';
 import { formatCpuList, normalizeCpuSet, requireActive, SimVm, validateTune, type SimVmSpec } from './sim-vm.js';
 import { mib } from './sim-workload.js';
@@ -41,6 +43,7 @@ export class SimCluster {
   readonly balloonRateKiBPerSec: number;
   readonly migrationRateKiBPerSec: number;
   readonly migrationSetupMs: number;
+  readonly cpuScheduler: Partial<KernelSchedulerOptions> | undefined;
 
   private now = 0;
   private readonly hostMap = new Map<string, SimHost>();
@@ -57,6 +60,7 @@ export class SimCluster {
     this.balloonRateKiBPerSec = opts.balloonRateKiBPerSec ?? mib(256);
     this.migrationRateKiBPerSec = opts.migrationRateKiBPerSec ?? mib(128);
     this.migrationSetupMs = opts.migrationSetupMs ?? 500;
+    this.cpuScheduler = opts.cpuScheduler;
     if (!(this.cycleMs > 0)) throw new RangeError('cycleMs must be > 0');
     if (!(this.balloonRateKiBPerSec > 0)) throw new RangeError('balloonRateKiBPerSec must be > 0');
     if (!(this.migrationRateKiBPerSec > 0)) throw new RangeError('migrationRateKiBPerSec must be > 0');
@@ -79,7 +83,8 @@ export class SimCluster {
 
   addHost(spec: SimHostSpec): SimHost {
     if (this.hostMap.has(spec.id)) throw simError(ErrorCode.INVALID_ARG, `host '${spec.id}' already exists`);
-    const host = new SimHost(spec, spec.uuid ?? deterministicUuid(this.seed, `host:${spec.id}`));
+    const cpu = { seed: this.seed, ...(this.cpuScheduler ? { scheduler: this.cpuScheduler } : {}) };
+    const host = new SimHost(spec, spec.uuid ?? deterministicUuid(this.seed, `host:${spec.id}`), cpu);
     this.hostMap.set(host.id, host);
     this.hostList.push(host);
     this.bus.addHost(host.id);
@@ -201,33 +206,7 @@ export class SimCluster {
   }
 
   inspect(uuid: string): SimVmSnapshot {
-    const vm = this.vm(uuid);
-    return {
-      uuid: vm.uuid,
-      name: vm.name,
-      hostId: vm.hostId,
-      state: vm.state,
-      vcpus: vm.vcpus,
-      maxKiB: vm.maxKiB,
-      currentKiB: vm.currentKiB,
-      targetKiB: vm.targetKiB,
-      usedKiB: vm.usedKiB,
-      swappedKiB: vm.swappedKiB,
-      swapCapKiB: vm.swapCapKiB,
-      cacheKiB: vm.cacheKiB,
-      kernelKiB: vm.kernelKiB,
-      oomKills: vm.oomKills,
-      deaths: vm.deaths,
-      majorFaults: Math.floor(vm.majorFaults),
-      swapInKiB: Math.floor(vm.swapInKiB),
-      swapOutKiB: Math.floor(vm.swapOutKiB),
-      cpuTimeNs: Math.round(vm.cpuTimeNs),
-      vcpuTimeNs: Array.from(vm.vcpuTimeNs, Math.round),
-      vcpuDemand: Array.from(vm.vcpuDemand),
-      vcpuPcpu: Array.from(vm.vcpuPcpu),
-      statsPeriodSec: vm.statsPeriodSec,
-      migrating: vm.migrating !== undefined,
-    };
+    return inspectVm(this.vm(uuid));
   }
 
   /** Every VM of the cluster, host by host. */
@@ -365,6 +344,12 @@ export class SimCluster {
     vm.config = { ...vm.config, pins: [...records].sort((a, b) => a.vcpu - b.vcpu).map((r) => ({ ...r, pcpus: [...r.pcpus] })) };
     this.emit(hostId, { kind: 'metadata-change', uuid, name: vm.name, nsUri: BALLAST_PINS_NS });
     this.flush();
+  }
+
+  /** Records one vCPU's pin as the actuator does when it pins (a new record replaces the vCPU's old one). */
+  recordPin(hostId: string, uuid: string, record: PinRecord): void {
+    const pins = this.vmOn(hostId, uuid).config.pins.filter((r) => r.vcpu !== record.vcpu);
+    this.recordPins(hostId, uuid, [...pins, record]);
   }
 
   setCpuTune(hostId: string, uuid: string, tune: Partial<CpuTune>): void {

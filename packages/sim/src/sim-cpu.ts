@@ -3,11 +3,11 @@
  *
  * 1. Demand: each vCPU of a running VM wants d ∈ [0, 1] of a pCPU (its script), capped by the VM's
  *    vcpu_quota/vcpu_period (a per-vCPU cap, as libvirt applies vcpu_quota to each vCPU's cgroup).
- * 2. Placement: each busy vCPU runs on one pCPU of its affinity set. vCPUs are placed greedily, most
- *    constrained first (smallest affinity set, then largest demand, then VM order), each on the allowed
- *    pCPU with the least demand placed so far (lowest id among equals), except that it stays on the pCPU
- *    it last ran on if that one is within 1e-12 of the least. Loads only grow while placing, so the
- *    pCPUs sit in a min-heap and a vCPU allowed everywhere finds its pCPU in O(log pCPUs).
+ * 2. Placement: each busy vCPU runs on one pCPU of its affinity set, by a kernel-like model (pinned vCPUs
+ *    where pinned; the others stay on the pCPU they ran on, wake up where it is idle, are sometimes
+ *    scattered by a wake-up, and are migrated by a periodic balancer when the imbalance is large):
+ *    sim-cpu-placement.ts. Loads only grow while placing, so the pCPUs sit in a min-heap and a vCPU
+ *    allowed everywhere finds the least loaded pCPU in O(log pCPUs).
  * 3. Sharing: on a pCPU whose placed demand exceeds 1, the pCPU is split by weighted max-min fairness
  *    (water-filling). A vCPU's weight is its VM's cpu_shares × its share of the VM's demand, which
  *    approximates CFS group scheduling (shares belong to the VM's cgroup, not to each vCPU).
@@ -21,13 +21,13 @@
  * VM's vcpuTimeNs / vcpuPcpu / vcpuDemand are views into them. The table is rebuilt when the host's VMs
  * or their pinning or workloads change (CpuScratch.dirty).
  */
+import { placeKernelLike, type KernelSchedulerOptions } from './sim-cpu-placement.js';
 import type { SimVm } from './sim-vm.js';
 import { holdUntil, type Signal } from './sim-workload.js';
 
 const EPS = 1e-12;
 /** Safety margin taken off a signal's holdUntil hint, ms. */
 export const HOLD_MARGIN_MS = 1e-6;
-const INDEX_BITS = 1048576; // 2^20: entity index packed into the low bits of a sort key
 
 /** Reusable per-host buffers, so a cycle allocates nothing in the common case. */
 export class CpuScratch {
@@ -46,11 +46,17 @@ export class CpuScratch {
   /** Last evaluated demand of each slot's signal, and until when it holds (see Signal.holdUntil). */
   sigValue = new Float64Array(0);
   sigUntil = new Float64Array(0);
+  /** 1 when the slot's vCPU ran in the previous cycle (its demand then was > 0). */
+  wasBusy = new Uint8Array(0);
+  /** Simulated time of the next load-balancing pass (sim-cpu-placement.ts). */
+  nextBalanceMs = 0;
 
   // entities of one cycle (busy vCPUs)
   slot = new Int32Array(64);
   weight = new Float64Array(64);
   placed = new Int32Array(64);
+  /** 1 when the entity is placed by wake-up placement this cycle. */
+  waking = new Uint8Array(64);
   served = new Float64Array(64);
   keys = new Float64Array(64);
   ratio = new Float64Array(64);
@@ -75,6 +81,7 @@ export class CpuScratch {
     this.slot = new Int32Array(size);
     this.weight = new Float64Array(size);
     this.placed = new Int32Array(size);
+    this.waking = new Uint8Array(size);
     this.served = new Float64Array(size);
     this.keys = new Float64Array(size);
   }
@@ -92,6 +99,7 @@ export class CpuScratch {
     this.slotFull = new Uint8Array(n);
     this.sigValue = new Float64Array(n);
     this.sigUntil = new Float64Array(n).fill(-Infinity);
+    this.wasBusy = new Uint8Array(n);
     let off = 0;
     for (const vm of vms) {
       timeNs.set(vm.vcpuTimeNs, off);
@@ -124,6 +132,11 @@ export interface CpuHostState {
   readonly pcpuUserNs: Float64Array;
   readonly pcpuIdleNs: Float64Array;
   readonly cpuScratch: CpuScratch;
+  /** NUMA cell of each pCPU. */
+  readonly cellOfPcpu: Int32Array;
+  /** The host's seeded PRNG for the scheduler's random choices. */
+  readonly cpuRandom: () => number;
+  readonly scheduler: Readonly<KernelSchedulerOptions>;
 }
 
 /** Advances the CPU accounting of one host over [tMs, tMs + dtMs); demand is sampled at tMs. */
@@ -133,7 +146,7 @@ export function stepHostCpu(host: CpuHostState, tMs: number, dtMs: number): void
   const n = sampleDemand(host, s, tMs);
   s.load.fill(0);
   s.busy.fill(0);
-  placeMostConstrainedFirst(host, s, n);
+  placeKernelLike(host, s, n, tMs);
   shareAndAccount(host, s, n, dtMs * 1e6);
 }
 
@@ -163,6 +176,7 @@ function sampleDemand(host: CpuHostState, s: CpuScratch, tMs: number): number {
       }
       d = d > 0 ? (d < 1 ? d : 1) : 0;
       if (d > cap) d = cap;
+      s.wasBusy[base + v] = (demandOf[base + v] as number) > 0 ? 1 : 0;
       demandOf[base + v] = d;
       total += d;
     }
@@ -177,54 +191,6 @@ function sampleDemand(host: CpuHostState, s: CpuScratch, tMs: number): number {
     }
   }
   return n;
-}
-
-/** 2. Placement, most constrained first: sort keys pack (affinity size, 1 − demand quantized, index). */
-function placeMostConstrainedFirst(host: CpuHostState, s: CpuScratch, n: number): void {
-  const demandOf = s.demandOf;
-  const load = s.load;
-  const keys = s.keys.subarray(0, n);
-  for (let i = 0; i < n; i++) {
-    const t = s.slot[i] as number;
-    const q = Math.round((1 - (demandOf[t] as number)) * 4095);
-    keys[i] = ((s.slotAffinityLen[t] as number) * 4096 + q) * INDEX_BITS + i;
-  }
-  keys.sort();
-  const heap = s.heap;
-  const pos = s.heapPos;
-  const pcpuOf = s.pcpuOf;
-  for (let p = 0; p < host.pcpus; p++) {
-    heap[p] = p;
-    pos[p] = p;
-  }
-  for (let k = 0; k < n; k++) {
-    const key = keys[k] as number;
-    const i = key - Math.floor(key / INDEX_BITS) * INDEX_BITS;
-    const t = s.slot[i] as number;
-    // the last pCPU is always allowed (SimVm.pin keeps it so)
-    const last = pcpuOf[t] as number;
-    let best = s.slotFull[t] === 1 ? (heap[0] as number) : leastLoadedAllowed(s.slotAffinity[t] as number[], load, last); // full: least loaded, lowest id among equals
-    if ((load[last] as number) <= (load[best] as number) + EPS) best = last;
-    load[best] = (load[best] as number) + (demandOf[t] as number);
-    siftDown(heap, pos, load, pos[best] as number, host.pcpus);
-    s.placed[i] = best;
-    pcpuOf[t] = best;
-  }
-}
-
-function leastLoadedAllowed(allowed: readonly number[], load: Float64Array, last: number): number {
-  let best = last;
-  let bestLoad = Infinity;
-  for (let j = 0; j < allowed.length; j++) {
-    const p = allowed[j] as number;
-    const l = load[p] as number;
-    if (l < bestLoad) {
-      best = p;
-      bestLoad = l;
-      if (l === 0) break;
-    }
-  }
-  return best;
 }
 
 /** 3. Sharing: uncontended pCPUs serve all demand, contended ones are water-filled; then CPU time is accounted. */
@@ -253,36 +219,6 @@ function shareAndAccount(host: CpuHostState, s: CpuScratch, n: number, dtNs: num
     user[p] = (user[p] as number) + b * dtNs;
     idle[p] = (idle[p] as number) + (1 - b) * dtNs;
   }
-}
-
-/** Restores the min-heap of pCPUs ordered by (load, id) after the load of heap[at] grew. */
-function siftDown(heap: Int32Array, pos: Int32Array, load: Float64Array, at: number, size: number): void {
-  let i = at;
-  const p = heap[i] as number;
-  const lp = load[p] as number;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= size) break;
-    let c = l;
-    let cp = heap[l] as number;
-    let cl = load[cp] as number;
-    const r = l + 1;
-    if (r < size) {
-      const rp = heap[r] as number;
-      const rl = load[rp] as number;
-      if (rl < cl || (rl === cl && rp < cp)) {
-        c = r;
-        cp = rp;
-        cl = rl;
-      }
-    }
-    if (lp < cl || (lp === cl && p < cp)) break;
-    heap[i] = cp;
-    pos[cp] = i;
-    i = c;
-  }
-  heap[i] = p;
-  pos[p] = i;
 }
 
 /**

@@ -5,6 +5,8 @@
 import type { HostInfo, NumaCell, PcpuTimes } from '@ballast/domain';
 import { ErrorCode } from '@ballast/libvirt';
 import { CpuScratch } from './sim-cpu.js';
+import { KERNEL_SCHEDULER_DEFAULTS, type KernelSchedulerOptions } from './sim-cpu-placement.js';
+import { hashString, mulberry32 } from './sim-random.js';
 import { simError } from './sim-error.js';
 import type { SimVm } from './sim-vm.js';
 import { gib, mib } from './sim-workload.js';
@@ -57,8 +59,12 @@ export class SimHost {
   readonly pcpuUserNs: Float64Array;
   readonly pcpuIdleNs: Float64Array;
   readonly cpuScratch: CpuScratch;
+  /** The scheduler's PRNG, seeded from (cluster seed, host id). */
+  readonly cpuRandom: () => number;
+  readonly scheduler: Readonly<KernelSchedulerOptions>;
 
-  constructor(spec: SimHostSpec, uuid: string) {
+  /** `cpu`: the cluster's seed and the kernel-like scheduler's knobs (sim-cpu-placement.ts). */
+  constructor(spec: SimHostSpec, uuid: string, cpu: { seed: number; scheduler?: Partial<KernelSchedulerOptions> } = { seed: 1 }) {
     if (!/^[A-Za-z0-9._-]+$/.test(spec.id)) throw simError(ErrorCode.INVALID_ARG, `invalid host id '${spec.id}'`);
     this.id = spec.id;
     this.hostname = spec.hostname ?? spec.id;
@@ -77,6 +83,8 @@ export class SimHost {
     this.pcpuUserNs = new Float64Array(this.pcpus);
     this.pcpuIdleNs = new Float64Array(this.pcpus);
     this.cpuScratch = new CpuScratch(this.pcpus);
+    this.cpuRandom = mulberry32(hashString(`${cpu.seed >>> 0}:cpu:${spec.id}`));
+    this.scheduler = { ...KERNEL_SCHEDULER_DEFAULTS, ...cpu.scheduler };
   }
 
   /** Σ balloon sizes of VMs that hold memory, KiB. */

@@ -2,10 +2,13 @@
  * One simulated VM: its configuration, its workload scripts and its mutable state. The CPU and memory
  * models (sim-cpu.ts, sim-memory.ts) advance it; SimCluster owns it. Read it, don't mutate it from outside.
  */
-import type { VmConfig, VmState } from '@ballast/domain';
+import { formatCpuList, type VmConfig, type VmState } from '@ballast/domain';
 import { ErrorCode } from '@ballast/libvirt';
 import { simError } from './sim-error.js';
 import { constant, mib, type Signal } from './sim-workload.js';
+
+/** libvirt's cpulist format ("0-3,6"); lives in the domain, re-exported here for the simulator's users. */
+export { formatCpuList };
 
 export interface SimVmSpec {
   name: string;
@@ -259,18 +262,4 @@ export function validateTune(t: { shares: number; quotaUs: number; periodUs: num
     throw simError(ErrorCode.INVALID_ARG, `vcpu_quota ${t.quotaUs} out of range: -1, 0 or ≥ 1000`);
   }
   return t;
-}
-
-/** Formats a pCPU set as libvirt prints cpulists: "0-3,6". */
-export function formatCpuList(pcpus: readonly number[]): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (i < pcpus.length) {
-    const start = pcpus[i] ?? 0;
-    let end = start;
-    while (i + 1 < pcpus.length && pcpus[i + 1] === end + 1) end = pcpus[++i] ?? end;
-    parts.push(start === end ? `${start}` : `${start}-${end}`);
-    i++;
-  }
-  return parts.join(',');
 }

@@ -1,4 +1,4 @@
-/** Rounding of the figures plans write into their decisions: one decimal (MiB, %, MiB/s, KiB/s). */
+/** Rounding of the figures plans write into their decisions: one decimal (MiB, %, MiB/s, KiB/s, points). */
 
 /** x rounded to one decimal, for a decision's inputs. */
 export function r1(x: number): number {

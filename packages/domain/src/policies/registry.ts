@@ -3,6 +3,7 @@ import { cpuEntitlementPolicy } from './cpu-entitlement/index.js';
 import { ksmPolicy } from './ksm/index.js';
 import { memoryBalloonPolicy } from './memory-balloon/index.js';
 import { numaPlacementPolicy } from './numa-placement/index.js';
+import { vcpuBalancePolicy } from './vcpu-balance/index.js';
 
 /** Maps policy name → policy. Policies register themselves in index.ts of their folder. */
 export class PolicyRegistry {
@@ -30,8 +31,9 @@ export class PolicyRegistry {
 
 /**
  * The registry of every policy Ballast ships (enabled per deployment by the policy document). They run in
- * this order of `order`: memory-balloon (100), ksm (150), cpu-entitlement (200), numa-placement (300).
+ * this order of `order`: memory-balloon (100), ksm (150), cpu-entitlement (200), numa-placement (300), vcpu-balance (400).
  */
 export function builtinPolicies(): PolicyRegistry {
-  return new PolicyRegistry().register(memoryBalloonPolicy).register(ksmPolicy).register(cpuEntitlementPolicy).register(numaPlacementPolicy);
+  return new PolicyRegistry().register(memoryBalloonPolicy).register(ksmPolicy).register(cpuEntitlementPolicy).register(numaPlacementPolicy)
+    .register(vcpuBalancePolicy);
 }

@@ -1,0 +1,117 @@
+/**
+ * Each vCPU's load as the balancer counts it: its usage smoothed over the latest samples of its VM's
+ * window, and where that load is now — on the one pCPU it is pinned to, else shared between the pCPUs of
+ * its affinity it ran on in those samples (weighted by its usage in each), so that a move shows at once
+ * in what the balancer counts, without waiting for the window to forget the old place.
+ */
+import type { VmView, WindowEntry } from '../../snapshot.js';
+
+/** One vCPU's smoothed usage and where it is. */
+export interface VcpuLoad {
+  /** The vCPU's id. */
+  vcpu: number;
+  /** Mean usage over the smoothing samples, % of one pCPU. */
+  usagePercent: number;
+  /** The usage in each of those samples, oldest first (what the noise of the mean is judged from). */
+  samplesPercent: number[];
+  /** Its affinity now, ascending (empty when not read yet). */
+  affinity: number[];
+  /** Where its load is: [pCPU, share] pairs, shares summing to 1. */
+  place: readonly (readonly [number, number])[];
+  /** The pCPU with the largest share (-1 when unknown). */
+  mainPcpu: number;
+}
+
+/** The latest `n` window entries that carry per-vCPU usage, oldest first. */
+export function usageEntries(vm: Pick<VmView, 'window'>, n: number): WindowEntry[] {
+  const out: WindowEntry[] = [];
+  for (let i = vm.window.length - 1; i >= 0 && out.length < n; i--) {
+    const e = vm.window[i] as WindowEntry;
+    if (e.vcpuPercent !== undefined) out.push(e);
+  }
+  return out.reverse();
+}
+
+/** How many of the window's entries carry per-vCPU usage, counting up to `n`. */
+export function countUsageEntries(vm: Pick<VmView, 'window'>, n: number): number {
+  let count = 0;
+  for (let i = vm.window.length - 1; i >= 0 && count < n; i--) if (vm.window[i]?.vcpuPercent !== undefined) count++;
+  return count;
+}
+
+/** Every vCPU of the VM (by its position in vm.vcpus, which is how window entries index them). */
+export function vcpuLoads(vm: Pick<VmView, 'vcpus' | 'window'>, smoothingSamples: number, pcpuCount: number): VcpuLoad[] {
+  const entries = usageEntries(vm, smoothingSamples);
+  return vm.vcpus.map((c, i) => {
+    const affinity = tidy(c.pcpus, pcpuCount);
+    const samplesPercent = usageSamples(entries, i);
+    const usagePercent = samplesPercent.length > 0 ? samplesPercent.reduce((s, x) => s + x, 0) / samplesPercent.length : Math.max(0, c.usagePercent);
+    const place = placeOf(entries, i, affinity, c.currentPcpu, pcpuCount);
+    return { vcpu: c.id, usagePercent, samplesPercent, affinity, place, mainPcpu: mainOf(place) };
+  });
+}
+
+/** The pCPU ids of the host, ascending, once each (the list itself when it already is). */
+function tidy(pcpus: number[], pcpuCount: number): number[] {
+  let ok = true;
+  for (let i = 0; i < pcpus.length && ok; i++) ok = (pcpus[i] as number) >= 0 && (pcpus[i] as number) < pcpuCount && (i === 0 || (pcpus[i] as number) > (pcpus[i - 1] as number));
+  if (ok) return pcpus;
+  return [...new Set(pcpus)].filter((p) => p >= 0 && p < pcpuCount).sort((a, b) => a - b);
+}
+
+function usageSamples(entries: readonly WindowEntry[], i: number): number[] {
+  const out: number[] = [];
+  for (const e of entries) {
+    const u = e.vcpuPercent?.[i];
+    if (u !== undefined && Number.isFinite(u)) out.push(Math.max(0, u));
+  }
+  return out;
+}
+
+/** Pinned to one pCPU: there. Else the affinity's pCPUs it ran on, by usage (by count when idle), else where it is now, else spread evenly. */
+function placeOf(entries: readonly WindowEntry[], i: number, affinity: number[], current: number | undefined, pcpuCount: number): (readonly [number, number])[] {
+  if (affinity.length === 1) return onePcpu(affinity[0] as number);
+  const allowed = (p: number): boolean => p >= 0 && p < pcpuCount && (affinity.length === 0 || affinity.includes(p));
+  const first = entries[0]?.vcpuPcpu?.[i];
+  if (first !== undefined && allowed(first) && sameEverywhere(entries, i, first)) return onePcpu(first);
+  const byUsage = new Map<number, number>();
+  const byCount = new Map<number, number>();
+  for (const e of entries) {
+    const p = e.vcpuPcpu?.[i];
+    if (p === undefined || !allowed(p)) continue;
+    byUsage.set(p, (byUsage.get(p) ?? 0) + Math.max(0, e.vcpuPercent?.[i] ?? 0));
+    byCount.set(p, (byCount.get(p) ?? 0) + 1);
+  }
+  const totalUsage = [...byUsage.values()].reduce((s, x) => s + x, 0);
+  const weights = totalUsage > 0 ? byUsage : byCount;
+  const total = [...weights.values()].reduce((s, x) => s + x, 0);
+  if (total > 0) return [...weights].filter(([, w]) => w > 0).sort((a, b) => a[0] - b[0]).map(([p, w]) => [p, w / total]);
+  if (current !== undefined && allowed(current)) return onePcpu(current);
+  const spread = affinity.length > 0 ? affinity : Array.from({ length: pcpuCount }, (_, p) => p);
+  return spread.map((p) => [p, 1 / spread.length]);
+}
+
+const ONE_PCPU: (readonly (readonly [number, number])[])[] = [];
+
+/** The place of a load all on pCPU p (shared, frozen: places are replaced, never changed). */
+function onePcpu(p: number): (readonly [number, number])[] {
+  return (ONE_PCPU[p] ??= Object.freeze([Object.freeze([p, 1] as const)])) as (readonly [number, number])[];
+}
+
+function sameEverywhere(entries: readonly WindowEntry[], i: number, p: number): boolean {
+  for (const e of entries) if (e.vcpuPcpu?.[i] !== p) return false;
+  return true;
+}
+
+function mainOf(place: readonly (readonly [number, number])[]): number {
+  let best = -1;
+  let share = -1;
+  for (let k = 0; k < place.length; k++) {
+    const s = place[k]?.[1] as number;
+    if (s > share) {
+      best = place[k]?.[0] as number;
+      share = s;
+    }
+  }
+  return best;
+}
