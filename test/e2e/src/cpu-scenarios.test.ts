@@ -1,0 +1,128 @@
+// The CPU scenarios on the lab (4 one-vCPU guests on this 2-pCPU host): the vcpu-balance and cpu-entitlement
+// policies through the whole stack, judged from outside Ballast the way the GT monitor does (cpu-watch.ts,
+// cpu-checks.ts). "Within 5 cycles" is five 2 s collector intervals. Each scenario puts the guests back.
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { between, cpuTable, intervals, meanCpu, meanSpread, pinChanges, settledAt } from './cpu-checks.js';
+import { CPU_VMS, PCPUS, pinAs, policyFile, resetCpu, setLoad, sleep } from './cpu-lab.js';
+import { CpuWatch } from './cpu-watch.js';
+import { startService, waitUntil } from './services.js';
+import { startStack, type Stack } from './stack.js';
+import { virsh } from './virsh.js';
+
+const LAB = process.env.BALLAST_LAB === '1';
+const CYCLE_MS = 2000;
+const WITHIN_MS = 5 * CYCLE_MS;
+const balance = (automation: string) => policyFile({ 'vcpu-balance': { automation } });
+
+/** Runs `body` with the stack on `policy` and a watch of the guests; always stops both and resets the guests. */
+async function scenario(t: TestContext, policy: string, body: (s: Stack, w: CpuWatch) => Promise<void>): Promise<CpuWatch> {
+  const stack = await startStack({ extraEnv: { BALLAST_POLICY_FILE: policy } });
+  const w = new CpuWatch(CPU_VMS, CYCLE_MS);
+  w.start();
+  try {
+    await body(stack, w);
+  } finally {
+    await w.stop();
+    await stack.stop();
+    await resetCpu();
+    t.diagnostic(`run:\n${cpuTable(w.samples, PCPUS)}`);
+  }
+  return w;
+}
+
+const pcpuOf = (w: CpuWatch, vm: string): string => w.samples[w.samples.length - 1]?.vms[vm]?.affinity ?? '?';
+
+describe('CPU scenarios on the lab guests', { skip: LAB ? false : 'needs the lab: run via `make test` or `make e2e` (sets BALLAST_LAB=1)' }, () => {
+  before(resetCpu);
+  after(resetCpu);
+
+  test('1: balanced pinning, equal load: no pin change during the whole run', { timeout: 120000 }, async (t) => {
+    const w = await scenario(t, balance('auto'), async (_s, w) => {
+      await Promise.all(CPU_VMS.map((vm, i) => pinAs(vm, i % PCPUS, 'policy:vcpu-balance')));
+      await Promise.all(CPU_VMS.map((vm) => setLoad(vm, 40)));
+      w.mark('load');
+      await sleep(30000);
+    });
+    const iv = intervals(w.samples, PCPUS);
+    const table = cpuTable(w.samples, PCPUS);
+    assert.deepEqual(pinChanges(w.samples, w.at('load')), [], table);
+    assert.ok(meanSpread(between(iv, w.at('load') + 2 * CYCLE_MS)) <= 5, table);
+  });
+
+  test("2: all vCPUs pinned to pCPU 0 by Ballast's own earlier decision, equal load: std dev ≤ 5 within 5 cycles, then no change", { timeout: 120000 }, async (t) => {
+    const w = await scenario(t, balance('auto'), async (_s, w) => {
+      await Promise.all(CPU_VMS.map((vm) => pinAs(vm, 0, 'policy:vcpu-balance')));
+      await Promise.all(CPU_VMS.map((vm) => setLoad(vm, 40)));
+      w.mark('load');
+      await sleep(40000);
+    });
+    const iv = intervals(w.samples, PCPUS);
+    const table = cpuTable(w.samples, PCPUS);
+    const settled = settledAt(iv, w.at('load'), 5);
+    assert.ok(settled !== undefined && settled - w.at('load') <= WITHIN_MS + CYCLE_MS, `settled ${settled === undefined ? 'never' : `after ${settled - w.at('load')} ms`}\n${table}`);
+    assert.deepEqual(pinChanges(w.samples, settled + CYCLE_MS), [], table);
+  });
+
+  test('3: unpinned, two heavy and two light: one of each per pCPU within 5 cycles, and none gets less than unpinned − 2 points', { timeout: 180000 }, async (t) => {
+    let unpinned: Record<string, number> = {};
+    const w = await scenario(t, balance('recommend'), async (s, w) => {
+      await Promise.all([setLoad('lab-vm1', 65), setLoad('lab-vm2', 65), setLoad('lab-vm3', 22), setLoad('lab-vm4', 22)]);
+      w.mark('load');
+      await sleep(30000);
+      unpinned = meanCpu(between(intervals(w.samples, PCPUS), w.at('load') + 10000));
+      // the same run, now with the balancer in auto
+      await s.engine.stop();
+      s.engine = startService('policy-engine', { ...s.env, BALLAST_POLICY_FILE: balance('auto') });
+      w.mark('auto');
+      await sleep(40000);
+    });
+    const iv = intervals(w.samples, PCPUS);
+    const table = cpuTable(w.samples, PCPUS);
+    assert.deepEqual(pinChanges(w.samples, w.at('load')).length > 0, true, `no pin change\n${table}`);
+    assert.notEqual(pcpuOf(w, 'lab-vm1'), pcpuOf(w, 'lab-vm2'), `the heavy guests share a pCPU\n${table}`);
+    assert.notEqual(pcpuOf(w, 'lab-vm3'), pcpuOf(w, 'lab-vm4'), `the light guests share a pCPU\n${table}`);
+    const lastChange = pinChanges(w.samples, w.at('auto')).map((c) => Number(/@(\d+)/.exec(c)?.[1])).pop() ?? w.at('auto');
+    assert.ok(lastChange - w.at('auto') <= WITHIN_MS + 3 * CYCLE_MS, `pinned ${lastChange - w.at('auto')} ms after auto (engine start included)\n${table}`);
+    const pinned = meanCpu(between(iv, lastChange + 2 * CYCLE_MS));
+    for (const vm of CPU_VMS) {
+      assert.ok((pinned[vm] ?? 0) >= (unpinned[vm] ?? 0) - 2, `${vm}: ${pinned[vm]?.toFixed(1)} % pinned < ${unpinned[vm]?.toFixed(1)} % unpinned − 2\n${table}`);
+    }
+    t.diagnostic(`CPU unpinned ${JSON.stringify(unpinned)} vs pinned ${JSON.stringify(pinned)}`);
+  });
+
+  test('4: a 30 % limit caps a busy loop at ≤ 35 %; two busy guests on one pCPU with shares high vs normal split about 2:1', { timeout: 150000 }, async (t) => {
+    const entitlement = policyFile({
+      'cpu-entitlement': {
+        automation: 'auto',
+        args: {
+          groups: [
+            { name: 'capped', match: { names: ['lab-vm1'] }, limitPercent: 30 },
+            { name: 'gold', match: { names: ['lab-vm2'] }, shares: 'high' },
+          ],
+        },
+      },
+    });
+    let tuned = 0;
+    const w = await scenario(t, entitlement, async (_s, w) => {
+      // lab-vm1 alone on pCPU 0 (with idle lab-vm4); lab-vm2 and lab-vm3 together on pCPU 1
+      await Promise.all([virsh('vcpupin', 'lab-vm1', '0', '0', '--live'), virsh('vcpupin', 'lab-vm4', '0', '0', '--live')]);
+      await Promise.all([virsh('vcpupin', 'lab-vm2', '0', '1', '--live'), virsh('vcpupin', 'lab-vm3', '0', '1', '--live')]);
+      await Promise.all([setLoad('lab-vm1', 100), setLoad('lab-vm2', 100), setLoad('lab-vm3', 100)]);
+      await waitUntil('the CPU tunes applied', 60000, async () => {
+        const [q1, s2] = await Promise.all([virsh('schedinfo', 'lab-vm1'), virsh('schedinfo', 'lab-vm2')]);
+        return /vcpu_quota\s*:\s*30000\b/.test(q1) && /cpu_shares\s*:\s*2000\b/.test(s2) ? true : undefined;
+      }, 1000);
+      w.mark('tuned');
+      tuned = w.at('tuned');
+      await sleep(24000);
+    });
+    const iv = between(intervals(w.samples, PCPUS), tuned + CYCLE_MS);
+    const cpu = meanCpu(iv);
+    const table = cpuTable(w.samples, PCPUS);
+    assert.ok((cpu['lab-vm1'] ?? Infinity) <= 35, `capped guest at ${cpu['lab-vm1']?.toFixed(1)} %\n${table}`);
+    const ratio = (cpu['lab-vm2'] ?? 0) / Math.max(cpu['lab-vm3'] ?? 0, 0.1);
+    assert.ok(ratio >= 1.7 && ratio <= 2.3, `high:normal = ${ratio.toFixed(2)} (${cpu['lab-vm2']?.toFixed(1)} / ${cpu['lab-vm3']?.toFixed(1)} %)\n${table}`);
+    t.diagnostic(`capped ${cpu['lab-vm1']?.toFixed(1)} %; high:normal ${ratio.toFixed(2)}`);
+  });
+});
