@@ -5,7 +5,7 @@
  */
 import { formatCpuList } from '../../cpu-list.js';
 import type { VmView } from '../../snapshot.js';
-import { knobsForVm } from '../shared/vm-groups.js';
+import { knobsForVm } from '../vm-groups.js';
 import type { VcpuBalanceArgs, VcpuVmKnobs } from './args.js';
 import type { PinJobs } from './in-flight.js';
 import { vmDomain, type HostLayout, type VmDomain } from './layout.js';
@@ -42,7 +42,7 @@ export interface AssessContext {
 }
 
 export function assessVm(vm: VmView, c: AssessContext): AssessedVm {
-  const { knobs, groups } = knobsForVm(c.args.defaults, c.args.groups, c.args.labels, vm);
+  const { knobs, groups } = knobsForVm(c.args, vm);
   const loads = vcpuLoads(vm, c.args.control.smoothingSamples, c.layout.pcpuCount);
   const domain = vmDomain(vm, c.layout, loads.map((l) => l.mainPcpu));
   const jobs = c.pins.get(vm.uuid);

@@ -4,7 +4,7 @@
  * then, from there, of 'recommend' VMs (decisions only), each within the cap on pin changes.
  */
 import type { HostView, VmView } from '../../snapshot.js';
-import { withOverrides } from '../shared/vm-groups.js';
+import { withOverrides } from '../vm-groups.js';
 import type { VcpuBalanceArgs, VcpuHostKnobs } from './args.js';
 import { assessVm, type AssessContext, type AssessedVm } from './assess-vm.js';
 import type { HostBalanceKind } from './decision.js';
