@@ -5,6 +5,7 @@
  */
 import { formatCpuList } from '../../cpu-list.js';
 import type { VmView } from '../../snapshot.js';
+import type { NumaPlaced } from '../numa-placement/placed-signal.js';
 import { knobsForVm } from '../vm-groups.js';
 import type { VcpuBalanceArgs, VcpuVmKnobs } from './args.js';
 import type { PinJobs } from './in-flight.js';
@@ -39,6 +40,8 @@ export interface AssessContext {
   /** Pin jobs by VM UUID, then vCPU id. */
   pins: ReadonlyMap<string, ReadonlyMap<number, PinJobs>>;
   numaInFlight: ReadonlySet<string>;
+  /** VM UUID → numa-placement's entry for it in this cycle's signal (placed this cycle, or in flight). */
+  numaPlaced: ReadonlyMap<string, NumaPlaced>;
 }
 
 export function assessVm(vm: VmView, c: AssessContext): AssessedVm {
@@ -75,6 +78,8 @@ function standingOf(vm: VmView, knobs: VcpuVmKnobs, vcpus: AssessedVcpu[], domai
   }
   const held = vm.holds.find((h) => h.resource === 'vcpu-pinning' && h.untilMs > c.nowMs);
   if (held) return { kind: 'hold', reason: `vCPU pinning is held by a manual job until ${held.untilMs}` };
+  const placed = c.numaPlaced.get(vm.uuid);
+  if (placed && placed.hostId === vm.hostId) return { kind: 'hold', reason: `placed on NUMA cell ${placed.cell} by numa-placement this cycle` };
   if (c.numaInFlight.has(vm.uuid)) return { kind: 'hold', reason: 'a set-numa job is in flight for it: its cell may change' };
   const samples = countUsageEntries(vm, c.args.control.warmupSamples);
   if (samples < c.args.control.warmupSamples) {
