@@ -49,6 +49,16 @@ export class ArgsReader {
     return undefined;
   }
 
+  boolean(key: string): boolean | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') {
+      this.issues.push({ field: this.field(key), message: 'must be true or false' });
+      return undefined;
+    }
+    return v;
+  }
+
   /** One of `values` (a string enum), or undefined with an issue when it is something else. */
   oneOf<T extends string>(key: string, values: readonly T[]): T | undefined {
     const v = this.obj[key];
@@ -83,4 +93,17 @@ export class ArgsReader {
     }
     return out;
   }
+}
+
+/**
+ * Opens a policy document for reading: an absent document is an empty one; anything but an object is
+ * one issue; unknown top-level keys are issues. The caller reads the rest through `top` (its issues
+ * collect in `top.issues`).
+ */
+export function openDocument(raw: unknown, known: readonly string[]): { ok: true; top: ArgsReader } | { ok: false; issues: ArgsIssue[] } {
+  const doc = raw ?? {};
+  if (!isRecord(doc)) return { ok: false, issues: [{ field: '', message: 'args must be an object' }] };
+  const top = new ArgsReader([], doc, '');
+  top.only(known);
+  return { ok: true, top };
 }

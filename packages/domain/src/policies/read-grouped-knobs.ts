@@ -4,7 +4,7 @@
  * issue names its field path (e.g. `groups[1].match.labels.tier`).
  */
 import type { ArgsIssue } from './policy.js';
-import { ArgsReader, isRecord, type Rec } from './args-reader.js';
+import { ArgsReader, isRecord, openDocument, type Rec } from './args-reader.js';
 import type { GroupedKnobs, VmGroup } from './vm-groups.js';
 
 /** How a policy reads one set of its knobs (per VM, or per host). */
@@ -116,23 +116,33 @@ export function defaultGroupedDocument<K extends object, H extends object, C ext
   return { defaults: { ...vm }, groups: [], labels: {}, host: { ...host }, hosts: {}, control: { ...control } };
 }
 
+/** The top-level keys of a document of the shared shape. */
+const GROUPED_KEYS = ['defaults', 'groups', 'labels', 'host', 'hosts', 'control'] as const;
+
+/** Top-level fields a policy's document has beside the shared shape (e.g. vcpu-balance's `adoptForeignPins`). */
+export interface ExtraFields<E> {
+  keys: readonly string[];
+  /** Reads them from the top of the document (after the shared fields), the defaults filled in. */
+  read(top: ArgsReader): E;
+}
+
 /**
- * Checks a raw document `{defaults, groups, labels, host, hosts, control}` with the policy's readers and
- * fills the defaults; returns every issue, each naming its field.
+ * Checks a raw document `{defaults, groups, labels, host, hosts, control}` (plus the policy's `extra`
+ * top-level fields, if any) with the policy's readers and fills the defaults; returns every issue, each
+ * naming its field.
  */
-export function validateGroupedDocument<K extends object, H extends object, C extends object>(
+export function validateGroupedDocument<K extends object, H extends object, C extends object, E extends object = Record<never, never>>(
   raw: unknown,
-  spec: { vm: KnobsReader<K>; host: KnobsReader<H>; control: { defaults: Readonly<C>; read(r: ArgsReader): C } },
-): { ok: true; args: GroupedDocument<K, H, C> } | { ok: false; issues: ArgsIssue[] } {
-  const issues: ArgsIssue[] = [];
-  const doc = raw ?? {};
-  if (!isRecord(doc)) return { ok: false, issues: [{ field: '', message: 'args must be an object' }] };
-  const top = new ArgsReader(issues, doc, '');
-  top.only(['defaults', 'groups', 'labels', 'host', 'hosts', 'control']);
+  spec: { vm: KnobsReader<K>; host: KnobsReader<H>; control: { defaults: Readonly<C>; read(r: ArgsReader): C }; extra?: ExtraFields<E> },
+): { ok: true; args: GroupedDocument<K, H, C> & E } | { ok: false; issues: ArgsIssue[] } {
+  const opened = openDocument(raw, [...GROUPED_KEYS, ...(spec.extra?.keys ?? [])]);
+  if (!opened.ok) return opened;
+  const { top } = opened;
   const grouped = readGroupedKnobs(top, spec.vm);
   const { host, hosts } = readHostKnobs(top, spec.host);
   const cr = top.sub('control');
   const control = cr ? spec.control.read(cr) : { ...spec.control.defaults };
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, args: { ...grouped, host, hosts, control } };
+  const extra = spec.extra ? spec.extra.read(top) : ({} as E);
+  if (top.issues.length > 0) return { ok: false, issues: top.issues };
+  return { ok: true, args: { ...grouped, host, hosts, control, ...extra } };
 }

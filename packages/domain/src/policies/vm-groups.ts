@@ -46,6 +46,7 @@ export interface VmIdentity {
 
 /** The knobs that apply to one VM: defaults, then every matching group in order (later wins); and the groups' names. */
 export function knobsForVm<K extends object>(args: GroupedKnobs<K>, vm: VmIdentity): { knobs: K; groups: string[] } {
+  if (args.groups.length === 0) return { knobs: { ...args.defaults }, groups: [] }; // the common case, on every VM of every cycle
   const labels = { ...(vm.config?.labels ?? {}), ...(args.labels[vm.uuid] ?? {}), ...(args.labels[vm.name] ?? {}) };
   let knobs: K = { ...args.defaults };
   const groups: string[] = [];

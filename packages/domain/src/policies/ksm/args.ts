@@ -40,10 +40,9 @@
  * gainWindowMs and minOffMs are at most that (JOBS_VISIBLE_MS).
  */
 import { setKsmJob } from '../../jobs/types/set-ksm.js';
+import { AUTOMATIONS, type Automation } from '../vm-groups.js';
 
-export type Automation = 'off' | 'recommend' | 'auto';
-
-export const AUTOMATIONS: readonly Automation[] = ['off', 'recommend', 'auto'];
+export { AUTOMATIONS, type Automation };
 
 export interface KsmKnobs {
   onFreePercent: number;

@@ -1,38 +1,29 @@
 import type { ArgsIssue } from '../policy.js';
-import { AUTOMATIONS, DEFAULT_KSM_KNOBS, NUMBER_KNOBS, setKsmFieldIssue, type Automation, type KsmArgs, type KsmKnobs, type NumberKnob } from './args.js';
+import { ArgsReader, isRecord, openDocument } from '../args-reader.js';
+import { AUTOMATIONS, DEFAULT_KSM_KNOBS, NUMBER_KNOBS, setKsmFieldIssue, type KsmArgs, type KsmKnobs, type NumberKnob } from './args.js';
 
 type Result = { ok: true; args: KsmArgs } | { ok: false; issues: ArgsIssue[] };
-type Obj = Record<string, unknown>;
 
 const KNOB_NAMES = [...Object.keys(NUMBER_KNOBS), 'automation'];
 const TOP_NAMES = ['hosts', 'host', 'overrides'];
 
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-
 /** Checks a raw `ksm` args document and fills in the defaults of args.ts; every issue names its field. */
 export function validateKsmArgs(raw: unknown): Result {
-  const doc = raw ?? {};
-  if (!isObj(doc)) return { ok: false, issues: [{ field: '', message: 'args must be an object' }] };
-  const issues: ArgsIssue[] = [];
-  unknownKeys(doc, TOP_NAMES, '', issues);
+  const opened = openDocument(raw, TOP_NAMES);
+  if (!opened.ok) return opened;
+  const { issues, obj: doc } = opened.top;
   const hosts = readHosts(doc['hosts'], issues);
   const host: KsmKnobs = { ...DEFAULT_KSM_KNOBS, ...readKnobs(doc['host'], 'host', issues) };
   checkKnobs(host, 'host', issues);
   const overrides: Record<string, Partial<KsmKnobs>> = {};
   const rawOver = doc['overrides'];
-  if (rawOver !== undefined && !isObj(rawOver)) issues.push({ field: 'overrides', message: 'must be an object: host id → knobs' });
-  for (const [id, over] of Object.entries(isObj(rawOver) ? rawOver : {})) {
+  if (rawOver !== undefined && !isRecord(rawOver)) issues.push({ field: 'overrides', message: 'must be an object: host id → knobs' });
+  for (const [id, over] of Object.entries(isRecord(rawOver) ? rawOver : {})) {
     const path = `overrides.${id}`;
     overrides[id] = readKnobs(over, path, issues);
     checkKnobs({ ...host, ...overrides[id] }, path, issues);
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, args: { hosts, host, overrides } };
-}
-
-function unknownKeys(o: Obj, known: readonly string[], path: string, issues: ArgsIssue[]): void {
-  for (const k of Object.keys(o)) {
-    if (!known.includes(k)) issues.push({ field: path ? `${path}.${k}` : k, message: `unknown field (known: ${known.join(', ')})` });
-  }
 }
 
 function readHosts(raw: unknown, issues: ArgsIssue[]): string[] | null {
@@ -48,35 +39,32 @@ function readHosts(raw: unknown, issues: ArgsIssue[]): string[] | null {
 /** The knobs present in `raw`, each checked on its own. */
 function readKnobs(raw: unknown, path: string, issues: ArgsIssue[]): Partial<KsmKnobs> {
   if (raw === undefined) return {};
-  if (!isObj(raw)) {
+  if (!isRecord(raw)) {
     issues.push({ field: path, message: 'must be an object of knobs' });
     return {};
   }
-  unknownKeys(raw, KNOB_NAMES, path, issues);
+  const r = new ArgsReader(issues, raw, path);
+  r.only(KNOB_NAMES);
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(NUMBER_KNOBS)) {
     if (!(name in raw)) continue;
-    const message = numberIssue(raw[name], spec);
-    if (message) issues.push({ field: `${path}.${name}`, message });
-    else out[name] = raw[name];
+    const v = readNumberKnob(r, name, spec);
+    if (v !== undefined) out[name] = v;
   }
-  const automation = raw['automation'];
-  if (automation !== undefined) {
-    if (AUTOMATIONS.includes(automation as Automation)) out['automation'] = automation;
-    else issues.push({ field: `${path}.automation`, message: `must be one of ${AUTOMATIONS.join(', ')}` });
-  }
+  const automation = r.oneOf('automation', AUTOMATIONS);
+  if (automation !== undefined) out['automation'] = automation;
   return out as Partial<KsmKnobs>;
 }
 
-function numberIssue(v: unknown, spec: NumberKnob): string | undefined {
-  if (v === null) return spec.nullable ? undefined : 'must be a number (null is not allowed here)';
-  if (typeof v !== 'number' || !Number.isFinite(v)) return 'must be a finite number';
-  if (spec.setKsmField) return setKsmFieldIssue(spec.setKsmField, v);
-  if (spec.integer && !Number.isInteger(v)) return 'must be an integer';
-  if (spec.above !== undefined && !(v > spec.above)) return `must be > ${spec.above}`;
-  if (spec.min !== undefined && v < spec.min) return `must be ≥ ${spec.min}`;
-  if (spec.max !== undefined && v > spec.max) return `must be ≤ ${spec.max}`;
-  return undefined;
+/** One numeric knob present in `r`: null where the knob allows it, a set-ksm field's own bounds, else its range. */
+function readNumberKnob(r: ArgsReader, name: string, spec: NumberKnob): number | null | undefined {
+  const v = r.obj[name];
+  const issue = (message: string): undefined => void r.issues.push({ field: r.field(name), message });
+  if (v === null) return spec.nullable ? null : issue('must be a number (null is not allowed here)');
+  if (typeof v !== 'number' || !Number.isFinite(v)) return issue('must be a finite number');
+  if (!spec.setKsmField) return r.number(name, { min: spec.min, max: spec.max, integer: spec.integer, gt: spec.above });
+  const message = setKsmFieldIssue(spec.setKsmField, v);
+  return message === undefined ? v : issue(message);
 }
 
 /** What must hold between the knobs of one host once defaults and overrides are merged. */

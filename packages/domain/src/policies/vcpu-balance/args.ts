@@ -2,7 +2,7 @@
  * Args of the `vcpu-balance` policy: vCPU pins that even out the usage of each host's pCPUs (see plan.ts).
  *
  * A policy document gives per-VM defaults with per-group overrides (groups match VM names/UUIDs or labels,
- * as in memory-balloon: policies/shared/vm-groups.ts), host knobs with per-host overrides, the control
+ * as in memory-balloon: policies/vm-groups.ts), host knobs with per-host overrides, the control
  * knobs, and whether vCPUs pinned by someone else may be taken over. Every field is optional; validate.ts
  * fills the defaults below.
  *
@@ -54,7 +54,8 @@
  * its noise; when the spread exceeds thresholdStdDevPercent + noiseMarginStdErrors × noise, moves within
  * each VM's cell, best first, while each one gains enough and the cap allows.
  */
-import { groupedDefaults, type Automation, type GroupedArgs, type GroupMatch, type VmGroup } from '../shared/vm-groups.js';
+import { defaultGroupedDocument, type GroupedDocument } from '../read-grouped-knobs.js';
+import type { Automation, GroupMatch, VmGroup } from '../vm-groups.js';
 
 export type { Automation, GroupMatch };
 
@@ -77,7 +78,7 @@ export interface VcpuControlKnobs {
   noiseMarginStdErrors: number;
 }
 
-export interface VcpuBalanceArgs extends GroupedArgs<VcpuVmKnobs, VcpuHostKnobs, VcpuControlKnobs> {
+export interface VcpuBalanceArgs extends GroupedDocument<VcpuVmKnobs, VcpuHostKnobs, VcpuControlKnobs> {
   adoptForeignPins: boolean;
 }
 
@@ -97,5 +98,5 @@ export const DEFAULT_VCPU_CONTROL_KNOBS: Readonly<VcpuControlKnobs> = Object.fre
 });
 
 export function defaultVcpuBalanceArgs(): VcpuBalanceArgs {
-  return { ...groupedDefaults(DEFAULT_VCPU_VM_KNOBS, DEFAULT_VCPU_HOST_KNOBS, DEFAULT_VCPU_CONTROL_KNOBS), adoptForeignPins: false };
+  return { ...defaultGroupedDocument(DEFAULT_VCPU_VM_KNOBS, DEFAULT_VCPU_HOST_KNOBS, DEFAULT_VCPU_CONTROL_KNOBS), adoptForeignPins: false };
 }

@@ -5,7 +5,8 @@
  */
 import { formatCpuList } from '../../cpu-list.js';
 import type { VmView } from '../../snapshot.js';
-import { knobsForVm } from '../shared/vm-groups.js';
+import type { NumaPlaced } from '../numa-placement/placed-signal.js';
+import { knobsForVm } from '../vm-groups.js';
 import type { VcpuBalanceArgs, VcpuVmKnobs } from './args.js';
 import type { PinJobs } from './in-flight.js';
 import { vmDomain, type HostLayout, type VmDomain } from './layout.js';
@@ -39,10 +40,12 @@ export interface AssessContext {
   /** Pin jobs by VM UUID, then vCPU id. */
   pins: ReadonlyMap<string, ReadonlyMap<number, PinJobs>>;
   numaInFlight: ReadonlySet<string>;
+  /** VM UUID → numa-placement's entry for it in this cycle's signal (placed this cycle, or in flight). */
+  numaPlaced: ReadonlyMap<string, NumaPlaced>;
 }
 
 export function assessVm(vm: VmView, c: AssessContext): AssessedVm {
-  const { knobs, groups } = knobsForVm(c.args.defaults, c.args.groups, c.args.labels, vm);
+  const { knobs, groups } = knobsForVm(c.args, vm);
   const loads = vcpuLoads(vm, c.args.control.smoothingSamples, c.layout.pcpuCount);
   const domain = vmDomain(vm, c.layout, loads.map((l) => l.mainPcpu));
   const jobs = c.pins.get(vm.uuid);
@@ -75,6 +78,8 @@ function standingOf(vm: VmView, knobs: VcpuVmKnobs, vcpus: AssessedVcpu[], domai
   }
   const held = vm.holds.find((h) => h.resource === 'vcpu-pinning' && h.untilMs > c.nowMs);
   if (held) return { kind: 'hold', reason: `vCPU pinning is held by a manual job until ${held.untilMs}` };
+  const placed = c.numaPlaced.get(vm.uuid);
+  if (placed && placed.hostId === vm.hostId) return { kind: 'hold', reason: `placed on NUMA cell ${placed.cell} by numa-placement this cycle` };
   if (c.numaInFlight.has(vm.uuid)) return { kind: 'hold', reason: 'a set-numa job is in flight for it: its cell may change' };
   const samples = countUsageEntries(vm, c.args.control.warmupSamples);
   if (samples < c.args.control.warmupSamples) {

@@ -4,7 +4,8 @@
  * then, from there, of 'recommend' VMs (decisions only), each within the cap on pin changes.
  */
 import type { HostView, VmView } from '../../snapshot.js';
-import { withOverrides } from '../shared/vm-groups.js';
+import type { NumaPlaced } from '../numa-placement/placed-signal.js';
+import { withOverrides } from '../vm-groups.js';
 import type { VcpuBalanceArgs, VcpuHostKnobs } from './args.js';
 import { assessVm, type AssessContext, type AssessedVm } from './assess-vm.js';
 import type { HostBalanceKind } from './decision.js';
@@ -43,6 +44,8 @@ export interface HostContext {
   nowMs: number;
   pins: ReadonlyMap<string, ReadonlyMap<number, PinJobs>>;
   numaInFlight: ReadonlySet<string>;
+  /** VM UUID → numa-placement's entry for it in this cycle's signal. */
+  numaPlaced: ReadonlyMap<string, NumaPlaced>;
 }
 
 export function planHost(hostId: string, host: HostView | undefined, vms: readonly VmView[], c: HostContext): HostPlan {
@@ -50,7 +53,7 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
   const empty: HostPlan = { hostId, kind: 'stale', knobs, vms: [], loadBefore: [], loadAfter: [], stdDevBefore: 0, noise: 0, trigger: 0, stdDevAfter: 0, hostStdDevBefore: 0, totalUsage: 0, moves: [], recommended: [] };
   if (!host || host.stale) return empty;
   const layout = hostLayout(host);
-  const ctx: AssessContext = { args: c.args, layout, nowMs: c.nowMs, pins: c.pins, numaInFlight: c.numaInFlight };
+  const ctx: AssessContext = { args: c.args, layout, nowMs: c.nowMs, pins: c.pins, numaInFlight: c.numaInFlight, numaPlaced: c.numaPlaced };
   const assessed = vms.map((vm) => assessVm(vm, ctx));
   const spread = new Spread(layout);
   for (const a of assessed) {

@@ -8,8 +8,12 @@
  * pCPUs' load and its spread (spread.ts); nothing when the host is idle or its spread is within the
  * threshold; else improving moves and swaps within cells, best first, each gaining at least minGainPercent
  * of the spread, within maxPinChangesPerCycle (search.ts); then decisions and pin-vcpu jobs (emit.ts).
+ * VMs numa-placement (order 300) names in its `numa-placement/placed` signal this cycle are left alone
+ * (held): it pins their vCPUs to their new cell itself.
  */
 import type { ClusterSnapshot, HostView, VmView } from '../../snapshot.js';
+import { numaPlaced, type NumaPlaced } from '../numa-placement/placed-signal.js';
+import { readSignal } from '../policy-signals.js';
 import type { VcpuBalanceArgs } from './args.js';
 import type { VcpuBalancePlan } from './decision.js';
 import { emitHost } from './emit.js';
@@ -34,7 +38,8 @@ export function planVcpuBalance(snapshot: ClusterSnapshot, args: VcpuBalanceArgs
     if (list) list.push(vm);
     else byHost.set(vm.hostId, [vm]);
   }
-  const ctx = { args, nowMs: snapshot.nowMs, pins, numaInFlight };
+  const placed = new Map<string, NumaPlaced>((readSignal(snapshot, numaPlaced) ?? []).map((p) => [p.vmUuid, p]));
+  const ctx = { args, nowMs: snapshot.nowMs, pins, numaInFlight, numaPlaced: placed };
   for (const hostId of [...byHost.keys()].sort()) {
     const vms = [...(byHost.get(hostId) ?? [])].sort(byNameThenUuid);
     emitHost(planHost(hostId, hosts.get(hostId), vms, ctx), out);
