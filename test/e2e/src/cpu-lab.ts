@@ -15,10 +15,13 @@ export async function setLoad(vm: string, dutyPercent: number): Promise<void> {
   await ballast(REPO, 'lab', 'cpu', vm, ...(dutyPercent > 0 ? ['--duty', String(dutyPercent)] : ['--stop']));
 }
 
-/** Pins vCPU 0 of `vm` to `pcpu` and records it in the domain's <metadata> as set by `by` (as the actuator does). */
+/**
+ * Pins vCPU 0 of `vm` to `pcpu` and records it in the domain's <metadata> as set by `by` (as the actuator does),
+ * ten minutes ago: an earlier decision, not one of this run.
+ */
 export async function pinAs(vm: string, pcpu: number, by: string): Promise<void> {
   await virsh('vcpupin', vm, '0', String(pcpu), '--live');
-  const pins = `<pins><pin vcpu="0" pcpus="${pcpu}" by="${by}" at="${Date.now()}"/></pins>`;
+  const pins = `<pins><pin vcpu="0" pcpus="${pcpu}" by="${by}" at="${Date.now() - 600_000}"/></pins>`;
   await virsh('metadata', vm, '--uri', PINS_NS, '--key', 'ballast', '--live', '--set', pins);
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { between, cpuTable, intervals, meanCpu, meanSpread, pinChanges, settledAt } from './cpu-checks.js';
 import { CPU_VMS, PCPUS, pinAs, policyFile, resetCpu, setLoad, sleep } from './cpu-lab.js';
 import { CpuWatch } from './cpu-watch.js';
-import { startService, waitUntil } from './services.js';
+import { waitUntil } from './services.js';
 import { startStack, type Stack } from './stack.js';
 import { virsh } from './virsh.js';
 
@@ -40,9 +40,10 @@ describe('CPU scenarios on the lab guests', { skip: LAB ? false : 'needs the lab
   test('1: balanced pinning, equal load: no pin change during the whole run', { timeout: 120000 }, async (t) => {
     const w = await scenario(t, balance('auto'), async (_s, w) => {
       await Promise.all(CPU_VMS.map((vm, i) => pinAs(vm, i % PCPUS, 'policy:vcpu-balance')));
+      await sleep(CYCLE_MS + 500); // a sample of the pins before the run is judged
       await Promise.all(CPU_VMS.map((vm) => setLoad(vm, 40)));
       w.mark('load');
-      await sleep(30000);
+      await sleep(40000);
     });
     const iv = intervals(w.samples, PCPUS);
     const table = cpuTable(w.samples, PCPUS);
@@ -57,38 +58,44 @@ describe('CPU scenarios on the lab guests', { skip: LAB ? false : 'needs the lab
       w.mark('load');
       await sleep(40000);
     });
+    // judged as the GT monitor does it: the mean spread after 5 cycles (and the pins landing) ≤ 5, no pin change after that
+    const from = w.at('load') + WITHIN_MS + CYCLE_MS;
     const iv = intervals(w.samples, PCPUS);
     const table = cpuTable(w.samples, PCPUS);
-    const settled = settledAt(iv, w.at('load'), 5);
-    assert.ok(settled !== undefined && settled - w.at('load') <= WITHIN_MS + CYCLE_MS, `settled ${settled === undefined ? 'never' : `after ${settled - w.at('load')} ms`}\n${table}`);
-    assert.deepEqual(pinChanges(w.samples, settled + CYCLE_MS), [], table);
+    const mean = meanSpread(between(iv, from));
+    assert.ok(mean <= 5, `mean spread ${mean.toFixed(1)} from ${WITHIN_MS + CYCLE_MS} ms after the load\n${table}`);
+    assert.deepEqual(pinChanges(w.samples, from), [], table);
+    t.diagnostic(`mean spread ${mean.toFixed(1)}; first settled ${String((settledAt(iv, w.at('load'), 5) ?? NaN) - w.at('load'))} ms after the load`);
   });
 
   test('3: unpinned, two heavy and two light: one of each per pCPU within 5 cycles, and none gets less than unpinned − 2 points', { timeout: 180000 }, async (t) => {
-    let unpinned: Record<string, number> = {};
-    const w = await scenario(t, balance('recommend'), async (s, w) => {
-      await Promise.all([setLoad('lab-vm1', 65), setLoad('lab-vm2', 65), setLoad('lab-vm3', 22), setLoad('lab-vm4', 22)]);
-      w.mark('load');
-      await sleep(30000);
-      unpinned = meanCpu(between(intervals(w.samples, PCPUS), w.at('load') + 10000));
-      // the same run, now with the balancer in auto
-      await s.engine.stop();
-      s.engine = startService('policy-engine', { ...s.env, BALLAST_POLICY_FILE: balance('auto') });
-      w.mark('auto');
+    // the kernel's own scheduling first, without Ballast, then the stack with the balancer
+    await Promise.all([setLoad('lab-vm1', 65), setLoad('lab-vm2', 65), setLoad('lab-vm3', 22), setLoad('lab-vm4', 22)]);
+    const kernel = new CpuWatch(CPU_VMS, CYCLE_MS);
+    kernel.start();
+    await sleep(30000);
+    await kernel.stop();
+    const unpinned = meanCpu(between(intervals(kernel.samples, PCPUS), (kernel.samples[0]?.atMs ?? 0) + 6000));
+    let up = 0;
+    const w = await scenario(t, balance('auto'), async (_s, w) => {
+      w.mark('up');
+      up = w.at('up');
       await sleep(40000);
     });
     const iv = intervals(w.samples, PCPUS);
-    const table = cpuTable(w.samples, PCPUS);
-    assert.deepEqual(pinChanges(w.samples, w.at('load')).length > 0, true, `no pin change\n${table}`);
+    const table = `${cpuTable(kernel.samples, PCPUS)}\n--- with Ballast ---\n${cpuTable(w.samples, PCPUS)}`;
     assert.notEqual(pcpuOf(w, 'lab-vm1'), pcpuOf(w, 'lab-vm2'), `the heavy guests share a pCPU\n${table}`);
     assert.notEqual(pcpuOf(w, 'lab-vm3'), pcpuOf(w, 'lab-vm4'), `the light guests share a pCPU\n${table}`);
-    const lastChange = pinChanges(w.samples, w.at('auto')).map((c) => Number(/@(\d+)/.exec(c)?.[1])).pop() ?? w.at('auto');
-    assert.ok(lastChange - w.at('auto') <= WITHIN_MS + 3 * CYCLE_MS, `pinned ${lastChange - w.at('auto')} ms after auto (engine start included)\n${table}`);
-    const pinned = meanCpu(between(iv, lastChange + 2 * CYCLE_MS));
+    assert.ok(!pcpuOf(w, 'lab-vm1').includes('yy') && !pcpuOf(w, 'lab-vm3').includes('yy'), `left unpinned\n${table}`);
+    const changes = pinChanges(w.samples, up);
+    const lastChange = Math.max(...changes.map((c) => Number(/@(\d+)/.exec(c)?.[1])));
+    // the engine's first sample comes a cycle after it is up; 5 cycles from there, and the pins landing
+    assert.ok(lastChange - up <= WITHIN_MS + 2 * CYCLE_MS, `pinned ${lastChange - up} ms after the stack was up: ${changes.join('; ')}\n${table}`);
+    const pinned = meanCpu(between(iv, lastChange + CYCLE_MS));
     for (const vm of CPU_VMS) {
       assert.ok((pinned[vm] ?? 0) >= (unpinned[vm] ?? 0) - 2, `${vm}: ${pinned[vm]?.toFixed(1)} % pinned < ${unpinned[vm]?.toFixed(1)} % unpinned − 2\n${table}`);
     }
-    t.diagnostic(`CPU unpinned ${JSON.stringify(unpinned)} vs pinned ${JSON.stringify(pinned)}`);
+    t.diagnostic(`CPU unpinned ${JSON.stringify(unpinned)} vs pinned ${JSON.stringify(pinned)}; pins ${changes.length} within ${lastChange - up} ms`);
   });
 
   test('4: a 30 % limit caps a busy loop at ≤ 35 %; two busy guests on one pCPU with shares high vs normal split about 2:1', { timeout: 150000 }, async (t) => {

@@ -34,6 +34,11 @@
  * | idleTotalPercent        | 10      | % (1 pCPU)| the host is idle while its vCPUs' usage summed (in % of one pCPU) |
  * |                         |         |           | is below this: no pin change at all                               |
  * | maxPinChangesPerCycle   | 4       | pins      | pin-vcpu jobs per host per cycle at most (a swap is two)          |
+ * | minPinDwellMs           | 120000  | ms        | a vCPU Ballast pinned less than this long ago is not moved again, |
+ * |                         |         |           | unless the spread is urgent: drift does not make pins flip        |
+ * | urgentStdDevPercent     | 20      | points    | a spread above this over the last smoothingSamples is acted on at |
+ * |                         |         |           | once; below it the steady spread (steadySamples) must exceed the  |
+ * |                         |         |           | threshold: a drift of a few seconds does not move pins            |
  *
  * Control loop (`control`):
  *
@@ -41,6 +46,7 @@
  * |-------------------------|---------|-----------|-------------------------------------------------------------------|
  * | smoothingSamples        | 5       | samples   | a vCPU's usage is its mean over this many latest samples, and an  |
  * |                         |         |           | unpinned vCPU's place the pCPUs it ran on in them                 |
+ * | steadySamples           | 10      | samples   | the window of the steady spread (what moves pins short of urgent) |
  * | warmupSamples           | 3       | samples   | a VM with fewer samples (new, just migrated) is not moved         |
  * | noiseMarginStdErrors    | 2       | std errors| the spread must exceed the threshold by this many standard errors |
  * |                         |         |           | of the pCPUs' smoothed load (load-noise.ts): jitter alone does    |
@@ -49,10 +55,13 @@
  * `adoptForeignPins` (default false): a VM with a vCPU pinned by someone else (a strict subset of its
  * allowed pCPUs, no matching pin record) is left alone and listed as `unmanaged`; true takes such VMs over.
  *
- * Derived per host each cycle (ownership.ts, vcpu-load.ts, load-noise.ts, spread.ts, search.ts): each
- * vCPU's smoothed usage on the pCPU(s) it is pinned to or ran on; the spread over the host's NUMA cells and
- * its noise; when the spread exceeds thresholdStdDevPercent + noiseMarginStdErrors × noise, moves within
- * each VM's cell, best first, while each one gains enough and the cap allows.
+ * Derived per host each cycle (ownership.ts, vcpu-load.ts, load-noise.ts, spread.ts, search.ts, unpinned.ts):
+ * each vCPU's smoothed usage on the pCPU(s) it is pinned to or ran on; the spread over the host's NUMA
+ * cells — short (smoothingSamples) and steady (steadySamples) — and the steady spread's noise. On a busy
+ * host, unpinned vCPUs are pinned first, largest onto the least loaded pCPU of their cell (unpinned.ts).
+ * Else when the short spread exceeds urgentStdDevPercent, or the steady one thresholdStdDevPercent +
+ * noiseMarginStdErrors × noise, moves within each VM's cell, best first, while each one gains enough and
+ * the cap allows.
  */
 import { defaultGroupedDocument, type GroupedDocument } from '../read-grouped-knobs.js';
 import type { Automation, GroupMatch, VmGroup } from '../vm-groups.js';
@@ -70,10 +79,13 @@ export interface VcpuHostKnobs {
   minGainPercent: number;
   idleTotalPercent: number;
   maxPinChangesPerCycle: number;
+  urgentStdDevPercent: number;
+  minPinDwellMs: number;
 }
 
 export interface VcpuControlKnobs {
   smoothingSamples: number;
+  steadySamples: number;
   warmupSamples: number;
   noiseMarginStdErrors: number;
 }
@@ -89,10 +101,13 @@ export const DEFAULT_VCPU_HOST_KNOBS: Readonly<VcpuHostKnobs> = Object.freeze({
   minGainPercent: 10,
   idleTotalPercent: 10,
   maxPinChangesPerCycle: 4,
+  urgentStdDevPercent: 20,
+  minPinDwellMs: 120_000,
 });
 
 export const DEFAULT_VCPU_CONTROL_KNOBS: Readonly<VcpuControlKnobs> = Object.freeze({
   smoothingSamples: 5,
+  steadySamples: 10,
   warmupSamples: 3,
   noiseMarginStdErrors: 2,
 });

@@ -46,7 +46,7 @@ export interface AssessContext {
 
 export function assessVm(vm: VmView, c: AssessContext): AssessedVm {
   const { knobs, groups } = knobsForVm(c.args, vm);
-  const loads = vcpuLoads(vm, c.args.control.smoothingSamples, c.layout.pcpuCount);
+  const loads = vcpuLoads(vm, c.args.control.smoothingSamples, c.layout.pcpuCount, c.args.control.steadySamples);
   const domain = vmDomain(vm, c.layout, loads.map((l) => l.mainPcpu));
   const jobs = c.pins.get(vm.uuid);
   const vcpus = loads.map((l): AssessedVcpu => {

@@ -34,15 +34,28 @@ function hostDecision(p: HostPlan): VcpuBalanceDecision {
   const reasons: Record<HostPlan['kind'], () => string> = {
     stale: () => `host ${p.hostId} is stale or not reported: no pin change`,
     idle: () => `idle: the vCPUs use ${fmt(p.totalUsage)} % of a pCPU together (< idleTotalPercent ${k.idleTotalPercent}): no pin change`,
-    balanced: () => `balanced: spread ${sd} ≤ ${k.thresholdStdDevPercent} points${p.trigger > k.thresholdStdDevPercent + 0.05 ? ` + ${fmt(p.trigger - k.thresholdStdDevPercent)} of noise` : ''}: no pin change`,
-    rebalanced: () => `${spreadLine(p)} (−${fmt(gain)} %) with ${p.moves.length} pin change(s)${p.recommended.length > 0 ? ` and ${p.recommended.length} recommended` : ''}`,
+    balanced: () =>
+      `balanced: steady spread ${sd} ≤ ${k.thresholdStdDevPercent} points${p.trigger > k.thresholdStdDevPercent + 0.05 ? ` + ${fmt(p.trigger - k.thresholdStdDevPercent)} of noise` : ''}` +
+      ` and short spread ${fmt(p.shortStdDev)} ≤ urgentStdDevPercent ${k.urgentStdDevPercent}: no pin change`,
+    rebalanced: () =>
+      `${spreadLine(p)} (−${fmt(gain)} %) with ${p.moves.length} pin change(s)${p.recommended.length > 0 ? ` and ${p.recommended.length} recommended` : ''}` +
+      ` (${BASIS[p.basis ?? 'steady']})`,
     recommend: () => `${spreadLine(p)} (−${fmt(gain)} %) with ${p.recommended.length} move(s) of VMs in automation recommend: not applied`,
     'skipped-for-stability': () =>
       `spread ${sd} > ${fmt(p.trigger)} points, but the best move gains only ${fmt(p.search?.bestGainPercent ?? 0)} % (< minGainPercent ${k.minGainPercent}): no pin change`,
-    unbalanced: () => `spread ${sd} > ${fmt(p.trigger)} points, but no move the balancer may make (within each VM's cell) lowers it`,
+    unbalanced: () =>
+      p.dwelling > 0
+        ? `spread ${sd} > ${fmt(p.trigger)} points, but ${p.dwelling} vCPU(s) were pinned less than minPinDwellMs (${k.minPinDwellMs} ms) ago and no other move lowers it: no pin change`
+        : `spread ${sd} > ${fmt(p.trigger)} points, but no move the balancer may make (within each VM's cell) lowers it`,
   };
   return { hostId: p.hostId, kind: p.kind, reason: reasons[p.kind](), inputs: hostInputs(p, gain) };
 }
+
+const BASIS: Record<NonNullable<HostPlan['basis']>, string> = {
+  unpinned: 'unpinned vCPUs the kernel moves about, measured spread above the trigger: pinned, largest first onto the least loaded pCPU',
+  urgent: 'the short spread is above urgentStdDevPercent',
+  steady: 'the steady spread is above the threshold',
+};
 
 function hostInputs(p: HostPlan, gain: number): Record<string, unknown> {
   const k = p.knobs;
@@ -54,6 +67,13 @@ function hostInputs(p: HostPlan, gain: number): Record<string, unknown> {
     hostStdDevPercent: r1(p.hostStdDevBefore),
     noisePercent: r1(p.noise),
     triggerStdDevPercent: r1(p.trigger),
+    shortStdDevPercent: r1(p.shortStdDev),
+    steadyStdDevPercent: r1(p.steadyStdDev),
+    measuredStdDevPercent: p.measuredStdDev !== undefined ? r1(p.measuredStdDev) : null,
+    basis: p.basis ?? null,
+    urgentStdDevPercent: k.urgentStdDevPercent,
+    minPinDwellMs: k.minPinDwellMs,
+    dwellingVcpus: p.dwelling,
     pcpuLoadPercent: p.loadBefore.map(r1),
     pcpuLoadAfterPercent: p.loadAfter.map(r1),
     totalUsagePercent: r1(p.totalUsage),

@@ -28,8 +28,8 @@ export const vcpuInFlightRule: InFlightRule = {
 export interface PinJobs {
   /** pCPUs of the pin in flight (the newest job of the key; any source). */
   inFlight?: number[];
-  /** Pins that succeeded (newest first), with who asked: 'manual' or 'policy:<name>'. */
-  done: { pcpus: number[]; by: string }[];
+  /** Pins that succeeded (newest first), with who asked: 'manual' or 'policy:<name>', and when it was asked. */
+  done: { pcpus: number[]; by: string; atMs: number }[];
 }
 
 /** The snapshot's pin-vcpu jobs by VM UUID and vCPU id, and the VMs with a set-numa job in flight. */
@@ -46,7 +46,7 @@ export function pinJobsByVcpu(jobs: readonly JobRecord[]): { pins: Map<string, M
     const vm = pins.get(j.vmUuid) ?? new Map<number, PinJobs>();
     const entry = vm.get(j.action.vcpu) ?? { done: [] };
     if (j.inFlight && entry.inFlight === undefined) entry.inFlight = [...j.action.pcpus];
-    if (j.state === 'succeeded') entry.done.push({ pcpus: [...j.action.pcpus], by: j.source === 'manual' ? 'manual' : `policy:${j.policy ?? '?'}` });
+    if (j.state === 'succeeded') entry.done.push({ pcpus: [...j.action.pcpus], by: j.source === 'manual' ? 'manual' : `policy:${j.policy ?? '?'}`, atMs: j.enqueuedAtMs });
     vm.set(j.action.vcpu, entry);
     pins.set(j.vmUuid, vm);
   }

@@ -1,5 +1,5 @@
 /**
- * How much of a host's spread noise alone could make: the standard error of each pCPU's smoothed load,
+ * How much of a host's steady spread noise alone could make: the standard error of each pCPU's steady load,
  * from its vCPUs' samples (the k-th latest sample of every VM taken together as one sample of the host),
  * as the root mean square over the pCPUs, in points. A host is out of balance only when its spread
  * exceeds the threshold by a margin of these (args: control.noiseMarginStdErrors), so that a balanced host
@@ -7,12 +7,12 @@
  */
 import type { VcpuLoad } from './vcpu-load.js';
 
-type Sampled = Pick<VcpuLoad, 'samplesPercent' | 'usagePercent' | 'place'>;
+type Sampled = Pick<VcpuLoad, 'steadySamplesPercent' | 'steadyPercent' | 'place'>;
 
 /** `vms`: each with its vCPUs. */
 export function loadNoise(vms: readonly { vcpus: readonly Sampled[] }[], pcpuCount: number): number {
   let samples = 0;
-  for (const vm of vms) for (const v of vm.vcpus) samples = Math.max(samples, v.samplesPercent.length);
+  for (const vm of vms) for (const v of vm.vcpus) samples = Math.max(samples, v.steadySamplesPercent.length);
   if (samples < 2 || pcpuCount === 0) return 0;
   // load[p · samples + k]: pCPU p's load in the k-th latest sample
   const load = new Float64Array(pcpuCount * samples);
@@ -34,12 +34,12 @@ export function loadNoise(vms: readonly { vcpus: readonly Sampled[] }[], pcpuCou
 
 /** Adds one vCPU's samples (its mean where it has fewer) to the pCPUs its load is on. */
 function addSamples(load: Float64Array, samples: number, v: Sampled): void {
-  const m = v.samplesPercent.length;
+  const m = v.steadySamplesPercent.length;
   for (let j = 0; j < v.place.length; j++) {
     const p = v.place[j]?.[0] as number;
     const share = v.place[j]?.[1] as number;
     for (let k = 0; k < samples; k++) {
-      const u = k < m ? (v.samplesPercent[m - 1 - k] as number) : v.usagePercent;
+      const u = k < m ? (v.steadySamplesPercent[m - 1 - k] as number) : v.steadyPercent;
       load[p * samples + k] = (load[p * samples + k] as number) + u * share;
     }
   }

@@ -7,11 +7,16 @@ import * as cpuSnapshots from '../cpu-test-snapshots.js';
 import { defaultNumaPlacementArgs } from '../numa-placement/args.js';
 import { numaPlaced, type NumaPlaced } from '../numa-placement/placed-signal.js';
 import { planNumaPlacement } from '../numa-placement/plan.js';
-import { cpuHost, cpuVm, hostDecision, pinLines, run, snap, vmDecision } from './test-kit.js';
+import { cpuHost, cpuVm, hostDecision, owned, pinLines, run, snap, vmDecision } from './test-kit.js';
 
-/** Both heavy vCPUs on pCPU 0, both light on pCPU 1: a swap evens it out (as in rules.test.ts). */
+/** Both heavy vCPUs on pCPU 0, both light on pCPU 1, pinned there by Ballast: a swap evens it out (as in rules.test.ts). */
 function lopsided(): VmView[] {
-  return [cpuVm('heavy1', { usage: [50], on: [0] }), cpuVm('heavy2', { usage: [50], on: [0] }), cpuVm('light1', { usage: [22], on: [1] }), cpuVm('light2', { usage: [22], on: [1] })];
+  return [
+    cpuVm('heavy1', { usage: [50], on: [0], ...owned(0) }),
+    cpuVm('heavy2', { usage: [50], on: [0], ...owned(0) }),
+    cpuVm('light1', { usage: [22], on: [1], ...owned(1) }),
+    cpuVm('light2', { usage: [22], on: [1], ...owned(1) }),
+  ];
 }
 
 function placedEntry(vm: VmView, cell: number, pcpus: number[], state: NumaPlaced['state'] = 'planned'): NumaPlaced {
@@ -44,7 +49,8 @@ test('numa-placement rule: the cell in the reason is the signal’s; entries of 
   const a = vms[0] as VmView;
   assert.equal(vmDecision(run(withPlaced(vms, [placedEntry(a, 1, [2, 3])], host)), 'a')?.reason, 'placed on NUMA cell 1 by numa-placement this cycle');
   const plain = run(snap(vms, host));
-  assert.deepEqual(pinLines(plain), ['a/0→3']);
+  // both unpinned, a's two vCPUs piled on pCPU 2: each vCPU pinned, a's inside cell 1
+  assert.deepEqual(pinLines(plain), ['a/0→2', 'a/1→3', 'b/0→0']);
   assert.deepEqual(run(withPlaced(vms, [], host)), plain);
   assert.deepEqual(run(withPlaced(vms, [{ ...placedEntry(a, 1, [2, 3]), hostId: 'h2' }], host)), plain, 'an entry of another host');
   assert.deepEqual(run(withPlaced(vms, [{ ...placedEntry(a, 1, [2, 3]), vmUuid: 'uuid-other', vmName: 'other' }], host)), plain, 'an entry of another VM');
@@ -55,7 +61,7 @@ test('numatune: a VM tied to one cell is pinned only to that cell’s pCPUs, eve
   // its vCPUs may run anywhere until pinned). Without the numatune, pCPU 1 (cell 0) would take one vCPU.
   const host = [cpuHost('h1', 4, [[0, 1], [2, 3]])];
   const t = (numaNodeset?: number[]) => cpuVm('t', { usage: [40, 40], on: [0, 0], hostPcpus: 4, ...(numaNodeset ? { numaNodeset } : {}) });
-  assert.deepEqual(pinLines(run(snap([t()], host))), ['t/0→1'], 'no numatune: balanced in cell 0, where its vCPUs are');
+  assert.deepEqual(pinLines(run(snap([t()], host))), ['t/0→0', 't/1→1'], 'no numatune: pinned in cell 0, where its vCPUs are');
   const p = run(snap([t([1])], host));
   assert.ok(p.jobs.length > 0, 'moved into its cell');
   for (const j of p.jobs) if (j.action.type === 'pin-vcpu') assert.ok(j.action.pcpus.every((c) => c === 2 || c === 3), `t pinned outside cell 1: ${j.action.pcpus}`);

@@ -9,7 +9,7 @@ import { isSubset, sameSet } from './cpu-sets.js';
 import type { PinJobs } from './in-flight.js';
 
 export type VcpuOwner =
-  | { kind: 'ballast'; by: string }
+  | { kind: 'ballast'; by: string; atMs: number }
   | { kind: 'unpinned' }
   | { kind: 'foreign' }
   | { kind: 'in-flight'; pcpus: number[] };
@@ -18,9 +18,10 @@ export type VcpuOwner =
 export function ownerOf(vm: Pick<VmView, 'config'>, vcpu: number, affinity: readonly number[], allowed: readonly number[], jobs: PinJobs | undefined): VcpuOwner {
   if (jobs?.inFlight !== undefined) return { kind: 'in-flight', pcpus: jobs.inFlight };
   const record = vm.config?.pins.find((r) => r.vcpu === vcpu && sameSet(r.pcpus, affinity));
-  if (record) return { kind: 'ballast', by: record.by };
   const done = jobs?.done.find((d) => sameSet(d.pcpus, affinity));
-  if (done) return { kind: 'ballast', by: done.by };
+  // the newer of the record and the job that set it (the record is read back only now and then)
+  if (record) return { kind: 'ballast', by: record.by, atMs: Math.max(record.atMs, done?.atMs ?? 0) };
+  if (done) return { kind: 'ballast', by: done.by, atMs: done.atMs };
   if (affinity.length >= allowed.length && isSubset(allowed, affinity)) return { kind: 'unpinned' };
   return { kind: 'foreign' };
 }

@@ -57,12 +57,15 @@ function randomCase(seed: number): { s: ClusterSnapshot; a: VcpuBalanceArgs; bui
   return { s: snap(built.map((b) => b.vm), [host], jobs), a, built };
 }
 
-/** The spread as the test reckons it (pooled over cells): usage = mean of the last 5 samples, on its pin or where it ran. */
-function spreadOf(built: Built[], cells: number[][], pcpus: number, jobs: { vm: string; vcpu: number; to: number }[]): number {
+/**
+ * The spread as the test reckons it (pooled over cells): usage = mean of the last `samples` samples (5, or the
+ * steady window of 10 when the host is judged on it), on its pin or where it ran.
+ */
+function spreadOf(built: Built[], cells: number[][], pcpus: number, jobs: { vm: string; vcpu: number; to: number }[], samples: number): number {
   const load = new Array<number>(pcpus).fill(0);
   for (const b of built) {
     b.vm.vcpus.forEach((c, i) => {
-      const last = b.vm.window.slice(-5);
+      const last = b.vm.window.slice(-samples);
       const usage = last.reduce((s, e) => s + (e.vcpuPercent?.[i] ?? 0), 0) / last.length;
       const moved = jobs.find((j) => j.vm === b.vm.name && j.vcpu === c.id);
       const at = moved ? moved.to : c.pcpus.length === 1 ? (c.pcpus[0] as number) : (c.currentPcpu as number);
@@ -98,14 +101,17 @@ test('property: plans never raise the spread, stay in the VM’s cell, keep the 
       assert.ok(!s.jobs.some((r) => r.inFlight && r.vmUuid === j.vmUuid && r.action.type === 'pin-vcpu' && r.action.vcpu === m.vcpu), `seed ${seed}: re-planned a pin in flight`);
     }
     const inFlight = s.jobs.filter((r) => r.inFlight).map((r) => ({ vm: built.find((b) => b.vm.uuid === r.vmUuid)?.vm.name ?? '', vcpu: 0, to: r.action.type === 'pin-vcpu' ? (r.action.pcpus[0] as number) : 0 }));
-    const before = spreadOf(built, cells, host.pcpuCount, inFlight);
-    const after = spreadOf(built, cells, host.pcpuCount, [...inFlight, ...moves]);
+    const basis = hostDecision(p).inputs['basis'];
+    const samples = basis === 'unpinned' || basis === 'urgent' ? a.control.smoothingSamples : a.control.steadySamples;
+    const before = spreadOf(built, cells, host.pcpuCount, inFlight, samples);
+    const after = spreadOf(built, cells, host.pcpuCount, [...inFlight, ...moves], samples);
     assert.ok(Math.abs(before - (hostDecision(p).inputs['stdDevPercent'] as number)) <= 0.05 + 1e-9, `seed ${seed}: spread ${before} vs decision`);
     assert.ok(after <= before + 1e-9, `seed ${seed}: spread ${before} → ${after}`);
     if (p.jobs.length > 0) {
       planned++;
       assert.ok(before > a.host.thresholdStdDevPercent, `seed ${seed}: moved a balanced host`);
-      assert.ok(before - after >= (a.host.minGainPercent / 100) * before - 1e-9, `seed ${seed}: gain below minGainPercent`);
+      // unpinned vCPUs are pinned without a minimum gain (the pins stop the kernel moving them); moves need it
+      if (hostDecision(p).inputs['basis'] !== 'unpinned') assert.ok(before - after >= (a.host.minGainPercent / 100) * before - 1e-9, `seed ${seed}: gain below minGainPercent`);
     }
   }
   assert.ok(planned > 50, `only ${planned} of 400 random hosts got a plan: the property says little`);
@@ -125,7 +131,7 @@ test('churn: noise around a balanced state (±5 points a sample) makes no pin ch
   assert.equal(changes, 0);
 });
 
-test('churn: unpinned and balanced, 8 vCPUs on 4 pCPUs with ±8 points of noise: no pin change in 200 cycles', () => {
+test('churn: unpinned and balanced, 8 vCPUs on 4 pCPUs with ±8 points of noise: no pin change in 200 cycles (the measured spread is within the noise)', () => {
   const rnd = mulberry32(7);
   const host = [cpuHost('h1', 4)];
   // one 60 % and one 30 % vCPU on each pCPU

@@ -2,15 +2,16 @@
 // warm-up, pins in flight, stale hosts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuHost, cpuVm, hostDecision, pinJobRecord, pinLines, pinRecord, run, snap, vmDecision, args, NOW_MS } from './test-kit.js';
+import { cpuHost, cpuVm, hostDecision, owned, pinJobRecord, pinLines, pinRecord, run, snap, vmDecision, args, NOW_MS } from './test-kit.js';
 
-/** Both heavy vCPUs on pCPU 0, both light on pCPU 1: a swap evens it out. */
+/** Both heavy vCPUs on pCPU 0, both light on pCPU 1, all pinned by Ballast (heavy1 as told): a swap evens it out. */
 function lopsided(o: { heavyAffinity?: number[][]; heavyPins?: ReturnType<typeof pinRecord>[]; holds?: { resource: string; untilMs: number }[]; labels?: Record<string, string> } = {}) {
+  const heavy1 = o.heavyAffinity ? { affinity: o.heavyAffinity, pins: o.heavyPins ?? [] } : owned(0);
   return [
-    cpuVm('heavy1', { usage: [50], on: [0], ...(o.heavyAffinity ? { affinity: o.heavyAffinity } : {}), pins: o.heavyPins ?? [], holds: o.holds ?? [], labels: o.labels ?? {} }),
-    cpuVm('heavy2', { usage: [50], on: [0] }),
-    cpuVm('light1', { usage: [22], on: [1] }),
-    cpuVm('light2', { usage: [22], on: [1] }),
+    cpuVm('heavy1', { usage: [50], on: [0], ...heavy1, holds: o.holds ?? [], labels: o.labels ?? {} }),
+    cpuVm('heavy2', { usage: [50], on: [0], ...owned(0) }),
+    cpuVm('light1', { usage: [22], on: [1], ...owned(1) }),
+    cpuVm('light2', { usage: [22], on: [1], ...owned(1) }),
   ];
 }
 
@@ -87,21 +88,31 @@ test('NUMA: a VM with a numatune is pinned in its cell; one without stays in the
   const p = run(snap(vms, host));
   for (const j of p.jobs) {
     assert.equal(j.action.type, 'pin-vcpu');
-    if (j.action.type === 'pin-vcpu') assert.ok(j.action.pcpus.every((c) => c <= 1), `${j.vmName} left cell 0: ${j.action.pcpus}`);
+    const cell = j.vmName === 'z' ? [2, 3] : [0, 1]; // t by its numatune, u and w where they run (cell 0), z in cell 1
+    if (j.action.type === 'pin-vcpu') assert.ok(j.action.pcpus.every((c) => cell.includes(c)), `${j.vmName} left its cell: ${j.action.pcpus}`);
   }
   assert.equal(hostDecision(p).kind, 'rebalanced');
-  assert.equal(p.jobs.length, 1, 'one of the three moves to pCPU 1; within cell 0 that is the best');
+  // all four are unpinned and the kernel piled three of them onto pCPU 0: each is pinned, inside its cell
+  assert.deepEqual(pinLines(p), ['t/0→0', 'u/0→1', 'w/0→0', 'z/0→2']);
   assert.match(String(vmDecision(run(snap(vms, host)), 't')?.inputs['cell'] ?? 'numatune'), /numatune|cell 0/);
+  // pinned by Ballast where they are, the same host needs one move: one of the three to pCPU 1
+  const pinned = vms.map((v) => cpuVm(v.name, { usage: [v.vcpus[0]?.usagePercent ?? 0], on: [v.vcpus[0]?.currentPcpu ?? 0], hostPcpus: 4, ...owned(v.vcpus[0]?.currentPcpu ?? 0), ...(v.name === 't' ? { numaNodeset: [0] } : {}) }));
+  const q = run(snap(pinned, host));
+  assert.equal(q.jobs.length, 1, 'one of the three moves to pCPU 1; within cell 0 that is the best');
+  for (const j of q.jobs) if (j.action.type === 'pin-vcpu') assert.deepEqual(j.action.pcpus, [1]);
 });
 
 test('stability: a move that gains less than minGainPercent is not made', () => {
   // 3 vCPUs: 40+12 on pCPU 0, 40 on pCPU 1 → spread 6; moving the 12 % one gives 40/52: spread 6 again
-  const vms = [cpuVm('a', { usage: [40], on: [0] }), cpuVm('b', { usage: [12], on: [0] }), cpuVm('c', { usage: [40], on: [1] })];
+  const vms = [cpuVm('a', { usage: [40], on: [0], ...owned(0) }), cpuVm('b', { usage: [12], on: [0], ...owned(0) }), cpuVm('c', { usage: [40], on: [1], ...owned(1) })];
   const p = run(snap(vms));
   assert.deepEqual(pinLines(p), []);
   assert.equal(hostDecision(p).kind, 'unbalanced');
   // 30+30 vs 22+20 → spread 9; swapping a 30 % and a 22 % vCPU gives 52/50 (−89 %): not enough for 90 %
-  const small = [cpuVm('a', { usage: [30, 30], on: [0, 0] }), cpuVm('b', { usage: [22, 20], on: [1, 1] })];
+  const small = [
+    cpuVm('a', { usage: [30, 30], on: [0, 0], affinity: [[0], [0]], pins: [pinRecord(0, [0]), pinRecord(1, [0])] }),
+    cpuVm('b', { usage: [22, 20], on: [1, 1], affinity: [[1], [1]], pins: [pinRecord(0, [1]), pinRecord(1, [1])] }),
+  ];
   const q = run(snap(small), args({ host: { minGainPercent: 90 } }));
   assert.equal(hostDecision(q).kind, 'skipped-for-stability');
   assert.match(hostDecision(q).reason, /gains only 88.9 % \(< minGainPercent 90\)/);
@@ -133,7 +144,7 @@ test('pins in flight count as done and are not planned again; a set-numa in flig
 });
 
 test('warm-up, stopped VMs, unread affinity and stale hosts: left alone, with the reason', () => {
-  const fresh = cpuVm('fresh', { usage: [50], on: [0], samples: 2 });
+  const fresh = cpuVm('fresh', { usage: [50], on: [0], samples: 2, ...owned(0) });
   const p = run(snap([fresh, ...lopsided().slice(1)]));
   assert.equal(vmDecision(p, 'fresh')?.kind, 'warmup');
   const paused = run(snap([cpuVm('p', { usage: [0], on: [0], state: 'paused' })]));
@@ -160,4 +171,23 @@ test('decisions: one per host with the spread, loads and moves; a pin decision p
   assert.equal(vmDecision(p, 'heavy1')?.kind, 'pin');
   assert.equal(vmDecision(p, 'heavy2'), undefined, 'no decision for a VM the plan does not touch');
   for (const j of p.jobs) assert.equal(j.reason, vmDecision(p, j.vmName ?? '')?.reason);
+});
+
+test('dwell: short of urgent, a vCPU Ballast pinned less than minPinDwellMs ago stays; an urgent spread moves it anyway', () => {
+  const recent = (on: number) => ({ affinity: [[on]], pins: [{ ...pinRecord(0, [on]), atMs: NOW_MS - 30_000 }] });
+  // steady lopsidedness (spread 14): heavy1+heavy2 vs light1+light2, all pinned 30 s ago
+  const vms = [
+    cpuVm('heavy1', { usage: [50], on: [0], ...recent(0) }),
+    cpuVm('heavy2', { usage: [22], on: [0], ...recent(0) }),
+    cpuVm('light1', { usage: [22], on: [1], ...recent(1) }),
+    cpuVm('light2', { usage: [22], on: [1], ...recent(1) }),
+  ];
+  const steady = run(snap(vms));
+  assert.deepEqual(pinLines(steady), []);
+  assert.equal(hostDecision(steady).kind, 'unbalanced');
+  assert.match(hostDecision(steady).reason, /pinned less than minPinDwellMs \(120000 ms\) ago/);
+  assert.deepEqual(pinLines(run(snap(vms), args({ host: { minPinDwellMs: 10_000 } }))).length > 0, true, 'older than the dwell: moved');
+  // everything on pCPU 0 (spread 50): urgent, moved whatever the dwell
+  const piled = ['a', 'b', 'c', 'd'].map((n) => cpuVm(n, { usage: [25], on: [0], ...recent(0) }));
+  assert.equal(run(snap(piled)).jobs.length, 2);
 });

@@ -20,6 +20,10 @@ export interface Mover {
   mainPcpu: number;
   /** Index into layout.cells of the cell it is pinned in. */
   cellIndex: number;
+  /** It may still run anywhere in its cell (the balancer's to pin). */
+  unpinned?: boolean;
+  /** When Ballast pinned it where it is (its pin record, or the job that set it). */
+  pinnedAtMs?: number;
 }
 
 export interface Move {

@@ -74,8 +74,13 @@ export function snap(vms: VmView[], hosts: HostView[] = [cpuHost()], jobs: JobRe
 }
 
 /** A pin record as the actuator writes it. */
+/** A 1-vCPU VM's options for being pinned to `on` by Ballast (affinity and record). */
+export function owned(on: number): Pick<CpuVmOpts, 'affinity' | 'pins'> {
+  return { affinity: [[on]], pins: [pinRecord(0, [on])] };
+}
+
 export function pinRecord(vcpu: number, pcpus: number[], by = 'policy:vcpu-balance'): PinRecord {
-  return { vcpu, pcpus, by, atMs: NOW_MS - 60_000 };
+  return { vcpu, pcpus, by, atMs: NOW_MS - 600_000 };
 }
 
 /** A pin-vcpu job record as the cycle shows it to policies. */

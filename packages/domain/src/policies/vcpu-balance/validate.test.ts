@@ -14,8 +14,8 @@ test('validate: an empty document gets every default of args.ts', () => {
     { vm: a.defaults, host: a.host, control: a.control, adoptForeignPins: a.adoptForeignPins },
     {
       vm: { automation: 'auto' },
-      host: { thresholdStdDevPercent: 5, minGainPercent: 10, idleTotalPercent: 10, maxPinChangesPerCycle: 4 },
-      control: { smoothingSamples: 5, warmupSamples: 3, noiseMarginStdErrors: 2 },
+      host: { thresholdStdDevPercent: 5, minGainPercent: 10, idleTotalPercent: 10, maxPinChangesPerCycle: 4, urgentStdDevPercent: 20, minPinDwellMs: 120000 },
+      control: { smoothingSamples: 5, steadySamples: 10, warmupSamples: 3, noiseMarginStdErrors: 2 },
       adoptForeignPins: false,
     },
   );

@@ -35,6 +35,8 @@ const HOST_READER: KnobsReader<VcpuHostKnobs> = {
     set('minGainPercent', r.number('minGainPercent', { min: 0, max: 100 }));
     set('idleTotalPercent', r.number('idleTotalPercent', { min: 0 }));
     set('maxPinChangesPerCycle', r.number('maxPinChangesPerCycle', { integer: true, min: 1 }));
+    set('urgentStdDevPercent', r.number('urgentStdDevPercent', { min: 0, max: 100 }));
+    set('minPinDwellMs', r.number('minPinDwellMs', { integer: true, min: 0 }));
     return out;
   },
 };
@@ -43,6 +45,7 @@ function readControl(r: ArgsReader): VcpuControlKnobs {
   r.only(Object.keys(DEFAULT_VCPU_CONTROL_KNOBS));
   const c: VcpuControlKnobs = { ...DEFAULT_VCPU_CONTROL_KNOBS };
   c.smoothingSamples = r.number('smoothingSamples', { integer: true, min: 1, max: 1000 }) ?? c.smoothingSamples;
+  c.steadySamples = r.number('steadySamples', { integer: true, min: 1, max: 1000 }) ?? c.steadySamples;
   c.warmupSamples = r.number('warmupSamples', { integer: true, min: 0, max: 1000 }) ?? c.warmupSamples;
   c.noiseMarginStdErrors = r.number('noiseMarginStdErrors', { min: 0, max: 10 }) ?? c.noiseMarginStdErrors;
   return c;

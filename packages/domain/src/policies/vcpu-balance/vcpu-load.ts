@@ -12,8 +12,12 @@ export interface VcpuLoad {
   vcpu: number;
   /** Mean usage over the smoothing samples, % of one pCPU. */
   usagePercent: number;
-  /** The usage in each of those samples, oldest first (what the noise of the mean is judged from). */
+  /** The usage in each of those samples, oldest first. */
   samplesPercent: number[];
+  /** Mean usage over the steady window (steadySamples), % of one pCPU. */
+  steadyPercent: number;
+  /** The usage in each sample of the steady window, oldest first (what the noise of the spread is judged from). */
+  steadySamplesPercent: number[];
   /** Its affinity now, ascending (empty when not read yet). */
   affinity: number[];
   /** Where its load is: [pCPU, share] pairs, shares summing to 1. */
@@ -39,16 +43,29 @@ export function countUsageEntries(vm: Pick<VmView, 'window'>, n: number): number
   return count;
 }
 
-/** Every vCPU of the VM (by its position in vm.vcpus, which is how window entries index them). */
-export function vcpuLoads(vm: Pick<VmView, 'vcpus' | 'window'>, smoothingSamples: number, pcpuCount: number): VcpuLoad[] {
-  const entries = usageEntries(vm, smoothingSamples);
+/**
+ * Every vCPU of the VM (by its position in vm.vcpus, which is how window entries index them): its usage over
+ * the latest `smoothingSamples` (and where it is in them) and over the latest `steadySamples`.
+ */
+export function vcpuLoads(vm: Pick<VmView, 'vcpus' | 'window'>, smoothingSamples: number, pcpuCount: number, steadySamples = smoothingSamples): VcpuLoad[] {
+  const all = usageEntries(vm, Math.max(smoothingSamples, steadySamples));
+  const entries = all.slice(Math.max(0, all.length - smoothingSamples));
+  const steadyEntries = all.slice(Math.max(0, all.length - steadySamples));
   return vm.vcpus.map((c, i) => {
     const affinity = tidy(c.pcpus, pcpuCount);
     const samplesPercent = usageSamples(entries, i);
-    const usagePercent = samplesPercent.length > 0 ? samplesPercent.reduce((s, x) => s + x, 0) / samplesPercent.length : Math.max(0, c.usagePercent);
+    const usagePercent = samplesPercent.length > 0 ? mean(samplesPercent) : Math.max(0, c.usagePercent);
+    const steadySamplesPercent = steadyEntries === entries ? samplesPercent : usageSamples(steadyEntries, i);
+    const steadyPercent = steadySamplesPercent.length > 0 ? mean(steadySamplesPercent) : usagePercent;
     const place = placeOf(entries, i, affinity, c.currentPcpu, pcpuCount);
-    return { vcpu: c.id, usagePercent, samplesPercent, affinity, place, mainPcpu: mainOf(place) };
+    return { vcpu: c.id, usagePercent, samplesPercent, steadyPercent, steadySamplesPercent, affinity, place, mainPcpu: mainOf(place) };
   });
+}
+
+function mean(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s / xs.length;
 }
 
 /** The pCPU ids of the host, ascending, once each (the list itself when it already is). */
