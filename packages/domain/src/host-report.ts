@@ -82,7 +82,11 @@ export interface VmReport {
   name: string;
   state: VmState;
   cpuPercent: number;
-  vcpus: { id: number; usagePercent: number; pcpus: number[]; currentPcpu?: number }[];
+  /**
+   * Per vCPU: its usage over the interval, the share of it it waited runnable for a pCPU (usage + wait is what
+   * it wanted, up to 100), its affinity and the pCPU it last ran on.
+   */
+  vcpus: { id: number; usagePercent: number; waitPercent?: number; pcpus: number[]; currentPcpu?: number }[];
   /** Absent until the collector has read the domain's configuration. */
   config?: VmConfig;
   /** cpu_shares and vcpu_quota/period as libvirt reports them; absent until read (or where the driver has none). */

@@ -52,6 +52,11 @@ export interface VcpuStats {
   id: number;
   /** Cumulative time this vCPU ran, ns. */
   timeNs: number;
+  /**
+   * Cumulative time it was runnable but waiting for a pCPU (the host scheduler's run queue), ns — libvirt's
+   * vcpu.N.delay; absent where the driver does not report it.
+   */
+  delayNs?: number;
   /** pCPU it last ran on, when known. */
   pcpu?: number;
   online: boolean;

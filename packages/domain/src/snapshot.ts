@@ -20,6 +20,8 @@ export interface WindowEntry {
   statsAtSec?: number;
   /** Each vCPU's usage over the interval (percent of one pCPU), by vCPU id. */
   vcpuPercent?: number[];
+  /** Each vCPU's wait for a pCPU over the interval (percent), by vCPU id; absent without delay figures. */
+  vcpuWaitPercent?: number[];
   /** The pCPU each vCPU last ran on, by vCPU id (-1: unknown). */
   vcpuPcpu?: number[];
 }
@@ -30,6 +32,7 @@ export function windowEntryFor(vm: VmReport, takenAtMs: number): WindowEntry {
   if (vm.vcpus.length > 0) {
     e.vcpuPercent = vm.vcpus.map((c) => c.usagePercent);
     e.vcpuPcpu = vm.vcpus.map((c) => c.currentPcpu ?? -1);
+    if (vm.vcpus.some((c) => c.waitPercent !== undefined)) e.vcpuWaitPercent = vm.vcpus.map((c) => c.waitPercent ?? 0);
   }
   const b = vm.balloon;
   if (b) {

@@ -11,14 +11,18 @@ export function cpuPercent(prevNs: number | undefined, curNs: number | undefined
 export interface VcpuUsage {
   id: number;
   usagePercent: number;
+  /** Share of the interval it waited, runnable, for a pCPU (0-100); absent without delay figures. */
+  waitPercent?: number;
   currentPcpu?: number;
 }
 
 /** Per-vCPU usage of a VM between two readings (matched by vCPU id). */
 export function vcpuUsage(prev: VmStats | undefined, cur: VmStats, dtNs: number): VcpuUsage[] {
-  const before = new Map(prev?.vcpus.map((v) => [v.id, v.timeNs]) ?? []);
+  const before = new Map(prev?.vcpus.map((v) => [v.id, v]) ?? []);
   return cur.vcpus.map((v) => {
-    const u: VcpuUsage = { id: v.id, usagePercent: cpuPercent(before.get(v.id), v.timeNs, dtNs) };
+    const p = before.get(v.id);
+    const u: VcpuUsage = { id: v.id, usagePercent: cpuPercent(p?.timeNs, v.timeNs, dtNs) };
+    if (v.delayNs !== undefined && p?.delayNs !== undefined) u.waitPercent = cpuPercent(p.delayNs, v.delayNs, dtNs);
     if (v.pcpu !== undefined) u.currentPcpu = v.pcpu;
     return u;
   });

@@ -31,9 +31,11 @@ function vcpus(params: TypedParams): VcpuStats[] {
     const id = Number(m[1]);
     if (!byId.has(id)) {
       const state = num(params, `vcpu.${id}.state`);
+      const delayNs = num(params, `vcpu.${id}.delay`);
       byId.set(id, {
         id,
         timeNs: num(params, `vcpu.${id}.time`) ?? 0,
+        ...(delayNs !== undefined ? { delayNs } : {}),
         online: state === undefined || state !== VcpuState.OFFLINE,
       });
     }

@@ -88,6 +88,7 @@ function vmFromProto(v: VmSample): VmReport {
     vcpus: v.vcpus.map((c) => ({
       id: c.id,
       usagePercent: c.usagePercent,
+      ...(c.waitPercent !== undefined ? { waitPercent: c.waitPercent } : {}),
       pcpus: [...c.pcpus],
       ...(c.currentPcpu >= 0 ? { currentPcpu: c.currentPcpu } : {}),
     })),
@@ -118,7 +119,7 @@ export function vmToProto(v: VmReport): VmSample {
     name: v.name,
     state: vmStateToProto(v.state),
     cpuPercent: v.cpuPercent,
-    vcpus: v.vcpus.map((c) => ({ id: c.id, usagePercent: c.usagePercent, pcpus: c.pcpus, currentPcpu: c.currentPcpu ?? -1 })),
+    vcpus: v.vcpus.map((c) => ({ id: c.id, usagePercent: c.usagePercent, pcpus: c.pcpus, currentPcpu: c.currentPcpu ?? -1, ...(c.waitPercent !== undefined ? { waitPercent: c.waitPercent } : {}) })),
   };
   if (v.config) out.config = { ...v.config, labels: { ...v.config.labels }, pins: v.config.pins.map((p) => ({ ...p, pcpus: [...p.pcpus] })) };
   if (v.cpuTune) out.cpuTune = { ...v.cpuTune };

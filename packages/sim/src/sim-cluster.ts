@@ -285,6 +285,7 @@ export class SimCluster {
     vm.swapInKiB = 0;
     vm.swapOutKiB = 0;
     vm.vcpuTimeNs.fill(0);
+    vm.vcpuWaitNs.fill(0);
     vm.vcpuDemand.fill(0);
     vm.statsPeriodSec = vm.configStatsPeriodSec;
     vm.nextStatsAtMs = this.now;

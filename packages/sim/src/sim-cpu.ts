@@ -41,6 +41,7 @@ export class CpuScratch {
   slotAffinityLen = new Int32Array(0);
   slotFull = new Uint8Array(0);
   timeNs = new Float64Array(0);
+  waitNs = new Float64Array(0);
   pcpuOf = new Int32Array(0);
   demandOf = new Float64Array(0);
   /** Last evaluated demand of each slot's signal, and until when it holds (see Signal.holdUntil). */
@@ -91,6 +92,7 @@ export class CpuScratch {
     let n = 0;
     for (const vm of vms) n += vm.vcpus;
     const timeNs = new Float64Array(n);
+    const waitNs = new Float64Array(n);
     const pcpuOf = new Int32Array(n);
     const demandOf = new Float64Array(n);
     this.slotVm = new Array<SimVm>(n);
@@ -103,9 +105,11 @@ export class CpuScratch {
     let off = 0;
     for (const vm of vms) {
       timeNs.set(vm.vcpuTimeNs, off);
+      waitNs.set(vm.vcpuWaitNs, off);
       pcpuOf.set(vm.vcpuPcpu, off);
       demandOf.set(vm.vcpuDemand, off);
       vm.vcpuTimeNs = timeNs.subarray(off, off + vm.vcpus);
+      vm.vcpuWaitNs = waitNs.subarray(off, off + vm.vcpus);
       vm.vcpuPcpu = pcpuOf.subarray(off, off + vm.vcpus);
       vm.vcpuDemand = demandOf.subarray(off, off + vm.vcpus);
       for (let v = 0; v < vm.vcpus; v++) {
@@ -119,6 +123,7 @@ export class CpuScratch {
     }
     this.slots = n;
     this.timeNs = timeNs;
+    this.waitNs = waitNs;
     this.pcpuOf = pcpuOf;
     this.demandOf = demandOf;
     this.ensure(n);
@@ -205,10 +210,13 @@ function shareAndAccount(host: CpuHostState, s: CpuScratch, n: number, dtNs: num
   }
   if (contended.length > 0) waterFill(s, contended);
   const timeNs = s.timeNs;
+  const waitNs = s.waitNs;
   for (let i = 0; i < n; i++) {
     const served = s.served[i] as number;
     const t = s.slot[i] as number;
     timeNs[t] = (timeNs[t] as number) + served * dtNs;
+    // runnable but not served: the run-queue wait libvirt reports as vcpu.N.delay
+    waitNs[t] = (waitNs[t] as number) + Math.max(0, (s.demandOf[t] as number) - served) * dtNs;
     const p = s.placed[i] as number;
     busy[p] = (busy[p] as number) + served;
   }

@@ -197,7 +197,7 @@ function vmStats(vm: SimVm, opts: CollectOptions): VmStats {
     if (opts.vcpu) {
       const online = vm.state === 'running' || vm.state === 'paused';
       for (let v = 0; v < vm.vcpus; v++) {
-        stats.vcpus.push({ id: v, timeNs: Math.round(vm.vcpuTimeNs[v] as number), pcpu: vm.vcpuPcpu[v] as number, online });
+        stats.vcpus.push({ id: v, timeNs: Math.round(vm.vcpuTimeNs[v] as number), delayNs: Math.round(vm.vcpuWaitNs[v] as number), pcpu: vm.vcpuPcpu[v] as number, online });
       }
     }
   }

@@ -127,6 +127,8 @@ export class SimVm {
   pinning: number[][];
   /** Cumulative run time of each vCPU, ns. (Views into the host's vCPU table once placed, see sim-cpu.ts.) */
   vcpuTimeNs: Float64Array;
+  /** Cumulative time each vCPU waited, runnable, for a pCPU, ns (libvirt's vcpu.N.delay). Views like vcpuTimeNs. */
+  vcpuWaitNs: Float64Array;
   /** pCPU each vCPU last ran on. */
   vcpuPcpu: Int32Array;
   /** Demand (after quota cap) of each vCPU in the last cycle. */
@@ -181,6 +183,7 @@ export class SimVm {
       this.pinning.push(p ? normalizeCpuSet(p, hostPcpus) : allCpus(hostPcpus));
     }
     this.vcpuTimeNs = new Float64Array(spec.vcpus);
+    this.vcpuWaitNs = new Float64Array(spec.vcpus);
     this.vcpuDemand = new Float64Array(spec.vcpus);
     this.vcpuPcpu = new Int32Array(spec.vcpus);
     for (let v = 0; v < spec.vcpus; v++) {

@@ -66,7 +66,8 @@ function spreadOf(built: Built[], cells: number[][], pcpus: number, jobs: { vm: 
   for (const b of built) {
     b.vm.vcpus.forEach((c, i) => {
       const last = b.vm.window.slice(-samples);
-      const usage = last.reduce((s, e) => s + (e.vcpuPercent?.[i] ?? 0), 0) / last.length;
+      // demand: usage + run-queue wait, at most one pCPU
+      const usage = last.reduce((s, e) => s + Math.min(100, (e.vcpuPercent?.[i] ?? 0) + (e.vcpuWaitPercent?.[i] ?? 0)), 0) / last.length;
       const moved = jobs.find((j) => j.vm === b.vm.name && j.vcpu === c.id);
       const at = moved ? moved.to : c.pcpus.length === 1 ? (c.pcpus[0] as number) : (c.currentPcpu as number);
       load[at] = (load[at] ?? 0) + usage;

@@ -191,3 +191,18 @@ test('dwell: short of urgent, a vCPU Ballast pinned less than minPinDwellMs ago 
   const piled = ['a', 'b', 'c', 'd'].map((n) => cpuVm(n, { usage: [25], on: [0], ...recent(0) }));
   assert.equal(run(snap(piled)).jobs.length, 2);
 });
+
+test('demand: a vCPU counts what it wanted (usage + run-queue wait), so squeezed guests are not mistaken for light ones', () => {
+  // equal guests, but the two on pCPU 1 were squeezed by the host's own processes: they waited for what they did not get
+  const squeezed = (name: string, on: number, usage: number, wait: number) => {
+    const v = cpuVm(name, { usage: [usage], on: [on], ...owned(on) });
+    return { ...v, window: v.window.map((e) => ({ ...e, vcpuWaitPercent: [wait] })) };
+  };
+  const vms = [squeezed('a', 0, 40, 0), squeezed('b', 0, 40, 0), squeezed('c', 1, 25, 15), squeezed('d', 1, 25, 15)];
+  const p = run(snap(vms));
+  assert.deepEqual(pinLines(p), []);
+  assert.equal(hostDecision(p).kind, 'balanced');
+  // without the wait figures the same usage looks lopsided (80 vs 50) and a move is planned
+  const usageOnly = vms.map((v) => ({ ...v, window: v.window.map(({ vcpuWaitPercent: _w, ...e }) => e) }));
+  assert.ok(run(snap(usageOnly)).jobs.length > 0);
+});

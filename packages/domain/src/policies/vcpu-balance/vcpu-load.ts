@@ -1,6 +1,9 @@
 /**
- * Each vCPU's load as the balancer counts it: its usage smoothed over the latest samples of its VM's
- * window, and where that load is now — on the one pCPU it is pinned to, else shared between the pCPUs of
+ * Each vCPU's load as the balancer counts it: what it wanted — its usage plus the time it waited, runnable,
+ * for a pCPU (libvirt's vcpu.N.delay), up to a whole pCPU — smoothed over the latest samples of its VM's
+ * window, and where that load is now. (Usage alone hides demand on a busy pCPU: four vCPUs that each want
+ * 40 % on one pCPU each get 25 %; and a vCPU squeezed by the host's own processes looks lighter than it is,
+ * which made the balancer swap equal guests back and forth on the lab.) — on the one pCPU it is pinned to, else shared between the pCPUs of
  * its affinity it ran on in those samples (weighted by its usage in each), so that a move shows at once
  * in what the balancer counts, without waiting for the window to forget the old place.
  */
@@ -10,7 +13,7 @@ import type { VmView, WindowEntry } from '../../snapshot.js';
 export interface VcpuLoad {
   /** The vCPU's id. */
   vcpu: number;
-  /** Mean usage over the smoothing samples, % of one pCPU. */
+  /** Mean demand (usage + run-queue wait, ≤ 100) over the smoothing samples, % of one pCPU. */
   usagePercent: number;
   /** The usage in each of those samples, oldest first. */
   samplesPercent: number[];
@@ -76,11 +79,14 @@ function tidy(pcpus: number[], pcpuCount: number): number[] {
   return [...new Set(pcpus)].filter((p) => p >= 0 && p < pcpuCount).sort((a, b) => a - b);
 }
 
+/** The vCPU's demand in each entry: usage + run-queue wait, capped at one pCPU. */
 function usageSamples(entries: readonly WindowEntry[], i: number): number[] {
   const out: number[] = [];
   for (const e of entries) {
     const u = e.vcpuPercent?.[i];
-    if (u !== undefined && Number.isFinite(u)) out.push(Math.max(0, u));
+    if (u === undefined || !Number.isFinite(u)) continue;
+    const w = e.vcpuWaitPercent?.[i] ?? 0;
+    out.push(Math.min(100, Math.max(0, u) + (Number.isFinite(w) ? Math.max(0, w) : 0)));
   }
   return out;
 }
