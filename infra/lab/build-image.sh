@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the lab guest image: Debian's kernel (vmlinuz) + a busybox-static initramfs (gzip cpio)
-# holding the virtio/zram modules, the init script and the control agent.
+# holding the virtio/zram modules, the init script, the control agent and the CPU load generator.
 # Output: $LAB_STATE_DIR/image/{vmlinuz,initrd.img,cmdline,image.sha256}. Rebuilds only when an input
 # changes (kernel package, guest/ scripts, this script, busybox, module list, cmdline).
 # Env: LAB_STATE_DIR (/var/lib/ballast-lab), LAB_KERNEL_PKG (default: what linux-image-amd64 depends on),
@@ -82,6 +82,9 @@ for entry in "${LAB_MODULES[@]}"; do
 done
 install -m 755 "$LAB_DIR/guest/init" "$root/init"
 for f in "$LAB_DIR"/guest/ballast-*; do install -m 755 "$f" "$root/bin/$(basename "$f")"; done
+# the CPU load generator (work-based duty cycle), static: the guest has no libc
+gcc -O1 -static -Wall -Wextra -Werror -o "$root/bin/ballast-burn" "$LAB_DIR/guest/src/ballast-burn.c" \
+  || lab_die "cannot build ballast-burn (apt-get install gcc libc6-dev)"
 mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
 echo "lab" > "$root/etc/hostname"
