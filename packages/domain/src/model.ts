@@ -98,6 +98,11 @@ export interface CpuTune {
   /** vcpu_quota in µs; -1 or 0 means unlimited. */
   quotaUs: number;
   periodUs: number;
+  /**
+   * Where the VM's emulator threads (QEMU's main loop and I/O threads, not its vCPUs) may run: pCPU ids,
+   * ascending (libvirt's emulatorpin). Absent when the driver does not report it.
+   */
+  emulatorPcpus?: number[];
 }
 
 /** libvirt's numatune memory modes: how a VM's memory is bound to its nodeset. */

@@ -1,6 +1,7 @@
 // LibvirtHypervisor against a real libvirtd; skipped unless BALLAST_LAB_URI is set (see
 // @ballast/libvirt's lab.int.test.ts for the variables).
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 
 import { LibvirtHypervisor } from './libvirt-hypervisor.js';
@@ -53,5 +54,27 @@ describe('LibvirtHypervisor integration (BALLAST_LAB_URI)', { skip: SKIP }, () =
     const tune = await hv.getCpuTune(vm.uuid);
     assert.ok(tune.shares > 0 && tune.periodUs > 0);
     assert.deepEqual(await hv.getVcpuPinning(vm.uuid), await hv.connection.getVcpuPinInfo(vm.uuid));
+  });
+
+  test('setCpuTune moves the emulator threads of a running guest with its shares, and back', async (t) => {
+    const vm = (await hv.listVms()).find((v) => v.state === 'running');
+    if (!vm) return t.skip('no running guest on BALLAST_LAB_URI');
+    const before = await hv.getCpuTune(vm.uuid);
+    assert.ok(before.emulatorPcpus && before.emulatorPcpus.length > 0, JSON.stringify(before));
+    try {
+      await hv.setCpuTune(vm.uuid, { shares: before.shares + 1, emulatorPcpus: [0] });
+      const after = await hv.getCpuTune(vm.uuid);
+      assert.deepEqual([after.shares, after.emulatorPcpus], [before.shares + 1, [0]]);
+      // the emulator threads' cgroup says the same as libvirt (cgroup v1 or v2)
+      const pid = Number((await readFile(`/run/libvirt/qemu/${vm.name}.pid`, 'utf8')).trim());
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      assert.match(status, /^Cpus_allowed_list:\s*0$/m);
+      // a refused cpu_shares puts the emulator threads back: nothing half set
+      await assert.rejects(hv.setCpuTune(vm.uuid, { shares: 1, emulatorPcpus: [1] }));
+      assert.deepEqual((await hv.getCpuTune(vm.uuid)).emulatorPcpus, [0]);
+    } finally {
+      await hv.setCpuTune(vm.uuid, { shares: before.shares, emulatorPcpus: before.emulatorPcpus as number[] });
+    }
+    assert.deepEqual(await hv.getCpuTune(vm.uuid), before);
   });
 });

@@ -173,18 +173,41 @@ export class LibvirtHypervisor implements Hypervisor {
     return this.connection.pinVcpu(uuid, vcpu, pcpus, this.#affect);
   }
 
-  /** cpu_shares / vcpu_quota / vcpu_period. A scheduler without cpu_shares rejects with NO_SUPPORT. */
+  /**
+   * cpu_shares / vcpu_quota / vcpu_period, and the emulator threads' affinity where the driver reports it.
+   * A scheduler without cpu_shares rejects with NO_SUPPORT.
+   */
   async getCpuTune(uuid: string): Promise<CpuTune> {
-    const tune = await getCpuTune(this.connection, uuid, AffectFlags.CURRENT);
+    const [tune, emulatorPcpus] = await Promise.all([
+      getCpuTune(this.connection, uuid, AffectFlags.CURRENT),
+      this.connection.getEmulatorPinInfo(uuid, AffectFlags.CURRENT).catch((err: unknown) => (isNoSupport(err) ? undefined : Promise.reject(err))),
+    ]);
     if (tune.shares === undefined) {
       throw new LibvirtError(`cpu_shares is not reported for domain ${uuid} by this driver`, ErrorCode.NO_SUPPORT, 0);
     }
     // Without CPU bandwidth control: unlimited quota over the kernel's default 100 ms period.
-    return { shares: tune.shares, quotaUs: tune.quotaUs ?? -1, periodUs: tune.periodUs ?? 100_000 };
+    const out: CpuTune = { shares: tune.shares, quotaUs: tune.quotaUs ?? -1, periodUs: tune.periodUs ?? 100_000 };
+    if (emulatorPcpus && emulatorPcpus.length > 0) out.emulatorPcpus = emulatorPcpus;
+    return out;
   }
 
-  setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> {
-    return setCpuTune(this.connection, uuid, tune, this.#affect);
+  /**
+   * The emulator threads are pinned first; when the scheduler parameters are then refused, they are put
+   * back where they were, so the tune is not left half set.
+   */
+  async setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> {
+    const { emulatorPcpus, ...sched } = tune;
+    let before: number[] | undefined;
+    if (emulatorPcpus !== undefined) {
+      before = await this.connection.getEmulatorPinInfo(uuid, AffectFlags.LIVE);
+      await this.connection.pinEmulator(uuid, emulatorPcpus, this.#affect);
+    }
+    try {
+      if (sched.shares !== undefined || sched.quotaUs !== undefined || sched.periodUs !== undefined) await setCpuTune(this.connection, uuid, sched, this.#affect);
+    } catch (err) {
+      if (before && before.length > 0) await this.connection.pinEmulator(uuid, before, this.#affect).catch(() => undefined);
+      throw err;
+    }
   }
 
   getNumaTune(uuid: string): Promise<NumaTune> {

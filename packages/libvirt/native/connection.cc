@@ -58,6 +58,8 @@ Napi::Function Connection::Define(Napi::Env env) {
           InstanceMethod<&Connection::SetMemory>("setMemory"),
           InstanceMethod<&Connection::PinVcpu>("pinVcpu"),
           InstanceMethod<&Connection::GetVcpuPinInfo>("getVcpuPinInfo"),
+          InstanceMethod<&Connection::PinEmulator>("pinEmulator"),
+          InstanceMethod<&Connection::GetEmulatorPinInfo>("getEmulatorPinInfo"),
           InstanceMethod<&Connection::GetVcpus>("getVcpus"),
           InstanceMethod<&Connection::GetSchedulerParameters>("getSchedulerParameters"),
           InstanceMethod<&Connection::SetSchedulerParameters>("setSchedulerParameters"),

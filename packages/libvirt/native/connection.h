@@ -80,6 +80,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // vCPUs (domain-vcpu.cc)
   Napi::Value PinVcpu(const Napi::CallbackInfo& info);
   Napi::Value GetVcpuPinInfo(const Napi::CallbackInfo& info);
+  Napi::Value PinEmulator(const Napi::CallbackInfo& info);
+  Napi::Value GetEmulatorPinInfo(const Napi::CallbackInfo& info);
   Napi::Value GetVcpus(const Napi::CallbackInfo& info);
 
   // Scheduler and NUMA tuning (domain-tune.cc)

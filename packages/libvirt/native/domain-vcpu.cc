@@ -91,6 +91,54 @@ Napi::Value Connection::GetVcpuPinInfo(const Napi::CallbackInfo& info) {
       });
 }
 
+Napi::Value Connection::PinEmulator(const Napi::CallbackInfo& info) {
+  std::string uuid = ArgNonEmptyString(info, 0, "uuid");
+  std::vector<uint32_t> pcpus = ArgUintArray(info, 1, "pcpus", 65535);
+  uint32_t flags = ArgFlags(info, 2, "flags", VIR_DOMAIN_AFFECT_LIVE);
+  return Run<Nothing>(
+      info.Env(), "ballast:libvirt:pinEmulator",
+      [uuid, pcpus, flags](virConnectPtr conn, Nothing&) {
+        if (pcpus.empty()) ThrowError(VIR_ERR_INVALID_ARG, "pcpus must not be empty");
+        int hostCpus = HostCpuCount(conn);
+        std::vector<unsigned char> map(VIR_CPU_MAPLEN(hostCpus), 0);
+        for (uint32_t pcpu : pcpus) {
+          if (pcpu >= static_cast<uint32_t>(hostCpus)) {
+            ThrowError(VIR_ERR_INVALID_ARG, "pcpu " + std::to_string(pcpu) +
+                                                " is out of range (host has " +
+                                                std::to_string(hostCpus) + " CPUs)");
+          }
+          VIR_USE_CPU(map.data(), pcpu);
+        }
+        DomainHandle dom = FindDomain(conn, uuid);
+        Check(virDomainPinEmulator(dom.get(), map.data(), static_cast<int>(map.size()), flags),
+              "virDomainPinEmulator");
+      },
+      ResolveUndefined);
+}
+
+Napi::Value Connection::GetEmulatorPinInfo(const Napi::CallbackInfo& info) {
+  std::string uuid = ArgNonEmptyString(info, 0, "uuid");
+  uint32_t flags = ArgFlags(info, 1, "flags", VIR_DOMAIN_AFFECT_CURRENT);
+  return Run<std::vector<int>>(
+      info.Env(), "ballast:libvirt:getEmulatorPinInfo",
+      [uuid, flags](virConnectPtr conn, std::vector<int>& out) {
+        int hostCpus = HostCpuCount(conn);
+        DomainHandle dom = FindDomain(conn, uuid);
+        int maplen = VIR_CPU_MAPLEN(hostCpus);
+        std::vector<unsigned char> map(static_cast<size_t>(maplen), 0);
+        Check(virDomainGetEmulatorPinInfo(dom.get(), map.data(), maplen, flags),
+              "virDomainGetEmulatorPinInfo");
+        for (int c = 0; c < hostCpus; c++) {
+          if (VIR_CPU_USED(map.data(), c)) out.push_back(c);
+        }
+      },
+      [](Napi::Env env, std::vector<int>& out) -> Napi::Value {
+        Napi::Array cpus = Napi::Array::New(env, out.size());
+        for (size_t c = 0; c < out.size(); c++) cpus.Set(static_cast<uint32_t>(c), out[c]);
+        return cpus;
+      });
+}
+
 Napi::Value Connection::GetVcpus(const Napi::CallbackInfo& info) {
   return RunOnDomain<std::vector<VcpuRow>>(
       info.Env(), "ballast:libvirt:getVcpus", ArgNonEmptyString(info, 0, "uuid"),

@@ -142,6 +142,18 @@ describe('test:///default', () => {
     assert.ok([1, 2].includes(vcpus[0]!.cpu));
   });
 
+  test('emulator threads: pin (virDomainPinEmulator) and pin info; a bad set rejects and changes nothing', async () => {
+    const all = [0, 1, 2, 3, 4, 5, 6, 7];
+    assert.deepEqual(await conn.getEmulatorPinInfo(TEST_UUID), all);
+    await conn.pinEmulator(TEST_UUID, [3, 1]);
+    assert.deepEqual(await conn.getEmulatorPinInfo(TEST_UUID), [1, 3]);
+    await assert.rejects(conn.pinEmulator(TEST_UUID, [99]), (err) => isInvalidArg(err) && /out of range/.test(err.message));
+    await assert.rejects(conn.pinEmulator(TEST_UUID, []), (err) => isInvalidArg(err));
+    assert.deepEqual(await conn.getEmulatorPinInfo(TEST_UUID), [1, 3]);
+    await conn.pinEmulator(TEST_UUID, all);
+    assert.deepEqual(await conn.getEmulatorPinInfo(TEST_UUID), all);
+  });
+
   test('scheduler: "fair" with weight; unknown fields reject with INVALID_ARG', async () => {
     assert.deepEqual(await conn.getSchedulerParameters(TEST_UUID), { type: 'fair', params: { weight: 50 } });
     // Accepted, though the test driver does not store it.

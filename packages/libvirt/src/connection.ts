@@ -258,6 +258,16 @@ export class Connection {
     return this.#wrap(this.#native.getVcpuPinInfo(uuid, flags));
   }
 
+  /** Pins the domain's emulator threads (QEMU's main loop and I/O, not its vCPUs) to a set of pCPUs (virDomainPinEmulator). Default flags: LIVE. */
+  pinEmulator(uuid: string, pcpus: number[], flags: number = AffectFlags.LIVE): Promise<void> {
+    return this.#wrap(this.#native.pinEmulator(uuid, pcpus, flags));
+  }
+
+  /** Affinity of the domain's emulator threads: pCPU ids (virDomainGetEmulatorPinInfo). Default flags: CURRENT. */
+  getEmulatorPinInfo(uuid: string, flags: number = AffectFlags.CURRENT): Promise<number[]> {
+    return this.#wrap(this.#native.getEmulatorPinInfo(uuid, flags));
+  }
+
   /** Per-vCPU state, time and current pCPU of a running domain (virDomainGetVcpus). */
   getVcpus(uuid: string): Promise<VcpuInfo[]> {
     return this.#wrap(this.#native.getVcpus(uuid));

@@ -77,6 +77,8 @@ export interface NativeConnection {
 
   pinVcpu(uuid: string, vcpu: number, pcpus: number[], flags: number): Promise<void>;
   getVcpuPinInfo(uuid: string, flags: number): Promise<number[][]>;
+  pinEmulator(uuid: string, pcpus: number[], flags: number): Promise<void>;
+  getEmulatorPinInfo(uuid: string, flags: number): Promise<number[]>;
   getVcpus(uuid: string): Promise<VcpuInfo[]>;
 
   getSchedulerParameters(uuid: string, flags: number): Promise<SchedulerParameters>;

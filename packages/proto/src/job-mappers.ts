@@ -37,8 +37,15 @@ const ACTIONS: { [T in JobTypeName]: ActionMapping<T> } = {
   },
   'set-cpu-tune': {
     field: 'setCpuTune',
-    toProto: (a) => ({ setCpuTune: { ...opt('shares', a.shares), ...opt('quotaUs', a.quotaUs), ...opt('periodUs', a.periodUs) } }),
-    fromProto: ({ setCpuTune: t }) => t && { type: 'set-cpu-tune', ...opt('shares', t.shares), ...opt('quotaUs', t.quotaUs), ...opt('periodUs', t.periodUs) },
+    toProto: (a) => ({ setCpuTune: { ...opt('shares', a.shares), ...opt('quotaUs', a.quotaUs), ...opt('periodUs', a.periodUs), emulatorPcpus: [...(a.emulatorPcpus ?? [])] } }),
+    fromProto: ({ setCpuTune: t }) =>
+      t && {
+        type: 'set-cpu-tune',
+        ...opt('shares', t.shares),
+        ...opt('quotaUs', t.quotaUs),
+        ...opt('periodUs', t.periodUs),
+        ...(t.emulatorPcpus.length > 0 ? { emulatorPcpus: [...t.emulatorPcpus] } : {}),
+      },
   },
   migrate: {
     field: 'migrate',

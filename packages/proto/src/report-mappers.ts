@@ -94,7 +94,10 @@ function vmFromProto(v: VmSample): VmReport {
     })),
   };
   if (v.config) r.config = configFromProto(v.config);
-  if (v.cpuTune) r.cpuTune = { shares: v.cpuTune.shares, quotaUs: v.cpuTune.quotaUs, periodUs: v.cpuTune.periodUs };
+  if (v.cpuTune) {
+    r.cpuTune = { shares: v.cpuTune.shares, quotaUs: v.cpuTune.quotaUs, periodUs: v.cpuTune.periodUs };
+    if (v.cpuTune.emulatorPcpus.length > 0) r.cpuTune.emulatorPcpus = [...v.cpuTune.emulatorPcpus];
+  }
   if (v.numaTune && NUMA_MODES.includes(v.numaTune.mode)) r.numaTune = { mode: v.numaTune.mode as NumaMode, nodeset: [...v.numaTune.nodeset] };
   if (v.balloon) {
     const b = v.balloon;
@@ -122,7 +125,7 @@ export function vmToProto(v: VmReport): VmSample {
     vcpus: v.vcpus.map((c) => ({ id: c.id, usagePercent: c.usagePercent, pcpus: c.pcpus, currentPcpu: c.currentPcpu ?? -1, ...(c.waitPercent !== undefined ? { waitPercent: c.waitPercent } : {}) })),
   };
   if (v.config) out.config = { ...v.config, labels: { ...v.config.labels }, pins: v.config.pins.map((p) => ({ ...p, pcpus: [...p.pcpus] })) };
-  if (v.cpuTune) out.cpuTune = { ...v.cpuTune };
+  if (v.cpuTune) out.cpuTune = { shares: v.cpuTune.shares, quotaUs: v.cpuTune.quotaUs, periodUs: v.cpuTune.periodUs, emulatorPcpus: [...(v.cpuTune.emulatorPcpus ?? [])] };
   if (v.numaTune) out.numaTune = { mode: v.numaTune.mode, nodeset: [...v.numaTune.nodeset] };
   if (v.balloon) {
     const b = v.balloon;

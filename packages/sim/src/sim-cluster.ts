@@ -353,9 +353,17 @@ export class SimCluster {
     this.recordPins(hostId, uuid, [...pins, record]);
   }
 
+  /** Where the VM's emulator threads may run: as pinned, else every pCPU of the host. */
+  emulatorPcpus(hostId: string, uuid: string): number[] {
+    const vm = this.vmOn(hostId, uuid);
+    return [...(vm.emulatorPcpus ?? Array.from({ length: this.host(hostId).pcpus }, (_, p) => p))];
+  }
+
   setCpuTune(hostId: string, uuid: string, tune: Partial<CpuTune>): void {
     const vm = this.vmOn(hostId, uuid);
     requireActive(vm);
+    // checked before anything changes: a bad pCPU set leaves the whole tune as it was
+    const emulator = tune.emulatorPcpus !== undefined ? normalizeCpuSet(tune.emulatorPcpus, this.host(hostId).pcpus) : undefined;
     const next = validateTune({
       shares: tune.shares ?? vm.shares,
       quotaUs: tune.quotaUs ?? vm.quotaUs,
@@ -364,10 +372,14 @@ export class SimCluster {
     vm.shares = next.shares;
     vm.quotaUs = next.quotaUs;
     vm.periodUs = next.periodUs;
-    const params: Record<string, number> = {};
+    const params: Record<string, number | string> = {};
     if (tune.shares !== undefined) params['cputune.cpu_shares'] = next.shares;
     if (tune.periodUs !== undefined) params['cputune.vcpu_period'] = next.periodUs;
     if (tune.quotaUs !== undefined) params['cputune.vcpu_quota'] = next.quotaUs;
+    if (emulator !== undefined) {
+      vm.emulatorPcpus = emulator;
+      params['cputune.emulatorpin'] = formatCpuList(emulator);
+    }
     if (Object.keys(params).length > 0) this.emit(hostId, { kind: 'tunable', uuid, name: vm.name, params });
     this.flush();
   }

@@ -103,7 +103,7 @@ describe('sim CPU model', () => {
     const [a2, b2] = await cpuSec(hv);
     near((a2 ?? 0) - 2.5, 5);
     near((b2 ?? 0) - 7.5, 5);
-    assert.deepEqual(await hv.getCpuTune(uuids[0] as string), { shares: 1024, quotaUs: -1, periodUs: 100_000 });
+    assert.deepEqual(await hv.getCpuTune(uuids[0] as string), { shares: 1024, quotaUs: -1, periodUs: 100_000, emulatorPcpus: [0] });
   });
 
   it('quota alone on an idle host: 50 % of a period', async () => {

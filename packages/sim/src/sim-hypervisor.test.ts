@@ -132,7 +132,12 @@ describe('SimHypervisor', () => {
     await assert.rejects(h1.setCpuTune(uuid, { shares: 1 }), isInvalidArg);
     await assert.rejects(h1.setCpuTune(uuid, { quotaUs: 500 }), isInvalidArg);
     await assert.rejects(h1.setCpuTune(uuid, { periodUs: 10 }), isInvalidArg);
-    assert.deepEqual(await h1.getCpuTune(uuid), { shares: 1024, quotaUs: -1, periodUs: 100_000 });
+    // a bad emulator pCPU set refuses the whole tune: the shares that came with it are not set either
+    await assert.rejects(h1.setCpuTune(uuid, { shares: 2048, emulatorPcpus: [9] }), isInvalidArg);
+    await assert.rejects(h1.setCpuTune(uuid, { emulatorPcpus: [] }), isInvalidArg);
+    assert.deepEqual(await h1.getCpuTune(uuid), { shares: 1024, quotaUs: -1, periodUs: 100_000, emulatorPcpus: [0, 1, 2, 3, 4, 5, 6, 7] });
+    await h1.setCpuTune(uuid, { emulatorPcpus: [3, 1] });
+    assert.deepEqual((await h1.getCpuTune(uuid)).emulatorPcpus, [1, 3]);
     assert.deepEqual(await h1.getVcpuPinning(uuid), [
       [0, 1, 2, 3, 4, 5, 6, 7],
       [0, 1, 2, 3, 4, 5, 6, 7],

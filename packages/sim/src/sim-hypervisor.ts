@@ -124,7 +124,7 @@ export class SimHypervisor implements Hypervisor {
   async getCpuTune(uuid: string): Promise<CpuTune> {
     this.check();
     const vm = this.sim.vmOn(this.hostId, uuid);
-    return { shares: vm.shares, quotaUs: vm.quotaUs, periodUs: vm.periodUs };
+    return { shares: vm.shares, quotaUs: vm.quotaUs, periodUs: vm.periodUs, emulatorPcpus: this.sim.emulatorPcpus(this.hostId, uuid) };
   }
 
   async setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> {

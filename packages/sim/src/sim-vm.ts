@@ -123,6 +123,8 @@ export class SimVm {
   shares: number;
   quotaUs: number;
   periodUs: number;
+  /** Where its emulator threads may run (sorted pCPU ids); undefined: every pCPU of the host (not modelled as load). */
+  emulatorPcpus: number[] | undefined;
   /** Sorted, de-duplicated pCPU ids per vCPU. */
   pinning: number[][];
   /** Cumulative run time of each vCPU, ns. (Views into the host's vCPU table once placed, see sim-cpu.ts.) */
@@ -177,6 +179,7 @@ export class SimVm {
     this.shares = tune.shares;
     this.quotaUs = tune.quotaUs;
     this.periodUs = tune.periodUs;
+    this.emulatorPcpus = undefined;
     this.pinning = [];
     for (let v = 0; v < spec.vcpus; v++) {
       const p = spec.pinning?.[v];

@@ -25,12 +25,13 @@ export async function pinAs(vm: string, pcpu: number, by: string): Promise<void>
   await virsh('metadata', vm, '--uri', PINS_NS, '--key', 'ballast', '--live', '--set', pins);
 }
 
-/** Every guest back on every pCPU, without load, cpu tune at its defaults, and no pin record. */
+/** Every guest back on every pCPU (vCPUs and emulator threads), without load, cpu tune at its defaults, and no pin record. */
 export async function resetCpu(): Promise<void> {
   await Promise.all(
     CPU_VMS.map(async (vm) => {
       await setLoad(vm, 0).catch(() => undefined);
       await virsh('vcpupin', vm, '0', `0-${PCPUS - 1}`, '--live').catch(() => undefined);
+      await virsh('emulatorpin', vm, `0-${PCPUS - 1}`, '--live').catch(() => undefined);
       await virsh('schedinfo', vm, '--live', 'cpu_shares=1024', 'vcpu_quota=-1').catch(() => undefined);
       await virsh('metadata', vm, '--uri', PINS_NS, '--live', '--remove').catch(() => undefined);
     }),

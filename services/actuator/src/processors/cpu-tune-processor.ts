@@ -8,6 +8,7 @@ function wanted(action: SetCpuTune): Partial<CpuTune> {
   if (action.shares !== undefined) w.shares = action.shares;
   if (action.quotaUs !== undefined) w.quotaUs = action.quotaUs;
   if (action.periodUs !== undefined) w.periodUs = action.periodUs;
+  if (action.emulatorPcpus !== undefined) w.emulatorPcpus = [...action.emulatorPcpus].sort((a, b) => a - b);
   return w;
 }
 
@@ -15,6 +16,7 @@ function wanted(action: SetCpuTune): Partial<CpuTune> {
 function matches(cur: CpuTune, w: Partial<CpuTune>): boolean {
   if (w.shares !== undefined && cur.shares !== w.shares) return false;
   if (w.periodUs !== undefined && cur.periodUs !== w.periodUs) return false;
+  if (w.emulatorPcpus !== undefined && (cur.emulatorPcpus ?? []).join(',') !== w.emulatorPcpus.join(',')) return false;
   if (w.quotaUs !== undefined) {
     const unlimited = (q: number) => q <= 0 || q >= 17592186044415;
     if (unlimited(w.quotaUs) ? !unlimited(cur.quotaUs) : cur.quotaUs !== w.quotaUs) return false;
@@ -22,7 +24,7 @@ function matches(cur: CpuTune, w: Partial<CpuTune>): boolean {
   return true;
 }
 
-/** Sets CPU weight (shares) and/or bandwidth (quota/period); verifies by reading back. */
+/** Sets CPU weight (shares), bandwidth (quota/period) and/or the emulator threads' pCPUs; verifies by reading back. */
 export const cpuTuneProcessor: Processor<SetCpuTune> = async (ctx, spec, action) => {
   await readVm(ctx, spec.vmUuid, false);
   const w = wanted(action);
@@ -40,5 +42,6 @@ export const cpuTuneProcessor: Processor<SetCpuTune> = async (ctx, spec, action)
     },
     () => `cpu tune did not read back as ${JSON.stringify(w)}`,
   );
-  return { message: `cpu tune shares=${after.shares} quotaUs=${after.quotaUs} periodUs=${after.periodUs}`, alreadyThere: false, observed: { ...after } };
+  const emulator = after.emulatorPcpus !== undefined ? ` emulatorPcpus=${after.emulatorPcpus.join(',')}` : '';
+  return { message: `cpu tune shares=${after.shares} quotaUs=${after.quotaUs} periodUs=${after.periodUs}${emulator}`, alreadyThere: false, observed: { ...after } };
 };

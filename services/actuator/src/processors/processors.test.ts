@@ -116,6 +116,17 @@ test('set-cpu-tune applies shares and quota and reads them back', async () => {
   assert.equal((await s.router.handle(s.spec({ type: 'set-cpu-tune', shares: 2048 }))).alreadyThere, true);
 });
 
+test('set-cpu-tune pins the emulator threads with the shares, reads both back; a bad pCPU set changes nothing', async () => {
+  const s = setup();
+  const r = await s.router.handle(s.spec({ type: 'set-cpu-tune', shares: 2000, emulatorPcpus: [1] }));
+  assert.equal(r.alreadyThere, false);
+  assert.match(r.message, /shares=2000 .*emulatorPcpus=1$/);
+  assert.deepEqual(await s.hv.getCpuTune(s.vm.uuid).then((t) => [t.shares, t.emulatorPcpus]), [2000, [1]]);
+  assert.equal((await s.router.handle(s.spec({ type: 'set-cpu-tune', emulatorPcpus: [1] }))).alreadyThere, true);
+  await assert.rejects(s.router.handle(s.spec({ type: 'set-cpu-tune', shares: 500, emulatorPcpus: [99] })));
+  assert.deepEqual(await s.hv.getCpuTune(s.vm.uuid).then((t) => [t.shares, t.emulatorPcpus]), [2000, [1]]);
+});
+
 test('a job for a VM that is gone fails permanently', async () => {
   const s = setup();
   await assert.rejects(s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 600 }, { vmUuid: 'f00-gone', vmName: 'ghost' })), (e: Error) => e instanceof PermanentJobError && /not running on this host/.test(e.message));

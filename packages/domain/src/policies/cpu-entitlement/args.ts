@@ -25,6 +25,10 @@
  * | limitPercent         | none     | % of a pCPU per vCPU | hard cap: vcpu_quota = limit % of vcpu_period (each vCPU   |
  * |                      |          |                      | thread); none or ≥ 100: unlimited (vcpu_quota -1)          |
  * | periodUs             | 100000   | µs                   | vcpu_period used with a limit (1000..1000000)              |
+ * | emulatorFollowsVcpus | true     |                      | keep the VM's emulator threads (QEMU's main loop and I/O)  |
+ * |                      |          |                      | on the pCPUs its vCPUs may use (their union), as Nova does |
+ * |                      |          |                      | for pinned guests: its weight then counts where its vCPUs  |
+ * |                      |          |                      | compete (see docs/cpu-entitlement.md); false: left as is   |
  * | automation           | 'auto'   |                      | 'off' (unmanaged), 'recommend' (decision only), 'auto'     |
  *
  * Per host (`host`, overridable per host id in `hosts`):
@@ -62,6 +66,7 @@ export interface CpuVmKnobs {
   /** Absent: unlimited. */
   limitPercent?: number;
   periodUs: number;
+  emulatorFollowsVcpus: boolean;
   automation: Automation;
 }
 
@@ -83,6 +88,7 @@ export const DEFAULT_CPU_VM_KNOBS: Readonly<CpuVmKnobs> = Object.freeze({
   shares: 'normal',
   reservationPercent: 0,
   periodUs: 100_000,
+  emulatorFollowsVcpus: true,
   automation: 'auto',
 });
 

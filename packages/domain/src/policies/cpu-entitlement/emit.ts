@@ -3,6 +3,7 @@
  * set-cpu-tune job per auto VM whose collected tune differs from its target. A job always carries the
  * whole target (cpu_shares and the cap), so a VM's tune is never set in part.
  */
+import { formatCpuList } from '../../cpu-list.js';
 import type { PlannedJob } from '../../snapshot.js';
 import type { ActionOf } from '../../jobs/index.js';
 import { fmt, r1 } from '../format.js';
@@ -28,7 +29,7 @@ export interface HostOutcome {
 
 export function emitVm(c: Contender, h: HostOutcome, out: CpuPlan): void {
   const weight = h.sizing.weights.get(c);
-  const target = c.leftAlone || h.refused.has(c) || weight === undefined ? undefined : tuneTarget(weight, c.knobs);
+  const target = c.leftAlone || h.refused.has(c) || weight === undefined ? undefined : tuneTarget(weight, c.knobs, emulatorTarget(c));
   const inputs = vmInputs(c, h, target);
   const decide = (kind: CpuDecisionKind, reason: string): void => {
     out.decisions.push({ vmUuid: c.vm.uuid, hostId: h.hostId, kind, reason, inputs } satisfies CpuDecision);
@@ -47,6 +48,16 @@ export function emitVm(c: Contender, h: HostOutcome, out: CpuPlan): void {
   out.jobs.push(setCpuTuneJob(c, h.hostId, target, `${diff}: ${what}`));
 }
 
+/**
+ * emulatorFollowsVcpus: the emulator threads go where the VM's vCPUs may run (the union of their
+ * affinities), once every vCPU's affinity and the emulator's are collected; else they are left alone.
+ */
+function emulatorTarget(c: Contender): number[] | undefined {
+  if (!c.knobs.emulatorFollowsVcpus || c.vm.cpuTune?.emulatorPcpus === undefined) return undefined;
+  if (c.vm.vcpus.length === 0 || c.vm.vcpus.some((v) => v.pcpus.length === 0) || c.pcpus.length === 0) return undefined;
+  return c.pcpus;
+}
+
 function describeTarget(c: Contender, t: TuneTarget, h: HostOutcome): string {
   const parts = [`cpu_shares ${t.shares}`];
   if (h.admitted.has(c)) {
@@ -54,6 +65,7 @@ function describeTarget(c: Contender, t: TuneTarget, h: HostOutcome): string {
     parts.push(`reservation ${fmt(c.reservedPercent)} % held proportionally (${fmt(held)} % under full contention)`);
   }
   parts.push(t.periodUs !== undefined ? `cap ${fmt(cpuLimitPercent(c.knobs.limitPercent, c.vcpus))} % (quota ${t.quotaUs}/${t.periodUs} µs)` : 'no cap');
+  if (t.emulatorPcpus !== undefined) parts.push(`emulator threads on pCPUs ${formatCpuList(t.emulatorPcpus)}`);
   return parts.join(', ');
 }
 
@@ -71,6 +83,7 @@ function vmInputs(c: Contender, h: HostOutcome, target: TuneTarget | undefined):
     reservedPercent: r1(c.reservedPercent),
     limitPercent: c.knobs.limitPercent ?? null,
     periodUs: c.knobs.periodUs,
+    emulatorFollowsVcpus: c.knobs.emulatorFollowsVcpus,
     collected: c.vm.cpuTune ?? null,
     target: target ?? null,
     reservationAdmitted: c.reservedPercent > 0 ? h.admitted.has(c) : null,
@@ -86,7 +99,13 @@ function setCpuTuneJob(c: Contender, hostId: string, t: TuneTarget, reason: stri
     hostId,
     vmUuid: c.vm.uuid,
     vmName: c.vm.name,
-    action: { type: 'set-cpu-tune', shares: t.shares, quotaUs: t.quotaUs, ...(t.periodUs !== undefined ? { periodUs: t.periodUs } : {}) },
+    action: {
+      type: 'set-cpu-tune',
+      shares: t.shares,
+      quotaUs: t.quotaUs,
+      ...(t.periodUs !== undefined ? { periodUs: t.periodUs } : {}),
+      ...(t.emulatorPcpus !== undefined ? { emulatorPcpus: [...t.emulatorPcpus] } : {}),
+    },
     reason,
   };
 }

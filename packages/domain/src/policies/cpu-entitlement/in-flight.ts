@@ -8,14 +8,16 @@ import type { JobRecord } from '../../snapshot.js';
 import type { CpuTune } from '../../model.js';
 import type { ActionOf } from '../../jobs/index.js';
 import { isUnlimitedQuota } from './tune-bounds.js';
+import { samePcpus } from './tune-target.js';
 import { newestInFlight } from '../newest-in-flight.js';
 import { vmJobRule } from '../vm-job-rule.js';
 
 type SetCpuTune = ActionOf<'set-cpu-tune'>;
 
 /** The collected tune shows every field the job set (an unlimited quota in any of libvirt's spellings). */
-export function tuneApplied(collected: CpuTune, a: Pick<SetCpuTune, 'shares' | 'quotaUs' | 'periodUs'>): boolean {
+export function tuneApplied(collected: CpuTune, a: Pick<SetCpuTune, 'shares' | 'quotaUs' | 'periodUs' | 'emulatorPcpus'>): boolean {
   if (a.shares !== undefined && collected.shares !== a.shares) return false;
+  if (a.emulatorPcpus !== undefined && collected.emulatorPcpus !== undefined && !samePcpus(collected.emulatorPcpus, a.emulatorPcpus)) return false;
   if (a.periodUs !== undefined && collected.periodUs !== a.periodUs) return false;
   if (a.quotaUs === undefined) return true;
   return isUnlimitedQuota(a.quotaUs) ? isUnlimitedQuota(collected.quotaUs) : collected.quotaUs === a.quotaUs;

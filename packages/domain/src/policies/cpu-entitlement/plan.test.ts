@@ -196,3 +196,32 @@ test('automation: recommend decides without a job, off leaves the VM unmanaged; 
   assert.equal(decision(stale, 'x').kind, 'stale');
   assert.deepEqual(stale.jobs, []);
 });
+
+test('emulatorFollowsVcpus: the emulator threads go where the vCPUs may run; left alone when off or not collected', () => {
+  const tune = (emulatorPcpus: number[], shares = 1000) => ({ shares, quotaUs: -1, periodUs: 100_000, emulatorPcpus });
+  const host = [cpuHost('h1', { pcpus: 4 })];
+  const vms = [
+    cpuVm('pinned', { vcpus: 2, pcpus: [[1], [3]], cpuTune: tune([0, 1, 2, 3]) }), // floating emulator, pinned vCPUs
+    cpuVm('there', { pcpus: [2], cpuTune: tune([2]) }), // already follows: nothing to do
+    cpuVm('free', { pcpus: [0, 1, 2, 3], cpuTune: tune([1]) }), // vCPUs unpinned again: the emulator is let out too
+    cpuVm('unknown', { pcpus: [1] }), // the driver reports no emulator pin: left alone
+  ];
+  const p = planCpuEntitlement(cpuSnap(vms, host), args());
+  assert.deepEqual(job(p, 'pinned'), { type: 'set-cpu-tune', shares: 2000, quotaUs: -1, emulatorPcpus: [1, 3] });
+  assert.match(decision(p, 'pinned').reason, /emulator threads on pCPUs 0-3 → 1,3/);
+  assert.equal(job(p, 'there'), undefined);
+  assert.equal(decision(p, 'there').kind, 'at-target');
+  assert.deepEqual(job(p, 'free'), { type: 'set-cpu-tune', shares: 1000, quotaUs: -1, emulatorPcpus: [0, 1, 2, 3] });
+  assert.deepEqual(job(p, 'unknown'), { type: 'set-cpu-tune', shares: 1000, quotaUs: -1 });
+  // off: the shares alone
+  const off = planCpuEntitlement(cpuSnap(vms, host), args({ defaults: { emulatorFollowsVcpus: false } }));
+  assert.deepEqual(job(off, 'pinned'), { type: 'set-cpu-tune', shares: 2000, quotaUs: -1 });
+  assert.equal(job(off, 'free'), undefined);
+  // a job to the same target in flight is not sent again; one without the emulator part is not the same target
+  const inFlight = (emulatorPcpus?: number[]) =>
+    planCpuEntitlement(cpuSnap(vms, host, { jobs: [jobOf(vms[0]!, { type: 'set-cpu-tune', shares: 2000, quotaUs: -1, ...(emulatorPcpus ? { emulatorPcpus } : {}) })] }), args());
+  assert.equal(job(inFlight([1, 3]), 'pinned'), undefined);
+  assert.ok(job(inFlight(), 'pinned'));
+  const v = validateCpuEntitlementArgs({ defaults: { emulatorFollowsVcpus: 'yes' } });
+  assert.ok(!v.ok && v.issues.some((i) => i.field === 'defaults.emulatorFollowsVcpus'), JSON.stringify(v));
+});

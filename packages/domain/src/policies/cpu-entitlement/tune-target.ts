@@ -1,7 +1,8 @@
 /**
- * A VM's cpu tune target (cpu_shares, vcpu_quota, vcpu_period) and whether what was collected differs
- * from it by more than the tolerances.
+ * A VM's cpu tune target (cpu_shares, vcpu_quota, vcpu_period, and where its emulator threads run) and
+ * whether what was collected differs from it by more than the tolerances.
  */
+import { formatCpuList } from '../../cpu-list.js';
 import type { CpuTune } from '../../model.js';
 import { fmt } from '../format.js';
 import type { CpuControlKnobs, CpuVmKnobs } from './args.js';
@@ -14,11 +15,21 @@ export interface TuneTarget {
   quotaUs: number;
   /** Only with a quota (a period without one changes nothing). */
   periodUs?: number;
+  /** The pCPUs the emulator threads follow the vCPUs to (emulatorFollowsVcpus), ascending; absent: left as they are. */
+  emulatorPcpus?: number[];
 }
 
-export function tuneTarget(shares: number, k: CpuVmKnobs): TuneTarget {
+export function tuneTarget(shares: number, k: CpuVmKnobs, emulatorPcpus?: readonly number[]): TuneTarget {
   const quotaUs = quotaUsFor(k.limitPercent, k.periodUs);
-  return isUnlimitedQuota(quotaUs) ? { shares, quotaUs } : { shares, quotaUs, periodUs: k.periodUs };
+  const t: TuneTarget = isUnlimitedQuota(quotaUs) ? { shares, quotaUs } : { shares, quotaUs, periodUs: k.periodUs };
+  if (emulatorPcpus !== undefined) t.emulatorPcpus = [...emulatorPcpus];
+  return t;
+}
+
+/** The same pCPU set (both ascending), or both absent. */
+export function samePcpus(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((p, i) => p === b[i]);
 }
 
 /** The cap a tune sets, % of a pCPU per vCPU; undefined when unlimited. */
@@ -42,10 +53,13 @@ export function tuneDifference(collected: CpuTune, target: TuneTarget, c: CpuCon
     diffs.push(`cap ${capText(was)}${was !== undefined ? ` (quota ${collected.quotaUs}/${collected.periodUs} µs)` : ''} → ${capText(want)}` +
       `${want !== undefined ? ` (quota ${target.quotaUs}/${target.periodUs} µs)` : ''}`);
   }
+  if (target.emulatorPcpus !== undefined && collected.emulatorPcpus !== undefined && !samePcpus(collected.emulatorPcpus, target.emulatorPcpus)) {
+    diffs.push(`emulator threads on pCPUs ${formatCpuList(collected.emulatorPcpus)} → ${formatCpuList(target.emulatorPcpus)} (its vCPUs')`);
+  }
   return diffs.length > 0 ? diffs.join(', ') : undefined;
 }
 
 /** Two targets set the same tune (a job in flight with this action needs no repeat). */
-export function sameTune(a: { shares?: number; quotaUs?: number; periodUs?: number }, b: TuneTarget): boolean {
-  return a.shares === b.shares && a.quotaUs === b.quotaUs && a.periodUs === b.periodUs;
+export function sameTune(a: { shares?: number; quotaUs?: number; periodUs?: number; emulatorPcpus?: number[] }, b: TuneTarget): boolean {
+  return a.shares === b.shares && a.quotaUs === b.quotaUs && a.periodUs === b.periodUs && samePcpus(a.emulatorPcpus, b.emulatorPcpus);
 }

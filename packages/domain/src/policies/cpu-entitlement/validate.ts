@@ -25,6 +25,7 @@ function readVmKnobs(r: ArgsReader): Partial<CpuVmKnobs> {
   set('reservationPercent', r.number('reservationPercent', { min: 0, max: 100 }));
   set('limitPercent', r.number('limitPercent', { gt: 0, max: 100 }));
   set('periodUs', r.number('periodUs', { integer: true, min: TUNE_BOUNDS.periodMinUs, max: TUNE_BOUNDS.periodMaxUs }));
+  set('emulatorFollowsVcpus', r.boolean('emulatorFollowsVcpus'));
   set('automation', r.oneOf('automation', AUTOMATIONS));
   return out;
 }
@@ -44,7 +45,7 @@ function checkVmKnobs(k: CpuVmKnobs, path: string, issues: ArgsIssue[]): void {
 }
 
 const VM_READER: KnobsReader<CpuVmKnobs> = {
-  keys: ['shares', 'reservationPercent', 'limitPercent', 'periodUs', 'automation'],
+  keys: ['shares', 'reservationPercent', 'limitPercent', 'periodUs', 'emulatorFollowsVcpus', 'automation'],
   defaults: DEFAULT_CPU_VM_KNOBS,
   read: readVmKnobs,
   check: checkVmKnobs,
