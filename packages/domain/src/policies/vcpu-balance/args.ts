@@ -37,8 +37,9 @@
  * | minPinDwellMs           | 120000  | ms        | a vCPU Ballast pinned less than this long ago is not moved again, |
  * |                         |         |           | unless the spread is urgent: drift does not make pins flip        |
  * | urgentStdDevPercent     | 20      | points    | a spread above this over the last smoothingSamples is acted on at |
- * |                         |         |           | once; below it the steady spread (steadySamples) must exceed the  |
- * |                         |         |           | threshold: a drift of a few seconds does not move pins            |
+ * |                         |         |           | once — of demand and of usage alone both (the wait swings with    |
+ * |                         |         |           | how bursts line up); below it the steady spread (steadySamples)   |
+ * |                         |         |           | must exceed the threshold: a few seconds' drift moves no pins     |
  *
  * Control loop (`control`):
  *
@@ -59,7 +60,7 @@
  * each vCPU's smoothed usage on the pCPU(s) it is pinned to or ran on; the spread over the host's NUMA
  * cells — short (smoothingSamples) and steady (steadySamples) — and the steady spread's noise. On a busy
  * host, unpinned vCPUs are pinned first, largest onto the least loaded pCPU of their cell (unpinned.ts).
- * Else when the short spread exceeds urgentStdDevPercent, or the steady one thresholdStdDevPercent +
+ * Else when the short spread exceeds urgentStdDevPercent (both the demand's and the usage's alone), or the steady one thresholdStdDevPercent +
  * noiseMarginStdErrors × noise, moves within each VM's cell, best first, while each one gains enough and
  * the cap allows.
  */

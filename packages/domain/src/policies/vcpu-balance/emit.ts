@@ -36,7 +36,7 @@ function hostDecision(p: HostPlan): VcpuBalanceDecision {
     idle: () => `idle: the vCPUs use ${fmt(p.totalUsage)} % of a pCPU together (< idleTotalPercent ${k.idleTotalPercent}): no pin change`,
     balanced: () =>
       `balanced: steady spread ${sd} ≤ ${k.thresholdStdDevPercent} points${p.trigger > k.thresholdStdDevPercent + 0.05 ? ` + ${fmt(p.trigger - k.thresholdStdDevPercent)} of noise` : ''}` +
-      ` and short spread ${fmt(p.shortStdDev)} ≤ urgentStdDevPercent ${k.urgentStdDevPercent}: no pin change`,
+      ` and short spread ${fmt(Math.min(p.shortStdDev, p.shortUsageStdDev))} ≤ urgentStdDevPercent ${k.urgentStdDevPercent}: no pin change`,
     rebalanced: () =>
       `${spreadLine(p)} (−${fmt(gain)} %) with ${p.moves.length} pin change(s)${p.recommended.length > 0 ? ` and ${p.recommended.length} recommended` : ''}` +
       ` (${BASIS[p.basis ?? 'steady']})`,
@@ -68,6 +68,7 @@ function hostInputs(p: HostPlan, gain: number): Record<string, unknown> {
     noisePercent: r1(p.noise),
     triggerStdDevPercent: r1(p.trigger),
     shortStdDevPercent: r1(p.shortStdDev),
+    shortUsageStdDevPercent: r1(p.shortUsageStdDev),
     steadyStdDevPercent: r1(p.steadyStdDev),
     measuredStdDevPercent: p.measuredStdDev !== undefined ? r1(p.measuredStdDev) : null,
     basis: p.basis ?? null,

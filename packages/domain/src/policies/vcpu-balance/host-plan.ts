@@ -33,6 +33,8 @@ export interface HostPlan {
   trigger: number;
   /** The spread over the last smoothingSamples, and over the last steadySamples (stdDevBefore is the one acted on). */
   shortStdDev: number;
+  /** The short spread of usage alone (without the run-queue wait): urgent needs both above urgentStdDevPercent. */
+  shortUsageStdDev: number;
   steadyStdDev: number;
   /** The spread as the GT monitor measures it (measured-spread.ts), when the host has unpinned vCPUs. */
   measuredStdDev?: number;
@@ -72,6 +74,7 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
     noise: 0,
     trigger: 0,
     shortStdDev: 0,
+    shortUsageStdDev: 0,
     steadyStdDev: 0,
     stdDevAfter: 0,
     hostStdDevBefore: 0,
@@ -86,17 +89,22 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
   const assessed = vms.map((vm) => assessVm(vm, ctx));
   const short = spreadOf(layout, assessed, 'usagePercent');
   const steady = spreadOf(layout, assessed, 'steadyPercent');
+  const got = spreadOf(layout, assessed, 'gotPercent');
   const noise = loadNoise(assessed, layout.pcpuCount);
   const trigger = knobs.thresholdStdDevPercent + c.args.control.noiseMarginStdErrors * noise;
-  const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, noise, trigger, shortStdDev: short.stdDev(), steadyStdDev: steady.stdDev(), totalUsage: short.total() };
+  const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, noise, trigger, shortStdDev: short.stdDev(), shortUsageStdDev: got.stdDev(), steadyStdDev: steady.stdDev(), totalUsage: short.total() };
   const act = (basis: NonNullable<HostPlan['basis']>, spread: Spread): Spread => {
     p.basis = basis;
     return spread;
   };
   let spread = steady;
   if (p.totalUsage < knobs.idleTotalPercent) p.kind = 'idle';
-  else if (hasUnpinned(assessed) && (p.measuredStdDev = measuredSpread(assessed, layout, c.args.control.smoothingSamples)) > trigger) spread = act('unpinned', short);
-  else if (p.shortStdDev > knobs.urgentStdDevPercent) spread = act('urgent', short);
+  // unpinned vCPUs: against the plain threshold — their noise is the kernel moving them, which pinning ends
+  // (with the noise margin, a host whose spread swung 0–68 sample to sample stayed unpinned for 20 s)
+  else if (hasUnpinned(assessed) && (p.measuredStdDev = measuredSpread(assessed, layout, c.args.control.smoothingSamples)) > knobs.thresholdStdDevPercent) spread = act('unpinned', short);
+  // urgent when what the vCPUs wanted and what they got are both far apart: the wait alone swings with
+  // how the guests' bursts happen to line up on a shared pCPU (two equal guests were swapped back and forth)
+  else if (Math.min(p.shortStdDev, p.shortUsageStdDev) > knobs.urgentStdDevPercent) spread = act('urgent', short);
   else if (p.steadyStdDev > trigger) spread = act('steady', steady);
   p.loadBefore = spread.loads();
   p.stdDevBefore = spread.stdDev();
@@ -108,7 +116,7 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
 }
 
 /** The pCPUs' load from each vCPU's usage over one window, where the vCPU is. */
-function spreadOf(layout: HostLayout, vms: readonly AssessedVm[], usage: 'usagePercent' | 'steadyPercent'): Spread {
+function spreadOf(layout: HostLayout, vms: readonly AssessedVm[], usage: 'usagePercent' | 'steadyPercent' | 'gotPercent'): Spread {
   const spread = new Spread(layout);
   for (const a of vms) {
     for (const v of a.vcpus) for (let k = 0; k < v.place.length; k++) spread.add(v.place[k]?.[0] as number, v[usage] * (v.place[k]?.[1] as number));
@@ -135,7 +143,7 @@ function search(p: HostPlan, spread: Spread, layout: HostLayout, knobs: VcpuHost
     const movers = all.filter((m) => !(m.pinnedAtMs !== undefined && m.pinnedAtMs > recentSince));
     p.dwelling += all.length - movers.length;
     if (p.basis !== 'unpinned') return searchMoves(spread, layout, movers, o);
-    const moves = placeUnpinned(spread, layout, movers.filter((m) => m.unpinned), o.cap);
+    const moves = placeUnpinned(spread, layout, movers.filter((m) => m.unpinned), o.cap, knobs.thresholdStdDevPercent);
     return { moves, improvable: moves.length > 0, bestGainPercent: 0 };
   };
   const auto = find('auto');

@@ -206,3 +206,21 @@ test('demand: a vCPU counts what it wanted (usage + run-queue wait), so squeezed
   const usageOnly = vms.map((v) => ({ ...v, window: v.window.map(({ vcpuWaitPercent: _w, ...e }) => e) }));
   assert.ok(run(snap(usageOnly)).jobs.length > 0);
 });
+
+test('urgent needs usage far apart too: a burst of wait on one shared pCPU does not swap equal guests pinned lately', () => {
+  const recent = (on: number) => ({ affinity: [[on]], pins: [{ ...pinRecord(0, [on]), atMs: NOW_MS - 8_000 }] });
+  const withWait = (name: string, on: number, wait: number) => {
+    const v = cpuVm(name, { usage: [40], on: [on], ...recent(on) });
+    return { ...v, window: v.window.map((e) => ({ ...e, vcpuWaitPercent: [wait] })) };
+  };
+  // equal usage (80 per pCPU); the pair on pCPU 0 happened to collide: demand 150 vs 84 (short spread 33)
+  const vms = [withWait('a', 0, 35), withWait('b', 0, 35), withWait('c', 1, 2), withWait('d', 1, 2)];
+  const p = run(snap(vms));
+  assert.deepEqual(pinLines(p), []);
+  const { shortStdDevPercent: demand, shortUsageStdDevPercent: usage } = hostDecision(p).inputs as { shortStdDevPercent: number; shortUsageStdDevPercent: number };
+  assert.ok(demand > 20 && usage < 20, `short spread of demand ${demand}, of usage ${usage}`);
+  assert.notEqual(hostDecision(p).kind, 'rebalanced');
+  // usage far apart as well (everything on pCPU 0): urgent, moved whatever the dwell
+  const piled = ['a', 'b', 'c', 'd'].map((n) => withWait(n, 0, 35));
+  assert.equal(run(snap(piled)).jobs.length, 2);
+});

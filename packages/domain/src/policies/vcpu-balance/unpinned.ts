@@ -4,19 +4,22 @@
  * and the balancer cannot steer. Largest first, each onto the least loaded pCPU of its cell (lower id among
  * equals), over the load of everything else — longest-processing-time-first. Their own load is taken off
  * where it ran before any is placed; beyond the cap on pin changes the rest keep their place until the
- * next cycle. When that is no more even than pinning each where it runs now, they are pinned where they
- * run (the pins still stop the kernel moving them; the spread does not rise).
+ * next cycle. When pinning each where it runs now leaves the host balanced (spread ≤ `balancedStdDev`, the
+ * host's threshold) or is as even, they are pinned where they run: the pins still stop the kernel moving
+ * them, and no vCPU is moved for a gain within the noise.
  */
 import type { HostLayout } from './layout.js';
 import { moveChanges, type Move, type Mover } from './search.js';
 import type { LoadChange, Spread } from './spread.js';
 
-export function placeUnpinned(spread: Spread, layout: HostLayout, movers: readonly Mover[], cap: number): Move[] {
+export function placeUnpinned(spread: Spread, layout: HostLayout, movers: readonly Mover[], cap: number, balancedStdDev = 0): Move[] {
   const placed = [...movers].sort((a, b) => b.usagePercent - a.usagePercent).slice(0, cap);
   const inPlace = placed.map((m): Move => ({ mover: m, to: m.mainPcpu >= 0 ? m.mainPcpu : (layout.cells[m.cellIndex]?.cpus[0] ?? 0) }));
   const lpt = longestFirst(spread, layout, placed);
   const changes = (moves: readonly Move[]): LoadChange[] => moves.flatMap((x) => moveChanges(x.mover, x.to));
-  const moves = spread.delta(changes(lpt)) < spread.delta(changes(inPlace)) - 1e-9 ? lpt : inPlace;
+  const inPlaceSse = spread.sse + spread.delta(changes(inPlace));
+  const better = spread.sse + spread.delta(changes(lpt)) < inPlaceSse - 1e-9;
+  const moves = better && spread.stdDev(inPlaceSse) > balancedStdDev ? lpt : inPlace;
   spread.apply(changes(moves));
   return moves;
 }

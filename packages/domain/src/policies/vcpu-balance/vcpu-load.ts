@@ -17,6 +17,8 @@ export interface VcpuLoad {
   usagePercent: number;
   /** The usage in each of those samples, oldest first. */
   samplesPercent: number[];
+  /** Mean usage alone (what it got, without the wait) over the smoothing samples, % of one pCPU. */
+  gotPercent: number;
   /** Mean usage over the steady window (steadySamples), % of one pCPU. */
   steadyPercent: number;
   /** The usage in each sample of the steady window, oldest first (what the noise of the spread is judged from). */
@@ -58,10 +60,12 @@ export function vcpuLoads(vm: Pick<VmView, 'vcpus' | 'window'>, smoothingSamples
     const affinity = tidy(c.pcpus, pcpuCount);
     const samplesPercent = usageSamples(entries, i);
     const usagePercent = samplesPercent.length > 0 ? mean(samplesPercent) : Math.max(0, c.usagePercent);
+    const got = usageSamples(entries, i, false);
+    const gotPercent = got.length > 0 ? mean(got) : Math.max(0, c.usagePercent);
     const steadySamplesPercent = steadyEntries === entries ? samplesPercent : usageSamples(steadyEntries, i);
     const steadyPercent = steadySamplesPercent.length > 0 ? mean(steadySamplesPercent) : usagePercent;
     const place = placeOf(entries, i, affinity, c.currentPcpu, pcpuCount);
-    return { vcpu: c.id, usagePercent, samplesPercent, steadyPercent, steadySamplesPercent, affinity, place, mainPcpu: mainOf(place) };
+    return { vcpu: c.id, usagePercent, samplesPercent, gotPercent, steadyPercent, steadySamplesPercent, affinity, place, mainPcpu: mainOf(place) };
   });
 }
 
@@ -79,13 +83,13 @@ function tidy(pcpus: number[], pcpuCount: number): number[] {
   return [...new Set(pcpus)].filter((p) => p >= 0 && p < pcpuCount).sort((a, b) => a - b);
 }
 
-/** The vCPU's demand in each entry: usage + run-queue wait, capped at one pCPU. */
-function usageSamples(entries: readonly WindowEntry[], i: number): number[] {
+/** The vCPU's demand in each entry: usage + run-queue wait (unless withWait is false), capped at one pCPU. */
+function usageSamples(entries: readonly WindowEntry[], i: number, withWait = true): number[] {
   const out: number[] = [];
   for (const e of entries) {
     const u = e.vcpuPercent?.[i];
     if (u === undefined || !Number.isFinite(u)) continue;
-    const w = e.vcpuWaitPercent?.[i] ?? 0;
+    const w = withWait ? (e.vcpuWaitPercent?.[i] ?? 0) : 0;
     out.push(Math.min(100, Math.max(0, u) + (Number.isFinite(w) ? Math.max(0, w) : 0)));
   }
   return out;
