@@ -55,13 +55,13 @@ export function meanCpu(iv: readonly Interval[]): Record<string, number> {
   return Object.fromEntries(Object.entries(sum).map(([vm, s]) => [vm, s / Math.max(iv.length, 1)]));
 }
 
-/** Affinity changes between consecutive samples taken at or after `fromMs` (vm@time: old → new). */
-export function pinChanges(samples: readonly CpuSample[], fromMs = 0): string[] {
+/** Affinity changes between consecutive samples taken in [fromMs, toMs] (vm@time: old → new). */
+export function pinChanges(samples: readonly CpuSample[], fromMs = 0, toMs = Infinity): string[] {
   const out: string[] = [];
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1] as CpuSample;
     const b = samples[i] as CpuSample;
-    if (b.atMs < fromMs) continue;
+    if (b.atMs < fromMs || b.atMs > toMs) continue;
     for (const [vm, s] of Object.entries(b.vms)) {
       const prev = a.vms[vm];
       if (prev && prev.affinity !== s.affinity) out.push(`${vm}@${b.atMs}: ${prev.affinity} → ${s.affinity}`);
