@@ -17,7 +17,8 @@ import { ballast, dommemstat, virsh } from './virsh.js';
 const exec = promisify(execFile);
 
 export const LAB_VMS = ['lab-vm1', 'lab-vm2', 'lab-vm3', 'lab-vm4'];
-export const LAB_POLICY = path.join(REPO, 'infra/lab/policy.json');
+/** The memory scenarios' policy: memory-balloon alone, as infra/lab/policy.json sets it (which `make run` loads, with the CPU policies and ksm beside it). */
+export const MEMORY_POLICY = path.join(REPO, 'test/e2e/fixtures/memory-policy.json');
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -67,7 +68,7 @@ export interface ScenarioRun {
  */
 export async function runScenario(name: string, body: (w: MemoryWatch) => Promise<void>, rules: Partial<MemoryRules> = {}): Promise<ScenarioRun> {
   await resetGuests();
-  const stack = await startStack({ extraEnv: { BALLAST_POLICY_FILE: LAB_POLICY } });
+  const stack = await startStack({ extraEnv: { BALLAST_POLICY_FILE: MEMORY_POLICY } });
   let watch: MemoryWatch | undefined;
   let failure: Error | undefined;
   try {

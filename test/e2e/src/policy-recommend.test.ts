@@ -18,12 +18,12 @@ interface ApiDecision {
   policy: string;
 }
 
-describe('the lab policy document in recommend mode (memory-balloon) on real guests', { skip: LAB ? false : 'needs the lab: run via `make test` or `make e2e`' }, () => {
+describe('the memory policy document in recommend mode (memory-balloon) on real guests', { skip: LAB ? false : 'needs the lab: run via `make test` or `make e2e`' }, () => {
   let stack: Stack;
 
   before(async () => {
-    // the lab's document (auto) switched to recommend: decisions only
-    const doc = JSON.parse(readFileSync(path.join(REPO, 'infra/lab/policy.json'), 'utf8')) as {
+    // the memory scenarios' document (auto) switched to recommend: decisions only
+    const doc = JSON.parse(readFileSync(path.join(REPO, 'test/e2e/fixtures/memory-policy.json'), 'utf8')) as {
       policies: Record<string, { automation: string; args: Record<string, unknown> }>;
     };
     for (const p of Object.values(doc.policies)) p.automation = 'recommend';
