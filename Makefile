@@ -41,7 +41,7 @@ e2e: build
 	@VMS=$(VMS) bash infra/test/run-tests.sh e2e
 
 bench: build
-	@VMS=$(VMS) bash infra/bench/run-bench.sh
+	@VMS=$(VMS) bash infra/bench/run-bench.sh $(ARGS)
 
 lint: build
 	@npx --no-install buf lint

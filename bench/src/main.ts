@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // make bench: stats collection (lab guests, test driver), job throughput, the memory coordinator and the vCPU
-// balancer, side by side; JSON + a table.
+// balancer, side by side; KSM's gain per ksmd CPU-second on the lab; JSON + a table.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { jobsBench } from './jobs-bench.js';
 import { labStatsBench, manyDomainsBench } from './stats-bench.js';
@@ -16,6 +16,7 @@ if (!only || only === 'stats') {
 if (!only || only === 'jobs') rows.push(...(await jobsBench()));
 if (!only || only === 'memory') rows.push(...(await (await import('./memory-bench.js')).memoryBench()));
 if (!only || only === 'cpu') rows.push(...(await (await import('./cpu-bench.js')).cpuBench()));
+if (!only || only === 'ksm') rows.push(...(await (await import('./ksm-bench.js')).ksmBench()));
 const json = { at: new Date().toISOString(), rows };
 mkdirSync('bench-results', { recursive: true });
 const file = `bench-results/bench-${Date.now()}.json`;

@@ -130,6 +130,11 @@ describe('the ksm policy on the lab: on under pressure, merging gives back the d
     t.diagnostic(`stop: ${stopped.reason}`);
     t.diagnostic(`unmerging (outside Ballast, at the end) took back ${unmergedMiB} MiB of host free memory`);
     t.diagnostic(`decisions: ${summary(await driver.decisions())}`);
+    // `make bench ARGS=ksm` runs this test and reports these figures
+    if (process.env.BALLAST_KSM_FIGURES) {
+      const figures = { sizeMiB: SIZE_MIB, guests: VMS.length, mergedMiB: gainedMiB, ksmdCpuSeconds: cpu, mibPerKsmdCpuSecond: gainedMiB / Math.max(cpu, 0.01), fullScans: merged.fullScans - k0.fullScans, mergeMs: reliefAtMs - t0, freeGainMiB, unmergedMiB, mode: driver.mode };
+      writeFileSync(process.env.BALLAST_KSM_FIGURES, JSON.stringify(figures));
+    }
     assert.ok(merged.pagesSharing - k0.pagesSharing >= 1.5 * SIZE_MIB * PAGES_PER_MIB, 'pages_sharing rose by at least half of 3 × S');
     assert.ok(freeGainMiB >= 1.5 * SIZE_MIB, `host free memory gained ${freeGainMiB} MiB, less than half of 3 × S (${1.5 * SIZE_MIB} MiB)`);
     assert.ok(end.pagesSharing >= merged.pagesSharing * 0.9, 'stopping keeps merged pages merged');

@@ -60,7 +60,7 @@
  * each vCPU's smoothed usage on the pCPU(s) it is pinned to or ran on; the spread over the host's NUMA
  * cells — short (smoothingSamples) and steady (steadySamples) — and the steady spread's noise. On a busy
  * host, unpinned vCPUs are pinned first, largest onto the least loaded pCPU of their cell (unpinned.ts).
- * Else when the short spread exceeds urgentStdDevPercent (both the demand's and the usage's alone), or the steady one thresholdStdDevPercent +
+ * Else when the short spread exceeds urgentStdDevPercent, or the steady one (each of demand and of usage alone) thresholdStdDevPercent +
  * noiseMarginStdErrors × noise, moves within each VM's cell, best first, while each one gains enough and
  * the cap allows.
  */

@@ -36,6 +36,8 @@ export interface HostPlan {
   /** The short spread of usage alone (without the run-queue wait): urgent needs both above urgentStdDevPercent. */
   shortUsageStdDev: number;
   steadyStdDev: number;
+  /** The steady spread of usage alone: the steady trigger needs both above it. */
+  steadyUsageStdDev: number;
   /** The spread as the GT monitor measures it (measured-spread.ts), when the host has unpinned vCPUs. */
   measuredStdDev?: number;
   /** vCPUs the search left where they are because Ballast pinned them less than minPinDwellMs ago. */
@@ -76,6 +78,7 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
     shortStdDev: 0,
     shortUsageStdDev: 0,
     steadyStdDev: 0,
+    steadyUsageStdDev: 0,
     stdDevAfter: 0,
     hostStdDevBefore: 0,
     totalUsage: 0,
@@ -90,9 +93,10 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
   const short = spreadOf(layout, assessed, 'usagePercent');
   const steady = spreadOf(layout, assessed, 'steadyPercent');
   const got = spreadOf(layout, assessed, 'gotPercent');
+  const steadyGot = spreadOf(layout, assessed, 'steadyGotPercent');
   const noise = loadNoise(assessed, layout.pcpuCount);
   const trigger = knobs.thresholdStdDevPercent + c.args.control.noiseMarginStdErrors * noise;
-  const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, noise, trigger, shortStdDev: short.stdDev(), shortUsageStdDev: got.stdDev(), steadyStdDev: steady.stdDev(), totalUsage: short.total() };
+  const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, noise, trigger, shortStdDev: short.stdDev(), shortUsageStdDev: got.stdDev(), steadyStdDev: steady.stdDev(), steadyUsageStdDev: steadyGot.stdDev(), totalUsage: short.total() };
   const act = (basis: NonNullable<HostPlan['basis']>, spread: Spread): Spread => {
     p.basis = basis;
     return spread;
@@ -102,10 +106,12 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
   // unpinned vCPUs: against the plain threshold — their noise is the kernel moving them, which pinning ends
   // (with the noise margin, a host whose spread swung 0–68 sample to sample stayed unpinned for 20 s)
   else if (hasUnpinned(assessed) && (p.measuredStdDev = measuredSpread(assessed, layout, c.args.control.smoothingSamples)) > knobs.thresholdStdDevPercent) spread = act('unpinned', short);
-  // urgent when what the vCPUs wanted and what they got are both far apart: the wait alone swings with
-  // how the guests' bursts happen to line up on a shared pCPU (two equal guests were swapped back and forth)
+  // urgent or steady only when what the vCPUs wanted and what they got are both far apart: the wait is the
+  // pCPU's as much as the vCPU's — it swings with how bursts line up on a shared pCPU, and host processes
+  // make one pCPU's vCPUs wait more — so a swap of equal guests would move it, not remove it (on the lab two
+  // equal guests were swapped and back in 8 s, and swapped once more on a busy CI host)
   else if (Math.min(p.shortStdDev, p.shortUsageStdDev) > knobs.urgentStdDevPercent) spread = act('urgent', short);
-  else if (p.steadyStdDev > trigger) spread = act('steady', steady);
+  else if (Math.min(p.steadyStdDev, p.steadyUsageStdDev) > trigger) spread = act('steady', steady);
   p.loadBefore = spread.loads();
   p.stdDevBefore = spread.stdDev();
   p.hostStdDevBefore = spread.hostStdDev();
@@ -116,7 +122,7 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
 }
 
 /** The pCPUs' load from each vCPU's usage over one window, where the vCPU is. */
-function spreadOf(layout: HostLayout, vms: readonly AssessedVm[], usage: 'usagePercent' | 'steadyPercent' | 'gotPercent'): Spread {
+function spreadOf(layout: HostLayout, vms: readonly AssessedVm[], usage: 'usagePercent' | 'steadyPercent' | 'gotPercent' | 'steadyGotPercent'): Spread {
   const spread = new Spread(layout);
   for (const a of vms) {
     for (const v of a.vcpus) for (let k = 0; k < v.place.length; k++) spread.add(v.place[k]?.[0] as number, v[usage] * (v.place[k]?.[1] as number));

@@ -224,3 +224,20 @@ test('urgent needs usage far apart too: a burst of wait on one shared pCPU does 
   const piled = ['a', 'b', 'c', 'd'].map((n) => withWait(n, 0, 35));
   assert.equal(run(snap(piled)).jobs.length, 2);
 });
+
+test('steady needs usage apart too: equal guests whose pCPU 0 makes them wait (host processes) are not swapped', () => {
+  const withWait = (name: string, on: number, wait: number) => {
+    const v = cpuVm(name, { usage: [40], on: [on], ...owned(on) });
+    return { ...v, window: v.window.map((e) => ({ ...e, vcpuWaitPercent: [wait] })) };
+  };
+  // as on a busy CI host: the pair on pCPU 0 waits ~25 points each, the pair on pCPU 1 hardly (demand 130 vs 84)
+  const vms = [withWait('a', 0, 25), withWait('b', 0, 24), withWait('c', 1, 2), withWait('d', 1, 1)];
+  const p = run(snap(vms));
+  assert.deepEqual(pinLines(p), []);
+  const { steadyStdDevPercent: demand, steadyUsageStdDevPercent: usage } = hostDecision(p).inputs as { steadyStdDevPercent: number; steadyUsageStdDevPercent: number };
+  assert.ok(demand > 5 && usage < 5, `steady spread of demand ${demand}, of usage ${usage}`);
+  assert.equal(hostDecision(p).kind, 'balanced');
+  // usage apart as well: a move is planned
+  const lopsided = [withWait('a', 0, 25), cpuVm('b', { usage: [40], on: [0], ...owned(0) }), cpuVm('c', { usage: [10], on: [1], ...owned(1) })];
+  assert.ok(run(snap(lopsided)).jobs.length > 0);
+});

@@ -19,8 +19,10 @@ export interface VcpuLoad {
   samplesPercent: number[];
   /** Mean usage alone (what it got, without the wait) over the smoothing samples, % of one pCPU. */
   gotPercent: number;
-  /** Mean usage over the steady window (steadySamples), % of one pCPU. */
+  /** Mean demand over the steady window (steadySamples), % of one pCPU. */
   steadyPercent: number;
+  /** Mean usage alone over the steady window. */
+  steadyGotPercent: number;
   /** The usage in each sample of the steady window, oldest first (what the noise of the spread is judged from). */
   steadySamplesPercent: number[];
   /** Its affinity now, ascending (empty when not read yet). */
@@ -64,8 +66,10 @@ export function vcpuLoads(vm: Pick<VmView, 'vcpus' | 'window'>, smoothingSamples
     const gotPercent = got.length > 0 ? mean(got) : Math.max(0, c.usagePercent);
     const steadySamplesPercent = steadyEntries === entries ? samplesPercent : usageSamples(steadyEntries, i);
     const steadyPercent = steadySamplesPercent.length > 0 ? mean(steadySamplesPercent) : usagePercent;
+    const steadyGot = steadyEntries === entries ? got : usageSamples(steadyEntries, i, false);
+    const steadyGotPercent = steadyGot.length > 0 ? mean(steadyGot) : gotPercent;
     const place = placeOf(entries, i, affinity, c.currentPcpu, pcpuCount);
-    return { vcpu: c.id, usagePercent, samplesPercent, gotPercent, steadyPercent, steadySamplesPercent, affinity, place, mainPcpu: mainOf(place) };
+    return { vcpu: c.id, usagePercent, samplesPercent, gotPercent, steadyPercent, steadyGotPercent, steadySamplesPercent, affinity, place, mainPcpu: mainOf(place) };
   });
 }
 
