@@ -35,8 +35,8 @@ function hostDecision(p: HostPlan): VcpuBalanceDecision {
     stale: () => `host ${p.hostId} is stale or not reported: no pin change`,
     idle: () => `idle: the vCPUs use ${fmt(p.totalUsage)} % of a pCPU together (< idleTotalPercent ${k.idleTotalPercent}): no pin change`,
     balanced: () =>
-      `balanced: steady spread ${fmt(Math.min(p.steadyStdDev, p.steadyUsageStdDev))} ≤ ${k.thresholdStdDevPercent} points${p.trigger > k.thresholdStdDevPercent + 0.05 ? ` + ${fmt(p.trigger - k.thresholdStdDevPercent)} of noise` : ''}` +
-      ` and short spread ${fmt(Math.min(p.shortStdDev, p.shortUsageStdDev))} ≤ urgentStdDevPercent ${k.urgentStdDevPercent}: no pin change`,
+      `balanced: steady spread ${fmt(Math.min(p.steadyStdDev, p.steadyUsageStdDev ?? Infinity))} ≤ ${k.thresholdStdDevPercent} points${p.trigger > k.thresholdStdDevPercent + 0.05 ? ` + ${fmt(p.trigger - k.thresholdStdDevPercent)} of noise` : ''}` +
+      ` and short spread ${fmt(Math.min(p.shortStdDev, p.shortUsageStdDev ?? Infinity))} ≤ urgentStdDevPercent ${k.urgentStdDevPercent}: no pin change`,
     rebalanced: () =>
       `${spreadLine(p)} (−${fmt(gain)} %) with ${p.moves.length} pin change(s)${p.recommended.length > 0 ? ` and ${p.recommended.length} recommended` : ''}` +
       ` (${BASIS[p.basis ?? 'steady']})`,
@@ -68,9 +68,9 @@ function hostInputs(p: HostPlan, gain: number): Record<string, unknown> {
     noisePercent: r1(p.noise),
     triggerStdDevPercent: r1(p.trigger),
     shortStdDevPercent: r1(p.shortStdDev),
-    shortUsageStdDevPercent: r1(p.shortUsageStdDev),
+    shortUsageStdDevPercent: p.shortUsageStdDev !== undefined ? r1(p.shortUsageStdDev) : null,
     steadyStdDevPercent: r1(p.steadyStdDev),
-    steadyUsageStdDevPercent: r1(p.steadyUsageStdDev),
+    steadyUsageStdDevPercent: p.steadyUsageStdDev !== undefined ? r1(p.steadyUsageStdDev) : null,
     measuredStdDevPercent: p.measuredStdDev !== undefined ? r1(p.measuredStdDev) : null,
     basis: p.basis ?? null,
     urgentStdDevPercent: k.urgentStdDevPercent,

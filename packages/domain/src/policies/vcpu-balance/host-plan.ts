@@ -33,11 +33,11 @@ export interface HostPlan {
   trigger: number;
   /** The spread over the last smoothingSamples, and over the last steadySamples (stdDevBefore is the one acted on). */
   shortStdDev: number;
-  /** The short spread of usage alone (without the run-queue wait): urgent needs both above urgentStdDevPercent. */
-  shortUsageStdDev: number;
+  /** The short spread of usage alone (without the run-queue wait): urgent needs both above urgentStdDevPercent (read only when the demand's is). */
+  shortUsageStdDev?: number;
   steadyStdDev: number;
-  /** The steady spread of usage alone: the steady trigger needs both above it. */
-  steadyUsageStdDev: number;
+  /** The steady spread of usage alone: the steady trigger needs both above it (read only when the demand's is). */
+  steadyUsageStdDev?: number;
   /** The spread as the GT monitor measures it (measured-spread.ts), when the host has unpinned vCPUs. */
   measuredStdDev?: number;
   /** vCPUs the search left where they are because Ballast pinned them less than minPinDwellMs ago. */
@@ -76,9 +76,7 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
     noise: 0,
     trigger: 0,
     shortStdDev: 0,
-    shortUsageStdDev: 0,
     steadyStdDev: 0,
-    steadyUsageStdDev: 0,
     stdDevAfter: 0,
     hostStdDevBefore: 0,
     totalUsage: 0,
@@ -92,11 +90,9 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
   const assessed = vms.map((vm) => assessVm(vm, ctx));
   const short = spreadOf(layout, assessed, 'usagePercent');
   const steady = spreadOf(layout, assessed, 'steadyPercent');
-  const got = spreadOf(layout, assessed, 'gotPercent');
-  const steadyGot = spreadOf(layout, assessed, 'steadyGotPercent');
   const noise = loadNoise(assessed, layout.pcpuCount);
   const trigger = knobs.thresholdStdDevPercent + c.args.control.noiseMarginStdErrors * noise;
-  const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, noise, trigger, shortStdDev: short.stdDev(), shortUsageStdDev: got.stdDev(), steadyStdDev: steady.stdDev(), steadyUsageStdDev: steadyGot.stdDev(), totalUsage: short.total() };
+  const p: HostPlan = { ...empty, kind: 'balanced', layout, vms: assessed, noise, trigger, shortStdDev: short.stdDev(), steadyStdDev: steady.stdDev(), totalUsage: short.total() };
   const act = (basis: NonNullable<HostPlan['basis']>, spread: Spread): Spread => {
     p.basis = basis;
     return spread;
@@ -110,8 +106,8 @@ export function planHost(hostId: string, host: HostView | undefined, vms: readon
   // pCPU's as much as the vCPU's — it swings with how bursts line up on a shared pCPU, and host processes
   // make one pCPU's vCPUs wait more — so a swap of equal guests would move it, not remove it (on the lab two
   // equal guests were swapped and back in 8 s, and swapped once more on a busy CI host)
-  else if (Math.min(p.shortStdDev, p.shortUsageStdDev) > knobs.urgentStdDevPercent) spread = act('urgent', short);
-  else if (Math.min(p.steadyStdDev, p.steadyUsageStdDev) > trigger) spread = act('steady', steady);
+  else if (p.shortStdDev > knobs.urgentStdDevPercent && (p.shortUsageStdDev = spreadOf(layout, assessed, 'gotPercent').stdDev()) > knobs.urgentStdDevPercent) spread = act('urgent', short);
+  else if (p.steadyStdDev > trigger && (p.steadyUsageStdDev = spreadOf(layout, assessed, 'steadyGotPercent').stdDev()) > trigger) spread = act('steady', steady);
   p.loadBefore = spread.loads();
   p.stdDevBefore = spread.stdDev();
   p.hostStdDevBefore = spread.hostStdDev();

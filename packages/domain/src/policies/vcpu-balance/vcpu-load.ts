@@ -56,27 +56,72 @@ export function countUsageEntries(vm: Pick<VmView, 'window'>, n: number): number
  */
 export function vcpuLoads(vm: Pick<VmView, 'vcpus' | 'window'>, smoothingSamples: number, pcpuCount: number, steadySamples = smoothingSamples): VcpuLoad[] {
   const all = usageEntries(vm, Math.max(smoothingSamples, steadySamples));
-  const entries = all.slice(Math.max(0, all.length - smoothingSamples));
-  const steadyEntries = all.slice(Math.max(0, all.length - steadySamples));
+  const shortFrom = Math.max(0, all.length - smoothingSamples);
+  const steadyFrom = Math.max(0, all.length - steadySamples);
+  const entries = shortFrom === 0 ? all : all.slice(shortFrom);
   return vm.vcpus.map((c, i) => {
     const affinity = tidy(c.pcpus, pcpuCount);
-    const samplesPercent = usageSamples(entries, i);
-    const usagePercent = samplesPercent.length > 0 ? mean(samplesPercent) : Math.max(0, c.usagePercent);
-    const got = usageSamples(entries, i, false);
-    const gotPercent = got.length > 0 ? mean(got) : Math.max(0, c.usagePercent);
-    const steadySamplesPercent = steadyEntries === entries ? samplesPercent : usageSamples(steadyEntries, i);
-    const steadyPercent = steadySamplesPercent.length > 0 ? mean(steadySamplesPercent) : usagePercent;
-    const steadyGot = steadyEntries === entries ? got : usageSamples(steadyEntries, i, false);
-    const steadyGotPercent = steadyGot.length > 0 ? mean(steadyGot) : gotPercent;
+    const w = windowMeans(all, i, shortFrom, steadyFrom);
+    const fallback = Math.max(0, c.usagePercent);
+    const usagePercent = w.shortCount > 0 ? w.shortDemand / w.shortCount : fallback;
+    const gotPercent = w.shortCount > 0 ? w.shortGot / w.shortCount : fallback;
+    const steadyPercent = w.steadyCount > 0 ? w.steadyDemand / w.steadyCount : usagePercent;
+    const steadyGotPercent = w.steadyCount > 0 ? w.steadyGot / w.steadyCount : gotPercent;
     const place = placeOf(entries, i, affinity, c.currentPcpu, pcpuCount);
-    return { vcpu: c.id, usagePercent, samplesPercent, gotPercent, steadyPercent, steadyGotPercent, steadySamplesPercent, affinity, place, mainPcpu: mainOf(place) };
+    return {
+      vcpu: c.id,
+      usagePercent,
+      samplesPercent: w.samplesPercent,
+      gotPercent,
+      steadyPercent,
+      steadyGotPercent,
+      steadySamplesPercent: w.steadySamplesPercent,
+      affinity,
+      place,
+      mainPcpu: mainOf(place),
+    };
   });
 }
 
-function mean(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
+interface WindowMeans {
+  samplesPercent: number[];
+  steadySamplesPercent: number[];
+  shortDemand: number;
+  shortGot: number;
+  shortCount: number;
+  steadyDemand: number;
+  steadyGot: number;
+  steadyCount: number;
+}
+
+/**
+ * One pass over the window for vCPU i: its demand (usage + run-queue wait, capped at one pCPU) in each
+ * sample of the short and the steady window, and the sums of demand and of usage alone over each.
+ */
+function windowMeans(all: readonly WindowEntry[], i: number, shortFrom: number, steadyFrom: number): WindowMeans {
+  const out: WindowMeans = { samplesPercent: [], steadySamplesPercent: [], shortDemand: 0, shortGot: 0, shortCount: 0, steadyDemand: 0, steadyGot: 0, steadyCount: 0 };
+  if (shortFrom === steadyFrom) out.steadySamplesPercent = out.samplesPercent;
+  for (let k = Math.min(shortFrom, steadyFrom); k < all.length; k++) {
+    const e = all[k] as WindowEntry;
+    const u = e.vcpuPercent?.[i];
+    if (u === undefined || !Number.isFinite(u)) continue;
+    const got = Math.max(0, u);
+    const wait = e.vcpuWaitPercent?.[i] ?? 0;
+    const demand = Math.min(100, got + (Number.isFinite(wait) ? Math.max(0, wait) : 0));
+    if (k >= shortFrom) {
+      out.samplesPercent.push(demand);
+      out.shortDemand += demand;
+      out.shortGot += got;
+      out.shortCount++;
+    }
+    if (k >= steadyFrom) {
+      if (shortFrom !== steadyFrom) out.steadySamplesPercent.push(demand);
+      out.steadyDemand += demand;
+      out.steadyGot += got;
+      out.steadyCount++;
+    }
+  }
+  return out;
 }
 
 /** The pCPU ids of the host, ascending, once each (the list itself when it already is). */
@@ -85,18 +130,6 @@ function tidy(pcpus: number[], pcpuCount: number): number[] {
   for (let i = 0; i < pcpus.length && ok; i++) ok = (pcpus[i] as number) >= 0 && (pcpus[i] as number) < pcpuCount && (i === 0 || (pcpus[i] as number) > (pcpus[i - 1] as number));
   if (ok) return pcpus;
   return [...new Set(pcpus)].filter((p) => p >= 0 && p < pcpuCount).sort((a, b) => a - b);
-}
-
-/** The vCPU's demand in each entry: usage + run-queue wait (unless withWait is false), capped at one pCPU. */
-function usageSamples(entries: readonly WindowEntry[], i: number, withWait = true): number[] {
-  const out: number[] = [];
-  for (const e of entries) {
-    const u = e.vcpuPercent?.[i];
-    if (u === undefined || !Number.isFinite(u)) continue;
-    const w = withWait ? (e.vcpuWaitPercent?.[i] ?? 0) : 0;
-    out.push(Math.min(100, Math.max(0, u) + (Number.isFinite(w) ? Math.max(0, w) : 0)));
-  }
-  return out;
 }
 
 /** Pinned to one pCPU: there. Else the affinity's pCPUs it ran on, by usage (by count when idle), else where it is now, else spread evenly. */
