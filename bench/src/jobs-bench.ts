@@ -50,7 +50,7 @@ async function ballastRun(url: string, n: number): Promise<number> {
   );
   const hv = new SimHypervisor(sim, `sim://${hostId}`);
   const router = new JobRouter(
-    { hv, config: { minMemoryMiB: 200, guestHeadroomMiB: 64, staleStatsSec: 30, verifyTimeoutMs: 5000, migrateTimeoutMs: 5000, memoryToleranceMiB: 4, budgetWaitMs: 0, hostFreeFloorMiB: 512 }, now: () => sim.wallClockMs, sleep: async (ms) => sim.advance(ms) },
+    { hv, config: { minMemoryMiB: 200, guestHeadroomMiB: 64, staleStatsSec: 30, verifyTimeoutMs: 5000, migrateTimeoutMs: 5000, migrateBandwidthMiBPerSec: 0, memoryToleranceMiB: 4, budgetWaitMs: 0, hostFreeFloorMiB: 512 }, now: () => sim.wallClockMs, sleep: async (ms) => sim.advance(ms) },
     hostId,
   );
   const queues = new JobQueues(conn);

@@ -81,3 +81,24 @@ test('holds show on the VM until they expire', async () => {
   assert.deepEqual(state.vms()[0]?.holds, []);
   assert.equal(holds.isHeld('uuid-a', 'memory', now.t), false);
 });
+
+test('while a VM migrates both hosts report it: it stays where it runs, window and all, until the copy on the destination runs', () => {
+  const { state } = setup();
+  const running = (i: number) => vmReport('a', { cpuPercent: i, state: 'running' });
+  const incoming = vmReport('a', { state: 'paused' });
+  state.ingest(hostReport('h1', [running(1)], { takenAtMs: 1 }));
+  state.ingest(hostReport('h2', [incoming], { takenAtMs: 2 }));
+  state.ingest(hostReport('h1', [running(3)], { takenAtMs: 3 }));
+  state.ingest(hostReport('h2', [incoming], { takenAtMs: 4 }));
+  assert.deepEqual(state.vms().map((v) => [v.hostId, v.state]), [['h1', 'running']]);
+  assert.deepEqual(state.vms()[0]?.window.map((w) => w.cpuPercent), [1, 3], 'its window goes on');
+  // aborted: the destination's copy goes, the VM is still on h1
+  state.ingest(hostReport('h2', [], { takenAtMs: 5 }));
+  assert.deepEqual(state.vms().map((v) => v.hostId), ['h1']);
+  // another try that completes: the copy on h2 runs while h1's is paused (switch-over), then h1's goes
+  state.ingest(hostReport('h1', [vmReport('a', { state: 'paused' })], { takenAtMs: 6 }));
+  state.ingest(hostReport('h2', [running(7)], { takenAtMs: 7 }));
+  assert.deepEqual(state.vms().map((v) => v.hostId), ['h2']);
+  state.ingest(hostReport('h1', [], { takenAtMs: 8 }));
+  assert.deepEqual(state.vms().map((v) => v.hostId), ['h2']);
+});

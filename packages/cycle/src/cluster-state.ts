@@ -41,9 +41,14 @@ export class ClusterState {
     const seen = new Set<string>();
     for (const vm of report.vms) {
       seen.add(vm.uuid);
-      // A VM now on another host (migrated) starts a new window: its policies watch it for a warm-up again.
       const was = this.vmHost.get(vm.uuid);
-      if (was !== undefined && was !== report.hostId) this.windows.delete(vm.uuid);
+      if (was !== undefined && was !== report.hostId) {
+        // Both hosts report it while it migrates: it stays where it runs until the copy here runs instead
+        // (else it would flip host each cycle, and an aborted migration would leave it on the destination).
+        if (!this.movesHere(vm, was)) continue;
+        // A VM now on another host (migrated) starts a new window: its policies watch it for a warm-up again.
+        this.windows.delete(vm.uuid);
+      }
       this.vmHost.set(vm.uuid, report.hostId);
       this.pushWindow(vm, report.takenAtMs);
     }
@@ -54,6 +59,12 @@ export class ClusterState {
         this.windows.delete(vm.uuid);
       }
     }
+  }
+
+  /** A VM reported here that `was` on another host: it moves here unless it still runs there and not here. */
+  private movesHere(vm: VmReport, was: string): boolean {
+    const there = this.hostsById.get(was)?.report.vms.find((v) => v.uuid === vm.uuid);
+    return !(there && isRunning(there.state) && !isRunning(vm.state));
   }
 
   private pushWindow(vm: VmReport, takenAtMs: number): void {
@@ -118,4 +129,8 @@ export class ClusterState {
   snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'> {
     return { nowMs: this.opts.now(), hosts: this.hosts(), vms: this.vms() };
   }
+}
+
+function isRunning(state: VmReport['state']): boolean {
+  return state === 'running' || state === 'blocked';
 }

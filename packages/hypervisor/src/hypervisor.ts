@@ -34,6 +34,20 @@ export interface MigrateOptions {
   /** Migration data URI (VIR_MIGRATE_PARAM_URI), e.g. tcp://10.77.0.2. */
   migrateUri?: string;
   live: boolean;
+  /** Cap on the migration's bandwidth, MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH); absent: QEMU's default. */
+  bandwidthMiBs?: number;
+}
+
+/** A migration under way, as the source host sees it (virDomainGetJobStats); fields absent until reported. */
+export interface MigrationProgress {
+  elapsedMs?: number;
+  remainingMs?: number;
+  /** Guest memory to send, sent, left (bytes). */
+  memoryTotalBytes?: number;
+  memoryProcessedBytes?: number;
+  memoryRemainingBytes?: number;
+  /** Transfer rate of memory, bytes/s. */
+  memoryBytesPerSec?: number;
 }
 
 /**
@@ -85,6 +99,10 @@ export interface Hypervisor {
   /** Changes the given KSM fields; `run` only where the host's sysfs is reachable, else NO_SUPPORT. */
   setKsm(change: Partial<KsmTunables>): Promise<void>;
   migrate(uuid: string, opts: MigrateOptions): Promise<void>;
+  /** The VM's migration under way; undefined when it has no job (not started yet, or over). */
+  migrationProgress(uuid: string): Promise<MigrationProgress | undefined>;
+  /** Aborts the VM's migration under way (virDomainAbortJob): its migrate() then rejects and it stays here. */
+  abortMigration(uuid: string): Promise<void>;
   /** Subscribe to events; returns an unsubscribe function. */
   onEvent(listener: (ev: HypervisorEvent) => void): () => void;
   close(): Promise<void>;

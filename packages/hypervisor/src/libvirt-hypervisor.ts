@@ -12,16 +12,18 @@ import {
   getNumaTune,
   isNoSupport,
   isOperationInvalid,
+  JobType,
   open,
   parseCapabilities,
   setCpuTune,
   setNumaTune,
+  toJobProgress,
   toVmState,
   toVmStats,
 } from '@ballast/libvirt';
 
 import { formatPins, parseDomainConfig } from './domain-config.js';
-import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from './hypervisor.js';
+import type { CollectOptions, Hypervisor, MigrateOptions, MigrationProgress, NumaTuneRequest } from './hypervisor.js';
 import { isLocalUri } from './ksm-run.js';
 import { toHypervisorEvent } from './libvirt-events.js';
 import { buildHostInfo } from './libvirt-host-info.js';
@@ -240,7 +242,26 @@ export class LibvirtHypervisor implements Hypervisor {
     return this.connection.migrate(uuid, opts.destUri, {
       flags,
       ...(opts.migrateUri !== undefined ? { migrateUri: opts.migrateUri } : {}),
+      ...(opts.bandwidthMiBs !== undefined ? { bandwidthMiBs: opts.bandwidthMiBs } : {}),
     });
+  }
+
+  /** virDomainGetJobStats on the source: undefined while the VM has no job (JobType NONE). */
+  async migrationProgress(uuid: string): Promise<MigrationProgress | undefined> {
+    const p = toJobProgress(await this.connection.getJobStats(uuid));
+    if (p.type === JobType.NONE) return undefined;
+    const out: MigrationProgress = {};
+    if (p.timeElapsedMs !== undefined) out.elapsedMs = p.timeElapsedMs;
+    if (p.timeRemainingMs !== undefined) out.remainingMs = p.timeRemainingMs;
+    if (p.memoryTotalBytes !== undefined) out.memoryTotalBytes = p.memoryTotalBytes;
+    if (p.memoryProcessedBytes !== undefined) out.memoryProcessedBytes = p.memoryProcessedBytes;
+    if (p.memoryRemainingBytes !== undefined) out.memoryRemainingBytes = p.memoryRemainingBytes;
+    if (p.memoryBytesPerSec !== undefined) out.memoryBytesPerSec = p.memoryBytesPerSec;
+    return out;
+  }
+
+  abortMigration(uuid: string): Promise<void> {
+    return this.connection.abortJob(uuid);
   }
 
   onEvent(listener: (ev: HypervisorEvent) => void): () => void {

@@ -45,7 +45,7 @@ class FakeConnection {
       },
       hostInfo: notUsed, nodeCpuTimes: notUsed, nodeMemory: notUsed, collectStats: notUsed, vmStats: notUsed,
       getVcpuPinning: notUsed, vmConfig: notUsed, currentPcpus: notUsed, recordPins: notUsed, setMemory: notUsed, setMemoryStatsPeriod: notUsed, pinVcpu: notUsed,
-      getCpuTune: notUsed, setCpuTune: notUsed, getNumaTune: notUsed, setNumaTune: notUsed, getKsm: notUsed, setKsm: notUsed, migrate: notUsed,
+      getCpuTune: notUsed, setCpuTune: notUsed, getNumaTune: notUsed, setNumaTune: notUsed, getKsm: notUsed, setKsm: notUsed, migrate: notUsed, migrationProgress: notUsed, abortMigration: notUsed,
       onEvent: (l) => {
         this.listeners.add(l);
         return () => void this.listeners.delete(l);

@@ -1,6 +1,6 @@
 import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, PinRecord, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import { Backoff } from '@ballast/runtime/backoff';
-import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from './hypervisor.js';
+import type { CollectOptions, Hypervisor, MigrateOptions, MigrationProgress, NumaTuneRequest } from './hypervisor.js';
 import { openHypervisor, type OpenHypervisorOptions } from './open-hypervisor.js';
 import { HypervisorUnavailableError, isConnectionError, isRetryableOpenError } from './reconnect-errors.js';
 
@@ -147,6 +147,8 @@ export class ReconnectingHypervisor implements Hypervisor {
   getKsm(): Promise<KsmSettings> { return this.#call((hv) => hv.getKsm()); }
   setKsm(change: Partial<KsmTunables>): Promise<void> { return this.#call((hv) => hv.setKsm(change)); }
   migrate(uuid: string, opts: MigrateOptions): Promise<void> { return this.#call((hv) => hv.migrate(uuid, opts)); }
+  migrationProgress(uuid: string): Promise<MigrationProgress | undefined> { return this.#call((hv) => hv.migrationProgress(uuid)); }
+  abortMigration(uuid: string): Promise<void> { return this.#call((hv) => hv.abortMigration(uuid)); }
 
   /** Runs a call on the current connection; a connection error has that connection checked. */
   async #call<T>(fn: (hv: Hypervisor) => Promise<T>): Promise<T> {

@@ -96,6 +96,7 @@ test('TS constants equal the libvirt header values compiled into the addon', () 
     [ErrorCode.OPERATION_TIMEOUT, 'VIR_ERR_OPERATION_TIMEOUT'],
     [ErrorCode.OPERATION_UNSUPPORTED, 'VIR_ERR_OPERATION_UNSUPPORTED'],
     [ErrorCode.ARGUMENT_UNSUPPORTED, 'VIR_ERR_ARGUMENT_UNSUPPORTED'],
+    [ErrorCode.OPERATION_ABORTED, 'VIR_ERR_OPERATION_ABORTED'],
     [ErrorCode.NO_DOMAIN_METADATA, 'VIR_ERR_NO_DOMAIN_METADATA'],
     [ErrorDomain.NONE, 'VIR_FROM_NONE'],
     [ErrorDomain.RPC, 'VIR_FROM_RPC'],

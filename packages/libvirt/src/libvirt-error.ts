@@ -16,6 +16,8 @@ export const ErrorCode = {
   CONFIG_UNSUPPORTED: 67,
   OPERATION_TIMEOUT: 68,
   ARGUMENT_UNSUPPORTED: 74,
+  /** e.g. a migration aborted with virDomainAbortJob ("canceled by client"). */
+  OPERATION_ABORTED: 78,
   /** getMetadata: the domain has no such metadata (no element of that namespace, no title, …). */
   NO_DOMAIN_METADATA: 80,
   OPERATION_UNSUPPORTED: 84,

@@ -82,5 +82,6 @@ function toStatus(job: Job, raw: string): JobStatus {
   if (state === 'succeeded') s.result = job.returnvalue as JobResult;
   if (job.failedReason) s.error = job.failedReason;
   if (job.finishedOn && (state === 'succeeded' || state === 'failed')) s.finishedAtMs = job.finishedOn;
+  if (typeof job.progress === 'object' && job.progress !== null) s.progress = job.progress as Record<string, unknown>;
   return s;
 }

@@ -20,6 +20,7 @@ import { noDomain, simError } from './sim-error.js';
 import { SimHost, type SimHostSpec } from './sim-host.js';
 import { guestSnapshot, MEM_DIED, MEM_SETTLED, stepVmMemory } from './sim-memory.js';
 import { inspectVm } from './sim-inspect.js';
+import { SimMigrations, type SimMigrationProgress } from './sim-migration.js';
 import { deterministicUuid } from './sim-random.js';
 import { formatCpuList, normalizeCpuSet, requireActive, SimVm, validateTune, type SimVmSpec } from './sim-vm.js';
 import { mib } from './sim-workload.js';
@@ -28,14 +29,6 @@ export type { SimEventListener } from './sim-events.js';
 export { SIM_LIFECYCLE, type SimClusterOptions, type SimVmSnapshot, type SimWorkload } from './sim-cluster-types.js';
 
 /** A read-only view of one VM, including what the guest would not report (for tests and benchmarks). */
-interface Migration {
-  vm: SimVm;
-  srcHostId: string;
-  destHostId: string;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
 export class SimCluster {
   readonly seed: number;
   readonly cycleMs: number;
@@ -50,7 +43,7 @@ export class SimCluster {
   private hostList: SimHost[] = [];
   private readonly vmIndex = new Map<string, SimVm>();
   private readonly names = new Set<string>();
-  private migrations: Migration[] = [];
+  private readonly migrations: SimMigrations;
   private readonly bus = new SimEventBus();
 
   constructor(opts: SimClusterOptions = {}) {
@@ -64,6 +57,13 @@ export class SimCluster {
     if (!(this.cycleMs > 0)) throw new RangeError('cycleMs must be > 0');
     if (!(this.balloonRateKiBPerSec > 0)) throw new RangeError('balloonRateKiBPerSec must be > 0');
     if (!(this.migrationRateKiBPerSec > 0)) throw new RangeError('migrationRateKiBPerSec must be > 0');
+    this.migrations = new SimMigrations({
+      now: () => this.now,
+      host: (id) => this.host(id),
+      lifecycle: (vm, event, detail) => this.lifecycle(vm, event, detail),
+      setupMs: this.migrationSetupMs,
+      rateKiBPerSec: this.migrationRateKiBPerSec,
+    });
   }
 
   /** Simulated time since the start, ms. */
@@ -268,7 +268,7 @@ export class SimCluster {
       }
     }
     this.now = t1;
-    if (this.migrations.length > 0) this.progressMigrations();
+    if (this.migrations.active) this.migrations.step();
     this.flush();
   }
 
@@ -390,65 +390,20 @@ export class SimCluster {
    * Fails at once if the destination lacks room for the VM's memory.
    */
   migrate(hostId: string, uuid: string, destHostId: string, live: boolean): Promise<void> {
-    const vm = this.vmOn(hostId, uuid);
-    if (vm.state !== 'running' && vm.state !== 'paused') {
-      throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' is not running`);
-    }
-    if (vm.migrating) throw simError(ErrorCode.OPERATION_INVALID, `domain '${vm.name}' has an active job: migration`);
-    if (destHostId === hostId) throw simError(ErrorCode.OPERATION_INVALID, 'attempt to migrate guest to the same host');
-    const dest = this.host(destHostId);
-    const reservedKiB = vm.committedKiB;
-    if (!dest.fits(reservedKiB)) {
-      throw simError(ErrorCode.OPERATION_FAILED, `not enough free memory on ${destHostId} for '${vm.name}' (${reservedKiB} KiB)`);
-    }
-    dest.incomingKiB += reservedKiB;
-    const durationMs = this.migrationSetupMs + (vm.currentKiB / this.migrationRateKiBPerSec) * 1000;
-    vm.migrating = { destHostId, doneAtMs: this.now + durationMs, reservedKiB, live };
-    if (!live && vm.state === 'running') {
-      vm.state = 'paused';
-      this.lifecycle(vm, 'suspended', SIM_LIFECYCLE.suspended.migrated);
-    }
-    const promise = new Promise<void>((resolve, reject) => {
-      this.migrations.push({ vm, srcHostId: hostId, destHostId, resolve, reject });
-    });
-    if (durationMs <= 0) this.progressMigrations();
+    const promise = this.migrations.start(this.vmOn(hostId, uuid), hostId, destHostId, live);
     this.flush();
     return promise;
   }
 
-  private progressMigrations(): void {
-    const still: Migration[] = [];
-    for (const m of this.migrations) {
-      const { vm } = m;
-      const job = vm.migrating;
-      const dest = this.host(m.destHostId);
-      if (!job) continue;
-      if (vm.state !== 'running' && vm.state !== 'paused') {
-        dest.incomingKiB -= job.reservedKiB;
-        vm.migrating = undefined;
-        m.reject(simError(ErrorCode.OPERATION_FAILED, `migration of '${vm.name}' failed: domain is ${vm.state}`));
-        continue;
-      }
-      if (job.doneAtMs > this.now) {
-        still.push(m);
-        continue;
-      }
-      const src = this.host(m.srcHostId);
-      dest.incomingKiB -= job.reservedKiB;
-      vm.migrating = undefined;
-      src.remove(vm);
-      this.lifecycle(vm, 'stopped', SIM_LIFECYCLE.stopped.migrated);
-      const pinned = vm.pinning.map((set) => set.filter((p) => p < dest.pcpus));
-      for (let v = 0; v < vm.vcpus; v++) {
-        const set = pinned[v] ?? [];
-        vm.pin(v, set.length > 0 ? set : Array.from({ length: dest.pcpus }, (_, i) => i));
-      }
-      dest.add(vm);
-      if (!job.live && vm.state === 'paused') vm.state = 'running';
-      this.lifecycle(vm, 'started', SIM_LIFECYCLE.started.migrated);
-      m.resolve();
-    }
-    this.migrations = still;
+  /** The VM's migration under way, as libvirt's job stats would show it on the source; undefined without one. */
+  migrationProgress(hostId: string, uuid: string): SimMigrationProgress | undefined {
+    return this.migrations.progress(this.vmOn(hostId, uuid));
+  }
+
+  /** Aborts the VM's migration under way: its migrate() rejects (OPERATION_ABORTED) and it stays on this host, running. */
+  abortMigration(hostId: string, uuid: string): void {
+    this.migrations.abort(this.vmOn(hostId, uuid));
+    this.flush();
   }
 
   // ---- events (delivered by SimEventBus) -----------------------------------------------------------

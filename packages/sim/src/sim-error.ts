@@ -14,7 +14,8 @@ export type SimErrorCode =
   | typeof ErrorCode.INVALID_ARG
   | typeof ErrorCode.OPERATION_FAILED
   | typeof ErrorCode.NO_DOMAIN
-  | typeof ErrorCode.OPERATION_INVALID;
+  | typeof ErrorCode.OPERATION_INVALID
+  | typeof ErrorCode.OPERATION_ABORTED;
 
 /** A failed simulated call, as libvirt's qemu driver would report it. */
 export function simError(code: SimErrorCode, message: string): LibvirtError {

@@ -14,7 +14,7 @@
  */
 import type { CpuTune, HostInfo, HypervisorEvent, KsmSettings, KsmTunables, NodeMemory, NumaTune, PcpuTimes, PinRecord, VmConfig, VmRef, VmStats } from '@ballast/domain';
 import { ErrorCode } from '@ballast/libvirt';
-import type { CollectOptions, Hypervisor, MigrateOptions, NumaTuneRequest } from '@ballast/hypervisor';
+import type { CollectOptions, Hypervisor, MigrateOptions, MigrationProgress, NumaTuneRequest } from '@ballast/hypervisor';
 import type { SimCluster } from './sim-cluster.js';
 import { simError } from './sim-error.js';
 import { rssKiB } from './sim-memory.js';
@@ -153,7 +153,17 @@ export class SimHypervisor implements Hypervisor {
     simSetKsm(this.sim, this.hostId, change);
   }
 
-  /** destUri must be sim://<hostId> of the same cluster; migrateUri is ignored. */
+  async migrationProgress(uuid: string): Promise<MigrationProgress | undefined> {
+    this.check();
+    return this.sim.migrationProgress(this.hostId, uuid);
+  }
+
+  async abortMigration(uuid: string): Promise<void> {
+    this.check();
+    this.sim.abortMigration(this.hostId, uuid);
+  }
+
+  /** destUri must be sim://<hostId> of the same cluster; migrateUri and bandwidthMiBs are ignored. */
   async migrate(uuid: string, opts: MigrateOptions): Promise<void> {
     this.check();
     const dest = parseSimUri(opts.destUri);

@@ -142,7 +142,7 @@ export class SimVm {
   guest: GuestMemSnapshot | undefined;
 
   /** Set while a migration job runs. */
-  migrating: { destHostId: string; doneAtMs: number; reservedKiB: number; live: boolean } | undefined;
+  migrating: { destHostId: string; startedAtMs: number; doneAtMs: number; reservedKiB: number; live: boolean } | undefined;
 
   constructor(spec: SimVmSpec, uuid: string, hostId: string, hostPcpus: number) {
     if (!/^[A-Za-z0-9._-]+$/.test(spec.name)) throw simError(ErrorCode.INVALID_ARG, `invalid VM name '${spec.name}'`);

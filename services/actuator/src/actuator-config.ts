@@ -16,7 +16,10 @@ export const actuatorConfigSchema = z.object({
   staleStatsSec: z.number().int().min(1).default(30),
   /** How long to wait for an applied change to show (balloon settling, migration done). */
   verifyTimeoutMs: z.number().int().min(100).default(15000),
+  /** A live migration still running after this long is aborted (the VM stays here) and its job fails. */
   migrateTimeoutMs: z.number().int().min(1000).default(300000),
+  /** Cap on a live migration's bandwidth, MiB/s; 0: QEMU's default. */
+  migrateBandwidthMiBPerSec: z.number().int().min(0).default(0),
   /** A grow with a host budget waits up to this long for other VMs' releases to land before it grows (partly or not at all). */
   budgetWaitMs: z.number().int().min(0).default(10000),
   /** Host-wide changes that take host memory (unmerging KSM pages) never leave the host less free memory than this. */

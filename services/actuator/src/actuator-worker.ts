@@ -25,7 +25,7 @@ export function startActuatorWorker(router: JobRouter, o: WorkerOptions): Worker
     async (job) => {
       const t0 = Date.now();
       try {
-        const result = await router.handle(job.data);
+        const result = await router.handle(job.data, (figures) => void job.updateProgress(figures).catch(() => undefined));
         o.log.info({ jobId: job.id, type: job.name, result: result.message }, 'job succeeded');
         o.onOutcome?.(job, true, Date.now() - t0);
         return result;

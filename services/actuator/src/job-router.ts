@@ -35,7 +35,8 @@ export class JobRouter {
     private readonly hostId: string,
   ) {}
 
-  async handle(data: unknown): Promise<JobResult> {
+  /** `progress`: where the job's processor reports how it is going (the worker stores it with the job). */
+  async handle(data: unknown, progress?: (figures: Record<string, unknown>) => void): Promise<JobResult> {
     let spec: JobSpec;
     try {
       spec = parseJobSpec(data);
@@ -46,18 +47,19 @@ export class JobRouter {
       throw new PermanentJobError(`job for host ${spec.hostId} reached the actuator of ${this.hostId}`);
     }
     const vm = jobType(spec.action.type).scope === 'vm';
-    return this.lock.run(vm ? `vm:${spec.vmUuid}` : `host:${spec.hostId}`, () => this.dispatch(spec));
+    const ctx = progress ? { ...this.ctx, progress } : this.ctx;
+    return this.lock.run(vm ? `vm:${spec.vmUuid}` : `host:${spec.hostId}`, () => this.dispatch(spec, ctx));
   }
 
   get busyVms(): number {
     return this.lock.busyKeys;
   }
 
-  private async dispatch(spec: JobSpec): Promise<JobResult> {
+  private async dispatch(spec: JobSpec, ctx: ProcessorContext): Promise<JobResult> {
     const entry = PROCESSORS[spec.action.type] as ProcessorEntry<ActionOf<JobTypeName>>;
     try {
-      if ('host' in entry) return await entry.host(this.ctx, spec, spec.action);
-      return await entry.vm(this.ctx, spec as VmJobSpec, spec.action);
+      if ('host' in entry) return await entry.host(ctx, spec, spec.action);
+      return await entry.vm(ctx, spec as VmJobSpec, spec.action);
     } catch (e) {
       if (isVmGone(e)) throw new PermanentJobError(`VM ${spec.vmName} (${spec.vmUuid}) no longer exists on this host`);
       throw e;

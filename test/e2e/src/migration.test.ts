@@ -185,6 +185,35 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
     if (problems.length > 0) throw new Error(problems.join('\n'));
   });
 
+  test(`a migration of ${VM} still running after BALLAST_MIGRATE_TIMEOUT_MS is aborted: the job fails saying how far it got, ${VM} runs on ${HOST1}`, async () => {
+    // HOST1's actuator with the migration capped at 1 MiB/s (512 MiB would take minutes) and a 3 s timeout
+    const s = stack!;
+    await s.actuator.stop();
+    Object.assign(s.env, { BALLAST_MIGRATE_BANDWIDTH_MIB_PER_SEC: '1', BALLAST_MIGRATE_TIMEOUT_MS: '3000' });
+    s.startActuator();
+    try {
+      const { job, wallMs } = await migrateJob(s, HOST2);
+      const j = job as ApiJob & { progress?: Record<string, unknown> };
+      assert.equal(j.state, 'failed', `${JSON.stringify(j)}\n${output()}`);
+      assert.match(j.error ?? '', /^migration of lab-vm4 to lab-host2 did not finish within 3 s \(.*MiB of memory sent.*\) and was aborted after \d+\.\d s: it still runs on lab-host \(running\)$/);
+      assert.equal(j.attempts, 1, 'an aborted migration is not retried');
+      assert.equal(j.progress?.['targetHost'], HOST2, JSON.stringify(j.progress));
+      // at 1 MiB/s for about 3 s: a few MiB of its memory sent, as libvirt's job stats said before the abort
+      assert.ok((j.progress?.['memorySentMiB'] as number) > 0 && (j.progress?.['memoryTotalMiB'] as number) >= 512, JSON.stringify(j.progress));
+      console.log(`aborted migration: ${wallMs} ms from POST to failed: ${j.error}; last progress ${JSON.stringify(j.progress)}`);
+      await settle(h, VM);
+      assert.equal(await domState(h.HOST1_URI, VM), 'running');
+      assert.equal(await domState(h.HOST2_URI, VM), null, 'nothing left on the destination');
+      const health = await labHealth(VM);
+      assert.equal(health.status, 'alive', health.detail);
+    } finally {
+      await s.actuator.stop();
+      delete s.env['BALLAST_MIGRATE_BANDWIDTH_MIB_PER_SEC'];
+      delete s.env['BALLAST_MIGRATE_TIMEOUT_MS'];
+      s.startActuator();
+    }
+  });
+
   test(`migrate ${VM} to ${HOST2}: the job succeeds, GET /v1/vms and virsh on host2 show it running there`, async () => {
     const { job, wallMs } = await migrateJob(stack!, HOST2);
     assert.equal(job.state, 'succeeded', `${JSON.stringify(job)}\n${output()}`);

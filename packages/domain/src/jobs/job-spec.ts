@@ -44,4 +44,6 @@ export interface JobOutcome {
   error?: string;
   attempts: number;
   finishedAtMs?: number;
+  /** What the actuator last reported while the job ran (a migration's figures), if anything. */
+  progress?: Record<string, unknown>;
 }

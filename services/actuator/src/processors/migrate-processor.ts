@@ -1,11 +1,21 @@
 import type { JobAction } from '@ballast/domain';
-import { PermanentJobError, readVm, waitFor, type Processor } from './processor-context.js';
+import type { MigrateOptions, MigrationProgress } from '@ballast/hypervisor';
+import { PermanentJobError, readVm, waitFor, type Processor, type ProcessorContext, type VmJobSpec } from './processor-context.js';
 
 type Migrate = Extract<JobAction, { type: 'migrate' }>;
 
+/** How often a migration under way is looked at: its progress reported, its time checked. */
+export const MIGRATION_POLL_MS = 1000;
+
+type Settled = { ok: true } | { ok: false; err: Error };
+
 /**
- * Live-migrates a VM to another host. A VM already gone from this host after an earlier attempt
- * is not "already there" here (the actuator cannot see the destination): that job fails as gone.
+ * Live-migrates a VM to another host. While it runs, its progress (libvirt's job stats on this host) is
+ * reported with the job every MIGRATION_POLL_MS; one still running after `migrateTimeoutMs` is aborted
+ * (virDomainAbortJob), the VM stays here, and the job fails permanently saying how far it got (the policy
+ * that wanted it decides again). `migrateBandwidthMiBPerSec` caps its bandwidth. A VM already gone from this
+ * host after an earlier attempt is not "already there" here (the actuator cannot see the destination):
+ * that job fails as gone.
  */
 export const migrateProcessor: Processor<Migrate> = async (ctx, spec, action) => {
   if (action.targetHost === spec.hostId) {
@@ -16,9 +26,14 @@ export const migrateProcessor: Processor<Migrate> = async (ctx, spec, action) =>
     throw new PermanentJobError(`cannot live-migrate ${spec.vmName}: it is ${vm.state}`);
   }
   const started = ctx.now();
-  const opts: { destUri: string; live: boolean; migrateUri?: string } = { destUri: action.destUri, live: true };
+  const opts: MigrateOptions = { destUri: action.destUri, live: true };
   if (action.migrateUri) opts.migrateUri = action.migrateUri;
-  await ctx.hv.migrate(spec.vmUuid, opts);
+  if (ctx.config.migrateBandwidthMiBPerSec > 0) opts.bandwidthMiBs = ctx.config.migrateBandwidthMiBPerSec;
+  const { settled, abortedAtMs, last } = await watchMigration(ctx, spec, action, opts, started);
+  if (!settled.ok) {
+    if (abortedAtMs !== undefined) throw new PermanentJobError(await abortedMessage(ctx, spec, action, last, abortedAtMs - started));
+    throw settled.err;
+  }
   await waitFor(
     ctx,
     ctx.config.verifyTimeoutMs,
@@ -26,5 +41,64 @@ export const migrateProcessor: Processor<Migrate> = async (ctx, spec, action) =>
     () => `${spec.vmName} still runs on this host after migration`,
   );
   const tookMs = ctx.now() - started;
-  return { message: `migrated to ${action.targetHost} in ${(tookMs / 1000).toFixed(1)} s`, alreadyThere: false, observed: { tookMs } };
+  return { message: `migrated to ${action.targetHost} in ${(tookMs / 1000).toFixed(1)} s`, alreadyThere: false, observed: { tookMs, ...(last ? { lastProgress: figures(last, action) } : {}) } };
 };
+
+/** Runs the migration, reporting its progress, and aborts it once it runs past migrateTimeoutMs. */
+async function watchMigration(
+  ctx: ProcessorContext,
+  spec: VmJobSpec,
+  action: Migrate,
+  opts: MigrateOptions,
+  started: number,
+): Promise<{ settled: Settled; abortedAtMs: number | undefined; last: MigrationProgress | undefined }> {
+  let settled: Settled | undefined;
+  const run = ctx.hv.migrate(spec.vmUuid, opts).then(
+    () => void (settled = { ok: true }),
+    (err: unknown) => void (settled = { ok: false, err: err instanceof Error ? err : new Error(String(err)) }),
+  );
+  let last: MigrationProgress | undefined;
+  let abortedAtMs: number | undefined;
+  while (settled === undefined) {
+    await Promise.race([run, ctx.sleep(MIGRATION_POLL_MS)]);
+    if (settled !== undefined || abortedAtMs !== undefined) continue; // once aborted, its stats read zero while it winds down: the last ones stand
+    const seen = await ctx.hv.migrationProgress(spec.vmUuid).catch(() => undefined);
+    if (seen && (seen.memoryTotalBytes ?? 0) > 0) last = seen;
+    if (last) ctx.progress?.(figures(last, action));
+    if (ctx.now() - started >= ctx.config.migrateTimeoutMs) {
+      abortedAtMs = ctx.now();
+      // an abort that finds no job lost a race with the migration's end: its outcome stands
+      await ctx.hv.abortMigration(spec.vmUuid).catch(() => undefined);
+    }
+  }
+  await run;
+  return { settled: settled as Settled, abortedAtMs, last };
+}
+
+/** The figures a migration's job carries while it runs (and in its result): MiB and seconds. */
+function figures(p: MigrationProgress, action: Migrate): Record<string, unknown> {
+  const mib = (b: number | undefined) => (b === undefined ? undefined : Math.round((b / 1048576) * 10) / 10);
+  const out: Record<string, unknown> = { phase: 'migrating', targetHost: action.targetHost };
+  const put = (k: string, v: number | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  put('elapsedSec', p.elapsedMs === undefined ? undefined : Math.round(p.elapsedMs / 100) / 10);
+  put('memoryTotalMiB', mib(p.memoryTotalBytes));
+  put('memorySentMiB', mib(p.memoryProcessedBytes));
+  put('memoryLeftMiB', mib(p.memoryRemainingBytes));
+  put('rateMiBs', mib(p.memoryBytesPerSec));
+  if (p.memoryTotalBytes && p.memoryProcessedBytes !== undefined) out['percent'] = Math.min(100, Math.round((100 * p.memoryProcessedBytes) / p.memoryTotalBytes));
+  return out;
+}
+
+async function abortedMessage(ctx: ProcessorContext, spec: VmJobSpec, action: Migrate, last: MigrationProgress | undefined, afterMs: number): Promise<string> {
+  const f = last ? figures(last, action) : undefined;
+  const how = f && f['memorySentMiB'] !== undefined
+    ? ` (${String(f['memorySentMiB'])} of ${String(f['memoryTotalMiB'] ?? '?')} MiB of memory sent${f['rateMiBs'] !== undefined ? ` at ${String(f['rateMiBs'])} MiB/s` : ''})`
+    : '';
+  const here = await ctx.hv.vmStats(spec.vmUuid, { balloon: false, vcpu: false }).then(
+    (s) => `it still runs on ${spec.hostId} (${s.state})`,
+    () => `it is not found on ${spec.hostId} any more: check ${action.targetHost}`,
+  );
+  return `migration of ${spec.vmName} to ${action.targetHost} did not finish within ${ctx.config.migrateTimeoutMs / 1000} s${how} and was aborted after ${(afterMs / 1000).toFixed(1)} s: ${here}`;
+}

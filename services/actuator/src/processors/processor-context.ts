@@ -9,6 +9,7 @@ export type ProcessorConfig = Pick<
   | 'staleStatsSec'
   | 'verifyTimeoutMs'
   | 'migrateTimeoutMs'
+  | 'migrateBandwidthMiBPerSec'
   | 'memoryToleranceMiB'
   | 'budgetWaitMs'
   | 'hostFreeFloorMiB'
@@ -27,6 +28,8 @@ export interface ProcessorContext {
   balloonChangedAtMs?: Map<string, number>;
   /** Balloon targets (KiB) of grows this actuator has admitted under a host budget and not finished. */
   budgetGrows?: Map<string, number>;
+  /** Reports how a long job is going (stored with the job: GET /v1/jobs/:id shows it); set per job by the worker. */
+  progress?: (figures: Record<string, unknown>) => void;
 }
 
 /** A job of a VM-scoped type: its VM is named (the router checks it). */

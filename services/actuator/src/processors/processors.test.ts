@@ -36,7 +36,7 @@ function setup(usedMiB = 150) {
     action,
     ...over,
   });
-  return { sim, hv, vm, router, spec };
+  return { sim, hv, vm, router, spec, ctx };
 }
 
 async function withStats(s: ReturnType<typeof setup>) {
@@ -148,6 +148,25 @@ test('migrate moves the VM to the target host and verifies it left', async () =>
   } finally {
     clearInterval(pump);
   }
+});
+
+test('migrate reports its progress while it runs; one past migrateTimeoutMs is aborted, the VM stays, a later one goes', async () => {
+  const s = setup();
+  const seen: Record<string, unknown>[] = [];
+  // 512 MiB at the simulator's 128 MiB/s: 4.5 s with the setup; the actuator's sleeps are sim time
+  const slow = new JobRouter({ ...s.ctx, config: { ...CONFIG, migrateTimeoutMs: 2000 } }, 'h1');
+  const err = await slow.handle(s.spec({ type: 'migrate', targetHost: 'h2', destUri: 'sim://h2' }), (f) => seen.push(f)).catch((e: Error) => e);
+  assert.ok(err instanceof PermanentJobError, String(err));
+  assert.match(err.message, /^migration of g1 to h2 did not finish within 2 s \(\d+(\.\d)? of 512 MiB of memory sent at 128 MiB\/s\) and was aborted after [23]\.\d s: it still runs on h1 \(running\)$/);
+  assert.equal(s.sim.inspect(s.vm.uuid).hostId, 'h1');
+  assert.ok(seen.length >= 2 && seen.every((f) => f['targetHost'] === 'h2' && f['phase'] === 'migrating'), JSON.stringify(seen));
+  assert.ok((seen.at(-1)?.['memorySentMiB'] as number) > (seen[0]?.['memorySentMiB'] as number), JSON.stringify(seen));
+  // the abort released what the destination had reserved: the same move within the time goes through, with its progress
+  seen.length = 0;
+  const r = await s.router.handle(s.spec({ type: 'migrate', targetHost: 'h2', destUri: 'sim://h2' }), (f) => seen.push(f));
+  assert.match(r.message, /migrated to h2 in [45]\.\d s/); // 4.5 s, seen at the next 1 s poll
+  assert.equal(s.sim.inspect(s.vm.uuid).hostId, 'h2');
+  assert.ok(seen.some((f) => f['percent'] !== undefined), JSON.stringify(seen));
 });
 
 test('jobs of one VM run one at a time, in order', async () => {

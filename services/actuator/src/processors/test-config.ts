@@ -7,6 +7,7 @@ export const TEST_PROCESSOR_CONFIG: ProcessorConfig = {
   staleStatsSec: 30,
   verifyTimeoutMs: 15000,
   migrateTimeoutMs: 60000,
+  migrateBandwidthMiBPerSec: 0,
   memoryToleranceMiB: 4,
   budgetWaitMs: 10000,
   hostFreeFloorMiB: 512,

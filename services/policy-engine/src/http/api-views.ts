@@ -89,6 +89,7 @@ export function jobJson(s: JobStatus) {
     ...(s.result !== undefined ? { result: s.result } : {}),
     ...(s.error !== undefined ? { error: s.error } : {}),
     ...(s.finishedAtMs !== undefined ? { finishedAt: iso(s.finishedAtMs) } : {}),
+    ...(s.progress !== undefined ? { progress: s.progress } : {}),
   };
 }
 
