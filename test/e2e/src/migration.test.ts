@@ -195,7 +195,7 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
       const { job, wallMs } = await migrateJob(s, HOST2);
       const j = job as ApiJob & { progress?: Record<string, unknown> };
       assert.equal(j.state, 'failed', `${JSON.stringify(j)}\n${output()}`);
-      assert.match(j.error ?? '', /^migration of lab-vm4 to lab-host2 did not finish within 3 s \(.*MiB of memory sent.*\) and was aborted after \d+\.\d s: it still runs on lab-host \(running\)$/);
+      assert.match(j.error ?? '', /^migration of lab-vm4 to lab-host2 did not finish within 3 s \(.*MiB of memory sent.*\) and was aborted after [345]\.\d s: it still runs on lab-host \(running\)$/);
       assert.equal(j.attempts, 1, 'an aborted migration is not retried');
       assert.equal(j.progress?.['targetHost'], HOST2, JSON.stringify(j.progress));
       // at 1 MiB/s for about 3 s: a few MiB of its memory sent, as libvirt's job stats said before the abort

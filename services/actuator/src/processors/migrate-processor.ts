@@ -59,17 +59,21 @@ async function watchMigration(
   );
   let last: MigrationProgress | undefined;
   let abortedAtMs: number | undefined;
+  const deadline = started + ctx.config.migrateTimeoutMs;
   while (settled === undefined) {
-    await Promise.race([run, ctx.sleep(MIGRATION_POLL_MS)]);
+    // the deadline is checked before the (sometimes slow, on a busy host) stats call, and never overslept
+    const left = deadline - ctx.now();
+    await Promise.race([run, ctx.sleep(abortedAtMs !== undefined ? MIGRATION_POLL_MS : Math.max(10, Math.min(MIGRATION_POLL_MS, left)))]);
     if (settled !== undefined || abortedAtMs !== undefined) continue; // once aborted, its stats read zero while it winds down: the last ones stand
-    const seen = await ctx.hv.migrationProgress(spec.vmUuid).catch(() => undefined);
-    if (seen && (seen.memoryTotalBytes ?? 0) > 0) last = seen;
-    if (last) ctx.progress?.(figures(last, action));
-    if (ctx.now() - started >= ctx.config.migrateTimeoutMs) {
+    if (ctx.now() >= deadline) {
       abortedAtMs = ctx.now();
       // an abort that finds no job lost a race with the migration's end: its outcome stands
       await ctx.hv.abortMigration(spec.vmUuid).catch(() => undefined);
+      continue;
     }
+    const seen = await ctx.hv.migrationProgress(spec.vmUuid).catch(() => undefined);
+    if (seen && (seen.memoryTotalBytes ?? 0) > 0) last = seen;
+    if (last) ctx.progress?.(figures(last, action));
   }
   await run;
   return { settled: settled as Settled, abortedAtMs, last };
