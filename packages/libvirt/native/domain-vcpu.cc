@@ -18,6 +18,21 @@ int HostCpuCount(virConnectPtr conn) {
   return static_cast<int>(VIR_NODEINFO_MAXCPUS(info));
 }
 
+/** A cpumap of the host's CPUs with `pcpus` set; INVALID_ARG for an empty set or a CPU the host lacks. */
+std::vector<unsigned char> CpuMapOf(virConnectPtr conn, const std::vector<uint32_t>& pcpus) {
+  if (pcpus.empty()) ThrowError(VIR_ERR_INVALID_ARG, "pcpus must not be empty");
+  int hostCpus = HostCpuCount(conn);
+  std::vector<unsigned char> map(VIR_CPU_MAPLEN(hostCpus), 0);
+  for (uint32_t pcpu : pcpus) {
+    if (pcpu >= static_cast<uint32_t>(hostCpus)) {
+      ThrowError(VIR_ERR_INVALID_ARG, "pcpu " + std::to_string(pcpu) + " is out of range (host has " +
+                                          std::to_string(hostCpus) + " CPUs)");
+    }
+    VIR_USE_CPU(map.data(), pcpu);
+  }
+  return map;
+}
+
 struct VcpuRow {
   unsigned int number = 0;
   int state = 0;
@@ -35,17 +50,7 @@ Napi::Value Connection::PinVcpu(const Napi::CallbackInfo& info) {
   return Run<Nothing>(
       info.Env(), "ballast:libvirt:pinVcpu",
       [uuid, vcpu, pcpus, flags](virConnectPtr conn, Nothing&) {
-        if (pcpus.empty()) ThrowError(VIR_ERR_INVALID_ARG, "pcpus must not be empty");
-        int hostCpus = HostCpuCount(conn);
-        std::vector<unsigned char> map(VIR_CPU_MAPLEN(hostCpus), 0);
-        for (uint32_t pcpu : pcpus) {
-          if (pcpu >= static_cast<uint32_t>(hostCpus)) {
-            ThrowError(VIR_ERR_INVALID_ARG, "pcpu " + std::to_string(pcpu) +
-                                                " is out of range (host has " +
-                                                std::to_string(hostCpus) + " CPUs)");
-          }
-          VIR_USE_CPU(map.data(), pcpu);
-        }
+        std::vector<unsigned char> map = CpuMapOf(conn, pcpus);
         DomainHandle dom = FindDomain(conn, uuid);
         Check(virDomainPinVcpuFlags(dom.get(), vcpu, map.data(), static_cast<int>(map.size()), flags),
               "virDomainPinVcpuFlags");
@@ -98,17 +103,7 @@ Napi::Value Connection::PinEmulator(const Napi::CallbackInfo& info) {
   return Run<Nothing>(
       info.Env(), "ballast:libvirt:pinEmulator",
       [uuid, pcpus, flags](virConnectPtr conn, Nothing&) {
-        if (pcpus.empty()) ThrowError(VIR_ERR_INVALID_ARG, "pcpus must not be empty");
-        int hostCpus = HostCpuCount(conn);
-        std::vector<unsigned char> map(VIR_CPU_MAPLEN(hostCpus), 0);
-        for (uint32_t pcpu : pcpus) {
-          if (pcpu >= static_cast<uint32_t>(hostCpus)) {
-            ThrowError(VIR_ERR_INVALID_ARG, "pcpu " + std::to_string(pcpu) +
-                                                " is out of range (host has " +
-                                                std::to_string(hostCpus) + " CPUs)");
-          }
-          VIR_USE_CPU(map.data(), pcpu);
-        }
+        std::vector<unsigned char> map = CpuMapOf(conn, pcpus);
         DomainHandle dom = FindDomain(conn, uuid);
         Check(virDomainPinEmulator(dom.get(), map.data(), static_cast<int>(map.size()), flags),
               "virDomainPinEmulator");

@@ -3,6 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpuHost, cpuVm, hostDecision, owned, pinJobRecord, pinLines, pinRecord, run, snap, vmDecision, args, NOW_MS } from './test-kit.js';
+import type { VmView } from '../../snapshot.js';
+
+/** The VM with each of its window's samples saying its vCPU waited `wait` % for a pCPU (libvirt's vcpu.N.delay). */
+function waiting(v: VmView, wait: number): VmView {
+  return { ...v, window: v.window.map((e) => ({ ...e, vcpuWaitPercent: [wait] })) };
+}
 
 /** Both heavy vCPUs on pCPU 0, both light on pCPU 1, all pinned by Ballast (heavy1 as told): a swap evens it out. */
 function lopsided(o: { heavyAffinity?: number[][]; heavyPins?: ReturnType<typeof pinRecord>[]; holds?: { resource: string; untilMs: number }[]; labels?: Record<string, string> } = {}) {
@@ -194,10 +200,7 @@ test('dwell: short of urgent, a vCPU Ballast pinned less than minPinDwellMs ago 
 
 test('demand: a vCPU counts what it wanted (usage + run-queue wait), so squeezed guests are not mistaken for light ones', () => {
   // equal guests, but the two on pCPU 1 were squeezed by the host's own processes: they waited for what they did not get
-  const squeezed = (name: string, on: number, usage: number, wait: number) => {
-    const v = cpuVm(name, { usage: [usage], on: [on], ...owned(on) });
-    return { ...v, window: v.window.map((e) => ({ ...e, vcpuWaitPercent: [wait] })) };
-  };
+  const squeezed = (name: string, on: number, usage: number, wait: number) => waiting(cpuVm(name, { usage: [usage], on: [on], ...owned(on) }), wait);
   const vms = [squeezed('a', 0, 40, 0), squeezed('b', 0, 40, 0), squeezed('c', 1, 25, 15), squeezed('d', 1, 25, 15)];
   const p = run(snap(vms));
   assert.deepEqual(pinLines(p), []);
@@ -209,10 +212,7 @@ test('demand: a vCPU counts what it wanted (usage + run-queue wait), so squeezed
 
 test('urgent needs usage far apart too: a burst of wait on one shared pCPU does not swap equal guests pinned lately', () => {
   const recent = (on: number) => ({ affinity: [[on]], pins: [{ ...pinRecord(0, [on]), atMs: NOW_MS - 8_000 }] });
-  const withWait = (name: string, on: number, wait: number) => {
-    const v = cpuVm(name, { usage: [40], on: [on], ...recent(on) });
-    return { ...v, window: v.window.map((e) => ({ ...e, vcpuWaitPercent: [wait] })) };
-  };
+  const withWait = (name: string, on: number, wait: number) => waiting(cpuVm(name, { usage: [40], on: [on], ...recent(on) }), wait);
   // equal usage (80 per pCPU); the pair on pCPU 0 happened to collide: demand 150 vs 84 (short spread 33)
   const vms = [withWait('a', 0, 35), withWait('b', 0, 35), withWait('c', 1, 2), withWait('d', 1, 2)];
   const p = run(snap(vms));
@@ -226,10 +226,7 @@ test('urgent needs usage far apart too: a burst of wait on one shared pCPU does 
 });
 
 test('steady needs usage apart too: equal guests whose pCPU 0 makes them wait (host processes) are not swapped', () => {
-  const withWait = (name: string, on: number, wait: number) => {
-    const v = cpuVm(name, { usage: [40], on: [on], ...owned(on) });
-    return { ...v, window: v.window.map((e) => ({ ...e, vcpuWaitPercent: [wait] })) };
-  };
+  const withWait = (name: string, on: number, wait: number) => waiting(cpuVm(name, { usage: [40], on: [on], ...owned(on) }), wait);
   // as on a busy CI host: the pair on pCPU 0 waits ~25 points each, the pair on pCPU 1 hardly (demand 130 vs 84)
   const vms = [withWait('a', 0, 25), withWait('b', 0, 24), withWait('c', 1, 2), withWait('d', 1, 1)];
   const p = run(snap(vms));
