@@ -117,9 +117,17 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
     const freeAtSwitch = BUDGET - LAB_VMS.reduce((a, v) => a + (before[v] ?? 0), 0);
     assert.ok(grown - (before['lab-vm3'] ?? 0) - (before['lab-vm4'] ?? 0) > freeAtSwitch + 100, `vm3/vm4 grew within what the budget had free at the switch (${freeAtSwitch} MiB)\n${table}`);
     for (const v of ['lab-vm1', 'lab-vm2']) assert.ok((after[v] ?? 0) <= (before[v] ?? 0) - 200, `${v} did not give memory back\n${table}`);
-    // each keeps growing (one may have grown ahead of the other before the switch); together they got more
-    // than the budget had free at the switch (asserted below)
-    for (const v of ['lab-vm3', 'lab-vm4']) assert.ok((after[v] ?? 0) >= (before[v] ?? 0) + 150, `${v} did not get the memory\n${table}`);
+    // each gets what it needs: it keeps growing, or — one may have grown ahead of the other before the switch and
+    // finished its 800 MiB soon after (on CI: at the switch 979 MiB, done at 1127 with 209 MiB unused) — it ends
+    // with at least 100 MiB unused; together they got more than the budget had free at the switch (asserted above)
+    const unusedEnd = (v: string): number => {
+      let u = NaN;
+      for (const smp of w.samples) if (smp.atMs <= end) u = smp.vms[v]?.unusedMiB ?? NaN;
+      return u;
+    };
+    for (const v of ['lab-vm3', 'lab-vm4']) {
+      assert.ok((after[v] ?? 0) >= (before[v] ?? 0) + 150 || unusedEnd(v) >= 100, `${v} did not get the memory (unused at the end ${unusedEnd(v)} MiB)\n${table}`);
+    }
     report(t, run);
   });
 
