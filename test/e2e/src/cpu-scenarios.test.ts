@@ -72,7 +72,7 @@ describe('CPU scenarios on the lab guests', { skip: LAB ? false : 'needs the lab
     t.diagnostic(`mean spread ${mean.toFixed(1)}; first settled ${String((settledAt(iv, w.at('load'), 5) ?? NaN) - w.at('load'))} ms after the load`);
   });
 
-  test('3: unpinned, two heavy and two light: one of each per pCPU within 5 cycles, and none gets less than unpinned − 2 points', { timeout: 180000 }, async (t) => {
+  test('3: unpinned, two heavy and two light: one of each per pCPU within 5 cycles, and none gets less than unpinned − 2 points', { timeout: 200000 }, async (t) => {
     // one run: the stack with the balancer in recommend (the kernel's own scheduling, Ballast's overhead included),
     // then the policy engine restarted with it in auto
     let unpinned: Record<string, number> = {};
@@ -80,7 +80,9 @@ describe('CPU scenarios on the lab guests', { skip: LAB ? false : 'needs the lab
     const w = await scenario(t, balance('recommend'), async (s, w) => {
       await Promise.all([setLoad('lab-vm1', 65), setLoad('lab-vm2', 65), setLoad('lab-vm3', 22), setLoad('lab-vm4', 22)]);
       w.mark('load');
-      await sleep(30000);
+      // long enough windows (about 17 samples each) that a guest's ±4-point sample noise does not decide the
+      // comparison: the criterion allows 2 points, and 12-17 samples once missed it by 0.3
+      await sleep(40000);
       unpinned = meanCpu(between(intervals(w.samples, PCPUS), w.at('load') + 6000));
       await s.engine.stop();
       s.engine = startService('policy-engine', { ...s.env, BALLAST_POLICY_FILE: balance('auto') });
@@ -92,7 +94,7 @@ describe('CPU scenarios on the lab guests', { skip: LAB ? false : 'needs the lab
       }, 100);
       w.mark('up');
       up = w.at('up');
-      await sleep(40000);
+      await sleep(50000);
     });
     const iv = intervals(w.samples, PCPUS);
     const table = cpuTable(w.samples, PCPUS);

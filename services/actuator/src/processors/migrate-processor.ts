@@ -60,20 +60,35 @@ async function watchMigration(
   let last: MigrationProgress | undefined;
   let abortedAtMs: number | undefined;
   const deadline = started + ctx.config.migrateTimeoutMs;
+  // stats are read beside the loop, one call at a time: on a busy host a call can wait seconds for QEMU, and the
+  // deadline must not wait with it (on CI a 3 s limit aborted after 6 s while the loop awaited them)
+  let reading = false;
+  const readProgress = (): void => {
+    if (reading) return;
+    reading = true;
+    void ctx.hv
+      .migrationProgress(spec.vmUuid)
+      .then((seen) => {
+        // once aborted, its stats read zero while it winds down: the last ones stand
+        if (abortedAtMs !== undefined || !seen || !((seen.memoryTotalBytes ?? 0) > 0)) return;
+        last = seen;
+        ctx.progress?.(figures(seen, action));
+      }, () => undefined)
+      .finally(() => {
+        reading = false;
+      });
+  };
   while (settled === undefined) {
-    // the deadline is checked before the (sometimes slow, on a busy host) stats call, and never overslept
     const left = deadline - ctx.now();
     await Promise.race([run, ctx.sleep(abortedAtMs !== undefined ? MIGRATION_POLL_MS : Math.max(10, Math.min(MIGRATION_POLL_MS, left)))]);
-    if (settled !== undefined || abortedAtMs !== undefined) continue; // once aborted, its stats read zero while it winds down: the last ones stand
+    if (settled !== undefined || abortedAtMs !== undefined) continue;
     if (ctx.now() >= deadline) {
       abortedAtMs = ctx.now();
       // an abort that finds no job lost a race with the migration's end: its outcome stands
       await ctx.hv.abortMigration(spec.vmUuid).catch(() => undefined);
       continue;
     }
-    const seen = await ctx.hv.migrationProgress(spec.vmUuid).catch(() => undefined);
-    if (seen && (seen.memoryTotalBytes ?? 0) > 0) last = seen;
-    if (last) ctx.progress?.(figures(last, action));
+    readProgress();
   }
   await run;
   return { settled: settled as Settled, abortedAtMs, last };
