@@ -195,11 +195,16 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
       const { job, wallMs } = await migrateJob(s, HOST2);
       const j = job as ApiJob & { progress?: Record<string, unknown> };
       assert.equal(j.state, 'failed', `${JSON.stringify(j)}\n${output()}`);
-      assert.match(j.error ?? '', /^migration of lab-vm4 to lab-host2 did not finish within 3 s \(.*MiB of memory sent.*\) and was aborted after [345]\.\d s: it still runs on lab-host \(running\)$/);
+      // how far it got is said when libvirt's stats came back before the deadline (on a busy CI host a stats call
+      // can wait seconds for QEMU: the abort does not wait for it)
+      assert.match(j.error ?? '', /^migration of lab-vm4 to lab-host2 did not finish within 3 s (\(.*MiB of memory sent.*\) )?and was aborted after [345]\.\d s: it still runs on lab-host \(running\)$/);
       assert.equal(j.attempts, 1, 'an aborted migration is not retried');
-      assert.equal(j.progress?.['targetHost'], HOST2, JSON.stringify(j.progress));
-      // at 1 MiB/s for about 3 s: a few MiB of its memory sent, as libvirt's job stats said before the abort
-      assert.ok((j.progress?.['memorySentMiB'] as number) > 0 && (j.progress?.['memoryTotalMiB'] as number) >= 512, JSON.stringify(j.progress));
+      if (j.progress !== undefined) {
+        // at 1 MiB/s for under 3 s: a few MiB of its memory sent, as libvirt's job stats said before the abort
+        assert.equal(j.progress['targetHost'], HOST2, JSON.stringify(j.progress));
+        assert.ok((j.progress['memorySentMiB'] as number) > 0 && (j.progress['memoryTotalMiB'] as number) >= 512, JSON.stringify(j.progress));
+        assert.match(j.error ?? '', /\(\d+(\.\d)? of \d+(\.\d)? MiB of memory sent at \d+(\.\d)? MiB\/s\)/);
+      }
       console.log(`aborted migration: ${wallMs} ms from POST to failed: ${j.error}; last progress ${JSON.stringify(j.progress)}`);
       await settle(h, VM);
       assert.equal(await domState(h.HOST1_URI, VM), 'running');
