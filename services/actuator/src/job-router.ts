@@ -1,4 +1,4 @@
-import { JobDataError, jobType, parseJobSpec, type ActionOf, type JobResult, type JobSpec, type JobTypeName } from '@ballast/domain';
+import { JobDataError, jobKeyOf, jobType, parseJobSpec, type ActionOf, type JobResult, type JobSpec, type JobTypeName } from '@ballast/domain';
 import { isVmGone } from '@ballast/hypervisor';
 import { cpuTuneProcessor } from './processors/cpu-tune-processor.js';
 import { migrateProcessor } from './processors/migrate-processor.js';
@@ -29,6 +29,8 @@ export const PROCESSORS: { [T in JobTypeName]: ProcessorEntry<ActionOf<T>> } = {
  */
 export class JobRouter {
   private readonly lock = new KeyedLock();
+  /** Per repeat key (jobKeyOf), the newest job this actuator applied: an older one coming later is stale. */
+  private readonly applied = new Map<string, { id: string; createdAtMs: number }>();
 
   constructor(
     private readonly ctx: ProcessorContext,
@@ -55,7 +57,23 @@ export class JobRouter {
     return this.lock.busyKeys;
   }
 
+  /**
+   * A job older than one already applied for the same VM/host and resource changes nothing: it succeeds as
+   * superseded. This happens when a job active at a crash comes back through BullMQ's stall check after
+   * newer jobs for the same thing were applied; applying it would put an older target back.
+   */
   private async dispatch(spec: JobSpec, ctx: ProcessorContext): Promise<JobResult> {
+    const key = jobKeyOf(spec);
+    const newer = this.applied.get(key);
+    if (newer && newer.id !== spec.id && newer.createdAtMs > spec.createdAtMs) {
+      return { message: `superseded by job ${newer.id} (newer, already applied): nothing changed`, alreadyThere: true, observed: { supersededBy: newer.id } };
+    }
+    const result = await this.apply(spec, ctx);
+    if (!newer || newer.createdAtMs <= spec.createdAtMs) this.applied.set(key, { id: spec.id, createdAtMs: spec.createdAtMs });
+    return result;
+  }
+
+  private async apply(spec: JobSpec, ctx: ProcessorContext): Promise<JobResult> {
     const entry = PROCESSORS[spec.action.type] as ProcessorEntry<ActionOf<JobTypeName>>;
     try {
       if ('host' in entry) return await entry.host(ctx, spec, spec.action);

@@ -194,3 +194,19 @@ test('a shrink right after a balloon change waits for a guest report taken after
   const r = await s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 300 }));
   assert.match(r.message, /balloon at 300 MiB/);
 });
+
+test('a job older than one already applied for the same VM and resource is superseded: it succeeds and changes nothing', async () => {
+  const s = setup();
+  const newer = await s.router.handle(s.spec({ type: 'set-cpu-tune', shares: 1201 }, { id: 'new', createdAtMs: 2000 }));
+  assert.equal(newer.alreadyThere, false);
+  // e.g. a job active when the actuator was killed, recovered by BullMQ's stall check after the newer one ran
+  const old = await s.router.handle(s.spec({ type: 'set-cpu-tune', shares: 1101 }, { id: 'old', createdAtMs: 1000 }));
+  assert.equal(old.alreadyThere, true);
+  assert.match(old.message, /superseded by job new/);
+  assert.equal((await s.hv.getCpuTune(s.vm.uuid)).shares, 1201);
+  // another resource of the same VM is not affected, and a newer job still applies
+  const mem = await s.router.handle(s.spec({ type: 'set-memory', memoryMiB: 600 }, { createdAtMs: 500 }));
+  assert.equal(mem.alreadyThere, false);
+  await s.router.handle(s.spec({ type: 'set-cpu-tune', shares: 1301 }, { createdAtMs: 3000 }));
+  assert.equal((await s.hv.getCpuTune(s.vm.uuid)).shares, 1301);
+});
