@@ -16,6 +16,8 @@ export interface HostReport {
   vms: VmReport[];
   migrationUri?: string;
   migrationDataUri?: string;
+  /** The host's labels from its collector's config (BALLAST_HOST_LABELS), e.g. { rack: "r1" }. */
+  labels?: Record<string, string>;
   /** The host's KSM (kernel same-page merging), when the collector can read it. */
   ksm?: HostKsm;
 }
@@ -93,6 +95,8 @@ export interface VmReport {
   cpuTune?: CpuTune;
   /** The VM's numatune; absent until read (or where the driver has none). */
   numaTune?: NumaTune;
+  /** How fast the guest dirties its memory, MiB/s (libvirt's dirtyrate measurement), when measured. */
+  dirtyRateMiBPerSec?: number;
   balloon?: {
     actualKiB: number;
     maximumKiB: number;

@@ -73,3 +73,18 @@ export {
   type VmBalanceKind,
 } from './policies/vcpu-balance/index.js';
 export * from './seeded-random.js';
+export * from './policies/entitlement-signals.js';
+export {
+  clusterBalancePolicy,
+  planClusterBalance,
+  validateClusterBalanceArgs,
+  defaultClusterBalanceArgs,
+  clusterImbalance,
+  placeVm,
+  targetImbalance,
+  balancePriority,
+  CLUSTER_BALANCE_POLICY_NAME,
+  type ClusterBalanceArgs,
+  type PlacementRequest,
+  type PlacementAdvice,
+} from './policies/cluster-balance/index.js';

@@ -71,6 +71,22 @@ export interface HostView {
   lastSampleMs: number;
   intervalMs: number;
   stale: boolean;
+  /** The host's labels (its collector's BALLAST_HOST_LABELS), which host groups of the cluster policy match. */
+  labels?: Record<string, string>;
+  /** Where other hosts migrate VMs to it (its collector's BALLAST_MIGRATION_URI / _DATA_URI). */
+  migrationUri?: string;
+  migrationDataUri?: string;
+  /** In maintenance mode (POST /v1/hosts/:id/maintenance): evacuated, and no VM moves onto it. */
+  maintenance?: boolean;
+}
+
+/** A VM seen moving from one host to another (by its samples), for cool-downs. */
+export interface MigrationRecord {
+  vmUuid: string;
+  vmName: string;
+  fromHost: string;
+  toHost: string;
+  atMs: number;
 }
 
 /**
@@ -102,6 +118,8 @@ export interface ClusterSnapshot {
   jobs: JobRecord[];
   /** What policies that ran earlier in this cycle published (signals.ts). */
   signals: SignalBoard;
+  /** VMs seen moving between hosts lately (at least the last 24 h the engine ran), oldest first. */
+  migrations?: MigrationRecord[];
 }
 
 export interface PlannedJob {

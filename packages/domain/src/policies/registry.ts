@@ -1,4 +1,5 @@
 import type { Policy } from './policy.js';
+import { clusterBalancePolicy } from './cluster-balance/index.js';
 import { cpuEntitlementPolicy } from './cpu-entitlement/index.js';
 import { ksmPolicy } from './ksm/index.js';
 import { memoryBalloonPolicy } from './memory-balloon/index.js';
@@ -31,9 +32,9 @@ export class PolicyRegistry {
 
 /**
  * The registry of every policy Ballast ships (enabled per deployment by the policy document). They run in
- * this order of `order`: memory-balloon (100), ksm (150), cpu-entitlement (200), numa-placement (300), vcpu-balance (400).
+ * this order of `order`: memory-balloon (100), ksm (150), cpu-entitlement (200), numa-placement (300), vcpu-balance (400), cluster-balance (500).
  */
 export function builtinPolicies(): PolicyRegistry {
   return new PolicyRegistry().register(memoryBalloonPolicy).register(ksmPolicy).register(cpuEntitlementPolicy).register(numaPlacementPolicy)
-    .register(vcpuBalancePolicy);
+    .register(vcpuBalancePolicy).register(clusterBalancePolicy);
 }

@@ -20,7 +20,9 @@ import { admitReservations, capacitySets, type AdmissionCandidate } from './admi
 import { contendersOf, hostPcpus, type Contender } from './contenders.js';
 import type { CpuPlan } from './decision.js';
 import { emitVm } from './emit.js';
-import { contendedCpuPercent } from './entitlement.js';
+import { contendedCpuPercent, cpuLimitPercent } from './entitlement.js';
+import { cpuBounds, type CpuBound } from '../entitlement-signals.js';
+import { publish } from '../policy-signals.js';
 import { tunesInFlight } from './in-flight.js';
 import { neighboursOf, sizeShares } from './size-shares.js';
 
@@ -28,14 +30,16 @@ export type { CpuDecision, CpuDecisionKind, CpuPlan } from './decision.js';
 
 export function planCpuEntitlement(snapshot: ClusterSnapshot, args: CpuEntitlementArgs): CpuPlan {
   const out: CpuPlan = { jobs: [], decisions: [] };
+  const bounds: CpuBound[] = [];
   const inFlight = tunesInFlight(snapshot.jobs);
   const hosts = new Map<string, HostView>(snapshot.hosts.map((h) => [h.hostId, h]));
   const byHost = new Map<string, VmView[]>();
   for (const vm of snapshot.vms) byHost.set(vm.hostId, [...(byHost.get(vm.hostId) ?? []), vm]);
   for (const hostId of [...byHost.keys()].sort()) {
     const vms = [...(byHost.get(hostId) ?? [])].sort((a, b) => a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid));
-    planHost(hostId, hosts.get(hostId), vms, args, snapshot.nowMs, inFlight, out);
+    planHost(hostId, hosts.get(hostId), vms, args, snapshot.nowMs, inFlight, out, bounds);
   }
+  out.signals = [publish(cpuBounds, bounds)];
   return out;
 }
 
@@ -47,10 +51,12 @@ function planHost(
   nowMs: number,
   inFlight: ReadonlyMap<string, ActionOf<'set-cpu-tune'>>,
   out: CpuPlan,
+  bounds: CpuBound[],
 ): void {
   const knobs = withOverrides(args.host, args.hosts[hostId]);
   // 1. contenders: who competes where, and whose tune the policy sets
   const all = contendersOf(vms, host, knobs, args, nowMs);
+  for (const c of all) bounds.push({ vmUuid: c.vm.uuid, hostId, reservedPercent: c.reservedPercent, limitPercent: cpuLimitPercent(c.knobs.limitPercent, c.vcpus) });
   const running = all.filter((c) => c.running);
   const managed = new Set(running.filter((c) => !c.leftAlone));
   // 2. admission of the reservations against the capacity of the host, its cells and the affinity sets

@@ -28,12 +28,14 @@ import { publish } from '../policy-signals.js';
 import { measureDeficit, rebalanceTowardFairShares, reclaimUnderPressure } from './reclaim.js';
 import { memoryShortage, type MemoryShortage } from './shortage-signal.js';
 import { payTrims } from './trims.js';
+import { memoryBounds, type MemoryBounds } from '../entitlement-signals.js';
 
 export type { MemoryDecision, MemoryDecisionKind, MemoryPlan } from './decision.js';
 
 export function planMemoryBalloon(snapshot: ClusterSnapshot, args: MemoryBalloonArgs): MemoryPlan {
   const out: MemoryPlan = { jobs: [], decisions: [] };
   const shortages: MemoryShortage[] = [];
+  const bounds: MemoryBounds = { vms: [], hosts: [] };
   const inFlight = targetsInFlight(snapshot.jobs);
   const hosts = new Map<string, HostView>(snapshot.hosts.map((h) => [h.hostId, h]));
   const byHost = new Map<string, VmView[]>();
@@ -44,10 +46,16 @@ export function planMemoryBalloon(snapshot: ClusterSnapshot, args: MemoryBalloon
   }
   for (const hostId of [...byHost.keys()].sort()) {
     const vms = [...(byHost.get(hostId) ?? [])].sort((a, b) => a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid));
-    const short = planHost(hostId, hosts.get(hostId), vms, args, snapshot.nowMs, inFlight, out);
+    const short = planHost(hostId, hosts.get(hostId), vms, args, snapshot.nowMs, inFlight, out, bounds);
     if (short) shortages.push(short);
   }
-  if (shortages.length > 0) out.signals = [publish(memoryShortage, shortages)];
+  // every host's budget and floor, also of hosts without VMs (where VMs could move)
+  for (const h of snapshot.hosts) {
+    if (bounds.hosts.some((b) => b.hostId === h.hostId)) continue;
+    const k = hostKnobsFor(args, h.hostId);
+    bounds.hosts.push({ hostId: h.hostId, hostFreeFloorMiB: k.hostFreeFloorMiB, ...(k.budgetMiB !== undefined ? { budgetMiB: k.budgetMiB } : {}) });
+  }
+  out.signals = [publish(memoryBounds, bounds), ...(shortages.length > 0 ? [publish(memoryShortage, shortages)] : [])];
   return out;
 }
 
@@ -60,12 +68,17 @@ function planHost(
   nowMs: number,
   inFlight: ReadonlyMap<string, number>,
   out: MemoryPlan,
+  bounds: MemoryBounds,
 ): MemoryShortage | undefined {
   const knobs = hostKnobsFor(args, hostId);
   // 0. each VM on its own: left alone, or managed with a wish to grow, release or hold (assess.ts)
   const all = vms.map((vm) => assessVm(vm, host, knobs, args, nowMs, inFlight.get(vm.uuid)));
   // 1. account what is committed (balloons, jobs in flight): the budget and host free memory left
   const h = accountHost(hostId, host, knobs, all);
+  bounds.hosts.push({ hostId, hostFreeFloorMiB: knobs.hostFreeFloorMiB, ...(knobs.budgetMiB !== undefined ? { budgetMiB: knobs.budgetMiB } : {}) });
+  for (const m of h.managed) {
+    bounds.vms.push({ vmUuid: m.vm.uuid, hostId, reservationMiB: m.knobs.reservationMiB, limitMiB: m.limitMiB, demandMiB: m.releaseFloorMiB, committedMiB: m.committedMiB });
+  }
   // 2. trims (releases in flight raised back to the floor) are paid from the budget first
   payTrims(h);
   // 3. the growers, and what they lack for their lean targets (the deficit)

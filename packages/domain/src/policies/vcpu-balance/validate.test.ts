@@ -62,11 +62,11 @@ test('validate: groups, labels and per-host overrides are kept as given', () => 
   assert.equal(a.adoptForeignPins, true);
 });
 
-test('the policy: registered after memory-balloon (order 400), with its in-flight rule', () => {
+test('the policy: registered after memory-balloon (order 400), before cluster-balance, with its in-flight rule', () => {
   assert.equal(vcpuBalancePolicy.name, 'vcpu-balance');
   assert.equal(vcpuBalancePolicy.order, 400);
   const order = builtinPolicies().runOrder();
-  assert.equal(order[order.length - 1], 'vcpu-balance', order.join(', '));
+  assert.deepEqual(order.slice(-2), ['vcpu-balance', 'cluster-balance'], order.join(', '));
   assert.equal(vcpuBalancePolicy.inFlight, vcpuInFlightRule);
 });
 

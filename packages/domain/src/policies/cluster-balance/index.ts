@@ -1,0 +1,25 @@
+import type { Policy } from '../policy.js';
+import { defaultClusterBalanceArgs, type ClusterBalanceArgs } from './args.js';
+import { migrateInFlightRule } from './in-flight.js';
+import { CLUSTER_BALANCE_POLICY_NAME, planClusterBalance } from './plan.js';
+import { validateClusterBalanceArgs } from './validate.js';
+
+export * from './args.js';
+export { planClusterBalance, CLUSTER_BALANCE_POLICY_NAME } from './plan.js';
+export { validateClusterBalanceArgs } from './validate.js';
+export { migrateInFlightRule } from './in-flight.js';
+export { clusterImbalance } from './imbalance.js';
+export { placeVm, type PlacementRequest, type PlacementAdvice } from './placement.js';
+
+/**
+ * `cluster-balance`: DRS-style placement across hosts by live migration (plan.ts, args.ts). Runs after
+ * every per-host policy: it reads their bounds and the memory coordinator's shortage signal.
+ */
+export const clusterBalancePolicy: Policy<ClusterBalanceArgs> = {
+  name: CLUSTER_BALANCE_POLICY_NAME,
+  order: 500,
+  defaults: defaultClusterBalanceArgs(),
+  validate: validateClusterBalanceArgs,
+  plan: planClusterBalance,
+  inFlight: migrateInFlightRule,
+};
