@@ -1,9 +1,17 @@
-import { windowEntryFor, type ClusterSnapshot, type HostReport, type HostView, type VmReport, type VmView, type WindowEntry } from '@ballast/domain';
+import { windowEntryFor, type ClusterSnapshot, type HostReport, type HostView, type MigrationRecord, type VmReport, type VmView, type WindowEntry } from '@ballast/domain';
 
 /** Where the state reads the holds manual jobs put on a VM's resources (the engine's HoldStore). */
 export interface HoldView {
   active(targetKey: string, nowMs: number): { resource: string; untilMs: number }[];
 }
+
+/** Which hosts are in maintenance (the engine's MaintenanceStore). */
+export interface HostFlagsView {
+  maintenance(hostId: string): boolean;
+}
+
+/** Moves between hosts are remembered this long (the cluster policy's cool-downs count them). */
+export const MIGRATION_HISTORY_MS = 24 * 3_600_000;
 
 export interface ClusterStateOptions {
   /** Samples kept per VM. */
@@ -29,11 +37,30 @@ export class ClusterState {
   /** VM uuid → host id that last reported it. */
   private readonly vmHost = new Map<string, string>();
   private readonly windows = new Map<string, WindowEntry[]>();
+  /** VMs seen moving between hosts, oldest first (the last MIGRATION_HISTORY_MS). */
+  private readonly moves: MigrationRecord[] = [];
 
   constructor(
     private readonly opts: ClusterStateOptions,
     private readonly holds: HoldView = { active: () => [] },
+    private readonly flags: HostFlagsView = { maintenance: () => false },
   ) {}
+
+  /** Seeds the history of moves (e.g. read back from Redis at start). */
+  rememberMigrations(records: readonly MigrationRecord[]): void {
+    this.moves.push(...records);
+    this.moves.sort((a, b) => a.atMs - b.atMs);
+  }
+
+  /** VMs seen moving between hosts in the last MIGRATION_HISTORY_MS, oldest first. */
+  migrations(): MigrationRecord[] {
+    const since = this.opts.now() - MIGRATION_HISTORY_MS;
+    while (this.moves.length > 0 && (this.moves[0] as MigrationRecord).atMs < since) this.moves.shift();
+    return [...this.moves];
+  }
+
+  /** Called with each move seen (to persist it). */
+  onMigration?: (m: MigrationRecord) => void;
 
   ingest(report: HostReport): void {
     const prev = this.hostsById.get(report.hostId);
@@ -48,6 +75,9 @@ export class ClusterState {
         if (!this.movesHere(vm, was)) continue;
         // A VM now on another host (migrated) starts a new window: its policies watch it for a warm-up again.
         this.windows.delete(vm.uuid);
+        const m: MigrationRecord = { vmUuid: vm.uuid, vmName: vm.name, fromHost: was, toHost: report.hostId, atMs: this.opts.now() };
+        this.moves.push(m);
+        this.onMigration?.(m);
       }
       this.vmHost.set(vm.uuid, report.hostId);
       this.pushWindow(vm, report.takenAtMs);
@@ -91,6 +121,10 @@ export class ClusterState {
         pcpus: r.pcpus,
         numaCells: r.numaCells,
         ...(r.ksm ? { ksm: r.ksm } : {}),
+        ...(r.labels ? { labels: r.labels } : {}),
+        ...(r.migrationUri ? { migrationUri: r.migrationUri } : {}),
+        ...(r.migrationDataUri ? { migrationDataUri: r.migrationDataUri } : {}),
+        ...(this.flags.maintenance(r.hostId) ? { maintenance: true } : {}),
         lastSampleMs: receivedAtMs,
         intervalMs: r.intervalMs,
         stale: now - receivedAtMs > this.opts.staleAfterIntervals * Math.max(r.intervalMs, 1),
@@ -126,8 +160,8 @@ export class ClusterState {
   }
 
   /** Hosts and VMs as they are now; the cycle adds the jobs and the signals. */
-  snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'> {
-    return { nowMs: this.opts.now(), hosts: this.hosts(), vms: this.vms() };
+  snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms' | 'migrations'> {
+    return { nowMs: this.opts.now(), hosts: this.hosts(), vms: this.vms(), migrations: this.migrations() };
   }
 }
 

@@ -32,7 +32,7 @@ import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js
 
 /** What the cycle needs from its surroundings (the engine: Redis and the ingest stream; a bench: a simulator). */
 export interface CyclePorts {
-  state: { snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'> };
+  state: { snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'> & Partial<Pick<ClusterSnapshot, 'migrations'>> };
   holds: { isHeld(targetKey: string, resource: string, nowMs: number): boolean };
   enqueue(specs: JobSpec[]): Promise<void>;
   outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, JobOutcome>>;
@@ -66,6 +66,8 @@ export interface CycleResult {
   decisions: CycleDecision[];
   /** Job outcomes that changed since the last cycle, by job id (for decision logs). */
   outcomes: Map<string, JobOutcome>;
+  /** What the policies published this cycle (e.g. resource bounds, for placement advice between cycles). */
+  signals: Readonly<Record<string, unknown>>;
 }
 
 interface Planned {
@@ -99,11 +101,12 @@ export class PolicyCycle {
     this.tracker.add(spec, nowMs);
   }
 
-  async run(): Promise<CycleResult> {
+  /** One cycle. `skip`: policies not to run this time (e.g. cluster-wide ones on an engine without the cluster lease). */
+  async run(opts: { skip?: ReadonlySet<string> } = {}): Promise<CycleResult> {
     const base = this.ports.state.snapshot();
     const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
     const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
-    const { decisions, planned } = this.planAll({ ...base, jobs: records, signals: {} });
+    const { decisions, planned, signals } = this.planAll({ ...base, jobs: records, signals: {} }, opts.skip);
     const verdicts = this.decideAll(planned, base, records);
     const enqueued = verdicts.flatMap((v, i) => (v.send && planned[i] ? [this.toSpec(planned[i], base.nowMs)] : []));
     await this.ports.enqueue(enqueued);
@@ -117,17 +120,17 @@ export class PolicyCycle {
       if (!v.send) decisions.push(skipDecision(p, v, base.nowMs));
     });
     this.tracker.prune(base.nowMs);
-    return { atMs: base.nowMs, enqueued, decisions, outcomes };
+    return { atMs: base.nowMs, enqueued, decisions, outcomes, signals };
   }
 
   /** Runs the enabled policies in order, each seeing the signals of those before it. */
-  private planAll(snapshot: ClusterSnapshot): { decisions: CycleDecision[]; planned: Planned[] } {
+  private planAll(snapshot: ClusterSnapshot, skip?: ReadonlySet<string>): { decisions: CycleDecision[]; planned: Planned[]; signals: Record<string, unknown> } {
     const decisions: CycleDecision[] = [];
     const planned: Planned[] = [];
     let signals: Record<string, unknown> = {};
     for (const entry of this.entries) {
       const policy = this.registry.get(entry.name);
-      if (entry.automation === 'off' || !policy) continue;
+      if (entry.automation === 'off' || !policy || skip?.has(entry.name)) continue;
       const plan = policy.plan({ ...snapshot, signals }, entry.args);
       const own = plan.decisions.map((d): CycleDecision => ({ ...d, policy: entry.name, atMs: snapshot.nowMs }));
       decisions.push(...own);
@@ -136,7 +139,7 @@ export class PolicyCycle {
       }
       signals = { ...signals, ...Object.fromEntries((plan.signals ?? []).map((s) => [s.name, s.value])) };
     }
-    return { decisions, planned };
+    return { decisions, planned, signals };
   }
 
   private decideAll(planned: Planned[], base: Pick<ClusterSnapshot, 'nowMs' | 'hosts'>, records: JobRecord[]): Verdict[] {

@@ -42,6 +42,7 @@ export function hostReportFromProto(s: HostSample): HostReport {
   if (s.migrationUri) r.migrationUri = s.migrationUri;
   if (s.migrationDataUri) r.migrationDataUri = s.migrationDataUri;
   if (s.ksm) r.ksm = ksmFromProto(s.ksm);
+  if (s.labels && Object.keys(s.labels).length > 0) r.labels = { ...s.labels };
   return r;
 }
 
@@ -162,6 +163,7 @@ export function hostSampleFromReport(r: HostReport): HostSample {
     migrationUri: r.migrationUri ?? '',
     migrationDataUri: r.migrationDataUri ?? '',
     ...(r.ksm ? { ksm: ksmToProto(r.ksm) } : {}),
+    labels: r.labels ?? {},
   };
 }
 

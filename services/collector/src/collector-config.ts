@@ -29,6 +29,22 @@ export const collectorConfigSchema = z.object({
   migrationUri: z.string().optional(),
   /** Where QEMU sends migration data, e.g. tcp://10.77.0.2. */
   migrationDataUri: z.string().optional(),
+  /** This host's labels, `key=value` pairs separated by commas (e.g. rack=a,zone=1): host groups of the cluster policy match them. */
+  hostLabels: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const out: Record<string, string> = {};
+      for (const part of (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+        const m = /^([A-Za-z0-9_.\/-]+)=([^=]*)$/.exec(part);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not key=value (e.g. rack=a,zone=1)` });
+          return z.NEVER;
+        }
+        out[m[1] as string] = m[2] as string;
+      }
+      return out;
+    }),
   grpcToken: z.string().optional(),
   tlsCaFile: z.string().optional(),
   tlsCertFile: z.string().optional(),

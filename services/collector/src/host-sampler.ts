@@ -38,6 +38,8 @@ export interface SamplerOptions {
   placementEvery?: number;
   migrationUri?: string;
   migrationDataUri?: string;
+  /** The host's labels, sent with every report. */
+  labels?: Record<string, string>;
   now: () => number;
   /** Monotonic clock for usage over the interval, ns (default process.hrtime; a simulator passes its own). */
   monotonicNs?: () => bigint;
@@ -196,6 +198,7 @@ export class HostSampler {
     };
     if (this.opts.migrationUri) report.migrationUri = this.opts.migrationUri;
     if (this.opts.migrationDataUri) report.migrationDataUri = this.opts.migrationDataUri;
+    if (this.opts.labels && Object.keys(this.opts.labels).length > 0) report.labels = this.opts.labels;
     return report;
   }
 

@@ -79,6 +79,7 @@ function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, h
     log,
     ...(config.migrationUri ? { migrationUri: config.migrationUri } : {}),
     ...(config.migrationDataUri ? { migrationDataUri: config.migrationDataUri } : {}),
+    ...(config.hostLabels ? { labels: config.hostLabels } : {}),
   });
   // lifecycle, tunable (a pin, a CPU tune or numatune change) and metadata-change (a pin's record) events
   hv.onEvent((ev) => sampler.handleEvent(ev));

@@ -17,6 +17,8 @@ export const engineConfigSchema = z.object({
   tlsCaFile: z.string().optional(),
   /** Policy cycle period. */
   cycleMs: z.number().int().min(100).default(2000),
+  /** The cluster lease's TTL: cluster-wide policies move to another engine this long after their holder stops. */
+  clusterLeaseTtlMs: z.number().int().min(1000).default(15000),
   /** Samples kept per VM. */
   windowSize: z.number().int().min(2).max(10000).default(30),
   staleAfterIntervals: z.number().int().min(1).default(3),

@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { builtinPolicies, type HostReport } from '@ballast/domain';
+import { builtinPolicies, CLUSTER_BALANCE_POLICY_NAME, clusterBalancePolicy, placeVm, type ClusterBalanceArgs, type HostReport } from '@ballast/domain';
+import { hostname } from 'node:os';
 import { ClusterState, PolicyCycle, PolicyDocumentError, validatePolicies, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
@@ -17,6 +18,14 @@ import { JobService } from './job-service.js';
 import { loadPolicyDocument } from './policy-document.js';
 import { DecisionLog } from './state/decision-log.js';
 import { HoldStore } from './state/hold-store.js';
+import { ClusterLease } from './cluster/cluster-lease.js';
+import { clusterRoutes, type ClusterDeps } from './cluster/cluster-routes.js';
+import { MaintenanceStore } from './cluster/maintenance-store.js';
+import { MigrationHistory } from './cluster/migration-history.js';
+import { RecommendationStore } from './cluster/recommendation-store.js';
+
+/** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
+const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
 
 type Svc = ServiceScaffold<EngineConfig>;
 
@@ -32,7 +41,16 @@ async function main(): Promise<void> {
   const now = () => Date.now();
   const holds = new HoldStore(redis);
   await holds.load(now());
-  const state = new ClusterState({ windowSize: config.windowSize, staleAfterIntervals: config.staleAfterIntervals, now }, holds);
+  const maintenance = new MaintenanceStore(redis);
+  await maintenance.refresh();
+  const state = new ClusterState({ windowSize: config.windowSize, staleAfterIntervals: config.staleAfterIntervals, now }, holds, maintenance);
+  const history = new MigrationHistory(redis);
+  state.rememberMigrations(await history.load(now()));
+  state.onMigration = (m) => void history.add(m).catch((e: Error) => log.warn({ err: e.message }, 'could not record a migration in Redis'));
+  const recommendations = new RecommendationStore(redis, { now });
+  await recommendations.load();
+  const lease = new ClusterLease(redis, { ttlMs: config.clusterLeaseTtlMs, identifier: `${hostname()}:${process.pid}:${randomUUID()}`, log });
+  svc.onShutdown('cluster lease', () => lease.release());
   const queues = new JobQueues(redis);
   svc.onShutdown('queues', () => queues.close());
   const decisions = new DecisionLog();
@@ -48,19 +66,39 @@ async function main(): Promise<void> {
 
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.samples.inc({ host: r.hostId })), log));
-  grpcServer.addService(PolicyServiceService, policyService(state, jobs));
+  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies }, (a) =>
+  const clusterArgs = clusterArgsOf(policies);
+  let lastSignals: Readonly<Record<string, unknown>> = {};
+  const cluster: ClusterDeps = {
+    state,
+    jobs,
+    token: api.token,
+    maintenance,
+    recommendations,
+    now,
+    place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
+  };
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: [clusterRoutes(cluster)] }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
-      health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length } }),
+      health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),
     }),
   );
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
 
   svc.every('policy cycle', config.cycleMs, async () => {
-    const r = await cycle.run();
+    await maintenance.refresh();
+    const leader = await lease.ensure();
+    const r = await cycle.run(leader ? {} : { skip: CLUSTER_WIDE });
+    lastSignals = r.signals;
+    if (leader) {
+      const summary = r.decisions.find((d) => d.policy === CLUSTER_BALANCE_POLICY_NAME && d.kind === 'cluster');
+      const imbalance = (summary?.inputs as { imbalance?: number } | undefined)?.imbalance;
+      const hostOf = new Map(state.vms().map((v) => [v.uuid, v.hostId]));
+      await recommendations.afterCycle(r.decisions, imbalance, (ids) => queues.outcomes(ids), (uuid) => hostOf.get(uuid));
+    }
     metrics.jobsEnqueued.inc(r.enqueued.length);
     decisions.applyOutcomes(r.outcomes);
     decisions.add(r.decisions);
@@ -84,6 +122,13 @@ function policyDocument(svc: Svc): PolicyConfigEntry[] {
     svc.fail(lines.map((l) => `config: ${file ?? 'policyFile'}: ${l}`));
   }
   return policies;
+}
+
+/** The cluster policy's args from the document (its defaults when it is not in it): placement advice uses them. */
+function clusterArgsOf(policies: PolicyConfigEntry[]): ClusterBalanceArgs {
+  const entry = policies.find((p) => p.name === CLUSTER_BALANCE_POLICY_NAME);
+  const r = clusterBalancePolicy.validate(entry?.args ?? {});
+  return r.ok ? r.args : clusterBalancePolicy.defaults;
 }
 
 async function redisClient(svc: Svc): Promise<Redis> {

@@ -5,6 +5,31 @@ import type { ClusterState } from '@ballast/cycle';
 import { ApiError, toApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
 import { hostSummaryToProto, jobRequestFromProto, jobStatusToProto, vmToProto } from '../mappers.js';
+import { decided, RECOMMENDATION_STATES, type ClusterDeps } from '../cluster/cluster-routes.js';
+import type { Recommendation as Rec, RecommendationState } from '../cluster/recommendation-store.js';
+import type { Recommendation } from '@ballast/proto';
+
+function recommendationToProto(r: Rec): Recommendation {
+  return {
+    id: r.id,
+    state: r.state,
+    vmName: r.vmName,
+    vmUuid: r.vmUuid,
+    fromHost: r.from,
+    toHost: r.to,
+    move: r.move,
+    priority: r.priority,
+    reason: r.reason,
+    imbalanceBefore: r.imbalanceBefore,
+    predictedAfter: r.predictedAfter,
+    ...(r.observedAfter !== undefined ? { observedAfter: r.observedAfter } : {}),
+    createdAtMs: r.createdAtMs,
+    updatedAtMs: r.updatedAtMs,
+    jobId: r.jobId ?? '',
+    note: r.note ?? '',
+    error: r.error ?? '',
+  };
+}
 
 const CODES: Record<number, grpc.status> = {
   400: grpc.status.INVALID_ARGUMENT,
@@ -20,8 +45,37 @@ function toGrpcError(raw: unknown): Partial<grpc.StatusObject> {
 }
 
 /** The gRPC face of the policy API; same validation and semantics as the HTTP API. */
-export function policyService(state: ClusterState, jobs: JobService): PolicyServiceServer {
+export function policyService(state: ClusterState, jobs: JobService, cluster?: Pick<ClusterDeps, 'recommendations'>): PolicyServiceServer {
+  const recs = () => {
+    if (!cluster) throw new ApiError(404, 'not_enabled', 'recommendations: not served by this engine');
+    return cluster.recommendations;
+  };
+  const decide = (verb: 'approve' | 'reject', id: string, note: string) =>
+    verb === 'approve'
+      ? recs().approve(id, async (r) => (await jobs.submit(parseJobRequest({ type: 'migrate', vm: r.vmUuid, targetHost: r.to }))).id, note || undefined)
+      : recs().reject(id, note || undefined);
   return {
+    listRecommendations(call, cb) {
+      try {
+        const state = call.request.state as RecommendationState;
+        if (state && !RECOMMENDATION_STATES.includes(state)) throw new ApiError(400, 'invalid_query', `state: must be one of ${RECOMMENDATION_STATES.join(', ')}`, 'state');
+        cb(null, { recommendations: recs().list(state ? { state } : {}).map(recommendationToProto) });
+      } catch (e) {
+        cb(toGrpcError(e));
+      }
+    },
+    approveRecommendation(call, cb) {
+      Promise.resolve()
+        .then(() => decide('approve', call.request.id, call.request.note))
+        .then((r) => cb(null, { recommendation: recommendationToProto(decided(r, call.request.id)) }))
+        .catch((e: unknown) => cb(toGrpcError(e)));
+    },
+    rejectRecommendation(call, cb) {
+      Promise.resolve()
+        .then(() => decide('reject', call.request.id, call.request.note))
+        .then((r) => cb(null, { recommendation: recommendationToProto(decided(r, call.request.id)) }))
+        .catch((e: unknown) => cb(toGrpcError(e)));
+    },
     listHosts(_call, cb) {
       const vms = state.vms();
       cb(null, { hosts: state.hosts().map((h) => hostSummaryToProto(h, vms.filter((v) => v.hostId === h.hostId).length)) });

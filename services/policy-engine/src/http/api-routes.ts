@@ -15,6 +15,8 @@ export interface ApiDeps {
   decisions?: DecisionLog;
   /** The policy document in force (name → automation + args), readable over the API. */
   policies?: { name: string; automation: string; args: unknown }[];
+  /** More /v1 routes (the cluster API). */
+  extraRoutes?: Router[];
 }
 
 /** The /v1 HTTP API. Reads are open; mutating calls need the bearer token. */
@@ -84,6 +86,8 @@ export function apiRoutes(d: ApiDeps): Router {
   r.get('/policies', (_req, res) => {
     res.json({ policies: d.policies ?? [] });
   });
+
+  for (const extra of d.extraRoutes ?? []) r.use(extra);
 
   return r;
 }

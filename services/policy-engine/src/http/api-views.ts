@@ -20,6 +20,9 @@ export function hostJson(h: HostView & { vmCount: number }) {
     lastSampleAt: iso(h.lastSampleMs),
     intervalMs: h.intervalMs,
     stale: h.stale,
+    labels: h.labels ?? {},
+    maintenance: h.maintenance === true,
+    migrationUri: h.migrationUri ?? null,
   };
 }
 
