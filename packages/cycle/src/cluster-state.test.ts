@@ -102,3 +102,31 @@ test('while a VM migrates both hosts report it: it stays where it runs, window a
   state.ingest(hostReport('h1', [], { takenAtMs: 8 }));
   assert.deepEqual(state.vms().map((v) => v.hostId), ['h2']);
 });
+
+test('moves between hosts are remembered for 24 h (the cluster policy counts them for cool-downs) and reported once each', () => {
+  const now = { t: 1_000_000 };
+  const state = new ClusterState({ windowSize: 3, staleAfterIntervals: 3, now: () => now.t });
+  const seen: string[] = [];
+  state.onMigration = (m) => seen.push(`${m.vmName}:${m.fromHost}>${m.toHost}@${m.atMs}`);
+  state.ingest(hostReport('h1', [vmReport('a')]));
+  now.t += 1000;
+  state.ingest(hostReport('h2', [vmReport('a')]));
+  state.ingest(hostReport('h2', [vmReport('a')]));
+  now.t += 1000;
+  state.ingest(hostReport('h1', [vmReport('a')]));
+  assert.deepEqual(seen, ['a:h1>h2@1001000', 'a:h2>h1@1002000']);
+  assert.deepEqual(state.snapshot().migrations?.map((m) => m.toHost), ['h2', 'h1']);
+  now.t += 24 * 3_600_000 - 500;
+  assert.deepEqual(state.migrations().map((m) => m.toHost), ['h1'], 'the first move is older than 24 h');
+  state.rememberMigrations([{ vmUuid: 'uuid-b', vmName: 'b', fromHost: 'h1', toHost: 'h3', atMs: now.t - 5 }]);
+  assert.deepEqual(state.migrations().map((m) => m.vmName), ['a', 'b']);
+});
+
+test('hosts carry their labels, migration URIs and maintenance flag', () => {
+  const state = new ClusterState({ windowSize: 3, staleAfterIntervals: 3, now: () => 1 }, undefined, { maintenance: (h) => h === 'h2' });
+  state.ingest(hostReport('h1', [], { labels: { rack: 'a' }, migrationUri: 'qemu+tcp://h1/system', takenAtMs: 1 }));
+  state.ingest(hostReport('h2', [], { takenAtMs: 1 }));
+  const [h1, h2] = state.hosts();
+  assert.deepEqual([h1?.labels, h1?.migrationUri, h1?.maintenance], [{ rack: 'a' }, 'qemu+tcp://h1/system', undefined]);
+  assert.equal(h2?.maintenance, true);
+});
