@@ -91,6 +91,8 @@ export interface VmStats {
   cpuTimeNs?: number;
   vcpus: VcpuStats[];
   balloon?: BalloonStats;
+  /** How fast the guest dirtied its memory at its last dirty-rate measurement, MiB/s (libvirt's dirtyrate group). */
+  dirtyRateMiBPerSec?: number;
 }
 
 export interface CpuTune {

@@ -19,6 +19,8 @@ export interface CollectOptions {
   balloon: boolean;
   /** Include per-vCPU stats. */
   vcpu: boolean;
+  /** Include each VM's last dirty-rate measurement (see startDirtyRateCalc). */
+  dirtyRate?: boolean;
 }
 
 /** What setNumaTune asks for: the cells, and the mode when it should be set or kept. */
@@ -83,6 +85,11 @@ export interface Hypervisor {
   recordPins(uuid: string, records: PinRecord[]): Promise<void>;
   setMemory(uuid: string, memoryKiB: number): Promise<void>;
   setMemoryStatsPeriod(uuid: string, periodSec: number): Promise<void>;
+  /**
+   * Starts measuring how fast the VM dirties its memory over `seconds`; collectStats with `dirtyRate`
+   * reports the result once measured. Absent where the hypervisor cannot measure it.
+   */
+  startDirtyRateCalc?(uuid: string, seconds: number): Promise<void>;
   pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void>;
   getCpuTune(uuid: string): Promise<CpuTune>;
   setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void>;

@@ -110,7 +110,8 @@ export class LibvirtHypervisor implements Hypervisor {
       DomainStats.STATE |
       DomainStats.CPU_TOTAL |
       (opts.vcpu ? DomainStats.VCPU : 0) |
-      (opts.balloon ? DomainStats.BALLOON : 0);
+      (opts.balloon ? DomainStats.BALLOON : 0) |
+      (opts.dirtyRate ? DomainStats.DIRTYRATE : 0);
     const flags = GetAllDomainStatsFlags.ACTIVE | GetAllDomainStatsFlags.NOWAIT;
     const records = await this.connection.getAllDomainStats(stats, flags);
     return records.map(toVmStats);
@@ -165,6 +166,10 @@ export class LibvirtHypervisor implements Hypervisor {
 
   setMemory(uuid: string, memoryKiB: number): Promise<void> {
     return this.connection.setMemory(uuid, memoryKiB, this.#affect);
+  }
+
+  startDirtyRateCalc(uuid: string, seconds: number): Promise<void> {
+    return this.connection.startDirtyRateCalc(uuid, seconds);
   }
 
   setMemoryStatsPeriod(uuid: string, periodSec: number): Promise<void> {

@@ -139,6 +139,12 @@ export class ReconnectingHypervisor implements Hypervisor {
   recordPins(uuid: string, records: PinRecord[]): Promise<void> { return this.#call((hv) => hv.recordPins(uuid, records)); }
   setMemory(uuid: string, memoryKiB: number): Promise<void> { return this.#call((hv) => hv.setMemory(uuid, memoryKiB)); }
   setMemoryStatsPeriod(uuid: string, periodSec: number): Promise<void> { return this.#call((hv) => hv.setMemoryStatsPeriod(uuid, periodSec)); }
+  startDirtyRateCalc(uuid: string, seconds: number): Promise<void> {
+    return this.#call(async (hv) => {
+      if (!hv.startDirtyRateCalc) throw new Error(`dirty-rate measurement is not available from ${hv.uri}`);
+      await hv.startDirtyRateCalc(uuid, seconds);
+    });
+  }
   pinVcpu(uuid: string, vcpu: number, pcpus: number[]): Promise<void> { return this.#call((hv) => hv.pinVcpu(uuid, vcpu, pcpus)); }
   getCpuTune(uuid: string): Promise<CpuTune> { return this.#call((hv) => hv.getCpuTune(uuid)); }
   setCpuTune(uuid: string, tune: Partial<CpuTune>): Promise<void> { return this.#call((hv) => hv.setCpuTune(uuid, tune)); }

@@ -55,6 +55,7 @@ Napi::Function Connection::Define(Napi::Env env) {
           InstanceMethod<&Connection::GetMetadata>("getMetadata"),
           InstanceMethod<&Connection::MemoryStats>("memoryStats"),
           InstanceMethod<&Connection::SetMemoryStatsPeriod>("setMemoryStatsPeriod"),
+          InstanceMethod<&Connection::StartDirtyRateCalc>("startDirtyRateCalc"),
           InstanceMethod<&Connection::SetMemory>("setMemory"),
           InstanceMethod<&Connection::PinVcpu>("pinVcpu"),
           InstanceMethod<&Connection::GetVcpuPinInfo>("getVcpuPinInfo"),

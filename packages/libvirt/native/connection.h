@@ -75,6 +75,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // Memory (domain-memory.cc)
   Napi::Value MemoryStats(const Napi::CallbackInfo& info);
   Napi::Value SetMemoryStatsPeriod(const Napi::CallbackInfo& info);
+  Napi::Value StartDirtyRateCalc(const Napi::CallbackInfo& info);
   Napi::Value SetMemory(const Napi::CallbackInfo& info);
 
   // vCPUs (domain-vcpu.cc)

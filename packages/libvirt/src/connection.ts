@@ -241,6 +241,14 @@ export class Connection {
     return this.#wrap(this.#native.setMemoryStatsPeriod(uuid, periodSec, flags));
   }
 
+  /**
+   * Starts measuring how fast the guest dirties its memory over `seconds` (virDomainStartDirtyRateCalc,
+   * QEMU's page sampling); bulk stats with DomainStats.DIRTYRATE carry the result once measured.
+   */
+  startDirtyRateCalc(uuid: string, seconds: number, flags = 0): Promise<void> {
+    return this.#wrap(this.#native.startDirtyRateCalc(uuid, seconds, flags));
+  }
+
   /** Balloon target (virDomainSetMemoryFlags). Default flags: LIVE. */
   setMemory(uuid: string, memoryKiB: number, flags: number = AffectFlags.LIVE): Promise<void> {
     return this.#wrap(this.#native.setMemory(uuid, memoryKiB, flags));

@@ -27,6 +27,7 @@ test('TS constants equal the libvirt header values compiled into the addon', () 
     [DomainStats.CPU_TOTAL, 'VIR_DOMAIN_STATS_CPU_TOTAL'],
     [DomainStats.BALLOON, 'VIR_DOMAIN_STATS_BALLOON'],
     [DomainStats.VCPU, 'VIR_DOMAIN_STATS_VCPU'],
+    [DomainStats.DIRTYRATE, 'VIR_DOMAIN_STATS_DIRTYRATE'],
     [GetAllDomainStatsFlags.ACTIVE, 'VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE'],
     [GetAllDomainStatsFlags.INACTIVE, 'VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE'],
     [GetAllDomainStatsFlags.RUNNING, 'VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING'],

@@ -11,6 +11,8 @@ export const DomainStats = {
   VCPU: 1 << 3,
   INTERFACE: 1 << 4,
   BLOCK: 1 << 5,
+  /** The last dirty-rate measurement (startDirtyRateCalc): dirtyrate.calc_status, dirtyrate.megabytes_per_second. */
+  DIRTYRATE: 1 << 9,
 } as const;
 
 /** virConnectGetAllDomainStatsFlags. */

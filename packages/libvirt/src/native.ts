@@ -73,6 +73,7 @@ export interface NativeConnection {
 
   memoryStats(uuid: string): Promise<MemoryStats>;
   setMemoryStatsPeriod(uuid: string, periodSec: number, flags: number): Promise<void>;
+  startDirtyRateCalc(uuid: string, seconds: number, flags: number): Promise<void>;
   setMemory(uuid: string, memoryKiB: number, flags: number): Promise<void>;
 
   pinVcpu(uuid: string, vcpu: number, pcpus: number[], flags: number): Promise<void>;

@@ -72,5 +72,8 @@ export function toVmStats(record: DomainStatsRecord): VmStats {
   if (cpuTimeNs !== undefined) out.cpuTimeNs = cpuTimeNs;
   const b = balloon(params);
   if (b) out.balloon = b;
+  // calc_status 2: measured (0 never started, 1 measuring); the rate stays until the next measurement
+  const dirty = num(params, 'dirtyrate.megabytes_per_second');
+  if (num(params, 'dirtyrate.calc_status') === 2 && dirty !== undefined) out.dirtyRateMiBPerSec = dirty;
   return out;
 }

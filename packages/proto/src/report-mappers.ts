@@ -100,6 +100,7 @@ function vmFromProto(v: VmSample): VmReport {
     if (v.cpuTune.emulatorPcpus.length > 0) r.cpuTune.emulatorPcpus = [...v.cpuTune.emulatorPcpus];
   }
   if (v.numaTune && NUMA_MODES.includes(v.numaTune.mode)) r.numaTune = { mode: v.numaTune.mode as NumaMode, nodeset: [...v.numaTune.nodeset] };
+  if (v.dirtyRateMibPerSec !== undefined) r.dirtyRateMiBPerSec = v.dirtyRateMibPerSec;
   if (v.balloon) {
     const b = v.balloon;
     r.balloon = {
@@ -128,6 +129,7 @@ export function vmToProto(v: VmReport): VmSample {
   if (v.config) out.config = { ...v.config, labels: { ...v.config.labels }, pins: v.config.pins.map((p) => ({ ...p, pcpus: [...p.pcpus] })) };
   if (v.cpuTune) out.cpuTune = { shares: v.cpuTune.shares, quotaUs: v.cpuTune.quotaUs, periodUs: v.cpuTune.periodUs, emulatorPcpus: [...(v.cpuTune.emulatorPcpus ?? [])] };
   if (v.numaTune) out.numaTune = { mode: v.numaTune.mode, nodeset: [...v.numaTune.nodeset] };
+  if (v.dirtyRateMiBPerSec !== undefined) out.dirtyRateMibPerSec = v.dirtyRateMiBPerSec;
   if (v.balloon) {
     const b = v.balloon;
     out.balloon = {

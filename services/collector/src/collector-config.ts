@@ -25,6 +25,12 @@ export const collectorConfigSchema = z.object({
    * hundreds, read it every few cycles.
    */
   placementEvery: z.number().int().min(0).max(100000).default(1),
+  /**
+   * Measure each running VM's memory dirty rate (QEMU page sampling, dirtyRateSec long) every this many
+   * cycles, for the cluster policy's migration cost; 0: never.
+   */
+  dirtyRateEvery: z.number().int().min(0).max(100000).default(30),
+  dirtyRateSec: z.number().int().min(1).max(60).default(1),
   /** How other hosts reach this host's libvirt for live migration, e.g. qemu+tcp://10.77.0.2/system. */
   migrationUri: z.string().optional(),
   /** Where QEMU sends migration data, e.g. tcp://10.77.0.2. */

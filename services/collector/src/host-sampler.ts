@@ -13,7 +13,7 @@ import {
   type VmReport,
   type VmStats,
 } from '@ballast/domain';
-import type { Hypervisor } from '@ballast/hypervisor';
+import { isUnsupported, type Hypervisor } from '@ballast/hypervisor';
 import { KsmReader } from './ksm-reader.js';
 import { PerVmReads } from './per-vm-reads.js';
 import { withPlacement } from './vcpu-placement.js';
@@ -36,6 +36,12 @@ export interface SamplerOptions {
   configEvery?: number;
   /** Read where each running VM's vCPUs are now (one call per VM) every this many cycles; 0: never. Default 1. */
   placementEvery?: number;
+  /**
+   * Start a dirty-rate measurement of each running VM (QEMU page sampling over `dirtyRateSec`) every this
+   * many cycles; 0: never. Reports carry each VM's last measured rate. Default 0.
+   */
+  dirtyRateEvery?: number;
+  dirtyRateSec?: number;
   migrationUri?: string;
   migrationDataUri?: string;
   /** The host's labels, sent with every report. */
@@ -145,7 +151,7 @@ export class HostSampler {
     const t0 = clock();
     const takenAtMs = this.opts.now();
     const [bulk, pcpus, mem, host] = await Promise.all([
-      this.hv.collectStats({ balloon: withBalloon, vcpu: true }),
+      this.hv.collectStats({ balloon: withBalloon, vcpu: true, ...(this.dirtyRateOn ? { dirtyRate: true } : {}) }),
       this.hv.nodeCpuTimes(),
       this.hv.nodeMemory(),
       refreshHost ? this.hv.hostInfo() : Promise.resolve(this.host as HostInfo),
@@ -156,10 +162,28 @@ export class HostSampler {
       readPlacement ? withPlacement(this.hv, bulk) : bulk,
       this.ksm.read(refreshHost, t1),
       this.refreshVmReads(bulk),
+      this.startDirtyRates(bulk, this.cycle - 1),
     ]);
     const report = this.hostReport({ stats, pcpus, mem, host, t0, t1, takenAtMs, withBalloon });
     if (ksm) report.ksm = ksm;
     return report;
+  }
+
+  private get dirtyRateOn(): boolean {
+    return (this.opts.dirtyRateEvery ?? 0) > 0 && this.hv.startDirtyRateCalc !== undefined && !this.unsupportedLogged.has('dirty-rate measurement');
+  }
+
+  /** Every dirtyRateEvery cycles, starts a measurement on each running VM (QEMU measures on its own; the result comes with a later bulk read). */
+  private async startDirtyRates(stats: VmStats[], cycle: number): Promise<void> {
+    const every = this.opts.dirtyRateEvery ?? 0;
+    const start = this.hv.startDirtyRateCalc?.bind(this.hv);
+    if (!this.dirtyRateOn || !start || cycle % every !== 0) return;
+    const seconds = this.opts.dirtyRateSec ?? 1;
+    await Promise.all(
+      stats
+        .filter((s) => s.state === 'running')
+        .map((s) => start(s.uuid, seconds).catch((e: Error) => (isUnsupported(e) || /not available/.test(e.message) ? this.unsupported('dirty-rate measurement', e) : undefined))),
+    );
   }
 
   private async refreshVmReads(stats: VmStats[]): Promise<void> {
@@ -217,6 +241,7 @@ export class HostSampler {
     if (cpuTune) report.cpuTune = cpuTune;
     const numaTune = this.numaTunes.get(s.uuid);
     if (numaTune) report.numaTune = numaTune;
+    if (s.dirtyRateMiBPerSec !== undefined) report.dirtyRateMiBPerSec = s.dirtyRateMiBPerSec;
     if (withBalloon && s.balloon) {
       report.balloon = balloonReport(s.balloon);
       this.lastBalloon.set(s.uuid, report.balloon);

@@ -75,6 +75,8 @@ function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, h
     hostInfoEvery: config.hostInfoEvery,
     configEvery: config.configEvery,
     placementEvery: config.placementEvery,
+    dirtyRateEvery: config.dirtyRateEvery,
+    dirtyRateSec: config.dirtyRateSec,
     now: () => Date.now(),
     log,
     ...(config.migrationUri ? { migrationUri: config.migrationUri } : {}),

@@ -39,6 +39,7 @@ export function vmJson(v: VmView) {
     host: v.hostId,
     state: v.state,
     cpuPercent: round1(v.cpuPercent),
+    dirtyRateMiBPerSec: v.dirtyRateMiBPerSec ?? null,
     vcpus: v.vcpus.map((c) => ({
       id: c.id,
       pcpus: c.pcpus,
