@@ -10,6 +10,12 @@
 # stays up after Ctrl-C, as the lab does (`make lab-down` removes both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+HOSTS=${HOSTS:-1}
+if [[ ! "$HOSTS" =~ ^[12]$ ]]; then echo "run: HOSTS must be 1 or 2, got '$HOSTS'" >&2; exit 2; fi
+if [ "$HOSTS" = 2 ] && [ -n "${LIBVIRT_URI:-}" ]; then
+  echo "run: HOSTS=2 runs the two-host lab (qemu:///system and host2); unset LIBVIRT_URI (it is $LIBVIRT_URI)" >&2
+  exit 2
+fi
 STATE=${BALLAST_STATE_DIR:-/var/lib/ballast}
 mkdir -p "$STATE/redis"
 
@@ -22,12 +28,6 @@ if [ -z "${REDIS_URL:-}" ]; then
   echo "run: redis at $REDIS_URL (AOF in $STATE/redis)"
 fi
 
-HOSTS=${HOSTS:-1}
-if [[ ! "$HOSTS" =~ ^[12]$ ]]; then echo "run: HOSTS must be 1 or 2, got '$HOSTS'" >&2; exit 2; fi
-if [ "$HOSTS" = 2 ] && [ -n "${LIBVIRT_URI:-}" ]; then
-  echo "run: HOSTS=2 runs the two-host lab (qemu:///system and host2); unset LIBVIRT_URI (it is $LIBVIRT_URI)" >&2
-  exit 2
-fi
 if [ -z "${LIBVIRT_URI:-}" ]; then
   VMS=${VMS:-4} bash infra/lab/lab-up.sh
   export LIBVIRT_URI=qemu:///system

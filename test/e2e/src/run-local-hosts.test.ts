@@ -95,7 +95,7 @@ describe('make run HOSTS=2: collector and actuator for both lab hosts, one engin
     if (run && exited) {
       const t0 = Date.now();
       run.kill('SIGTERM'); // as Ctrl-C: run-local stops every service gracefully and exits 0
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20000))]);
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20000).unref())]);
       if (code !== 0) problems.push(`run-local.sh after TERM: ${code === 'timeout' ? 'still running after 20 s' : `exit ${code}`}`);
       else console.log(`run-local.sh stopped ${Date.now() - t0} ms after TERM`);
       const left = servicePids(out).filter(alive);
