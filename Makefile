@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 VMS ?= 4
+# Lab hosts: 1 (qemu:///system) or 2 (plus host2, a second libvirt host in a network namespace: infra/lab/host2-up.sh)
+HOSTS ?= 1
 export UV_THREADPOOL_SIZE ?= 16
 
 .PHONY: deps node_modules proto native build run test unit e2e bench lab-up lab-down lint clean
@@ -23,13 +25,13 @@ build: proto native
 	@npx --no-install tsc -b
 
 run: build
-	@bash infra/run/run-local.sh
+	@HOSTS=$(HOSTS) bash infra/run/run-local.sh
 
 lab-up: deps
-	@VMS=$(VMS) bash infra/lab/lab-up.sh
+	@VMS=$(VMS) HOSTS=$(HOSTS) bash infra/lab/lab-hosts.sh up
 
 lab-down:
-	@bash infra/lab/lab-down.sh
+	@bash infra/lab/lab-hosts.sh down
 
 test: build
 	@VMS=$(VMS) bash infra/test/run-tests.sh all

@@ -7,7 +7,9 @@
 # its own host_uuid). The lab's image (kernel, initrd) is shared; a guest's serial log and control
 # socket have the same path on both hosts but are each host's own files (see lib/host2-common.sh):
 # while a lab guest runs on host2 they are $HOST2_DIR/lab/<vm>.{serial.log,ctl.sock} from here.
-# Idempotent: what is up is left alone. Prints the URIs as KEY=value lines on stdout.
+# Idempotent: what is up is left alone. Prints the URIs as KEY=value lines on stdout, and
+# HOST2_WAS_UP=1 when host2's libvirtd was already running (someone else brought host2 up: a caller
+# that takes host2 down when done should leave it up then), else HOST2_WAS_UP=0.
 #
 # Env: HOST2_DIR (/var/lib/ballast-host2), HOST2_NETNS (ballast-h2), LAB_STATE_DIR.
 set -euo pipefail
@@ -28,6 +30,8 @@ mkdir -p "$H2_DIR"
 chmod 755 "$H2_DIR"
 exec 9>"$H2_DIR/.lock"
 flock -w 120 9 || lab_die "another host2-up/host2-down holds $H2_DIR/.lock"
+WAS_UP=0
+[ -z "$(h2_daemon_pid libvirtd)" ] || WAS_UP=1
 
 # --- network: namespace + veth -----------------------------------------------------------------
 if [ ! -e "/run/netns/$H2_NETNS" ]; then
@@ -155,4 +159,5 @@ HOST2_URI=$H2_URI
 HOST2_MIGRATION_URI=$H2_MIGRATION_URI
 HOST2_MIGRATION_DATA_URI=$H2_MIGRATION_DATA_URI
 HOST2_LAB_DIR=$H2_LAB
+HOST2_WAS_UP=$WAS_UP
 EOF

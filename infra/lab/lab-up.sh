@@ -104,6 +104,17 @@ remove_guest() {
   say "$name: removed"
 }
 
+# A lab guest live-migrated to host2 (host2-up.sh) is not on this host now: it is left there (defining
+# it here again would start a second one); host2-down.sh brings it back.
+H2_UP=''
+if [ "$LIBVIRT_URI" = qemu:///system ]; then
+  # shellcheck source=lib/host2-common.sh
+  source "$HERE/lib/host2-common.sh"
+  [ -z "$(h2_daemon_pid libvirtd)" ] || H2_UP=1
+fi
+on_host2_only() { [ -n "$H2_UP" ] && h2_virsh domuuid "$1" >/dev/null 2>&1 && ! virsh_ domuuid "$1" >/dev/null 2>&1; }
+guest_uuid() { if on_host2_only "$1"; then h2_virsh domuuid "$1"; else virsh_ domuuid "$1"; fi; }
+
 mapfile -t EXISTING < <(virsh_ list --all --name | grep -E '^lab-vm[0-9]+$' || true)
 for name in "${EXISTING[@]}"; do
   n=${name#lab-vm}
@@ -113,6 +124,10 @@ done
 WAIT_SPECS=()
 for n in $(seq 1 "$VMS"); do
   name=lab-vm$n
+  if on_host2_only "$name"; then
+    say "$name: on host2 ($(h2_virsh domstate "$name" | head -1)), left there"
+    continue
+  fi
   xml=$LAB_STATE_DIR/$name.xml
   hash=$( { lab_domain_xml "$name" "$DOMTYPE" ''; echo "$IMAGE_HASH"; } | sha256sum | cut -c1-16)
   uuid=$(virsh_ domuuid "$name" 2>/dev/null || true)
@@ -177,7 +192,7 @@ fi
   for n in $(seq 1 "$VMS"); do
     name=lab-vm$n
     printf '%s\n    {"name": "%s", "uuid": "%s", "socket": "%s", "serialLog": "%s", "vcpus": %s, "memoryMiB": %s, "maxMemoryMiB": %s}' \
-      "$sep" "$name" "$(virsh_ domuuid "$name")" "$LAB_STATE_DIR/$name.ctl.sock" "$LAB_STATE_DIR/$name.serial.log" \
+      "$sep" "$name" "$(guest_uuid "$name")" "$LAB_STATE_DIR/$name.ctl.sock" "$LAB_STATE_DIR/$name.serial.log" \
       "$LAB_VCPUS" "$LAB_MEMORY_MIB" "$LAB_MAX_MEMORY_MIB"
     sep=','
   done

@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # `make run`: Redis (unless REDIS_URL is set), the lab (unless LIBVIRT_URI is set), then collector,
 # policy-engine and actuator for this host, in the foreground, each restarted when it exits (except on a
-# configuration error, exit 2). Ctrl-C stops all three gracefully.
+# configuration error, exit 2). Ctrl-C stops them all gracefully.
+# HOSTS=2 (`make run HOSTS=2`): the two-host lab instead: the lab and host2 (infra/lab/host2-up.sh), one
+# policy engine, and a collector and an actuator for each host: host 1 (qemu:///system) keeps the id it has
+# with HOSTS=1 (BALLAST_HOST_ID, else the hostname); host 2 is BALLAST_HOST2_ID (lab-host2), reached at
+# host2-up's HOST2_URI, with ports of its own (collector ops 9466, actuator gRPC 50062 and ops 9467). Each
+# collector reports its host's migration URIs, so the hosts can live-migrate guests to each other. host2
+# stays up after Ctrl-C, as the lab does (`make lab-down` removes both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+HOSTS=${HOSTS:-1}
+if [[ ! "$HOSTS" =~ ^[12]$ ]]; then echo "run: HOSTS must be 1 or 2, got '$HOSTS'" >&2; exit 2; fi
+if [ "$HOSTS" = 2 ] && [ -n "${LIBVIRT_URI:-}" ]; then
+  echo "run: HOSTS=2 runs the two-host lab (qemu:///system and host2); unset LIBVIRT_URI (it is $LIBVIRT_URI)" >&2
+  exit 2
+fi
 STATE=${BALLAST_STATE_DIR:-/var/lib/ballast}
 mkdir -p "$STATE/redis"
 
@@ -22,7 +34,16 @@ if [ -z "${LIBVIRT_URI:-}" ]; then
   # The lab's policy document: memory-balloon with a 3072 MiB budget for the guests (auto: it moves balloon memory between the guests).
   export BALLAST_POLICY_FILE=${BALLAST_POLICY_FILE:-$PWD/infra/lab/policy.json}
 fi
-echo "run: managing $LIBVIRT_URI"
+if [ "$HOSTS" = 2 ]; then
+  # HOST1_URI, HOST1_MIGRATION_URI, …, HOST2_URI, HOST2_MIGRATION_URI, … (KEY=value lines)
+  host2_env=$(bash infra/lab/host2-up.sh)
+  eval "$host2_env"
+  HOST1_ID=${BALLAST_HOST_ID:-$(hostname)}
+  HOST2_ID=${BALLAST_HOST2_ID:-lab-host2}
+  echo "run: managing $LIBVIRT_URI as $HOST1_ID and host2 ($HOST2_URI) as $HOST2_ID"
+else
+  echo "run: managing $LIBVIRT_URI"
+fi
 
 export BALLAST_API_TOKEN_FILE=${BALLAST_API_TOKEN_FILE:-$STATE/api-token}
 export UV_THREADPOOL_SIZE=${UV_THREADPOOL_SIZE:-16}
@@ -30,13 +51,14 @@ export UV_THREADPOOL_SIZE=${UV_THREADPOOL_SIZE:-16}
 # to 30 s; back to 1 s after a run of a minute or more), except on exit code 2: a configuration error, which
 # a restart cannot fix, is printed and that service stays down while the others go on. A service runs in its
 # own process group (setsid), so Ctrl-C reaches it once, as the TERM its supervisor forwards: a graceful stop.
-supervise() { # service name
-  local name=$1 delay=1 started code child='' stopping=0
+supervise() { # label service [VAR=value …]: the env the service gets on top of this script's
+  local label=$1 name=$2 delay=1 started code child='' stopping=0
+  shift 2
   # Ctrl-C reaches the supervisor itself (INT) and then through stop() (TERM): forward one TERM only
   trap 'if [ "$stopping" = 0 ]; then stopping=1; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true; fi' INT TERM
   while :; do
     started=$SECONDS
-    setsid node "services/$name/dist/main.js" > >(trap '' INT; exec sed -u "s/^/[$name] /") 2>&1 &
+    setsid env "$@" node "services/$name/dist/main.js" > >(trap '' INT; exec sed -u "s/^/[$label] /") 2>&1 &
     child=$!
     code=0
     wait "$child" || code=$?
@@ -45,11 +67,11 @@ supervise() { # service name
     child=''
     if [ "$stopping" = 1 ]; then return 0; fi
     if [ "$code" = 2 ]; then
-      echo "run: $name stopped on a configuration error (exit 2, see its line above); not restarting it, the other services keep running"
+      echo "run: $label stopped on a configuration error (exit 2, see its line above); not restarting it, the other services keep running"
       return 0
     fi
     if (( SECONDS - started >= 60 )); then delay=1; fi
-    echo "run: $name exited unexpectedly (code $code); restarting it in $delay s"
+    echo "run: $label exited unexpectedly (code $code); restarting it in $delay s"
     sleep "$delay" & child=$!
     wait "$child" 2>/dev/null || true
     child=''
@@ -66,10 +88,22 @@ stop() {
   exit 0
 }
 trap stop INT TERM
-supervise policy-engine & supervisors+=($!)
+supervise policy-engine policy-engine & supervisors+=($!)
 sleep 1
-supervise actuator & supervisors+=($!)
-supervise collector & supervisors+=($!)
+if [ "$HOSTS" = 2 ]; then
+  engine=${BALLAST_ENGINE_ADDRESS:-127.0.0.1:${BALLAST_GRPC_PORT:-50051}}
+  h1=(BALLAST_ENGINE_ADDRESS="$engine" LIBVIRT_URI="$HOST1_URI")
+  h2=(BALLAST_ENGINE_ADDRESS="$engine" LIBVIRT_URI="$HOST2_URI" BALLAST_HOST_ID="$HOST2_ID")
+  supervise "actuator $HOST1_ID" actuator "${h1[@]}" BALLAST_GRPC_PORT=50061 BALLAST_OPS_PORT=9465 & supervisors+=($!)
+  supervise "collector $HOST1_ID" collector "${h1[@]}" BALLAST_OPS_PORT=9464 \
+    BALLAST_MIGRATION_URI="$HOST1_MIGRATION_URI" BALLAST_MIGRATION_DATA_URI="$HOST1_MIGRATION_DATA_URI" & supervisors+=($!)
+  supervise "actuator $HOST2_ID" actuator "${h2[@]}" BALLAST_GRPC_PORT=50062 BALLAST_OPS_PORT=9467 & supervisors+=($!)
+  supervise "collector $HOST2_ID" collector "${h2[@]}" BALLAST_OPS_PORT=9466 \
+    BALLAST_MIGRATION_URI="$HOST2_MIGRATION_URI" BALLAST_MIGRATION_DATA_URI="$HOST2_MIGRATION_DATA_URI" & supervisors+=($!)
+else
+  supervise actuator actuator & supervisors+=($!)
+  supervise collector collector & supervisors+=($!)
+fi
 echo "run: API on http://127.0.0.1:${BALLAST_HTTP_PORT:-8080}/v1 (token in $BALLAST_API_TOKEN_FILE unless BALLAST_API_TOKEN is set)"
 # Returns when every supervisor has ended (each service stopped for good), or at Ctrl-C (trap: stop).
 wait "${supervisors[@]}" || true

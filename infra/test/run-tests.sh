@@ -44,8 +44,26 @@ fi
 if [[ $mode == e2e || $mode == all ]]; then
   if bash infra/lab/lab-up.sh; then
     export BALLAST_LAB=1 BALLAST_LAB_URI=${BALLAST_LAB_URI:-qemu:///system}
+    # host2, a second libvirt host (infra/lab/host2-up.sh), for the binding's migration test in
+    # packages/libvirt (there with the destination's URIs, back with the root host's). Tests that use
+    # host2 themselves (test/e2e: migration, run-local) find it up and leave it up; it goes down at the
+    # end unless it was up before.
+    host2_was_up=1
+    if [ "$BALLAST_LAB_URI" = qemu:///system ]; then
+      if host2_env=$(bash infra/lab/host2-up.sh); then
+        eval "$host2_env"
+        host2_was_up=$HOST2_WAS_UP
+        export BALLAST_LAB_DEST_URI=$HOST2_MIGRATION_URI BALLAST_LAB_MIGRATE_URI=$HOST2_MIGRATION_DATA_URI \
+          BALLAST_LAB_BACK_URI=$HOST1_MIGRATION_URI BALLAST_LAB_BACK_MIGRATE_URI=$HOST1_MIGRATION_DATA_URI
+      else
+        echo "== e2e: host2 did not come up (see above): the binding's migration test is skipped"; rc=1
+      fi
+    fi
     mapfile -t f < <(files '(\.e2e\.test\.js$|(^|/)test/e2e/dist/.*\.test\.js$)' | grep -v '\.int\.test\.js$')
     run_part e2e 1 "${f[@]}" || rc=1
+    if [ "$host2_was_up" = 0 ]; then
+      bash infra/lab/host2-down.sh || { echo "== e2e: host2-down failed (see above)"; rc=1; }
+    fi
   else
     echo "== e2e: the lab did not come up (see above)"; rc=1
   fi

@@ -8,6 +8,10 @@
 //                            guests' numatune is only read)
 //   BALLAST_LAB_DEST_URI     second libvirtd for the migration test (e.g. qemu+tcp://10.77.0.2/system)
 //   BALLAST_LAB_MIGRATE_URI  its migration data URI (e.g. tcp://10.77.0.2); the guest moves there and back
+//   BALLAST_LAB_BACK_URI     how the second libvirtd reaches the first for the way back (default BALLAST_LAB_URI),
+//   BALLAST_LAB_BACK_MIGRATE_URI  and where QEMU sends the data back to (e.g. tcp://10.77.0.1); `make test`
+//                            sets all four from infra/lab/host2-up.sh (HOST2_MIGRATION_URI, HOST2_MIGRATION_DATA_URI,
+//                            HOST1_MIGRATION_URI, HOST1_MIGRATION_DATA_URI)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -285,11 +289,18 @@ describe('libvirt integration (BALLAST_LAB_URI)', { skip: SKIP }, () => {
       const dest = await open(DEST_URI);
       try {
         assert.equal((await dest.lookupByUuid(uuid)).state, 1);
-        await dest.migrate(uuid, uri, { flags }); // back (source URI must be reachable from dest)
+        // back: the source as the destination's libvirtd reaches it, and (for QEMU's data) its address there
+        const backUri = process.env.BALLAST_LAB_BACK_URI || uri;
+        const backMigrateUri = process.env.BALLAST_LAB_BACK_MIGRATE_URI;
+        const t0 = Date.now();
+        await dest.migrate(uuid, backUri, { flags, ...(backMigrateUri ? { migrateUri: backMigrateUri } : {}) });
+        t.diagnostic(`back in ${Date.now() - t0} ms`);
       } finally {
         await dest.close();
       }
-      assert.equal((await conn.lookupByUuid(uuid)).active, true);
+      const back = await conn.lookupByUuid(uuid);
+      assert.equal(back.active, true);
+      assert.equal(back.state, 1, 'running on BALLAST_LAB_URI again');
     });
   });
 });

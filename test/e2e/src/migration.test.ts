@@ -5,13 +5,15 @@ import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '@ballast/testkit';
+import { host2DownIfOurs, host2Up, type Host2 } from './host2.js';
 import { REPO, startService, waitUntil, type ServiceProc } from './services.js';
 import { apiVms, startStack, submitJob, waitJob, type ApiJob, type Stack } from './stack.js';
 import { LAB_URI } from './virsh.js';
 
 // Live migration of a lab guest between two libvirt hosts on this machine: the root namespace's
 // libvirtd (qemu:///system, "lab-host") and host2 (infra/lab/host2-up.sh: a network + mount namespace
-// with its own libvirtd, "lab-host2"), each with its own collector and actuator, one policy engine.
+// with its own libvirtd, "lab-host2"), each with its own collector and actuator, one policy engine. host2 is
+// brought up here and taken down at the end unless it was up before.
 
 const exec = promisify(execFile);
 const LAB = process.env.BALLAST_LAB === '1';
@@ -25,34 +27,7 @@ const VM = 'lab-vm4';
 const HOST1 = 'lab-host'; // the id startStack gives the root host
 const HOST2 = 'lab-host2';
 const MEMORY_MIB = 512; // the lab's start value, restored at the end
-const LAB_DIR = path.join(REPO, 'infra/lab');
 const LAB_STATE_DIR = process.env.LAB_STATE_DIR || '/var/lib/ballast-lab';
-
-/** What host2-up.sh prints (KEY=value lines). */
-interface Host2 {
-  HOST1_URI: string;
-  HOST1_MIGRATION_URI: string;
-  HOST1_MIGRATION_DATA_URI: string;
-  HOST2_URI: string;
-  HOST2_MIGRATION_URI: string;
-  HOST2_MIGRATION_DATA_URI: string;
-  HOST2_LAB_DIR: string;
-}
-
-async function host2Up(): Promise<Host2> {
-  const { stdout } = await exec('bash', [path.join(LAB_DIR, 'host2-up.sh')], { timeout: 120000 });
-  const kv = Object.fromEntries(
-    stdout
-      .split('\n')
-      .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1], m[2]]),
-  ) as Partial<Host2>;
-  for (const k of ['HOST1_URI', 'HOST1_MIGRATION_URI', 'HOST1_MIGRATION_DATA_URI', 'HOST2_URI', 'HOST2_MIGRATION_URI', 'HOST2_MIGRATION_DATA_URI', 'HOST2_LAB_DIR'] as const) {
-    if (!kv[k]) throw new Error(`host2-up.sh printed no ${k}:\n${stdout}`);
-  }
-  return kv as Host2;
-}
 
 async function virshAt(uri: string, ...args: string[]): Promise<string> {
   const { stdout } = await exec('virsh', ['-q', '-c', uri, ...args], { timeout: 60000 });
@@ -176,12 +151,12 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
         problems.push((e as Error).message);
       }
     }
-    await exec('bash', [path.join(LAB_DIR, 'host2-down.sh')], { timeout: 180000 }).catch((e: Error & { stderr?: string }) =>
-      problems.push(`host2-down.sh failed: ${e.stderr ?? e.message}`),
-    );
+    // host2 goes down unless it was up before (`make test` brings it up for the whole lab phase)
+    const down = await host2DownIfOurs(h);
+    if (down) problems.push(down);
     const health = await labHealth(VM);
     if (health.status !== 'alive') problems.push(`${VM} is ${health.status} after the test: ${health.detail}`);
-    console.log(`migration test: ${Date.now() - t0} ms in all (host2 up + stack + tests + cleanup + host2 down)`);
+    console.log(`migration test: ${Date.now() - t0} ms in all (host2 up + stack + tests + cleanup${h?.HOST2_WAS_UP === '1' ? '; host2 left up' : ' + host2 down'})`);
     if (problems.length > 0) throw new Error(problems.join('\n'));
   });
 
