@@ -1,13 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startRedis, type RedisHandle } from '@ballast/testkit';
 import { host2DownIfOurs, host2Up, type Host2 } from './host2.js';
-import { REPO, waitUntil } from './services.js';
+import { listening, startRunLocal, type RunLocal } from './run-local.js';
+import { waitUntil } from './services.js';
 import { LAB_URI } from './virsh.js';
 
 // `make run HOSTS=2` (infra/run/run-local.sh): the lab plus host2, one policy engine, a collector and an actuator
@@ -27,99 +25,35 @@ const HOST2 = 'lab-host2'; // run-local's default BALLAST_HOST2_ID
 const HOST_PORTS = { [HOST1]: { collectorOps: 9464, actuatorOps: 9465, actuatorGrpc: 50061 }, [HOST2]: { collectorOps: 9466, actuatorOps: 9467, actuatorGrpc: 50062 } };
 const ALL_HOST_PORTS = Object.values(HOST_PORTS).flatMap((p) => Object.values(p));
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** Pids of the services run-local started, from their log lines ({"pid":…,"service":…}). */
-function servicePids(output: string): number[] {
-  return [...new Set([...output.matchAll(/"pid":(\d+),"service":"(?:collector|actuator|policy-engine)"/g)].map((m) => Number(m[1])))];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('make run HOSTS=2: collector and actuator for both lab hosts, one engine', { skip: SKIP }, () => {
   let h: Host2 | undefined;
-  let redis: RedisHandle | undefined;
-  let run: ChildProcess | undefined;
-  let exited: Promise<number | null> | undefined;
-  let out = '';
-  const dir = mkdtempSync(path.join(tmpdir(), 'ballast-run2-'));
-  let httpPort = 0;
-  let token = '';
-  const api = async (p: string) => (await fetch(`http://127.0.0.1:${httpPort}${p}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  let run: RunLocal | undefined;
+  const api = async (p: string) => (run as RunLocal).api(p);
+  const out = () => run?.output() ?? '';
 
   before(async () => {
     h = await host2Up();
     const busy = (await Promise.all(ALL_HOST_PORTS.map(async (p) => ((await listening(p)) ? p : undefined)))).filter((p) => p !== undefined);
     assert.deepEqual(busy, [], `ports run-local.sh gives the hosts' services are taken (a \`make run\` running?): ${busy.join(', ')}`);
-    redis = await startRedis();
-    httpPort = await freePort();
-    writeFileSync(path.join(dir, 'policy.json'), JSON.stringify({ policies: {} }));
-    run = spawn('bash', [path.join(REPO, 'infra/run/run-local.sh')], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        HOSTS: '2',
-        REDIS_URL: redis.url,
-        BALLAST_STATE_DIR: dir,
-        BALLAST_POLICY_FILE: path.join(dir, 'policy.json'),
-        BALLAST_HTTP_PORT: String(httpPort),
-        BALLAST_GRPC_PORT: String(await freePort()),
-        BALLAST_HOST_ID: HOST1,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    run.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-500000)));
-    run.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-500000)));
-    const child = run;
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const policy = path.join(mkdtempSync(path.join(tmpdir(), 'ballast-run2-policy-')), 'policy.json');
+    writeFileSync(policy, JSON.stringify({ policies: {} }));
+    run = await startRunLocal({ HOSTS: '2', BALLAST_POLICY_FILE: policy, BALLAST_HOST_ID: HOST1 });
   });
 
   after(async () => {
-    const problems: string[] = [];
-    if (run && exited) {
-      const t0 = Date.now();
-      run.kill('SIGTERM'); // as Ctrl-C: run-local stops every service gracefully and exits 0
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20000).unref())]);
-      if (code !== 0) problems.push(`run-local.sh after TERM: ${code === 'timeout' ? 'still running after 20 s' : `exit ${code}`}`);
-      else console.log(`run-local.sh stopped ${Date.now() - t0} ms after TERM`);
-      const left = servicePids(out).filter(alive);
-      if (left.length > 0) problems.push(`services still running after run-local.sh stopped: pids ${left.join(', ')}`);
-      for (const pid of left) process.kill(pid, 'SIGKILL');
-      if (code === 'timeout') run.kill('SIGKILL');
-      const open = (await Promise.all([...ALL_HOST_PORTS, httpPort].map(async (p) => ((await listening(p)) ? p : undefined)))).filter((p) => p);
-      if (open.length > 0) problems.push(`ports still open after the stop: ${open.join(', ')}`);
-    }
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    const problems = run ? await run.stop(ALL_HOST_PORTS) : [];
     const down = await host2DownIfOurs(h);
     if (down) problems.push(down);
-    if (problems.length > 0) throw new Error(`${problems.join('\n')}\n--- run-local.sh (tail) ---\n${out.slice(-4000)}`);
+    if (problems.length > 0) throw new Error(`${problems.join('\n')}\n--- run-local.sh (tail) ---\n${out().slice(-4000)}`);
   });
 
   test(`GET /v1/hosts lists ${HOST1} and ${HOST2}; each host's collector and actuator answer on its own ports`, async () => {
     const t0 = Date.now();
     const hosts = await waitUntil(`GET /v1/hosts to list ${HOST1} and ${HOST2}`, 45000, async () => {
-      if (run?.exitCode !== null) throw new Error(`run-local.sh exited (${run?.exitCode})`);
-      token ||= readFileSync(path.join(dir, 'api-token'), 'utf8').trim();
+      if (run?.exitCode() !== null) throw new Error(`run-local.sh exited (${run?.exitCode()})`);
       const ids = ((await api('/v1/hosts')) as { hosts: { hostId: string }[] }).hosts.map((x) => x.hostId).sort();
       return ids.includes(HOST1) && ids.includes(HOST2) ? ids : undefined;
-    }, 250).catch((e: Error) => assert.fail(`${e.message}\n--- run-local.sh (tail) ---\n${out.slice(-4000)}`));
+    }, 250).catch((e: Error) => assert.fail(`${e.message}\n--- run-local.sh (tail) ---\n${out().slice(-4000)}`));
     console.log(`run-local.sh HOSTS=2: engine lists ${hosts.join(', ')} ${Date.now() - t0} ms after the start`);
     assert.deepEqual(hosts, [HOST1, HOST2], 'no other host');
     const vms = ((await api('/v1/vms')) as { vms: { name: string; host: string }[] }).vms;
@@ -129,10 +63,10 @@ describe('make run HOSTS=2: collector and actuator for both lab hosts, one engin
         // an actuator serves its ops port once its worker runs, which can be after its host's first report
         await waitUntil(`${host}'s ${service} /healthz on ${port} to say ok`, 15000, async () =>
           ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ok?: boolean }).ok === true ? true : undefined,
-        ).catch((e: Error) => assert.fail(`${e.message}\n--- run-local.sh (tail) ---\n${out.slice(-4000)}`));
-        assert.match(out, new RegExp(`"service":"${service}","hostId":"${host}"`), `${service} for ${host} in run-local's output`);
+        ).catch((e: Error) => assert.fail(`${e.message}\n--- run-local.sh (tail) ---\n${out().slice(-4000)}`));
+        assert.match(out(), new RegExp(`"service":"${service}","hostId":"${host}"`), `${service} for ${host} in run-local's output`);
       }
     }
-    assert.match(out, /\[collector lab-host2\] /, 'output lines are labelled with the host');
+    assert.match(out(), /\[collector lab-host2\] /, 'output lines are labelled with the host');
   });
 });
