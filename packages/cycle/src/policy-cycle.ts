@@ -32,7 +32,7 @@ import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js
 
 /** What the cycle needs from its surroundings (the engine: Redis and the ingest stream; a bench: a simulator). */
 export interface CyclePorts {
-  state: { snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'> & Partial<Pick<ClusterSnapshot, 'migrations'>> };
+  state: { snapshot(): Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'> & Partial<Pick<ClusterSnapshot, 'migrations' | 'vetoedMoves'>> };
   holds: { isHeld(targetKey: string, resource: string, nowMs: number): boolean };
   enqueue(specs: JobSpec[]): Promise<void>;
   outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, JobOutcome>>;

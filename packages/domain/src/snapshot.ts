@@ -120,6 +120,8 @@ export interface ClusterSnapshot {
   signals: SignalBoard;
   /** VMs seen moving between hosts lately (at least the last 24 h the engine ran), oldest first. */
   migrations?: MigrationRecord[];
+  /** Moves an operator rejected (a recommendation): not planned again before `untilMs`. */
+  vetoedMoves?: { vmUuid: string; toHost: string; untilMs: number }[];
 }
 
 export interface PlannedJob {

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   svc.onShutdown('queues', () => queues.close());
   const decisions = new DecisionLog();
   const cycle = new PolicyCycle(builtinPolicies(), policies, {
-    state,
+    state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
     holds,
     enqueue: (specs) => queues.enqueueMany(specs),
     outcomes: (ids) => queues.outcomes(ids),

@@ -14,6 +14,9 @@ import { startTestEngine, type TestEngine } from '../test-engine.js';
 import { createApp } from '../http/create-app.js';
 import { clusterRoutes } from './cluster-routes.js';
 import { ClusterLease } from './cluster-lease.js';
+import * as grpc from '@grpc/grpc-js';
+import { PolicyServiceClient, PolicyServiceService } from '@ballast/proto';
+import { policyService } from '../grpc/policy-service.js';
 import { MaintenanceStore } from './maintenance-store.js';
 import { RecommendationStore } from './recommendation-store.js';
 
@@ -36,7 +39,7 @@ before(async () => {
   recommendations = new RecommendationStore(engine.redis, { now: () => Date.now() });
   const policies = [{ name: 'cluster-balance', automation: 'recommend' as const, args: { level: 3 } }];
   cycle = new PolicyCycle(builtinPolicies(), policies, {
-    state,
+    state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
     holds: { isHeld: () => false },
     enqueue: (specs) => engine.queues.enqueueMany(specs),
     outcomes: (ids) => engine.queues.outcomes(ids),
@@ -160,4 +163,33 @@ test('the cluster lease: one engine holds it; another takes it over once release
   assert.equal(await b.ensure(), true);
   assert.equal(await a.ensure(), false);
   await b.release();
+});
+
+test('gRPC: ListRecommendations, RejectRecommendation and ApproveRecommendation, with the HTTP API errors as gRPC codes', async () => {
+  state.ingest(hostReport('h4', [], { takenAtMs: Date.now(), ...uris('h4') }));
+  await runCycle();
+  const server = new grpc.Server();
+  server.addService(PolicyServiceService, policyService(engine.state, engine.jobs, { recommendations }));
+  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  const c = new PolicyServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  try {
+    const list = await new Promise<{ id: string; state: string; toHost: string }[]>((resolve, reject) =>
+      c.listRecommendations({ state: 'pending' }, (e, r) => (e ? reject(e) : resolve(r.recommendations))),
+    );
+    assert.ok(list.length >= 1, 'a pending recommendation');
+    const first = list[0] as (typeof list)[number];
+    const rejected = await new Promise<string | undefined>((resolve, reject) =>
+      c.rejectRecommendation({ id: first.id, note: 'via gRPC' }, (e, r) => (e ? reject(e) : resolve(r.recommendation?.state))),
+    );
+    assert.equal(rejected, 'rejected');
+    const again = await new Promise<grpc.ServiceError>((resolve) => c.approveRecommendation({ id: first.id, note: '' }, (e) => resolve(e as grpc.ServiceError)));
+    assert.equal(again.code, grpc.status.FAILED_PRECONDITION);
+    const missing = await new Promise<grpc.ServiceError>((resolve) => c.rejectRecommendation({ id: 'nope', note: '' }, (e) => resolve(e as grpc.ServiceError)));
+    assert.equal(missing.code, grpc.status.NOT_FOUND);
+    const bad = await new Promise<grpc.ServiceError>((resolve) => c.listRecommendations({ state: 'maybe' }, (e) => resolve(e as grpc.ServiceError)));
+    assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
+  } finally {
+    c.close();
+    await new Promise<void>((r) => server.tryShutdown(() => r()));
+  }
 });

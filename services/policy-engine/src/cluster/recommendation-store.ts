@@ -90,6 +90,14 @@ export class RecommendationStore {
     }
   }
 
+  /** Moves rejected lately: the cluster policy does not plan them again until the hold ends (so it recommends something else). */
+  vetoes(): { vmUuid: string; toHost: string; untilMs: number }[] {
+    const now = this.o.now();
+    return [...this.recs.values()]
+      .filter((r) => r.state === 'rejected' && (r.decidedAtMs ?? 0) + this.o.rejectHoldMs > now)
+      .map((r) => ({ vmUuid: r.vmUuid, toHost: r.to, untilMs: (r.decidedAtMs ?? 0) + this.o.rejectHoldMs }));
+  }
+
   list(filter: { state?: RecommendationState } = {}): Recommendation[] {
     return [...this.recs.values()].filter((r) => !filter.state || r.state === filter.state).sort((a, b) => a.priority - b.priority || b.createdAtMs - a.createdAtMs);
   }

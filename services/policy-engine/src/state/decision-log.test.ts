@@ -44,3 +44,11 @@ test('job outcomes are recorded against the decision that made the job', () => {
   log.applyOutcomes(new Map([['j1', { state: 'succeeded' as const, attempts: 2 }]]));
   assert.equal(log.list().length, 2);
 });
+
+test('each policy keeps its own last decisions of a VM: a rare one (a migration) is not pushed out by a policy deciding every cycle', () => {
+  const log = new DecisionLog(3);
+  log.add([{ ...d('a', 1, 'move'), policy: 'cluster-balance' }]);
+  for (let t = 2; t < 20; t++) log.add([d('a', t, 'hold')]);
+  assert.deepEqual(log.list({ vmUuid: 'a', kind: 'move' }).map((x) => x.atMs), [1]);
+  assert.equal(log.list({ vmUuid: 'a' }).length, 4);
+});

@@ -4,11 +4,13 @@ import type { CycleDecision, DecisionJob } from '@ballast/cycle';
 export type LoggedDecision = CycleDecision;
 
 /**
- * The last decisions of each VM (and of hosts), newest last, bounded in memory. Each decision carries the
- * jobs it made; their outcomes are filled in as the cycle reads them from the queue.
+ * The last decisions of each VM (and of hosts), newest last, bounded in memory per VM and policy (so a
+ * policy that decides rarely, like a migration, is not pushed out by one that decides every cycle). Each
+ * decision carries the jobs it made; their outcomes are filled in as the cycle reads them from the queue.
  */
 export class DecisionLog {
-  private readonly byKey = new Map<string, LoggedDecision[]>();
+  /** VM uuid (or host:<id>) → policy → decisions. */
+  private readonly byKey = new Map<string, Map<string, LoggedDecision[]>>();
   /** Job id → the job entry of the decision that made it (updated in place with its outcome). */
   private readonly jobs = new Map<string, DecisionJob>();
 
@@ -17,11 +19,13 @@ export class DecisionLog {
   add(list: LoggedDecision[]): void {
     for (const d of list) {
       const key = d.vmUuid ?? `host:${d.hostId ?? '-'}`;
-      const arr = this.byKey.get(key) ?? [];
+      const policies = this.byKey.get(key) ?? new Map<string, LoggedDecision[]>();
+      const arr = policies.get(d.policy) ?? [];
       arr.push(d);
       for (const j of d.jobs ?? []) if (j.id !== undefined) this.jobs.set(j.id, j);
       if (arr.length > this.perKey) this.forget(arr.splice(0, arr.length - this.perKey));
-      this.byKey.set(key, arr);
+      policies.set(d.policy, arr);
+      this.byKey.set(key, policies);
     }
   }
 
@@ -43,7 +47,8 @@ export class DecisionLog {
    */
   list(opts: { vmUuid?: string; limit?: number; kind?: string; latest?: boolean } = {}): LoggedDecision[] {
     const limit = opts.limit ?? 100;
-    let src = opts.vmUuid !== undefined ? (this.byKey.get(opts.vmUuid) ?? []) : [...this.byKey.values()].flat();
+    const of = (m: Map<string, LoggedDecision[]> | undefined) => [...(m?.values() ?? [])].flat();
+    let src = opts.vmUuid !== undefined ? of(this.byKey.get(opts.vmUuid)) : [...this.byKey.values()].flatMap(of);
     if (opts.latest) {
       const newest = new Map<string, number>();
       const keyOf = (d: LoggedDecision) => `${d.vmUuid ?? `host:${d.hostId ?? '-'}`}|${d.policy}`;
@@ -56,9 +61,9 @@ export class DecisionLog {
 
   /** Drop VMs no longer reported. */
   retain(live: Set<string>): void {
-    for (const [key, arr] of this.byKey) {
+    for (const [key, policies] of this.byKey) {
       if (key.startsWith('host:') || live.has(key)) continue;
-      this.forget(arr);
+      for (const arr of policies.values()) this.forget(arr);
       this.byKey.delete(key);
     }
   }

@@ -16,6 +16,7 @@ export function whyNotFit(st: PlacementState, book: RuleBook, args: Pick<Cluster
   if (host.stale) return `${host.id} is stale`;
   if (host.maintenance) return `${host.id} is in maintenance`;
   if (!host.migrationUri) return `${host.id} has no migration URI`;
+  if (vm.vetoedHosts?.has(host.id)) return `moving ${vm.name} to ${host.id} was rejected by an operator`;
   const needMiB = vm.memSizeMiB + extraMiB;
   if (host.budgetMiB !== undefined && (st.heldMiB[to] as number) + needMiB > host.budgetMiB) {
     return `${host.id}'s budget: ${Math.round(st.heldMiB[to] as number)} + ${Math.round(needMiB)} > ${host.budgetMiB} MiB`;

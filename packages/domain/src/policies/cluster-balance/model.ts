@@ -50,6 +50,8 @@ export interface VmModel {
   coolUntilMs?: number;
   /** How many times it migrated in the cool-down window. */
   recentMoves: number;
+  /** Hosts an operator rejected moving it to (a recommendation rejected lately). */
+  vetoedHosts?: Set<string>;
 }
 
 export interface ClusterModel {
@@ -75,6 +77,11 @@ export function buildModel(s: ClusterSnapshot, args: ClusterBalanceArgs): Cluste
   const vms = s.vms
     .filter((v) => v.state === 'running' || v.state === 'blocked' || v.state === 'paused')
     .map((v) => vmModel(v, cpu.get(v.uuid), memVm.get(v.uuid), moving.get(v.uuid)?.to, s, args));
+  for (const veto of s.vetoedMoves ?? []) {
+    if (veto.untilMs <= s.nowMs) continue;
+    const vm = vms.find((v) => v.uuid === veto.vmUuid);
+    if (vm) (vm.vetoedHosts ??= new Set()).add(veto.toHost);
+  }
   return { nowMs: s.nowMs, hosts, vms, inFlightPerHost, inFlightTotal: moving.size };
 }
 

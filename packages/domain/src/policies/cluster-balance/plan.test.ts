@@ -175,3 +175,16 @@ test('stale hosts and hosts without a migration URI take no VM', () => {
   const noUri = planClusterBalance(snap([host('h1', { pcpus: 2 }), host('h2', { pcpus: 2, noUri: true })], busyOnOne()), args());
   assert.deepEqual(noUri.jobs, []);
 });
+
+test('a move an operator rejected is not planned again while the veto lasts: the next best one is', () => {
+  const hosts = [host('h1', { pcpus: 2 }), host('h2', { pcpus: 2 }), host('h3', { pcpus: 2 })];
+  const first = moves(planClusterBalance(snap(hosts, busyOnOne()), args({ limits: { movesPerCycle: 1 } })));
+  assert.equal(first.length, 1);
+  const [name, to] = [(first[0] as string).split(':')[0] as string, (first[0] as string).split('>')[1] as string];
+  const s = { ...snap(hosts, busyOnOne()), vetoedMoves: [{ vmUuid: `uuid-${name}`, toHost: to, untilMs: NOW + 1000 }] };
+  const next = moves(planClusterBalance(s, args({ limits: { movesPerCycle: 1 } })));
+  assert.equal(next.length, 1);
+  assert.notEqual(next[0], first[0]);
+  const expired = { ...s, vetoedMoves: [{ vmUuid: `uuid-${name}`, toHost: to, untilMs: NOW - 1 }] };
+  assert.deepEqual(moves(planClusterBalance(expired, args({ limits: { movesPerCycle: 1 } }))), first);
+});
