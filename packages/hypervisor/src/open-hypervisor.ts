@@ -1,5 +1,6 @@
 import type { Hypervisor } from './hypervisor.js';
 import { LibvirtHypervisor } from './libvirt-hypervisor.js';
+import { SimRemoteHypervisor } from './sim-remote-hypervisor.js';
 
 export interface OpenHypervisorOptions {
   /** Open read-only (the collector never mutates). */
@@ -17,20 +18,15 @@ const openLibvirt: HypervisorOpener = (uri, opts) =>
   LibvirtHypervisor.open(uri, { readOnly: opts.readOnly ?? false, affect: uri.startsWith('test:') ? 'current' : 'live' });
 
 /**
- * sim:// has no opener yet: the simulator (@ballast/sim) runs in-process only, built from a SimCluster as
- * `new SimHypervisor(cluster, hostId)`, and production code never imports it.
+ * sim://<address>:<port>/<hostId>: one host of a simulator server (`node packages/sim/dist/server/main.js`),
+ * reached over the network like a remote libvirtd. (An in-process simulator is no URI: tests and the bench
+ * build `new SimHypervisor(cluster, hostId)` from @ballast/sim, which production code never imports.)
  */
-const openSim: HypervisorOpener = async (uri) => {
-  throw new Error(
-    `${uri}: no sim:// opener — the simulator runs in-process only: new SimHypervisor(cluster, hostId) from ` +
-      '@ballast/sim (tests, bench); a service needs a libvirt URI such as qemu:///system',
-  );
-};
+const openSim: HypervisorOpener = (uri, opts) => SimRemoteHypervisor.open(uri, { readOnly: opts.readOnly ?? false });
 
 /**
  * URI scheme → opener; a scheme not listed is a libvirt URI. The seam for hypervisors that are not libvirt:
- * the network client of a simulator server replaces `openSim` here and opens `sim://host:port/<hostId>`,
- * so collectors and actuators reach simulated hosts by URI like real ones.
+ * collectors and actuators reach simulated hosts by URI like real ones.
  */
 const OPENERS: ReadonlyMap<string, HypervisorOpener> = new Map([['sim', openSim]]);
 
