@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ErrorCode, LibvirtError } from '@ballast/libvirt';
 
 import { LibvirtHypervisor } from './libvirt-hypervisor.js';
-import { openHypervisor } from './open-hypervisor.js';
+import { openHypervisor, selfMigrationUri } from './open-hypervisor.js';
 import { isRetryableOpenError } from './reconnect-errors.js';
 
 test('sim://<address>:<port>/<hostId> opens a simulator server client; a bare sim://h1 names the form', async () => {
@@ -37,4 +37,9 @@ test('any other scheme is a libvirt URI', async () => {
   } finally {
     await hv.close();
   }
+});
+
+test('a simulator server URI is its own migration URI; a libvirt URI has none by itself', () => {
+  assert.equal(selfMigrationUri('sim://127.0.0.1:7070/h3'), 'sim://127.0.0.1:7070/h3');
+  for (const uri of ['qemu:///system', 'qemu+tcp://10.77.0.2/system', 'test:///default', 'sim://h3']) assert.equal(selfMigrationUri(uri), undefined);
 });

@@ -1,6 +1,7 @@
 import type { Hypervisor } from './hypervisor.js';
 import { LibvirtHypervisor } from './libvirt-hypervisor.js';
 import { SimRemoteHypervisor } from './sim-remote-hypervisor.js';
+import { parseSimServerUri } from './sim-wire.js';
 
 export interface OpenHypervisorOptions {
   /** Open read-only (the collector never mutates). */
@@ -29,6 +30,16 @@ const openSim: HypervisorOpener = (uri, opts) => SimRemoteHypervisor.open(uri, {
  * collectors and actuators reach simulated hosts by URI like real ones.
  */
 const OPENERS: ReadonlyMap<string, HypervisorOpener> = new Map([['sim', openSim]]);
+
+/**
+ * The URI other hosts reach this hypervisor by, when its own URI says it: a simulator server's
+ * sim://<address>:<port>/<hostId> is the same from every host, so it is its own migration URI. Undefined for a
+ * libvirt URI (qemu:///system is local to the host; its migration URI, e.g. qemu+tcp://10.77.0.2/system, is
+ * configured: BALLAST_MIGRATION_URI).
+ */
+export function selfMigrationUri(uri: string): string | undefined {
+  return parseSimServerUri(uri) ? uri : undefined;
+}
 
 /** Opens the hypervisor a service manages, from its URI (see OPENERS). */
 export async function openHypervisor(uri: string, opts: OpenHypervisorOptions = {}): Promise<Hypervisor> {

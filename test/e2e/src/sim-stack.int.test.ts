@@ -65,8 +65,8 @@ describe('collectors, actuators and the engine on a simulator server of 3 hosts'
     for (const host of HOSTS) {
       const uri = `${sim.uriPrefix}${host}`;
       const env = { ...common, BALLAST_HOST_ID: host, LIBVIRT_URI: uri };
-      // the migration URI a collector reports is how other hosts reach it: the same sim:// URI
-      procs.push(startService('collector', { ...env, BALLAST_ENGINE_ADDRESS: `127.0.0.1:${grpcPort}`, BALLAST_INTERVAL_MS: '500', BALLAST_MIGRATION_URI: uri }));
+      // no BALLAST_MIGRATION_URI: a collector on a sim:// URI reports that URI as its migration URI
+      procs.push(startService('collector', { ...env, BALLAST_ENGINE_ADDRESS: `127.0.0.1:${grpcPort}`, BALLAST_INTERVAL_MS: '500' }));
       procs.push(startService('actuator', { ...env, BALLAST_GRPC_PORT: '0', BALLAST_LOCK_DURATION_MS: '5000', BALLAST_STALLED_INTERVAL_MS: '2000' }));
     }
   });
@@ -95,11 +95,13 @@ describe('collectors, actuators and the engine on a simulator server of 3 hosts'
     const body = (await r.json()) as { id: string };
     assert.equal(r.status, 202, JSON.stringify(body));
     const job = await waitUntil(`job ${body.id} to finish`, 30000, async () => {
-      const j = (await (await api(`/v1/jobs/${body.id}`)).json()) as { state: string; error?: string; result?: { message: string } };
+      const j = (await (await api(`/v1/jobs/${body.id}`)).json()) as { state: string; params: { destUri: string }; error?: string; result?: { message: string } };
       return j.state === 'succeeded' || j.state === 'failed' ? j : undefined;
     }).catch((e: Error) => assert.fail(`${e.message}\n${logs()}`));
     assert.equal(job.state, 'succeeded', `${JSON.stringify(job)}\n${logs()}`);
     assert.match(job.result?.message ?? '', /^migrated to h2 in \d+\.\d s$/);
+    // the destination is what h2's collector reported as its migration URI: its own sim:// URI
+    assert.equal(job.params.destUri, `${sim.uriPrefix}h2`);
     const moved = await waitUntil('vm-0-1 on h2 in GET /v1/vms', 15000, async () => {
       const all = await vms();
       const where = all.filter((v) => v.name === 'vm-0-1').map((v) => v.host);
