@@ -3,7 +3,8 @@
 //  1. its RSS once started (idle, clock ticking),
 //  2. one bulk-stats call over the wire (collectStats, balloon + vCPU) on one host: N serial calls, median/p90,
 //  3. with one connection per host each polling bulk stats every --interval ms (as that many collectors would):
-//     RSS, the server's CPU and the call latency under that load.
+//     RSS, the server's CPU and the call latency under that load. With --collector-like 1 each poll also reads
+//     node CPU times, node memory and (in parallel) the current pCPUs of every VM, as a collector's cycle does.
 // Prints one JSON object. Build first (npx tsc -b).
 //   node packages/sim/scripts/server-cost.mjs --hosts 1000 --vms-per-host 20
 import { spawn } from 'node:child_process';
@@ -18,6 +19,7 @@ const vmsPerHost = Number(args['vms-per-host'] ?? 20);
 const calls = Number(args.calls ?? 200);
 const intervalMs = Number(args.interval ?? 2000);
 const loadSec = Number(args['load-sec'] ?? 20);
+const collectorLike = args['collector-like'] === '1';
 const FULL = { balloon: true, vcpu: true };
 
 const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'server', 'main.js');
@@ -65,8 +67,9 @@ const pollers = conns.map(async (c, i) => {
   await sleep((i / conns.length) * intervalMs);
   while (!stop) {
     const t = performance.now();
-    await c.collectStats(FULL);
+    const stats = await c.collectStats(FULL);
     loaded.push(performance.now() - t);
+    if (collectorLike) await Promise.all([c.nodeCpuTimes(), c.nodeMemory(), ...stats.map((v) => c.currentPcpus(v.uuid).catch(() => undefined))]);
     await sleep(intervalMs);
   }
 });
@@ -88,6 +91,7 @@ console.log(JSON.stringify({
   bulkStatsSerialMs: { calls, median: ms(pct(serial, 0.5)), p90: ms(pct(serial, 0.9)), max: ms(Math.max(...serial)) },
   underLoad: {
     connections: conns.length,
+    collectorLike,
     intervalMs,
     seconds: loadSec,
     calls: loaded.length,
