@@ -6,3 +6,5 @@ export * from './sim-host.js';
 export { KERNEL_SCHEDULER_DEFAULTS, type KernelSchedulerOptions } from './sim-cpu-placement.js';
 export * from './sim-vm.js';
 export * from './sim-scenario.js';
+export * from './server/sim-server.js';
+export * from './server/real-time-clock.js';

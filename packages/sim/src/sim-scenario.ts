@@ -20,13 +20,25 @@ export interface RandomClusterOptions {
   cycleMs?: number;
   /** Balloon stats period given to every VM, seconds; default 5. */
   statsPeriodSec?: number;
+  /** The cluster's guest wall clock at sim time 0, seconds since epoch (SimClusterOptions.epochSec). */
+  epochSec?: number;
+  /** Migration transfer rate, KiB/s (SimClusterOptions.migrationRateKiBPerSec); default 128 MiB/s. */
+  migrationRateKiBPerSec?: number;
+  /** Fixed part of a migration's duration, ms (SimClusterOptions.migrationSetupMs); default 500. */
+  migrationSetupMs?: number;
 }
 
 export function buildRandomCluster(opts: RandomClusterOptions): SimCluster {
   const rnd = mulberry32(opts.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const between = (lo: number, hi: number): number => lo + rnd() * (hi - lo);
-  const sim = new SimCluster({ seed: opts.seed, cycleMs: opts.cycleMs ?? 1000 });
+  const sim = new SimCluster({
+    seed: opts.seed,
+    cycleMs: opts.cycleMs ?? 1000,
+    epochSec: opts.epochSec,
+    migrationRateKiBPerSec: opts.migrationRateKiBPerSec,
+    migrationSetupMs: opts.migrationSetupMs,
+  });
   const pcpus = opts.pcpusPerHost ?? 32;
   const memoryKiB = opts.memoryKiBPerHost ?? opts.vmsPerHost * gib(4) + gib(1);
 

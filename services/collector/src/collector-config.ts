@@ -31,7 +31,10 @@ export const collectorConfigSchema = z.object({
    */
   dirtyRateEvery: z.number().int().min(0).max(100000).default(30),
   dirtyRateSec: z.number().int().min(1).max(60).default(1),
-  /** How other hosts reach this host's libvirt for live migration, e.g. qemu+tcp://10.77.0.2/system. */
+  /**
+   * How other hosts reach this host's libvirt for live migration, e.g. qemu+tcp://10.77.0.2/system. Unset: none
+   * (this host is no migration target), except on a simulator server's sim:// URI, which is its own.
+   */
   migrationUri: z.string().optional(),
   /** Where QEMU sends migration data, e.g. tcp://10.77.0.2. */
   migrationDataUri: z.string().optional(),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ReconnectingHypervisor, isConnectionError } from '@ballast/hypervisor';
+import { ReconnectingHypervisor, isConnectionError, selfMigrationUri } from '@ballast/hypervisor';
 import { createServiceScaffold, runService } from '@ballast/runtime';
 import { collectorConfigSchema, type CollectorConfig } from './collector-config.js';
 import { HostSampler, type SamplerLog } from './host-sampler.js';
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
 
 /** The host sampler, told of libvirt events, and started over after each (re)connect. */
 function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, hostId: string, log: SamplerLog): HostSampler {
+  // a simulator server's sim:// URI reaches this host from anywhere: it is the migration URI unless one is set
+  const migrationUri = config.migrationUri ?? selfMigrationUri(config.libvirtUri);
   const sampler = new HostSampler(hv, {
     hostId,
     intervalMs: config.intervalMs,
@@ -79,7 +81,7 @@ function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, h
     dirtyRateSec: config.dirtyRateSec,
     now: () => Date.now(),
     log,
-    ...(config.migrationUri ? { migrationUri: config.migrationUri } : {}),
+    ...(migrationUri ? { migrationUri } : {}),
     ...(config.migrationDataUri ? { migrationDataUri: config.migrationDataUri } : {}),
     ...(config.hostLabels ? { labels: config.hostLabels } : {}),
   });
