@@ -43,13 +43,14 @@ const hostOverheadMiB = (memoryGiB: number) => Math.max(1024, memoryGiB * 1024 *
 type Rnd = () => number;
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 
-function hostView(id: string, pcpus: number, memoryGiB: number): HostView {
+/** A host with pCPUs and memory, GiB; free memory: its memory less its own use unless given. */
+export function hostOf(id: string, pcpus: number, memoryGiB: number, freeMiB?: number): HostView {
   return {
     hostId: id,
     hostname: id,
     pcpuCount: pcpus,
     memoryTotalKiB: memoryGiB * 1024 * KIB_MIB,
-    memoryFreeKiB: (memoryGiB * 1024 - hostOverheadMiB(memoryGiB)) * KIB_MIB,
+    memoryFreeKiB: (freeMiB ?? memoryGiB * 1024 - hostOverheadMiB(memoryGiB)) * KIB_MIB,
     pcpus: [],
     numaCells: [],
     lastSampleMs: GEN_NOW_MS,
@@ -65,17 +66,23 @@ function hostView(id: string, pcpus: number, memoryGiB: number): HostView {
 function vmView(rnd: Rnd, name: string, hostId: string, memMiB: number): VmView {
   const vcpus = pick(rnd, [1, 1, 2, 2, 4, 8]);
   const cpu = rnd() ** 3 * vcpus * 100;
-  const mem = memMiB * KIB_MIB;
-  const used = mem * (0.2 + 0.7 * rnd());
+  const usedMiB = memMiB * (0.2 + 0.7 * rnd());
+  return vmOf(name, hostId, { vcpus, cpu, memMiB, usedMiB, dirtyMiBPerSec: rnd() * 20 });
+}
+
+/** A running VM with a balloon of memMiB, usedMiB of it used by its guest, and cpu % of a pCPU in use. */
+export function vmOf(name: string, hostId: string, o: { vcpus?: number; cpu: number; memMiB: number; usedMiB: number; dirtyMiBPerSec?: number }): VmView {
+  const vcpus = o.vcpus ?? 1;
+  const mem = o.memMiB * KIB_MIB;
   return {
     uuid: `uuid-${name}`,
     name,
     state: 'running',
-    cpuPercent: cpu,
-    vcpus: Array.from({ length: vcpus }, (_, id) => ({ id, usagePercent: cpu / vcpus, pcpus: [] })),
+    cpuPercent: o.cpu,
+    vcpus: Array.from({ length: vcpus }, (_, id) => ({ id, usagePercent: o.cpu / vcpus, pcpus: [] })),
     config: { labels: {}, memoryLocked: false, hugepages: false, hostdevCount: 0, balloonModel: 'virtio', deflateOnOom: false, pins: [] },
-    balloon: { actualKiB: mem, maximumKiB: mem, hasGuestStats: true, unusedKiB: mem - used, availableKiB: mem, usableKiB: 0, majorFaults: 0, swapInKiB: 0, lastUpdateSec: GEN_NOW_MS / 1000 },
-    dirtyRateMiBPerSec: rnd() * 20,
+    balloon: { actualKiB: mem, maximumKiB: mem, hasGuestStats: true, unusedKiB: mem - o.usedMiB * KIB_MIB, availableKiB: mem, usableKiB: 0, majorFaults: 0, swapInKiB: 0, lastUpdateSec: GEN_NOW_MS / 1000 },
+    dirtyRateMiBPerSec: o.dirtyMiBPerSec ?? 0,
     hostId,
     window: [],
     holds: [],
@@ -100,7 +107,7 @@ export function randomCluster(spec: ClusterSpec): ClusterSnapshot {
   const rnd = mulberry32(spec.seed);
   const hosts = Array.from({ length: spec.hosts }, (_, h) => {
     const size = pick(rnd, spec.sizes);
-    return hostView(`h${String(h).padStart(3, '0')}`, size.pcpus, size.memoryGiB);
+    return hostOf(`h${String(h).padStart(3, '0')}`, size.pcpus, size.memoryGiB);
   });
   const memTotal = hosts.reduce((a, h) => a + h.memoryTotalKiB / KIB_MIB, 0);
   const weights = hosts.map((h) => rnd() ** 3 * h.pcpuCount);
