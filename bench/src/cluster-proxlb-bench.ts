@@ -13,7 +13,7 @@ import { PROXLB_DEFAULTS, proxlbRun, spreadPercent } from './cluster-proxlb.js';
 import { replay, type MoveList } from './cluster-replay.js';
 import { median, type BenchRow } from './stats.js';
 
-const SEEDS = [1, 2, 3, 4, 5];
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const HOSTS = 20;
 const VMS = 300;
 const MAX_ROUNDS = 100;

@@ -13,7 +13,7 @@ import { movesOf, randomCluster, SMALL_SIZES, SMALL_VM_MIB } from './cluster-gen
 import { replay } from './cluster-replay.js';
 import { median, percentile, type BenchRow } from './stats.js';
 
-const CLUSTERS = 150;
+const CLUSTERS = 400;
 const DEPTH = 3;
 const HIGH = { movesPerCycle: 100, perHost: 100, cluster: 100 };
 
