@@ -19,6 +19,9 @@ export function movable(vm: VmModel, nowMs: number, mandatory = false): boolean 
   return mandatory || vm.coolUntilMs === undefined || vm.coolUntilMs <= nowMs;
 }
 
+/** Imbalance units the search's floor (placement-state.ts imbalanceFloor) must exceed the best by before it skips a VM. */
+const FLOOR_MARGIN = 1e-9;
+
 export function balanceMoves(st: PlacementState, book: RuleBook, args: ClusterBalanceArgs, limits: MoveLimits, nowMs: number): Move[] {
   const moves: Move[] = [];
   const target = targetImbalance(args.level, st.countedHosts);
@@ -48,25 +51,46 @@ function bestMove(st: PlacementState, book: RuleBook, args: ClusterBalanceArgs, 
     if (c < mean.cpu || m < mean.mem) dests.push(h);
   }
   const byHost = vmsByHost(st);
+  const range = st.destRange(dests);
   let best: Move | undefined;
+  let bestAfter = Infinity;
+  let bestVar = Infinity;
+  const base = new Float64Array(4);
   for (const from of sources) {
     for (const v of byHost.get(from) ?? []) {
       const vm = st.vms[v] as VmModel;
       if (!movable(vm, nowMs)) continue;
       const costSec = migrationCostSec(vm, args.gate);
       if (costSec === undefined) continue;
+      // the source side once per VM, then per destination only its side (placement-state.ts): the hot loop;
+      // a VM that cannot beat the best move nor pay the gate anywhere (its floor, with a margin for rounding)
+      // is skipped whole
+      st.sumsWithout(v, base);
+      const bar = Math.min(bestAfter, before - gainToPay(costSec, args.gate));
+      if (st.imbalanceFloor(base, vm.cpuEnt, vm.memEnt, range) > bar + FLOOR_MARGIN) continue;
       for (const to of dests) {
         if (to === from) continue;
-        const after = st.imbalanceIf(v, to);
+        const va = st.varianceAdding(base, vm.cpuEnt, vm.memEnt, to);
+        if (va > bestVar) continue; // its imbalance is no lower than the best's
+        const after = Math.sqrt(Math.max(0, va));
+        if (best && before - after <= before - bestAfter) continue;
         const gain = before - after;
-        if (best && gain <= best.imbalanceBefore - best.imbalanceAfter) continue;
         if (!pays(gain, costSec, args.gate) || whyNotFit(st, book, args, v, to) !== undefined) continue;
         best = { v, from, to, kind: 'balance', priority: 5, why: 'balance', imbalanceBefore: before, imbalanceAfter: after, costSec };
+        bestAfter = after;
+        bestVar = va;
       }
     }
   }
   if (best) best.why = `imbalance ${before.toFixed(3)} → ${best.imbalanceAfter.toFixed(3)} (gain held ${args.gate.horizonSec} s outweighs a ${best.costSec.toFixed(1)} s migration)`;
   return best;
+}
+
+/** The least gain a move of this cost must bring to pay (moves.ts pays), imbalance units. */
+function gainToPay(costSec: number, gate: ClusterBalanceArgs['gate']): number {
+  const need = gate.costFactor * costSec;
+  if (need <= 0) return 0;
+  return gate.horizonSec > 0 ? need / gate.horizonSec : Infinity;
 }
 
 export function vmsByHost(st: PlacementState): Map<number, number[]> {

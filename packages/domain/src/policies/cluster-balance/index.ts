@@ -10,6 +10,13 @@ export { validateClusterBalanceArgs } from './validate.js';
 export { migrateInFlightRule } from './in-flight.js';
 export { clusterImbalance } from './imbalance.js';
 export { placeVm, type PlacementRequest, type PlacementAdvice } from './placement.js';
+// the search's pieces, for what replays its rules outside a plan (the bench's exhaustive search)
+export { buildModel, type ClusterModel, type HostModel, type VmModel } from './model.js';
+export { PlacementState } from './placement-state.js';
+export { ruleBook, type RuleBook } from './rules.js';
+export { whyNotFit } from './fit.js';
+export { movable } from './balance.js';
+export { migrationCostSec, pays } from './moves.js';
 
 /**
  * `cluster-balance`: DRS-style placement across hosts by live migration (plan.ts, args.ts). Runs after

@@ -24,6 +24,10 @@ export class PlacementState {
   readonly freeMiB: Float64Array;
   /** Hosts counted in the imbalance. */
   readonly counted: Uint8Array;
+  /** Host capacities (CPU % and memory MiB) as arrays: the search's inner loop reads them. */
+  private readonly cpuCap: Float64Array;
+  private readonly memCap: Float64Array;
+  private readonly scratch = new Float64Array(4);
   private n = 0;
   private s1 = [0, 0];
   private s2 = [0, 0];
@@ -38,6 +42,8 @@ export class PlacementState {
     this.heldMiB = new Float64Array(H);
     this.reserved = new Float64Array(H);
     this.freeMiB = Float64Array.from(m.hosts.map((h) => h.freeMiB));
+    this.cpuCap = Float64Array.from(m.hosts.map((h) => h.cpuCapacity));
+    this.memCap = Float64Array.from(m.hosts.map((h) => h.memCapacityMiB));
     this.counted = Uint8Array.from(m.hosts.map((h) => (h.maintenance || h.stale ? 0 : 1)));
     this.at = new Int32Array(m.vms.length).fill(-1);
     m.vms.forEach((v, i) => {
@@ -58,11 +64,11 @@ export class PlacementState {
   }
 
   cpuLoad(h: number): number {
-    return (this.cpuSum[h] as number) / (this.hosts[h] as HostModel).cpuCapacity;
+    return (this.cpuSum[h] as number) / (this.cpuCap[h] as number);
   }
 
   memLoad(h: number): number {
-    return (this.memSum[h] as number) / (this.hosts[h] as HostModel).memCapacityMiB;
+    return (this.memSum[h] as number) / (this.memCap[h] as number);
   }
 
   private recount(): void {
@@ -90,36 +96,85 @@ export class PlacementState {
 
   /** The imbalance if VM `v` moved to host `to` (nothing changes; no allocation: the search calls it millions of times). */
   imbalanceIf(v: number, to: number): number {
-    const from = this.at[v] as number;
-    if (from === to) return this.imbalance();
+    if (this.at[v] === to) return this.imbalance();
+    const base = this.scratch;
+    this.sumsWithout(v, base);
+    if (!this.counted[to]) return Math.max(std(base[0] as number, base[1] as number, this.n), std(base[2] as number, base[3] as number, this.n));
     const vm = this.vms[v] as VmModel;
-    let c1 = this.s1[0] as number;
-    let c2 = this.s2[0] as number;
-    let m1 = this.s1[1] as number;
-    let m2 = this.s2[1] as number;
-    if (from >= 0 && this.counted[from]) {
-      const host = this.hosts[from] as HostModel;
-      const c = this.cpuLoad(from);
-      const cn = c - vm.cpuEnt / host.cpuCapacity;
-      const m = this.memLoad(from);
-      const mn = m - vm.memEnt / host.memCapacityMiB;
-      c1 += cn - c;
-      c2 += cn * cn - c * c;
-      m1 += mn - m;
-      m2 += mn * mn - m * m;
+    return this.imbalanceAdding(base, vm.cpuEnt, vm.memEnt, to);
+  }
+
+  /**
+   * The load sums with VM `v` taken off its host, into `out`: [Σ cpu, Σ cpu², Σ mem, Σ mem²] of the counted
+   * hosts' loads. With imbalanceAdding, the search computes the source side once per VM, not per destination.
+   */
+  sumsWithout(v: number, out: Float64Array): void {
+    out[0] = this.s1[0] as number;
+    out[1] = this.s2[0] as number;
+    out[2] = this.s1[1] as number;
+    out[3] = this.s2[1] as number;
+    const from = this.at[v] as number;
+    if (from < 0 || !this.counted[from]) return;
+    const vm = this.vms[v] as VmModel;
+    const cap = this.cpuCap[from] as number;
+    const mcap = this.memCap[from] as number;
+    const c = (this.cpuSum[from] as number) / cap;
+    const cn = c - vm.cpuEnt / cap;
+    const m = (this.memSum[from] as number) / mcap;
+    const mn = m - vm.memEnt / mcap;
+    out[0] = (out[0] as number) + (cn - c);
+    out[1] = (out[1] as number) + (cn * cn - c * c);
+    out[2] = (out[2] as number) + (mn - m);
+    out[3] = (out[3] as number) + (mn * mn - m * m);
+  }
+
+  /** The imbalance from sums (sumsWithout) once a VM of this CPU and memory entitlement is added to counted host `to`. */
+  imbalanceAdding(base: Float64Array, cpuEnt: number, memEnt: number, to: number): number {
+    return Math.sqrt(Math.max(0, this.varianceAdding(base, cpuEnt, memEnt, to)));
+  }
+
+  /** The larger of the two variances behind imbalanceAdding (its square, without the root: the search compares these first). */
+  varianceAdding(base: Float64Array, cpuEnt: number, memEnt: number, to: number): number {
+    const n = this.n;
+    if (n <= 1) return 0;
+    const cap = this.cpuCap[to] as number;
+    const mcap = this.memCap[to] as number;
+    const c = (this.cpuSum[to] as number) / cap;
+    const cn = c + cpuEnt / cap;
+    const m = (this.memSum[to] as number) / mcap;
+    const mn = m + memEnt / mcap;
+    const cMean = ((base[0] as number) + (cn - c)) / n;
+    const mMean = ((base[2] as number) + (mn - m)) / n;
+    const vc = ((base[1] as number) + (cn * cn - c * c)) / n - cMean * cMean;
+    const vm = ((base[3] as number) + (mn * mn - m * m)) / n - mMean * mMean;
+    return vc > vm ? vc : vm;
+  }
+
+  /** The least load and the capacity range of these hosts: what imbalanceFloor bounds a search over them by. */
+  destRange(dests: readonly number[]): DestRange {
+    const r: DestRange = { cpuLoadMin: Infinity, memLoadMin: Infinity, cpuCapMin: Infinity, cpuCapMax: 0, memCapMin: Infinity, memCapMax: 0 };
+    for (const h of dests) {
+      r.cpuLoadMin = Math.min(r.cpuLoadMin, this.cpuLoad(h));
+      r.memLoadMin = Math.min(r.memLoadMin, this.memLoad(h));
+      r.cpuCapMin = Math.min(r.cpuCapMin, this.cpuCap[h] as number);
+      r.cpuCapMax = Math.max(r.cpuCapMax, this.cpuCap[h] as number);
+      r.memCapMin = Math.min(r.memCapMin, this.memCap[h] as number);
+      r.memCapMax = Math.max(r.memCapMax, this.memCap[h] as number);
     }
-    if (this.counted[to]) {
-      const host = this.hosts[to] as HostModel;
-      const c = this.cpuLoad(to);
-      const cn = c + vm.cpuEnt / host.cpuCapacity;
-      const m = this.memLoad(to);
-      const mn = m + vm.memEnt / host.memCapacityMiB;
-      c1 += cn - c;
-      c2 += cn * cn - c * c;
-      m1 += mn - m;
-      m2 += mn * mn - m * m;
-    }
-    return Math.max(std(c1, c2, this.n), std(m1, m2, this.n));
+    return r;
+  }
+
+  /**
+   * A lower bound of imbalanceAdding(base, cpuEnt, memEnt, to) over every counted host `to` in the range (exact
+   * in real arithmetic; callers leave a margin for rounding): the search skips a VM whose bound is already
+   * worse than the best move found, without trying each destination.
+   */
+  imbalanceFloor(base: Float64Array, cpuEnt: number, memEnt: number, r: DestRange): number {
+    const n = this.n;
+    if (n <= 1 || !(r.cpuCapMax > 0)) return 0;
+    const vc = varianceFloor(base[0] as number, base[1] as number, n, r.cpuLoadMin, cpuEnt / r.cpuCapMax, cpuEnt / r.cpuCapMin);
+    const vm = varianceFloor(base[2] as number, base[3] as number, n, r.memLoadMin, memEnt / r.memCapMax, memEnt / r.memCapMin);
+    return Math.sqrt(Math.max(0, vc, vm));
   }
 
   move(v: number, to: number): void {
@@ -146,6 +201,29 @@ export class PlacementState {
   meanLoads(): { cpu: number; mem: number } {
     return this.n > 0 ? { cpu: (this.s1[0] as number) / this.n, mem: (this.s1[1] as number) / this.n } : { cpu: 0, mem: 0 };
   }
+}
+
+/**
+ * Adding load b to a host at load x takes the variance from v0 (sums s1, s2 over n hosts) to
+ * v0 + (b/n)·(2(x − μ) + b(1 − 1/n)), μ = s1/n: increasing in x, convex in b. Its least value over x ≥ xMin
+ * and b within [bMin, bMax].
+ */
+function varianceFloor(s1: number, s2: number, n: number, xMin: number, bMin: number, bMax: number): number {
+  const mu = s1 / n;
+  const v0 = s2 / n - mu * mu;
+  const d = xMin - mu;
+  const k = 1 - 1 / n;
+  const b = Math.min(bMax, Math.max(bMin, -d / k));
+  return v0 + (b / n) * (2 * d + b * k);
+}
+
+export interface DestRange {
+  cpuLoadMin: number;
+  memLoadMin: number;
+  cpuCapMin: number;
+  cpuCapMax: number;
+  memCapMin: number;
+  memCapMax: number;
 }
 
 function std(s1: number, s2: number, n: number): number {
