@@ -75,7 +75,7 @@ function deepen(q: Search, left: number): boolean {
       q.tried++;
       const after = st.imbalanceIf(v, to);
       if (left === 1 && !(after <= q.target)) continue;
-      if (!migrationPays(before - after, costSec, q.args.gate) || whyNotFit(st, q.book, q.args, v, to) !== undefined) continue;
+      if (!migrationPays(before, after, st.countedHosts, costSec, q.args.gate) || whyNotFit(st, q.book, q.args, v, to) !== undefined) continue;
       q.path.push({ v, to });
       if (left === 1) return true;
       st.move(v, to);

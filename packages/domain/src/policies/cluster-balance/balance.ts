@@ -9,7 +9,7 @@
 import { balancePriority, targetImbalance, type ClusterBalanceArgs } from './args.js';
 import { whyNotFit } from './fit.js';
 import type { HostModel, VmModel } from './model.js';
-import { migrationCostSec, pays, type Move, type MoveLimits } from './moves.js';
+import { afterToPay, migrationCostSec, pays, type Move, type MoveLimits } from './moves.js';
 import type { PlacementState } from './placement-state.js';
 import type { RuleBook } from './rules.js';
 
@@ -66,7 +66,7 @@ function bestMove(st: PlacementState, book: RuleBook, args: ClusterBalanceArgs, 
       // a VM that cannot beat the best move nor pay the gate anywhere (its floor, with a margin for rounding)
       // is skipped whole
       st.sumsWithout(v, base);
-      const bar = Math.min(bestAfter, before - gainToPay(costSec, args.gate));
+      const bar = Math.min(bestAfter, afterToPay(before, st.countedHosts, costSec, args.gate));
       if (st.imbalanceFloor(base, vm.cpuEnt, vm.memEnt, range) > bar + FLOOR_MARGIN) continue;
       for (const to of dests) {
         if (to === from) continue;
@@ -74,8 +74,7 @@ function bestMove(st: PlacementState, book: RuleBook, args: ClusterBalanceArgs, 
         if (va > bestVar) continue; // its imbalance is no lower than the best's
         const after = Math.sqrt(Math.max(0, va));
         if (best && before - after <= before - bestAfter) continue;
-        const gain = before - after;
-        if (!pays(gain, costSec, args.gate) || whyNotFit(st, book, args, v, to) !== undefined) continue;
+        if (!pays(before, after, st.countedHosts, costSec, args.gate) || whyNotFit(st, book, args, v, to) !== undefined) continue;
         best = { v, from, to, kind: 'balance', priority: 5, why: 'balance', imbalanceBefore: before, imbalanceAfter: after, costSec };
         bestAfter = after;
         bestVar = va;
@@ -84,13 +83,6 @@ function bestMove(st: PlacementState, book: RuleBook, args: ClusterBalanceArgs, 
   }
   if (best) best.why = `imbalance ${before.toFixed(3)} → ${best.imbalanceAfter.toFixed(3)} (gain held ${args.gate.horizonSec} s outweighs a ${best.costSec.toFixed(1)} s migration)`;
   return best;
-}
-
-/** The least gain a move of this cost must bring to pay (moves.ts pays), imbalance units. */
-function gainToPay(costSec: number, gate: ClusterBalanceArgs['gate']): number {
-  const need = gate.costFactor * costSec;
-  if (need <= 0) return 0;
-  return gate.horizonSec > 0 ? need / gate.horizonSec : Infinity;
 }
 
 export function vmsByHost(st: PlacementState): Map<number, number[]> {

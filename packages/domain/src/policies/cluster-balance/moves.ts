@@ -24,9 +24,23 @@ export function migrationCostSec(vm: Pick<VmModel, 'memSizeMiB' | 'dirtyMiBPerSe
   return Math.max(1, vm.memSizeMiB) / (gate.bandwidthMiBPerSec - vm.dirtyMiBPerSec);
 }
 
-/** The gate: a move pays when its imbalance gain held over the horizon outweighs its migration time (× costFactor). */
-export function pays(gain: number, costSec: number, gate: ClusterBalanceArgs['gate']): boolean {
-  return gain > 0 && gain * gate.horizonSec >= gate.costFactor * costSec;
+/**
+ * The gate: a move pays when its gain held over the horizon outweighs its migration time (× costFactor).
+ * The gain is the drop in the hosts' summed squared deviations from the mean load, hosts × (imbalance² before
+ * − after): what one move does for the hosts it touches, whatever the cluster's size (the imbalance itself,
+ * a standard deviation over all hosts, moves by about 1/hosts per move: on 500 hosts no move would pay).
+ */
+export function pays(before: number, after: number, hosts: number, costSec: number, gate: ClusterBalanceArgs['gate']): boolean {
+  return after < before && Math.max(1, hosts) * (before * before - after * after) * gate.horizonSec >= gate.costFactor * costSec;
+}
+
+/** The highest imbalance after a move that still pays (pays), or -Infinity when none can. */
+export function afterToPay(before: number, hosts: number, costSec: number, gate: ClusterBalanceArgs['gate']): number {
+  const need = gate.costFactor * costSec;
+  if (need <= 0) return before;
+  if (gate.horizonSec <= 0) return -Infinity;
+  const sq = before * before - need / (gate.horizonSec * Math.max(1, hosts));
+  return sq >= 0 ? Math.sqrt(sq) : -Infinity;
 }
 
 /** Migrations in flight and planned: per host (as source or destination), in the cluster, and this cycle's. */
