@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CPU_VMS, resetCpu, sleep } from './cpu-lab.js';
@@ -70,6 +70,15 @@ describe('cluster-balance on two lab hosts: busy guests spread, then no thrash',
     if (run) problems.push(...(await run.stop(PORTS)));
     if (h) await bringHome(h).catch((e: Error) => problems.push(`moving the guests back: ${e.message}`));
     await resetCpu();
+    // what the lab's other policies (memory-balloon, ksm) may have changed meanwhile, back to the lab's start
+    for (const vm of CPU_VMS) await exec('virsh', ['-c', 'qemu:///system', 'setmem', vm, '512M', '--live']).catch(() => undefined);
+    for (const [knob, v] of [['run', '0'], ['pages_to_scan', '100'], ['sleep_millisecs', '20']] as const) {
+      try {
+        writeFileSync(`/sys/kernel/mm/ksm/${knob}`, v);
+      } catch {
+        // not root, or no KSM: nothing to put back
+      }
+    }
     const down = await host2DownIfOurs(h);
     if (down) problems.push(down);
     if (problems.length > 0) throw new Error(`${problems.join('\n')}\n--- run-local.sh (tail) ---\n${run?.output().slice(-4000) ?? ''}`);
