@@ -11,7 +11,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 files() { # $1: regex of the file name
-  find packages services test -path '*/node_modules' -prune -o -path '*/dist/*' -type f -print 2>/dev/null \
+  find packages services test bench -path '*/node_modules' -prune -o -path '*/dist/*' -type f -print 2>/dev/null \
     | grep -E "$1" | sort
 }
 
