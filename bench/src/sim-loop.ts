@@ -1,66 +1,114 @@
 /**
- * The engine's loop around a simulated host, built from the production parts: the collector's
- * HostSampler reads the SimHypervisor (re-reading a VM's pinning after its tunable event, as the
- * collector's main does), the engine's ClusterState keeps the windows, the engine's PolicyCycle plans
- * (in-flight targets, repeats, back-off, outcomes), and the jobs it enqueues are applied at the next cycle,
- * as the queue and the actuator would: set-memory (releases before grows: the actuator holds a grow that
- * carries the host budget until the releases paying for it have landed) and pin-vcpu (the pin, then its
- * record in the domain's <metadata>, as the actuator records it).
+ * The engine's loop around simulated hosts of one SimCluster, built from the production parts: a collector
+ * HostSampler per host reads its SimHypervisor (re-reading a VM's pinning after its tunable event, as the
+ * collector's main does; each host reports its migration URI sim://<hostId>), the engine's ClusterState
+ * keeps the windows of the whole cluster, the engine's PolicyCycle plans with every policy given (in-flight
+ * targets, repeats, back-off, outcomes), and the jobs it enqueues are applied at the next cycle, as the queue
+ * and the actuator would:
+ *
+ *   set-memory  releases before grows (the actuator holds a grow that carries the host budget until the
+ *               releases paying for it have landed);
+ *   pin-vcpu    the pin, then its record in the domain's <metadata>, as the actuator records it;
+ *   migrate     a live migration through the simulator (SimHypervisor.migrate to the job's destUri): the job
+ *               is active while the VM still runs on the source, and succeeds (or fails) when the simulated
+ *               migration ends — setup + balloon size / rate of simulated time later, at the switch-over.
+ *
+ * SimClusterLoop drives any number of hosts; SimLoop is the one-host form the memory and CPU benches use.
  */
 import { ClusterState, HoldBook, PolicyCycle, type CycleResult } from '@ballast/cycle';
 import { HostSampler } from '@ballast/collector';
 import { PolicyRegistry, mibToKib, type HostReport, type JobOutcome, type JobSpec, type Policy } from '@ballast/domain';
-import type { SimCluster, SimHypervisor } from '@ballast/sim';
+import { SimHypervisor, type SimCluster } from '@ballast/sim';
 
 /** Called after each cycle (for debugging a run: what the cycle decided and the simulator after it). */
 export type CycleHook = (c: { tMs: number; result: CycleResult; sim: SimCluster; budgetMiB: number }) => void;
 
-/** Applies one job to the simulated host, as the actuator's processor for its type would. */
-type Apply = (loop: { sim: SimCluster; hv: SimHypervisor; hostId: string }, job: JobSpec) => Promise<void>;
+/** A policy the loop runs (automation auto) with its args. */
+export interface LoopPolicy {
+  policy: Policy<unknown>;
+  args: unknown;
+}
+
+/** A migration the loop started, and how it ended (while under way: no `endedAtMs`). */
+export interface LoopMigration {
+  jobId: string;
+  vmName: string;
+  from: string;
+  to: string;
+  startedAtMs: number;
+  endedAtMs?: number;
+  ok?: boolean;
+  error?: string;
+}
+
+/** The migration URI each simulated host reports (HostReport.migrationUri); SimHypervisor.migrate reads it back. */
+export const simMigrationUri = (hostId: string): string => `sim://${hostId}`;
+
+interface LoopHost {
+  hostId: string;
+  hv: SimHypervisor;
+  sampler: HostSampler;
+}
+
+/** What applying one job can touch. */
+interface ApplyCtx {
+  sim: SimCluster;
+  host: LoopHost;
+  /** Called by a job that ends later (a migration): its promise settles when the simulator finishes it. */
+  later(job: JobSpec, settles: Promise<void>): void;
+}
+
+/** Applies one job to its simulated host, as the actuator's processor for its type would. */
+type Apply = (c: ApplyCtx, job: JobSpec) => Promise<void>;
 
 const APPLY: Partial<Record<JobSpec['action']['type'], Apply>> = {
-  'set-memory': async ({ hv }, job) => {
-    if (job.action.type === 'set-memory' && job.vmUuid !== undefined) await hv.setMemory(job.vmUuid, mibToKib(job.action.memoryMiB));
+  'set-memory': async ({ host }, job) => {
+    if (job.action.type === 'set-memory' && job.vmUuid !== undefined) await host.hv.setMemory(job.vmUuid, mibToKib(job.action.memoryMiB));
   },
-  'pin-vcpu': async ({ sim, hv, hostId }, job) => {
+  'pin-vcpu': async ({ sim, host }, job) => {
     if (job.action.type !== 'pin-vcpu' || job.vmUuid === undefined) return;
-    await hv.pinVcpu(job.vmUuid, job.action.vcpu, job.action.pcpus);
+    await host.hv.pinVcpu(job.vmUuid, job.action.vcpu, job.action.pcpus);
     const by = job.source === 'manual' ? 'manual' : `policy:${job.policy ?? '?'}`;
-    sim.recordPin(hostId, job.vmUuid, { vcpu: job.action.vcpu, pcpus: job.action.pcpus, by, atMs: sim.wallClockMs });
+    sim.recordPin(host.hostId, job.vmUuid, { vcpu: job.action.vcpu, pcpus: job.action.pcpus, by, atMs: sim.wallClockMs });
+  },
+  migrate: async ({ host, later }, job) => {
+    if (job.action.type !== 'migrate' || job.vmUuid === undefined) return;
+    if (job.action.targetHost === host.hostId) return;
+    // migrate() throws at once when the simulator refuses it (no such host or VM, no room there); else it
+    // settles at the switch-over, a later advance() of the simulator
+    const settles = host.hv.migrate(job.vmUuid, { destUri: job.action.destUri, live: true });
+    later(job, settles);
   },
 };
 
-export class SimLoop {
-  private readonly sampler: HostSampler;
+export class SimClusterLoop {
+  private readonly hosts = new Map<string, LoopHost>();
   private readonly state: ClusterState;
   private readonly cycle: PolicyCycle;
   private readonly outcomes = new Map<string, JobOutcome>();
   private pending: JobSpec[] = [];
   jobsSent = 0;
   jobsRejected = 0;
-  /** Jobs applied, by type. */
+  /** Jobs applied, by type (a migration counts when it starts). */
   readonly applied = new Map<string, number>();
+  /** Every migration started, in order. */
+  readonly migrations: LoopMigration[] = [];
 
   constructor(
     private readonly sim: SimCluster,
-    private readonly hv: SimHypervisor,
-    private readonly hostId: string,
+    hosts: readonly { hostId: string; hv?: SimHypervisor }[],
     intervalMs: number,
-    side: { policy: Policy<unknown>; args: unknown },
+    policies: readonly LoopPolicy[],
     private readonly onCycle?: CycleHook,
   ) {
     const now = () => sim.wallClockMs;
-    this.sampler = new HostSampler(hv, { hostId, intervalMs, balloonEvery: 1, hostInfoEvery: 5, now, monotonicNs: () => BigInt(sim.wallClockMs) * 1_000_000n });
-    hv.onEvent((ev) => {
-      if (ev.kind === 'tunable') this.sampler.invalidatePinning(ev.uuid);
-      else if (ev.kind === 'lifecycle') {
-        this.sampler.invalidatePinning(ev.uuid);
-        this.sampler.invalidateConfig(ev.uuid);
-      }
-    });
+    for (const h of hosts) this.hosts.set(h.hostId, this.watch(h.hostId, h.hv ?? new SimHypervisor(sim, h.hostId), intervalMs));
     this.state = new ClusterState({ windowSize: 30, staleAfterIntervals: 3, now });
+    const registry = new PolicyRegistry();
+    for (const p of policies) registry.register(p.policy);
     let n = 0;
-    this.cycle = new PolicyCycle(new PolicyRegistry().register(side.policy), [{ name: side.policy.name, args: side.args, automation: 'auto' }], {
+    const entries = policies.map((p) => ({ name: p.policy.name, args: p.args, automation: 'auto' as const }));
+    this.cycle = new PolicyCycle(registry, entries, {
       state: this.state,
       holds: new HoldBook(),
       enqueue: async (specs) => {
@@ -72,34 +120,101 @@ export class SimLoop {
     });
   }
 
+  /** A host's sampler, re-reading pinning and configuration after the events that change them. */
+  private watch(hostId: string, hv: SimHypervisor, intervalMs: number): LoopHost {
+    const sim = this.sim;
+    const sampler = new HostSampler(hv, {
+      hostId,
+      intervalMs,
+      balloonEvery: 1,
+      hostInfoEvery: 5,
+      migrationUri: simMigrationUri(hostId),
+      now: () => sim.wallClockMs,
+      monotonicNs: () => BigInt(sim.wallClockMs) * 1_000_000n,
+    });
+    hv.onEvent((ev) => {
+      if (ev.kind === 'tunable') sampler.invalidatePinning(ev.uuid);
+      else if (ev.kind === 'lifecycle') {
+        sampler.invalidatePinning(ev.uuid);
+        sampler.invalidateConfig(ev.uuid);
+      }
+    });
+    return { hostId, hv, sampler };
+  }
+
+  /** Migrations under way now. */
+  get migrationsInFlight(): number {
+    return this.migrations.filter((m) => m.endedAtMs === undefined).length;
+  }
+
   /** Applies the jobs enqueued last cycle, releases first, and records their outcomes. */
   async applyPending(): Promise<void> {
     const grows = (j: JobSpec): number => (j.action.type === 'set-memory' && j.action.hostBudgetMiB !== undefined ? 1 : 0);
     for (const job of [...this.pending].sort((a, b) => grows(a) - grows(b))) {
       const apply = APPLY[job.action.type];
+      const host = this.hosts.get(job.hostId);
       if (!apply) continue;
       try {
-        await apply({ sim: this.sim, hv: this.hv, hostId: this.hostId }, job);
+        if (!host) throw new Error(`no host ${job.hostId} in this loop`);
+        let deferred = false;
+        await apply({ sim: this.sim, host, later: (j, p) => ((deferred = true), this.track(j, p)) }, job);
         this.applied.set(job.action.type, (this.applied.get(job.action.type) ?? 0) + 1);
-        this.outcomes.set(job.id, { state: 'succeeded', attempts: 1, finishedAtMs: this.sim.wallClockMs });
+        if (!deferred) this.outcomes.set(job.id, { state: 'succeeded', attempts: 1, finishedAtMs: this.sim.wallClockMs });
       } catch (e) {
-        this.jobsRejected++;
-        this.outcomes.set(job.id, { state: 'failed', attempts: 1, error: (e as Error).message, finishedAtMs: this.sim.wallClockMs });
+        this.fail(job, e);
       }
     }
     this.pending = [];
   }
 
-  /** One collection: the sampler reads the simulated host, the state ingests it; returns the report. */
-  async sample(): Promise<HostReport> {
-    const report = await this.sampler.sample();
-    this.state.ingest(report);
-    return report;
+  /** A job that ends later: active until its promise settles, then succeeded or failed. */
+  private track(job: JobSpec, settles: Promise<void>): void {
+    const m: LoopMigration = { jobId: job.id, vmName: job.vmName ?? job.vmUuid ?? '?', from: job.hostId, to: job.action.type === 'migrate' ? job.action.targetHost : '?', startedAtMs: this.sim.wallClockMs };
+    this.migrations.push(m);
+    this.outcomes.set(job.id, { state: 'active', attempts: 1 });
+    settles.then(
+      () => {
+        Object.assign(m, { endedAtMs: this.sim.wallClockMs, ok: true });
+        this.outcomes.set(job.id, { state: 'succeeded', attempts: 1, finishedAtMs: this.sim.wallClockMs });
+      },
+      (e: unknown) => {
+        Object.assign(m, { endedAtMs: this.sim.wallClockMs, ok: false, error: (e as Error).message });
+        this.fail(job, e);
+      },
+    );
+  }
+
+  private fail(job: JobSpec, e: unknown): void {
+    this.jobsRejected++;
+    this.outcomes.set(job.id, { state: 'failed', attempts: 1, error: (e as Error).message, finishedAtMs: this.sim.wallClockMs });
+  }
+
+  /** One collection: each host's sampler reads it, the state ingests the reports; returns them. */
+  async sampleAll(): Promise<HostReport[]> {
+    const reports: HostReport[] = [];
+    for (const h of this.hosts.values()) {
+      const report = await h.sampler.sample();
+      this.state.ingest(report);
+      reports.push(report);
+    }
+    return reports;
   }
 
   async plan(tMs: number, budgetMiB: number): Promise<CycleResult> {
     const result = await this.cycle.run();
     this.onCycle?.({ tMs, result, sim: this.sim, budgetMiB });
     return result;
+  }
+}
+
+/** The loop around one simulated host, with one policy. */
+export class SimLoop extends SimClusterLoop {
+  constructor(sim: SimCluster, hv: SimHypervisor, hostId: string, intervalMs: number, side: LoopPolicy, onCycle?: CycleHook) {
+    super(sim, [{ hostId, hv }], intervalMs, [side], onCycle);
+  }
+
+  /** One collection of the host; returns its report. */
+  async sample(): Promise<HostReport> {
+    return (await this.sampleAll())[0] as HostReport;
   }
 }

@@ -12,6 +12,10 @@ export interface HostFlagsView {
 
 /** Moves between hosts are remembered this long (the cluster policy's cool-downs count them). */
 export const MIGRATION_HISTORY_MS = 24 * 3_600_000;
+/** A VM gone from one host's report and seen on another within this many of the first host's intervals moved. */
+const LEFT_WITHIN_INTERVALS = 5;
+/** ... and is forgotten after this long (a VM stopped or removed). */
+const LEFT_FORGET_MS = 10 * 60_000;
 
 export interface ClusterStateOptions {
   /** Samples kept per VM. */
@@ -39,6 +43,11 @@ export class ClusterState {
   private readonly windows = new Map<string, WindowEntry[]>();
   /** VMs seen moving between hosts, oldest first (the last MIGRATION_HISTORY_MS). */
   private readonly moves: MigrationRecord[] = [];
+  /**
+   * VMs that left a host's report, no other host having them: where they were and when. A migrated VM
+   * whose source reports (without it) before its destination (with it) is thus still seen to move.
+   */
+  private readonly left = new Map<string, { hostId: string; atMs: number }>();
 
   constructor(
     private readonly opts: ClusterStateOptions,
@@ -68,7 +77,7 @@ export class ClusterState {
     const seen = new Set<string>();
     for (const vm of report.vms) {
       seen.add(vm.uuid);
-      const was = this.vmHost.get(vm.uuid);
+      const was = this.vmHost.get(vm.uuid) ?? this.leftFrom(vm.uuid);
       if (was !== undefined && was !== report.hostId) {
         // Both hosts report it while it migrates: it stays where it runs until the copy here runs instead
         // (else it would flip host each cycle, and an aborted migration would leave it on the destination).
@@ -87,8 +96,19 @@ export class ClusterState {
       if (!seen.has(vm.uuid) && this.vmHost.get(vm.uuid) === report.hostId) {
         this.vmHost.delete(vm.uuid);
         this.windows.delete(vm.uuid);
+        this.left.set(vm.uuid, { hostId: report.hostId, atMs: this.opts.now() });
       }
     }
+    for (const [uuid, l] of this.left) if (this.opts.now() - l.atMs > LEFT_FORGET_MS) this.left.delete(uuid);
+  }
+
+  /** The host a VM left lately (within a few of that host's intervals, as a migration's switch-over takes), if it did. */
+  private leftFrom(uuid: string): string | undefined {
+    const l = this.left.get(uuid);
+    if (!l) return undefined;
+    this.left.delete(uuid);
+    const intervalMs = Math.max(this.hostsById.get(l.hostId)?.report.intervalMs ?? 0, 1);
+    return this.opts.now() - l.atMs <= LEFT_WITHIN_INTERVALS * intervalMs ? l.hostId : undefined;
   }
 
   /** A VM reported here that `was` on another host: it moves here unless it still runs there and not here. */

@@ -35,10 +35,28 @@ export interface Backoff {
 
 export class JobTracker {
   private readonly jobs = new Map<string, Tracked>();
+  /** The tracked jobs of each key (sameInFlight and backoff look at one key: no scan of every job per planned job). */
+  private readonly byKey = new Map<string, Set<Tracked>>();
+  /** The records of the last records() call, in flight, by key. */
+  private inFlightIndex: { records: readonly JobRecord[]; byKey: Map<string, JobRecord[]> } | undefined;
 
   /** Starts tracking an enqueued job (policy or manual). `key` defaults to jobKeyOf. */
   add(spec: JobSpec, nowMs: number, key = jobKeyOf(spec)): void {
-    this.jobs.set(spec.id, { spec, key, actionJson: JSON.stringify(spec.action), enqueuedAtMs: nowMs, outcome: { state: 'queued', attempts: 0 } });
+    this.forget(spec.id);
+    const t: Tracked = { spec, key, actionJson: JSON.stringify(spec.action), enqueuedAtMs: nowMs, outcome: { state: 'queued', attempts: 0 } };
+    this.jobs.set(spec.id, t);
+    const set = this.byKey.get(key) ?? new Set<Tracked>();
+    set.add(t);
+    this.byKey.set(key, set);
+  }
+
+  private forget(id: string): void {
+    const t = this.jobs.get(id);
+    if (!t) return;
+    this.jobs.delete(id);
+    const set = this.byKey.get(t.key);
+    set?.delete(t);
+    if (set?.size === 0) this.byKey.delete(t.key);
   }
 
   /** Ids of the jobs whose outcome is not known yet. */
@@ -63,7 +81,7 @@ export class JobTracker {
   prune(nowMs: number): void {
     for (const [id, t] of this.jobs) {
       const old = t.doneSeenAtMs !== undefined ? nowMs - t.doneSeenAtMs > OUTCOME_RETENTION_MS : nowMs - t.enqueuedAtMs > LOST_AFTER_MS;
-      if (old) this.jobs.delete(id);
+      if (old) this.forget(id);
     }
   }
 
@@ -96,7 +114,12 @@ export class JobTracker {
 
   /** The job in flight for `key` with exactly this action, if any (a repeat of it is not sent). */
   sameInFlight(records: readonly JobRecord[], key: string, actionJson: string): JobRecord | undefined {
-    return records.find((r) => r.inFlight && r.key === key && this.jobs.get(r.id)?.actionJson === actionJson);
+    if (this.inFlightIndex?.records !== records) {
+      const byKey = new Map<string, JobRecord[]>();
+      for (const r of records) if (r.inFlight) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+      this.inFlightIndex = { records, byKey };
+    }
+    return this.inFlightIndex.byKey.get(key)?.find((r) => this.jobs.get(r.id)?.actionJson === actionJson);
   }
 
   /**
@@ -105,8 +128,8 @@ export class JobTracker {
    * not re-sent for BACKOFF_BASE_MS, doubling up to BACKOFF_MAX_MS.
    */
   backoff(key: string, actionJson: string): Backoff | undefined {
-    const finished = [...this.jobs.values()]
-      .filter((t) => t.key === key && t.doneSeenAtMs !== undefined)
+    const finished = [...(this.byKey.get(key) ?? [])]
+      .filter((t) => t.doneSeenAtMs !== undefined)
       .sort((a, b) => (b.doneSeenAtMs ?? 0) - (a.doneSeenAtMs ?? 0));
     let failures = 0;
     for (const t of finished) {
