@@ -99,7 +99,10 @@ export function pressureMoves(c: Ctx, shortages: readonly MemoryShortage[]): voi
     const h = c.st.hostIndex.get(s.hostId);
     if (h === undefined) continue;
     const short = new Map(s.shortVms.map((x) => [x.vmUuid, x.shortMiB]));
-    const totalShort = s.shortVms.reduce((a, x) => a + x.shortMiB, 0);
+    // what migrations in flight off this host will free (the shortage is measured before they switch over)
+    const leaving = c.st.vms.filter((x) => x.leavingHost === s.hostId);
+    const totalShort = s.shortVms.reduce((a, x) => a + x.shortMiB, 0) - leaving.reduce((a, x) => a + x.memSizeMiB + (short.get(x.uuid) ?? 0), 0);
+    if (totalShort <= 0) continue;
     let best: { v: number; d: { to: number; after: number }; relief: number; cost: number } | undefined;
     let why = 'no VM there may move';
     for (const v of byHost.get(h) ?? []) {

@@ -46,6 +46,8 @@ export interface VmModel {
   labels: Record<string, string>;
   /** A migration of it is in flight (it is not moved again). */
   migrating: boolean;
+  /** Where it runs until a migration in flight switches over. */
+  leavingHost?: string;
   /** Held after recent migrations until then (cool-down), if it is. */
   coolUntilMs?: number;
   /** How many times it migrated in the cool-down window. */
@@ -133,6 +135,7 @@ function vmModel(v: VmView, cb: CpuBound | undefined, mb: MemoryVmBound | undefi
     automation: knobs.automation,
     labels: { ...(v.config?.labels ?? {}), ...(args.labels[v.uuid] ?? {}), ...(args.labels[v.name] ?? {}) },
     migrating: movingTo !== undefined,
+    ...(movingTo !== undefined ? { leavingHost: v.hostId } : {}),
     ...(cool.untilMs !== undefined ? { coolUntilMs: cool.untilMs } : {}),
     recentMoves: cool.moves,
   };

@@ -189,3 +189,13 @@ test('a move an operator rejected is not planned again while the veto lasts: the
   const expired = { ...s, vetoedMoves: [{ vmUuid: `uuid-${name}`, toHost: to, untilMs: NOW - 1 }] };
   assert.deepEqual(moves(planClusterBalance(expired, args({ limits: { movesPerCycle: 1 } }))), first);
 });
+
+test('memory pressure: a migration already in flight off the short host that covers the shortage means no second move', () => {
+  const hosts = [host('h1'), host('h2'), host('h3')];
+  const vms = [vm('small', 'h1', { memoryMiB: 512, cpu: 10 }), vm('mid', 'h1', { memoryMiB: 1024, cpu: 10 }), vm('o', 'h2', { cpu: 10 })];
+  const short = [{ hostId: 'h1', limitedBy: 'budget' as const, budgetMiB: 1536, shortVms: [{ vmUuid: 'uuid-small', vmName: 'small', shortMiB: 300, unusedMiB: 10 }] }];
+  const p = planClusterBalance(snap(hosts, vms, { signals: [publish(memoryShortage, short)], jobs: [migrating('mid', 'h1', 'h3')] }), args({ level: 1, limits: { perHost: 4, cluster: 4 } }));
+  assert.deepEqual(moves(p), []);
+  const q = planClusterBalance(snap(hosts, vms, { signals: [publish(memoryShortage, short)] }), args({ level: 1, limits: { perHost: 4, cluster: 4 } }));
+  assert.equal(moves(q).length, 1);
+});
