@@ -18,7 +18,8 @@ export function libvirtdPid(): number | undefined {
   return pid > 0 && alive(pid) ? pid : undefined;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

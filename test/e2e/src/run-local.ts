@@ -8,6 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startRedis, type RedisHandle } from '@ballast/testkit';
+import { alive } from './libvirtd.js';
 import { REPO } from './services.js';
 
 export function listening(port: number): Promise<boolean> {
@@ -24,15 +25,6 @@ export function listening(port: number): Promise<boolean> {
 /** Pids of the services run-local started, from their log lines ({"pid":…,"service":…}). */
 function servicePids(output: string): number[] {
   return [...new Set([...output.matchAll(/"pid":(\d+),"service":"(?:collector|actuator|policy-engine)"/g)].map((m) => Number(m[1])))];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface RunLocal {
