@@ -3,6 +3,12 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startIntervalLoop, type IntervalLoopLogger } from './interval-loop.js';
 
+/** Waits until `cond` holds (at most 5 s): on a loaded machine timers fire late, so tests wait for counts, not for fixed times. */
+async function until(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!cond() && Date.now() < deadline) await sleep(5);
+}
+
 function recorder(): IntervalLoopLogger & { errors: { obj: object; msg?: string }[] } {
   const errors: { obj: object; msg?: string }[] = [];
   return { errors, error: (obj, msg) => void errors.push({ obj, msg }) };
@@ -11,11 +17,13 @@ function recorder(): IntervalLoopLogger & { errors: { obj: object; msg?: string 
 describe('startIntervalLoop', () => {
   it('runs every interval; stop() ends it', async () => {
     let runs = 0;
+    const t0 = Date.now();
     const loop = startIntervalLoop({ name: 'tick', intervalMs: 10, run: () => void runs++, log: recorder() });
-    await sleep(75);
+    await until(() => runs >= 3);
     await loop.stop();
     const atStop = runs;
-    assert.ok(atStop >= 3 && atStop <= 8, `ran ${atStop} times`);
+    assert.ok(atStop >= 3, `ran ${atStop} times`);
+    assert.ok(Date.now() - t0 >= 25, 'three runs 10 ms apart take at least 25 ms (the first waits an interval)');
     await sleep(40);
     assert.equal(runs, atStop);
     assert.equal(loop.stopped, true);
@@ -69,7 +77,7 @@ describe('startIntervalLoop', () => {
         return undefined;
       },
     });
-    await sleep(40);
+    await until(() => n >= 3);
     await loop.stop();
     assert.ok(n >= 3);
     assert.deepEqual(log.errors.slice(0, 2), [
