@@ -3,8 +3,9 @@
 # Idempotent and quiet when everything is there. Runs as root (the machines here are root).
 set -euo pipefail
 
+# prometheus: its promtool checks every service's /metrics in the tests (`promtool check metrics`).
 PKGS=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
-      redis-server busybox-static cpio pkg-config python3 g++ make)
+      redis-server busybox-static cpio pkg-config python3 g++ make prometheus)
 [ "${BALLAST_WITH_CHROMIUM:-0}" = 1 ] && PKGS+=(chromium)
 
 missing=()
@@ -17,4 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   # Debian's postinst may start a redis-server on :6379; Ballast runs its own (infra/redis).
+  # Ballast needs only prometheus's promtool: a Prometheus server its postinst started (with systemd) is stopped.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi

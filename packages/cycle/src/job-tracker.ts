@@ -59,6 +59,11 @@ export class JobTracker {
     if (set?.size === 0) this.byKey.delete(t.key);
   }
 
+  /** The spec of a tracked job (e.g. to tell an outcome's job type), while it is tracked. */
+  spec(id: string): JobSpec | undefined {
+    return this.jobs.get(id)?.spec;
+  }
+
   /** Ids of the jobs whose outcome is not known yet. */
   pendingIds(): string[] {
     return [...this.jobs.values()].filter((t) => !terminal(t.outcome)).map((t) => t.spec.id);

@@ -8,6 +8,18 @@ export interface JobStatus extends JobOutcome {
   spec: JobSpec;
 }
 
+/** A host's queue right now: jobs by state, and how long the oldest waiting one has waited. */
+export interface QueueBacklog {
+  /** Waiting to be taken (BullMQ's wait and prioritized lists). */
+  waiting: number;
+  /** Taken by the actuator, running. */
+  active: number;
+  /** Waiting out a retry's backoff. */
+  delayed: number;
+  /** Age of the oldest waiting job (since it was enqueued), ms; 0 when none waits. */
+  oldestWaitingAgeMs: number;
+}
+
 /** The policy engine's side of the per-host queues: enqueue jobs and read their outcomes. */
 export class JobQueues {
   private readonly queues = new Map<string, Queue>();
@@ -66,6 +78,21 @@ export class JobQueues {
       }
     });
     return out;
+  }
+
+  /** What waits in a host's queue (its depth and the age of its oldest waiting job). */
+  async backlog(hostId: string, nowMs: number): Promise<QueueBacklog> {
+    const queue = this.queue(hostId);
+    const counts = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed');
+    const waiting = (counts['wait'] ?? 0) + (counts['prioritized'] ?? 0);
+    let oldestWaitingAgeMs = 0;
+    if (waiting > 0) {
+      // the oldest of each waiting list (ascending order: the next to be taken first)
+      const firsts = await Promise.all((['wait', 'prioritized'] as const).map((t) => queue.getJobs([t], 0, 0, true)));
+      const stamps = firsts.flat().map((j) => j.timestamp).filter((t) => Number.isFinite(t));
+      if (stamps.length > 0) oldestWaitingAgeMs = Math.max(0, nowMs - Math.min(...stamps));
+    }
+    return { waiting, active: counts['active'] ?? 0, delayed: counts['delayed'] ?? 0, oldestWaitingAgeMs };
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ export * from './exit-on-config-error.js';
 export * from './load-config.js';
 export * from './create-logger.js';
 export * from './create-metrics-registry.js';
+export * from './link-metrics.js';
 export * from './ops-routes.js';
 export * from './ops-server.js';
 export * from './graceful-shutdown.js';

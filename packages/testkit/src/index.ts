@@ -5,3 +5,4 @@ export * from './markdown-code.js';
 export * from './readme-commands.js';
 export * from './mentioned-make-targets.js';
 export * from './makefile-targets.js';
+export * from './promtool.js';

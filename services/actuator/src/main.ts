@@ -6,7 +6,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { ReconnectingHypervisor, type HypervisorLinkState } from '@ballast/hypervisor';
 import { ActuatorStatusServiceService } from '@ballast/proto';
 import { jobQueueName } from '@ballast/queue';
-import { connectRedis, createServiceScaffold, runService } from '@ballast/runtime';
+import { connectRedis, createServiceScaffold, registerLibvirtLinkMetrics, runService } from '@ballast/runtime';
 import type { Logger } from 'pino';
 import { actuatorConfigSchema } from './actuator-config.js';
 import { startActuatorWorker } from './actuator-worker.js';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
 
   const outcomes = jobOutcomes(registry);
+  registerLibvirtLinkMetrics(registry, hv);
 
   const ctx: ProcessorContext = {
     hv,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ReconnectingHypervisor, isConnectionError, selfMigrationUri } from '@ballast/hypervisor';
-import { createServiceScaffold, runService } from '@ballast/runtime';
+import { createServiceScaffold, registerLibvirtLinkMetrics, runService } from '@ballast/runtime';
 import { collectorConfigSchema, type CollectorConfig } from './collector-config.js';
 import { HostSampler, type SamplerLog } from './host-sampler.js';
 import { hostSampleFromReport } from './mappers.js';
@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const stream = new SampleStream({ address: config.engineAddress, credentials: security.credentials, interceptors: security.interceptors, log });
   svc.onShutdown('sample stream', () => stream.close());
 
-  const { cycles, collectSeconds, vmsGauge } = collectionMetrics(registry);
+  const { cycles, collectSeconds, vmsGauge } = collectionMetrics(registry, stream);
+  registerLibvirtLinkMetrics(registry, hv);
   let lastOkMs = 0;
 
   svc.every('collection', config.intervalMs, async () => {
@@ -92,7 +93,24 @@ function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, h
   return sampler;
 }
 
-function collectionMetrics(registry: Registry) {
+function collectionMetrics(registry: Registry, stream: SampleStream) {
+  new Gauge({
+    name: 'ballast_collector_engine_connected',
+    help: 'Whether the sample stream to the policy engine is connected (1) or reconnecting (0)',
+    registers: [registry],
+    collect() {
+      this.set(stream.connected ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'ballast_collector_samples_dropped_total',
+    help: 'Samples not sent because the stream to the policy engine was down',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stream.dropped);
+    },
+  });
   return {
     cycles: new Counter({ name: 'ballast_collector_cycles_total', help: 'Collection cycles', labelNames: ['outcome'], registers: [registry] }),
     collectSeconds: new Histogram({

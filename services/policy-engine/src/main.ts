@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
-import { Counter, Gauge, type Registry } from 'prom-client';
 import { builtinPolicies, CLUSTER_BALANCE_POLICY_NAME, clusterBalancePolicy, placeVm, type ClusterBalanceArgs, type HostReport } from '@ballast/domain';
 import { hostname } from 'node:os';
 import { ClusterState, PolicyCycle, PolicyDocumentError, validatePolicies, type PolicyConfigEntry } from '@ballast/cycle';
@@ -11,6 +10,7 @@ import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
 import { connectRedis, createServiceScaffold, mountOpsRoutes, resolveApiToken, runService, type ServiceScaffold } from '@ballast/runtime';
 import { engineConfigSchema, type EngineConfig } from './engine-config.js';
+import { EngineMetrics } from './metrics/engine-metrics.js';
 import { ingestService } from './grpc/ingest-service.js';
 import { policyService } from './grpc/policy-service.js';
 import { createApp } from './http/create-app.js';
@@ -61,11 +61,11 @@ async function main(): Promise<void> {
     outcomes: (ids) => queues.outcomes(ids),
     newId: randomUUID,
   });
-  const jobs = new JobService(state, queues, holds, { holdMs: config.holdMs, now, onSubmitted: (spec) => cycle.track(spec, now()) });
-  const metrics = engineMetrics(svc.registry, state);
+  const metrics = engineMetrics(svc, { state, queues, cycle, lease, now });
+  const jobs = new JobService(state, queues, holds, { holdMs: config.holdMs, now, onSubmitted: (spec) => (cycle.track(spec, now()), metrics.jobSubmitted(spec)) });
 
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
-  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.samples.inc({ host: r.hostId })), log));
+  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
   grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
 
   svc.every('policy cycle', config.cycleMs, async () => {
+    const t0 = performance.now();
     await maintenance.refresh();
     const leader = await lease.ensure();
     const r = await cycle.run(leader ? {} : { skip: CLUSTER_WIDE });
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       const hostOf = new Map(state.vms().map((v) => [v.uuid, v.hostId]));
       await recommendations.afterCycle(r.decisions, imbalance, (ids) => queues.outcomes(ids), (uuid) => hostOf.get(uuid));
     }
-    metrics.jobsEnqueued.inc(r.enqueued.length);
+    metrics.cycleDone(r, (performance.now() - t0) / 1000);
     decisions.applyOutcomes(r.outcomes);
     decisions.add(r.decisions);
     decisions.retain(new Set(state.vms().map((v) => v.uuid)));
@@ -139,12 +140,16 @@ async function redisClient(svc: Svc): Promise<Redis> {
   return redis;
 }
 
-function engineMetrics(registry: Registry, state: ClusterState) {
-  new Gauge({ name: 'ballast_vms', help: 'VMs reported by collectors', registers: [registry], collect() { this.set(state.vms().length); } });
-  return {
-    samples: new Counter({ name: 'ballast_samples_received_total', help: 'Host samples received', labelNames: ['host'], registers: [registry] }),
-    jobsEnqueued: new Counter({ name: 'ballast_policy_jobs_enqueued_total', help: 'Jobs enqueued by policies', registers: [registry] }),
-  };
+/** The engine's metrics (docs/metrics.md): counters fed by the cycle and ingest, gauges read from the state and the queues at scrape. */
+function engineMetrics(svc: Svc, d: { state: ClusterState; queues: JobQueues; cycle: PolicyCycle; lease: ClusterLease; now: () => number }): EngineMetrics {
+  return new EngineMetrics(svc.registry, {
+    state: d.state,
+    backlog: (hostId, nowMs) => d.queues.backlog(hostId, nowMs),
+    specOf: (id) => d.cycle.tracker.spec(id),
+    leaseHeld: () => d.lease.isHeld,
+    now: d.now,
+    log: svc.log,
+  });
 }
 
 runService('policy-engine', main);

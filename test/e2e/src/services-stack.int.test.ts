@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { JobQueues } from '@ballast/queue';
+import { promtoolCheckMetrics } from '@ballast/testkit';
 import { startService, waitUntil } from './services.js';
 import { apiVms, startStack, submitJob, waitJob, type Stack } from './stack.js';
 
@@ -129,6 +130,30 @@ describe('services on the libvirt test driver', () => {
       const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       assert.match(m, /ballast_process_cpu_user_seconds_total/);
     }
+  });
+
+  test('every service\'s /metrics passes promtool check metrics, with its libvirt, queue and VM series', async () => {
+    const text = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // a job's outcome, read by the engine's next cycle, counts in ballast_job_outcomes_total
+    const job = await waitJob(stack, String((await submitJob(stack, { type: 'set-memory', vm: 'test', memoryMiB: 4096 })).json['id']), 20000);
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    const outcome = /^ballast_job_outcomes_total\{type="set-memory",state="succeeded",[^}]*\} [1-9]/m;
+    await waitUntil('the outcome in the engine\'s metrics', 10000, async () => (outcome.test(await text(stack.ports.httpPort)) ? true : undefined));
+    const [collector, actuator, engine] = await Promise.all([stack.ports.collectorOpsPort, stack.ports.actuatorOpsPort, stack.ports.httpPort].map(text));
+    for (const [name, m] of [['collector', collector], ['actuator', actuator], ['policy-engine', engine]] as const) {
+      const check = promtoolCheckMetrics(m ?? '');
+      assert.deepEqual(check.problems, [], `${name}: promtool check metrics:\n${check.lines.join('\n')}`);
+    }
+    for (const m of [collector, actuator]) {
+      assert.match(m ?? '', /^ballast_libvirt_connected\{service="(collector|actuator)",host="lab-host"\} 1$/m);
+      assert.match(m ?? '', /^ballast_libvirt_reconnects_total\{/m);
+    }
+    assert.match(collector ?? '', /^ballast_collector_engine_connected\{[^}]*\} 1$/m);
+    const vmLines = (engine ?? '').split('\n').filter((l) => /^(libvirt_domain|ballast_domain)/.test(l));
+    // the test driver's bulk stats carry no vCPU or balloon figures: the VM's CPU, and the balloon target just sent
+    assert.ok(vmLines.includes('ballast_domain_cpu_usage_ratio{host="lab-host",domain="test",service="policy-engine"} 0'), vmLines.join('\n'));
+    assert.ok(vmLines.includes(`ballast_domain_balloon_target_bytes{host="lab-host",domain="test",service="policy-engine"} ${4096 * 1024 * 1024}`), vmLines.join('\n'));
+    assert.match(engine ?? '', /^ballast_queue_jobs\{host="lab-host",state="waiting",service="policy-engine"[^}]*\} \d+$/m);
   });
 });
 

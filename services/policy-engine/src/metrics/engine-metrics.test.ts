@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ClusterState } from '@ballast/cycle';
+import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
+import type { QueueBacklog } from '@ballast/queue';
+import { createMetricsRegistry } from '@ballast/runtime';
+import { hostReport, vmReport } from '@ballast/testkit';
+import { EngineMetrics } from './engine-metrics.js';
+
+function setup(backlog: (host: string) => Promise<QueueBacklog>) {
+  let nowMs = 1_000_000;
+  const now = () => nowMs;
+  const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 3, now });
+  const registry = createMetricsRegistry({ service: 'policy-engine', hostId: 'e1', processMetrics: false });
+  const warnings: string[] = [];
+  const metrics = new EngineMetrics(registry, {
+    state,
+    backlog: (host) => backlog(host),
+    specOf: () => undefined,
+    leaseHeld: () => false,
+    now,
+    log: { warn: (o) => void warnings.push(JSON.stringify(o)) },
+  });
+  return { state, registry, metrics, warnings, advance: (ms: number) => (nowMs += ms), now };
+}
+
+const idle: QueueBacklog = { waiting: 0, active: 0, delayed: 0, oldestWaitingAgeMs: 0 };
+
+test('series of a VM that left the cluster go with it; its balloon target too', async () => {
+  const { state, registry, metrics, advance, now } = setup(async () => idle);
+  state.ingest(hostReport('h1', [vmReport('web'), vmReport('db')], { takenAtMs: now() }));
+  const target: JobSpec = { schemaVersion: JOB_SCHEMA_VERSION, id: 'j1', hostId: 'h1', vmUuid: 'uuid-db', vmName: 'db', source: 'manual', createdAtMs: now(), action: { type: 'set-memory', memoryMiB: 700 } };
+  metrics.jobSubmitted(target);
+  let text = await registry.metrics();
+  assert.match(text, /^libvirt_domain_info_memory_usage_bytes\{host="h1",domain="db",service="policy-engine"\} 536870912$/m);
+  assert.match(text, /^ballast_domain_balloon_target_bytes\{host="h1",domain="db",service="policy-engine"\} 734003200$/m);
+  advance(1000);
+  state.ingest(hostReport('h1', [vmReport('web')], { takenAtMs: now() }));
+  metrics.cycleDone({ decisions: [], enqueued: [], outcomes: new Map() }, 0.001);
+  text = await registry.metrics();
+  assert.doesNotMatch(text, /domain="db"/);
+  assert.match(text, /domain="web"/);
+});
+
+test('a host that stops reporting turns stale; a queue that cannot be read is left out and said', async () => {
+  const { state, registry, warnings, advance, now } = setup(async (host) => {
+    if (host === 'h2') throw new Error('redis is away');
+    return { waiting: 3, active: 1, delayed: 0, oldestWaitingAgeMs: 4500 };
+  });
+  state.ingest(hostReport('h1', [], { takenAtMs: now() }));
+  state.ingest(hostReport('h2', [], { takenAtMs: now() }));
+  advance(7000);
+  state.ingest(hostReport('h1', [], { takenAtMs: now() }));
+  const text = await registry.metrics();
+  assert.match(text, /^ballast_host_stale\{host="h2",service="policy-engine"\} 1$/m);
+  assert.match(text, /^ballast_host_stale\{host="h1",service="policy-engine"\} 0$/m);
+  assert.match(text, /^ballast_host_last_sample_age_seconds\{host="h2",service="policy-engine"\} 7$/m);
+  assert.match(text, /^ballast_hosts_stale\{service="policy-engine",host="e1"\} 1$/m);
+  assert.match(text, /^ballast_queue_jobs\{host="h1",state="waiting",service="policy-engine"\} 3$/m);
+  assert.match(text, /^ballast_queue_oldest_waiting_age_seconds\{host="h1",service="policy-engine"\} 4.5$/m);
+  assert.doesNotMatch(text, /^ballast_queue_jobs\{host="h2"/m);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? '', /"host":"h2".*redis is away/);
+  assert.match(text, /^ballast_cluster_lease_held\{service="policy-engine",host="e1"\} 0$/m);
+});

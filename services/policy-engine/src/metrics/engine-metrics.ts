@@ -1,0 +1,121 @@
+/**
+ * The policy engine's metrics (docs/metrics.md): counters of samples, decisions, enqueued jobs and job
+ * outcomes, the cycle's duration, plus the cluster gauges (cluster-gauges.ts) and the queue gauges
+ * (queue-gauges.ts) read at scrape time. No label is per job: job types, policies and decision kinds are
+ * small fixed sets; hosts and VMs are what the cluster has.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { HostView, JobSpec, VmView } from '@ballast/domain';
+import type { CycleResult } from '@ballast/cycle';
+import type { QueueBacklog } from '@ballast/queue';
+import { registerClusterGauges } from './cluster-gauges.js';
+import { registerQueueGauges } from './queue-gauges.js';
+
+export interface EngineMetricsDeps {
+  /** The cluster (ClusterState fits). */
+  state: { hosts(): HostView[]; vms(): VmView[] };
+  /** A host's queue now (JobQueues.backlog fits). */
+  backlog(hostId: string, nowMs: number): Promise<QueueBacklog>;
+  /** The spec of a job the cycle tracks (PolicyCycle.tracker.spec fits): tells an outcome's job type. */
+  specOf(jobId: string): JobSpec | undefined;
+  /** Whether this engine holds the cluster lease (runs the cluster-wide policies). */
+  leaseHeld(): boolean;
+  now(): number;
+  log?: { warn(obj: object, msg?: string): void };
+}
+
+const terminal = new Set(['succeeded', 'failed']);
+
+export class EngineMetrics {
+  private readonly samples: Counter<'host'>;
+  private readonly decisions: Counter<'policy' | 'kind'>;
+  private readonly enqueued: Counter<'policy' | 'type'>;
+  private readonly outcomes: Counter<'type' | 'state'>;
+  private readonly cycleSeconds: Histogram;
+  /** VM uuid → the last set-memory target sent for it, KiB. */
+  private readonly targets = new Map<string, number>();
+
+  constructor(registry: Registry, private readonly deps: EngineMetricsDeps) {
+    this.samples = new Counter({ name: 'ballast_samples_received_total', help: 'Host samples received from collectors', labelNames: ['host'], registers: [registry] });
+    this.decisions = new Counter({
+      name: 'ballast_decisions_total',
+      help: 'Decisions the policies made (and skipped or conflicting jobs), by policy and kind',
+      labelNames: ['policy', 'kind'],
+      registers: [registry],
+    });
+    this.enqueued = new Counter({ name: 'ballast_policy_jobs_enqueued_total', help: 'Jobs enqueued by policies, by policy and job type', labelNames: ['policy', 'type'], registers: [registry] });
+    this.outcomes = new Counter({
+      name: 'ballast_job_outcomes_total',
+      help: 'Jobs this engine enqueued (policy and manual) seen finished, by job type and final state (succeeded, failed)',
+      labelNames: ['type', 'state'],
+      registers: [registry],
+    });
+    this.cycleSeconds = new Histogram({
+      name: 'ballast_policy_cycle_seconds',
+      help: 'Time of one policy cycle (outcomes read, policies run, jobs enqueued)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    const state = deps.state;
+    new Gauge({
+      name: 'ballast_vms',
+      help: 'VMs reported by collectors',
+      registers: [registry],
+      collect() {
+        this.set(state.vms().length);
+      },
+    });
+    new Gauge({
+      name: 'ballast_cluster_lease_held',
+      help: 'Whether this engine holds the cluster lease and runs the cluster-wide policies (1)',
+      registers: [registry],
+      collect() {
+        this.set(deps.leaseHeld() ? 1 : 0);
+      },
+    });
+    registerClusterGauges(registry, {
+      hosts: () => state.hosts(),
+      vms: () => state.vms(),
+      balloonTargetKiB: (uuid) => this.targets.get(uuid),
+      now: deps.now,
+    });
+    registerQueueGauges(registry, {
+      hostIds: () => state.hosts().map((h) => h.hostId),
+      backlog: (host, nowMs) => deps.backlog(host, nowMs),
+      now: deps.now,
+      onError: (host, err) => deps.log?.warn({ host, err: err.message }, 'metrics: cannot read the host\'s queue'),
+    });
+  }
+
+  /** A host sample came in. */
+  sampleReceived(hostId: string): void {
+    this.samples.inc({ host: hostId });
+  }
+
+  /** A job was sent outside the cycle (a manual job): its balloon target, if any, is remembered. */
+  jobSubmitted(spec: JobSpec): void {
+    this.noteTarget(spec);
+  }
+
+  /** Counts a cycle's decisions, enqueued jobs and finished outcomes, and its duration. */
+  cycleDone(r: Pick<CycleResult, 'decisions' | 'enqueued' | 'outcomes'>, seconds: number): void {
+    this.cycleSeconds.observe(seconds);
+    for (const d of r.decisions) this.decisions.inc({ policy: d.policy, kind: d.kind });
+    for (const spec of r.enqueued) {
+      this.enqueued.inc({ policy: spec.policy ?? 'none', type: spec.action.type });
+      this.noteTarget(spec);
+    }
+    for (const [id, o] of r.outcomes) {
+      if (terminal.has(o.state)) this.outcomes.inc({ type: this.deps.specOf(id)?.action.type ?? 'unknown', state: o.state });
+    }
+    // targets of VMs the cluster no longer has go with them
+    if (this.targets.size > 0) {
+      const present = new Set(this.deps.state.vms().map((v) => v.uuid));
+      for (const uuid of this.targets.keys()) if (!present.has(uuid)) this.targets.delete(uuid);
+    }
+  }
+
+  private noteTarget(spec: JobSpec): void {
+    if (spec.action.type === 'set-memory' && spec.vmUuid !== undefined) this.targets.set(spec.vmUuid, spec.action.memoryMiB * 1024);
+  }
+}
