@@ -61,7 +61,12 @@ async function main(): Promise<void> {
     outcomes: (ids) => queues.outcomes(ids),
     newId: randomUUID,
   });
-  const jobs = new JobService(state, queues, holds, { holdMs: config.holdMs, now, onSubmitted: (spec) => cycle.track(spec, now()) });
+  const jobs = new JobService(state, queues, holds, {
+    holdMs: config.holdMs,
+    now,
+    onSubmitted: (spec) => cycle.track(spec, now()),
+    onCancelled: (spec) => cycle.untrack(spec.id),
+  });
   const metrics = engineMetrics(svc.registry, state);
 
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
@@ -74,13 +79,12 @@ async function main(): Promise<void> {
   const cluster: ClusterDeps = {
     state,
     jobs,
-    token: api.token,
     maintenance,
     recommendations,
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: [clusterRoutes(cluster)] }, (a) =>
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster) }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
       health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),

@@ -191,7 +191,7 @@ describe('one-line errors', () => {
     assert.deepEqual(lines.sort(), [
       `config: ${file}: policies.memory-balloon.defaults.minUnusedMiB: must be ≥ 0`,
       `config: ${file}: policies.memory-balloon.groups[0].match.labels.tier: must be a string`,
-      `config: ${file}: policies.nope: no such policy (known: cpu-entitlement, ksm, memory-balloon, numa-placement, vcpu-balance)`,
+      `config: ${file}: policies.nope: no such policy (known: cluster-balance, cpu-entitlement, ksm, memory-balloon, numa-placement, vcpu-balance)`,
     ]);
   });
 });
