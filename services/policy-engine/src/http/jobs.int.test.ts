@@ -25,6 +25,7 @@ before(async () => {
   engine.state.ingest(hostReport('h1', [vmReport('web'), vmReport('db'), vmReport('mail')], { takenAtMs: Date.now(), ...uris('h1') }));
   engine.state.ingest(hostReport('h2', [vmReport('cache')], { takenAtMs: Date.now(), ...uris('h2') }));
   engine.state.ingest(hostReport('h3', [vmReport('busy')], { takenAtMs: Date.now(), ...uris('h3') }));
+  engine.state.ingest(hostReport('h4', [vmReport('race')], { takenAtMs: Date.now(), ...uris('h4') }));
 });
 
 after(async () => {
@@ -143,6 +144,35 @@ test('a job already active or finished is not cancelled: 409 naming its state', 
     assert.deepEqual((await list('?state=succeeded&vm=busy')).map((j) => j.id), [id]);
   } finally {
     release();
+    await worker.close();
+    await conn.quit();
+  }
+});
+
+test('cancelling while an actuator takes jobs: every job is either cancelled and never run, or run and refused (409)', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 40; i++) ids.push((await call('POST', '/v1/jobs', { type: 'set-memory', vm: 'race', memoryMiB: 300 + i })).json['id'] as string);
+  const ran = new Set<string>();
+  const conn = new Redis(engine.redisSrv.url, { maxRetriesPerRequest: null });
+  const worker = new Worker(
+    jobQueueName('h4'),
+    async (job) => {
+      ran.add(job.id ?? '');
+      await new Promise((r) => setTimeout(r, 2));
+      return { message: 'ok', alreadyThere: false };
+    },
+    { connection: conn, prefix: QUEUE_PREFIX, concurrency: 4 },
+  );
+  try {
+    const answers = await Promise.all(ids.map(async (id) => [id, (await call('DELETE', `/v1/jobs/${id}`)).status] as const));
+    await new Promise((r) => setTimeout(r, 300)); // anything wrongly left on the queue would run now
+    const cancelled = answers.filter(([, st]) => st === 200).map(([id]) => id);
+    const refused = answers.filter(([, st]) => st === 409).map(([id]) => id);
+    assert.equal(cancelled.length + refused.length, ids.length, JSON.stringify(answers));
+    assert.deepEqual(cancelled.filter((id) => ran.has(id)), [], 'a cancelled job never runs');
+    assert.deepEqual(refused.filter((id) => !ran.has(id)), [], 'a refused job is one the actuator took');
+    assert.ok(cancelled.length > 0, 'some were still queued');
+  } finally {
     await worker.close();
     await conn.quit();
   }
