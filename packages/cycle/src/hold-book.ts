@@ -32,6 +32,17 @@ export class HoldBook {
     return h !== undefined && h.untilMs > nowMs;
   }
 
+  /**
+   * Ends the hold a job put on a target's resource (its job was cancelled); returns its field, or undefined
+   * when that hold is not there or belongs to another job now (a later manual job replaced it).
+   */
+  release(targetKey: string, resource: string, jobId: string): string | undefined {
+    const field = `${targetKey}/${resource}`;
+    if (this.holds.get(field)?.jobId !== jobId) return undefined;
+    this.holds.delete(field);
+    return field;
+  }
+
   /** Forgets holds that ended; returns their fields. */
   expire(nowMs: number): string[] {
     const gone: string[] = [];

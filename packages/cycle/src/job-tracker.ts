@@ -50,7 +50,8 @@ export class JobTracker {
     this.byKey.set(key, set);
   }
 
-  private forget(id: string): void {
+  /** Stops tracking a job (one cancelled before it ran: it never finishes, and nothing is in flight). */
+  forget(id: string): void {
     const t = this.jobs.get(id);
     if (!t) return;
     this.jobs.delete(id);

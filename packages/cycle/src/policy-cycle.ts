@@ -101,6 +101,11 @@ export class PolicyCycle {
     this.tracker.add(spec, nowMs);
   }
 
+  /** Stops tracking a job that was cancelled while queued (it never runs, so it is not in flight). */
+  untrack(id: string): void {
+    this.tracker.forget(id);
+  }
+
   /** One cycle. `skip`: policies not to run this time (e.g. cluster-wide ones on an engine without the cluster lease). */
   async run(opts: { skip?: ReadonlySet<string> } = {}): Promise<CycleResult> {
     const base = this.ports.state.snapshot();

@@ -1,8 +1,8 @@
-import { Queue, type Job } from 'bullmq';
+import { Queue, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { parseJobSpec, type JobOutcome, type JobResult, type JobSpec, type JobState } from '@ballast/domain';
+import { parseJobSpec, type JobOutcome, type JobResult, type JobSource, type JobSpec, type JobState } from '@ballast/domain';
 import { defaultJobOptions } from './job-options.js';
-import { JOB_INDEX_KEY, QUEUE_PREFIX, jobQueueName } from './queue-names.js';
+import { JOB_HOSTS_KEY, JOB_INDEX_KEY, QUEUE_PREFIX, jobQueueName } from './queue-names.js';
 
 export interface JobStatus extends JobOutcome {
   spec: JobSpec;
@@ -19,6 +19,41 @@ export interface QueueBacklog {
   /** Age of the oldest waiting job (since it was enqueued), ms; 0 when none waits. */
   oldestWaitingAgeMs: number;
 }
+
+/** Which jobs a list shows; every field narrows it. */
+export interface JobFilter {
+  hostId?: string | undefined;
+  /** A VM's name or UUID. */
+  vm?: string | undefined;
+  state?: JobState | undefined;
+  source?: JobSource | undefined;
+}
+
+/** What cancelling a job did: cancelled (with the job as it was), not cancelled (its state), or no such job. */
+export type CancelOutcome = { cancelled: JobStatus } | { notQueued: JobState } | { notFound: true };
+
+/** The BullMQ states each job state covers (queued: waiting its turn, retrying later, or by priority). */
+const BULL_STATES: Record<JobState, JobType[]> = {
+  queued: ['waiting', 'prioritized', 'delayed'],
+  active: ['active'],
+  succeeded: ['completed'],
+  failed: ['failed'],
+};
+/** A list reads each host's BullMQ state this many jobs at a time, and at most LIST_SCAN_MAX of them. */
+const LIST_PAGE = 200;
+const LIST_SCAN_MAX = 10_000;
+
+/**
+ * Takes a job off the structures a queued job waits in (wait, paused: lists; prioritized, delayed: sorted
+ * sets) in one step: 1 when it was there. A worker takes a job off `wait` atomically too, so a job is either
+ * taken here (and never runs) or already active or finished (and this returns 0).
+ */
+const TAKE_QUEUED = `
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then return 1 end
+if redis.call('LREM', KEYS[2], 1, ARGV[1]) == 1 then return 1 end
+if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then return 1 end
+if redis.call('ZREM', KEYS[4], ARGV[1]) == 1 then return 1 end
+return 0`;
 
 /** The policy engine's side of the per-host queues: enqueue jobs and read their outcomes. */
 export class JobQueues {
@@ -45,10 +80,11 @@ export class JobQueues {
     const checked = specs.map((s) => parseJobSpec(s));
     const index: Record<string, string> = {};
     for (const s of checked) index[s.id] = s.hostId;
-    // Index first: a job that exists is always findable by id.
-    await this.connection.hset(JOB_INDEX_KEY, index);
     const byHost = new Map<string, JobSpec[]>();
     for (const s of checked) byHost.set(s.hostId, [...(byHost.get(s.hostId) ?? []), s]);
+    // Index first: a job that exists is always findable by id (and listed with its host's queue).
+    await this.connection.hset(JOB_INDEX_KEY, index);
+    await this.connection.sadd(JOB_HOSTS_KEY, ...byHost.keys());
     for (const [hostId, list] of byHost) {
       await this.queue(hostId).addBulk(list.map((s) => ({ name: s.action.type, data: s, opts: { jobId: s.id } })));
     }
@@ -64,6 +100,64 @@ export class JobQueues {
     const job = await queue.getJob(id);
     if (!job || state === 'unknown') return undefined;
     return toStatus(job, state);
+  }
+
+  /**
+   * The newest jobs (by creation) across the hosts' queues that match `filter`, at most `limit`. The hosts
+   * are those whose queues have held jobs, plus `moreHosts` (e.g. the hosts reporting now).
+   */
+  async list(filter: JobFilter, limit: number, moreHosts: readonly string[] = []): Promise<JobStatus[]> {
+    const known = new Set([...(await this.connection.smembers(JOB_HOSTS_KEY)), ...this.queues.keys(), ...moreHosts]);
+    const hosts = filter.hostId !== undefined ? [filter.hostId].filter((h) => known.has(h)) : [...known];
+    const types = filter.state !== undefined ? BULL_STATES[filter.state] : Object.values(BULL_STATES).flat();
+    const found = await Promise.all(hosts.flatMap((h) => types.map((t) => this.newest(h, t, filter, limit))));
+    const seen = new Set<string>();
+    return found
+      .flat()
+      .filter((s) => !seen.has(s.spec.id) && seen.add(s.spec.id))
+      .sort((a, b) => b.spec.createdAtMs - a.spec.createdAtMs || a.spec.id.localeCompare(b.spec.id))
+      .slice(0, limit);
+  }
+
+  /** The newest `limit` jobs in one BullMQ state of one host's queue that match (reading at most LIST_SCAN_MAX). */
+  private async newest(hostId: string, type: JobType, filter: JobFilter, limit: number): Promise<JobStatus[]> {
+    const q = this.queue(hostId);
+    const out: JobStatus[] = [];
+    for (let start = 0; out.length < limit && start < LIST_SCAN_MAX; start += LIST_PAGE) {
+      const ids = await q.getRanges([type], start, start + LIST_PAGE - 1, false);
+      const jobs = await Promise.all(ids.map((id) => q.getJob(id)));
+      for (const job of jobs) {
+        if (!job) continue;
+        const s = toStatus(job, type);
+        if (matches(s.spec, filter)) out.push(s);
+      }
+      if (ids.length < LIST_PAGE) break;
+    }
+    return out.slice(0, limit);
+  }
+
+  /**
+   * Cancels a job that is still queued: takes it off its host's queue in one atomic step (so no actuator
+   * can start it after that), then deletes its data. A job already active or finished is left alone.
+   */
+  async cancel(id: string): Promise<CancelOutcome> {
+    const hostId = await this.connection.hget(JOB_INDEX_KEY, id);
+    if (!hostId) return { notFound: true };
+    const q = this.queue(hostId);
+    const job = await q.getJob(id);
+    if (!job) return { notFound: true };
+    const keys = ['wait', 'paused', 'prioritized', 'delayed'].map((k) => q.toKey(k));
+    // A job seen queued after a miss went back to waiting in between (a failed attempt to retry): try again.
+    for (let attempt = 0; ; attempt++) {
+      if ((await this.connection.eval(TAKE_QUEUED, keys.length, ...keys, id)) === 1) break;
+      const raw = await q.getJobState(id);
+      if (raw === 'unknown') return { notFound: true };
+      const state = toStatus(job, raw).state;
+      if (state !== 'queued' || attempt >= 2) return { notQueued: state };
+    }
+    await q.remove(id, { removeChildren: false });
+    await this.connection.hdel(JOB_INDEX_KEY, id);
+    return { cancelled: toStatus(job, 'waiting') };
   }
 
   /** Outcomes of many jobs (those not found are left out). */
@@ -99,6 +193,14 @@ export class JobQueues {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
   }
+}
+
+function matches(spec: JobSpec, f: JobFilter): boolean {
+  return (
+    (f.vm === undefined || spec.vmName === f.vm || spec.vmUuid === f.vm) &&
+    (f.source === undefined || spec.source === f.source) &&
+    (f.hostId === undefined || spec.hostId === f.hostId)
+  );
 }
 
 function toStatus(job: Job, raw: string): JobStatus {

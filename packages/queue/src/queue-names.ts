@@ -4,6 +4,9 @@ export const QUEUE_PREFIX = 'ballast';
 /** Hash that maps a job id to the host whose queue holds it. */
 export const JOB_INDEX_KEY = `${QUEUE_PREFIX}:job-host`;
 
+/** Set of the hosts whose queues have held jobs (the job list reads every one of them). */
+export const JOB_HOSTS_KEY = `${QUEUE_PREFIX}:job-hosts`;
+
 const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** The BullMQ queue name of a host's adjustment jobs. */

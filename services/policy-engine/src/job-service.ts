@@ -10,7 +10,7 @@ import {
   type JobRequest,
   type JobSpec,
 } from '@ballast/domain';
-import type { JobQueues, JobStatus } from '@ballast/queue';
+import type { JobFilter, JobQueues, JobStatus } from '@ballast/queue';
 import type { ClusterState } from '@ballast/cycle';
 import { ApiError, toApiError } from './api-error.js';
 import type { HoldStore } from './state/hold-store.js';
@@ -21,9 +21,11 @@ export interface JobServiceOptions {
   now: () => number;
   /** Called with every job submitted (the policy cycle tracks it, so policies see it and its outcome). */
   onSubmitted?: (spec: JobSpec) => void;
+  /** Called with every job cancelled while queued (the policy cycle stops tracking it). */
+  onCancelled?: (spec: JobSpec) => void;
 }
 
-/** Turns manual job requests into queued jobs on the right host; reads job status. Shared by HTTP and gRPC. */
+/** Turns manual job requests into queued jobs on the right host; reads, lists and cancels jobs. Shared by HTTP and gRPC. */
 export class JobService {
   constructor(
     private readonly state: ClusterState,
@@ -51,6 +53,27 @@ export class JobService {
 
   async status(id: string): Promise<JobStatus | undefined> {
     return this.queues.status(id);
+  }
+
+  /** The newest jobs that match, across every host's queue (those reporting now and those that held jobs). */
+  async list(filter: JobFilter, limit: number): Promise<JobStatus[]> {
+    return this.queues.list(filter, limit, this.state.hosts().map((h) => h.hostId));
+  }
+
+  /**
+   * Cancels a job while it is still queued: off its queue, the hold it put on its target's resource ended,
+   * no longer tracked by the cycle. 404 for an unknown job; 409 naming the state of one active or finished.
+   */
+  async cancel(id: string): Promise<JobStatus> {
+    const r = await this.queues.cancel(id);
+    if ('notFound' in r) throw new ApiError(404, 'job_not_found', `id: no job "${id}"`, 'id');
+    if ('notQueued' in r) {
+      throw new ApiError(409, 'job_not_queued', `id: job ${id} is ${r.notQueued}; only a queued job can be cancelled`, 'id');
+    }
+    const { spec } = r.cancelled;
+    await this.holds.releaseJob(targetKeyOf(spec), resourceOf(spec.action), spec.id);
+    this.opts.onCancelled?.(spec);
+    return r.cancelled;
   }
 
   private vmTarget(name: string): { hostId: string; vmUuid: string; vmName: string } {

@@ -41,16 +41,7 @@ async function main(): Promise<void> {
   const now = () => Date.now();
   const holds = new HoldStore(redis);
   await holds.load(now());
-  const maintenance = new MaintenanceStore(redis);
-  await maintenance.refresh();
-  const state = new ClusterState({ windowSize: config.windowSize, staleAfterIntervals: config.staleAfterIntervals, now }, holds, maintenance);
-  const history = new MigrationHistory(redis);
-  state.rememberMigrations(await history.load(now()));
-  state.onMigration = (m) => void history.add(m).catch((e: Error) => log.warn({ err: e.message }, 'could not record a migration in Redis'));
-  const recommendations = new RecommendationStore(redis, { now });
-  await recommendations.load();
-  const lease = new ClusterLease(redis, { ttlMs: config.clusterLeaseTtlMs, identifier: `${hostname()}:${process.pid}:${randomUUID()}`, log });
-  svc.onShutdown('cluster lease', () => lease.release());
+  const { maintenance, state, recommendations, lease } = await clusterParts(svc, redis, holds, now);
   const queues = new JobQueues(redis);
   svc.onShutdown('queues', () => queues.close());
   const decisions = new DecisionLog();
@@ -62,7 +53,12 @@ async function main(): Promise<void> {
     newId: randomUUID,
   });
   const metrics = engineMetrics(svc, { state, queues, cycle, lease, now });
-  const jobs = new JobService(state, queues, holds, { holdMs: config.holdMs, now, onSubmitted: (spec) => (cycle.track(spec, now()), metrics.jobSubmitted(spec)) });
+  const jobs = new JobService(state, queues, holds, {
+    holdMs: config.holdMs,
+    now,
+    onSubmitted: (spec) => (cycle.track(spec, now()), metrics.jobSubmitted(spec)),
+    onCancelled: (spec) => cycle.untrack(spec.id),
+  });
 
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
@@ -74,13 +70,12 @@ async function main(): Promise<void> {
   const cluster: ClusterDeps = {
     state,
     jobs,
-    token: api.token,
     maintenance,
     recommendations,
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: [clusterRoutes(cluster)] }, (a) =>
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster) }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
       health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),
@@ -110,6 +105,22 @@ async function main(): Promise<void> {
     { httpPort, grpcPort, policies: cycle.runOrder.map((name) => `${name}:${policies.find((p) => p.name === name)?.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
+}
+
+/** The engine's cluster state with what it keeps in Redis: maintenance, the moves seen (cool-downs), recommendations, the cluster lease. */
+async function clusterParts(svc: Svc, redis: Redis, holds: HoldStore, now: () => number) {
+  const { config, log } = svc;
+  const maintenance = new MaintenanceStore(redis);
+  await maintenance.refresh();
+  const state = new ClusterState({ windowSize: config.windowSize, staleAfterIntervals: config.staleAfterIntervals, now }, holds, maintenance);
+  const history = new MigrationHistory(redis);
+  state.rememberMigrations(await history.load(now()));
+  state.onMigration = (m) => void history.add(m).catch((e: Error) => log.warn({ err: e.message }, 'could not record a migration in Redis'));
+  const recommendations = new RecommendationStore(redis, { now });
+  await recommendations.load();
+  const lease = new ClusterLease(redis, { ttlMs: config.clusterLeaseTtlMs, identifier: `${hostname()}:${process.pid}:${randomUUID()}`, log });
+  svc.onShutdown('cluster lease', () => lease.release());
+  return { maintenance, state, recommendations, lease };
 }
 
 /** The policy document, checked before anything connects: every issue is a line of its own, exit 2. */

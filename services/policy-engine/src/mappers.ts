@@ -1,5 +1,5 @@
 import type { JobStatus } from '@ballast/queue';
-import { JobState, jobToProto, type GetJobResponse, type HostSummary } from '@ballast/proto';
+import { JobSource, JobState, jobToProto, type GetJobResponse, type HostSummary, type ListJobsRequest } from '@ballast/proto';
 export { hostReportFromProto, jobRequestFromProto, vmToProto } from '@ballast/proto';
 import type { HostView } from '@ballast/domain';
 
@@ -34,5 +34,28 @@ export function jobStatusToProto(s: JobStatus): GetJobResponse {
       finishedAtMs: s.finishedAtMs ?? 0,
       alreadyThere: s.result?.alreadyThere ?? false,
     },
+  };
+}
+
+const STATE_NAMES: Partial<Record<JobState, string>> = {
+  [JobState.JOB_STATE_QUEUED]: 'queued',
+  [JobState.JOB_STATE_ACTIVE]: 'active',
+  [JobState.JOB_STATE_SUCCEEDED]: 'succeeded',
+  [JobState.JOB_STATE_FAILED]: 'failed',
+};
+const SOURCE_NAMES: Partial<Record<JobSource, string>> = { [JobSource.JOB_SOURCE_MANUAL]: 'manual', [JobSource.JOB_SOURCE_POLICY]: 'policy' };
+
+/**
+ * A gRPC ListJobs request → the query GET /v1/jobs takes (empty and unspecified: no filter, limit 0: the
+ * default), so both APIs validate it with the same schema; an unknown enum value stays as it came, to be refused.
+ */
+export function jobListQueryFromProto(r: ListJobsRequest): Record<string, unknown> {
+  const named = <E extends number>(names: Partial<Record<E, string>>, v: E) => (v === 0 ? undefined : (names[v] ?? String(v)));
+  return {
+    vm: r.vm || undefined,
+    host: r.hostId || undefined,
+    state: named(STATE_NAMES, r.state),
+    source: named(SOURCE_NAMES, r.source),
+    limit: r.limit || undefined,
   };
 }

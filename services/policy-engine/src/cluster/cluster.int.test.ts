@@ -50,8 +50,8 @@ before(async () => {
   const ingest = (r: ReturnType<typeof hostReport>) => (state.ingest(r), engine.state.ingest(r));
   ingest(hostReport('h1', [busy('a'), busy('b'), busy('c'), busy('d')], { takenAtMs: Date.now(), ...uris('h1') }));
   ingest(hostReport('h2', [], { takenAtMs: Date.now(), ...uris('h2') }));
-  const routes = clusterRoutes({ state, jobs: engine.jobs, token: TOKEN, maintenance, recommendations, now: () => Date.now(), place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: {} }, args, req) });
-  http = createServer(createApp({ state, jobs: engine.jobs, token: TOKEN, holdMs: 300000, extraRoutes: [routes] }));
+  const routes = clusterRoutes({ state, jobs: engine.jobs, maintenance, recommendations, now: () => Date.now(), place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: {} }, args, req) });
+  http = createServer(createApp({ state, jobs: engine.jobs, token: TOKEN, holdMs: 300000, extraRoutes: routes }));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 });

@@ -2,7 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
-import { IngestServiceClient, IngestServiceService, Job, PolicyServiceClient, PolicyServiceService, hostSampleFromReport } from '@ballast/proto';
+import { Redis } from 'ioredis';
+import { Worker } from 'bullmq';
+import { IngestServiceClient, IngestServiceService, Job, JobSource, JobState, PolicyServiceClient, PolicyServiceService, hostSampleFromReport } from '@ballast/proto';
+import { QUEUE_PREFIX, jobQueueName } from '@ballast/queue';
 import { grpcClientSecurity, grpcServerSecurity } from '@ballast/runtime';
 import { hostReport, vmReport } from '@ballast/testkit';
 import type { ClusterState } from '@ballast/cycle';
@@ -96,4 +99,45 @@ test('without the token or with a wrong one: UNAUTHENTICATED, nothing ingested',
     c.ingest.close();
   }
   assert.equal(state.hostReport('intruder'), undefined);
+});
+
+test('ListJobs filters like GET /v1/jobs; CancelJob cancels a queued job, NOT_FOUND for an unknown one, FAILED_PRECONDITION naming the state of a finished one', async () => {
+  const c = clients(TOKEN);
+  const p = <T>(f: (cb: (err: grpc.ServiceError | null, res: T) => void) => void) =>
+    new Promise<T>((resolve, reject) => f((err, res) => (err ? reject(err) : resolve(res))));
+  const fails = (f: (cb: (err: grpc.ServiceError | null) => void) => void) => new Promise<grpc.ServiceError>((resolve) => f((err) => resolve(err as grpc.ServiceError)));
+  const submit = (mib: number) => p<{ id: string }>((cb) => c.policy.submitJob({ job: { ...Job.fromPartial({ vmName: 'db' }), setMemory: { memoryMib: mib } } }, cb));
+  try {
+    const { id } = await submit(300);
+    const listed = await p<{ jobs: { job?: Job; outcome?: { state: JobState } }[] }>((cb) =>
+      c.policy.listJobs({ vm: 'db', hostId: 'h1', state: JobState.JOB_STATE_QUEUED, source: JobSource.JOB_SOURCE_MANUAL, limit: 0 }, cb),
+    );
+    assert.deepEqual(listed.jobs.map((j) => [j.job?.id, j.job?.setMemory?.memoryMib, j.outcome?.state]), [[id, 300, JobState.JOB_STATE_QUEUED]]);
+    const none = await p<{ jobs: unknown[] }>((cb) => c.policy.listJobs({ vm: 'db', hostId: '', state: JobState.JOB_STATE_SUCCEEDED, source: JobSource.JOB_SOURCE_UNSPECIFIED, limit: 10 }, cb));
+    assert.deepEqual(none.jobs, []);
+    const bad = await fails((cb) => c.policy.listJobs({ vm: '', hostId: '', state: JobState.JOB_STATE_UNSPECIFIED, source: JobSource.JOB_SOURCE_UNSPECIFIED, limit: 5000 }, cb));
+    assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(bad.details, /^limit: /);
+
+    const cancelled = await p<{ job?: Job }>((cb) => c.policy.cancelJob({ id }, cb));
+    assert.deepEqual([cancelled.job?.id, cancelled.job?.vmName], [id, 'db']);
+    assert.equal((await fails((cb) => c.policy.cancelJob({ id }, cb))).code, grpc.status.NOT_FOUND);
+    assert.equal((await fails((cb) => c.policy.getJob({ id }, cb))).code, grpc.status.NOT_FOUND);
+
+    const { id: done } = await submit(320);
+    const conn = new Redis(engine.redisSrv.url, { maxRetriesPerRequest: null });
+    const worker = new Worker(jobQueueName('h1'), async () => ({ message: 'ok', alreadyThere: false }), { connection: conn, prefix: QUEUE_PREFIX });
+    try {
+      for (let i = 0; i < 100 && (await engine.queues.status(done))?.state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await worker.close();
+      await conn.quit();
+    }
+    const finished = await fails((cb) => c.policy.cancelJob({ id: done }, cb));
+    assert.equal(finished.code, grpc.status.FAILED_PRECONDITION);
+    assert.match(finished.details, /is succeeded/);
+  } finally {
+    c.policy.close();
+    c.ingest.close();
+  }
 });

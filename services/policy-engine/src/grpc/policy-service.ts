@@ -4,10 +4,12 @@ import { parseJobRequest } from '@ballast/domain';
 import type { ClusterState } from '@ballast/cycle';
 import { ApiError, toApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
-import { hostSummaryToProto, jobRequestFromProto, jobStatusToProto, vmToProto } from '../mappers.js';
+import { hostSummaryToProto, jobListQueryFromProto, jobRequestFromProto, jobStatusToProto, vmToProto } from '../mappers.js';
+import { jobListQuery, listJobs } from '../http/job-routes.js';
+import { parseWith } from '../http/route-table.js';
 import { decided, RECOMMENDATION_STATES, type ClusterDeps } from '../cluster/cluster-routes.js';
 import type { Recommendation as Rec, RecommendationState } from '../cluster/recommendation-store.js';
-import type { Recommendation } from '@ballast/proto';
+import { jobToProto, type Recommendation } from '@ballast/proto';
 
 function recommendationToProto(r: Rec): Recommendation {
   return {
@@ -88,6 +90,18 @@ export function policyService(state: ClusterState, jobs: JobService, cluster?: P
       Promise.resolve()
         .then(() => jobs.submit(parseJobRequest(jobRequestFromProto(call.request.job))))
         .then(({ id }) => cb(null, { id }))
+        .catch((e: unknown) => cb(toGrpcError(e)));
+    },
+    listJobs(call, cb) {
+      Promise.resolve()
+        .then(() => listJobs(jobs, parseWith(jobListQuery, jobListQueryFromProto(call.request), 'invalid_query')))
+        .then((list) => cb(null, { jobs: list.map(jobStatusToProto) }))
+        .catch((e: unknown) => cb(toGrpcError(e)));
+    },
+    cancelJob(call, cb) {
+      jobs
+        .cancel(call.request.id)
+        .then((s) => cb(null, { job: jobToProto(s.spec) }))
         .catch((e: unknown) => cb(toGrpcError(e)));
     },
     getJob(call, cb) {

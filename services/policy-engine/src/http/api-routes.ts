@@ -1,11 +1,13 @@
-import express, { type ErrorRequestHandler, type Router } from 'express';
-import { parseJobRequest } from '@ballast/domain';
+import type { ErrorRequestHandler, Router } from 'express';
+import { z } from 'zod';
 import type { ClusterState } from '@ballast/cycle';
-import { ApiError, toApiError } from '../api-error.js';
+import { ApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
 import type { DecisionLog } from '../state/decision-log.js';
-import { decisionJson, hostJson, jobJson, vmJson } from './api-views.js';
-import { bearerAuth } from './bearer-auth.js';
+import { decisionJson, hostJson, vmJson } from './api-views.js';
+import { jobRoutes } from './job-routes.js';
+import { openApiDocument } from './openapi.js';
+import { defineRoute, routerOf, type Route } from './route-table.js';
 
 export interface ApiDeps {
   state: ClusterState;
@@ -16,80 +18,100 @@ export interface ApiDeps {
   /** The policy document in force (name → automation + args), readable over the API. */
   policies?: { name: string; automation: string; args: unknown }[];
   /** More /v1 routes (the cluster API). */
-  extraRoutes?: Router[];
+  extraRoutes?: readonly Route[];
+}
+
+const API_INFO = {
+  title: 'Ballast policy engine API',
+  version: '1',
+  description: 'Hosts, VMs, jobs, decisions and the cluster policy of a Ballast policy engine. Reads are open; changes need the bearer token.',
+  basePath: '/v1',
+};
+
+const vmParam = z.string().min(1).describe('A VM name, or its UUID when two hosts report the same name.');
+const limit = (max: number) => {
+  const why = `must be an integer from 1 to ${max}`;
+  return z.coerce.number({ error: why }).int(why).min(1, why).max(max, why).default(100);
+};
+
+export const decisionsQuery = z.object({
+  vm: vmParam.optional(),
+  kind: z.string().min(1).optional().describe('Only decisions of this kind, e.g. move, unmanaged, skipped.'),
+  latest: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).optional().describe("Keep each VM's newest cycle per policy."),
+  limit: limit(10000),
+});
+
+/** The VM a name or UUID names: 404 when no host reports it, 409 when two hosts report that name. */
+function lookupVm(state: ClusterState, name: string) {
+  const found = state.lookup(name);
+  if (found.kind === 'missing') throw new ApiError(404, 'vm_not_found', `vm: no host reports a VM named "${name}"`, 'vm');
+  if (found.kind === 'ambiguous') throw new ApiError(409, 'vm_ambiguous', `vm: reported by hosts ${found.hosts.join(', ')}`, 'vm');
+  return found.vm;
+}
+
+/** Hosts, VMs, decisions and policies: what the engine sees and decided. All open. */
+function stateRoutes(d: ApiDeps): Route[] {
+  return [
+    defineRoute({
+      method: 'get', path: '/hosts', operationId: 'listHosts', tag: 'hosts', summary: 'Hosts with pCPU usage, memory, NUMA cells, KSM and VM counts',
+      responses: { 200: '`{hosts: [...]}`' },
+      handle: (_i, res) => {
+        const vms = d.state.vms();
+        res.json({ hosts: d.state.hosts().map((h) => hostJson({ ...h, vmCount: vms.filter((v) => v.hostId === h.hostId).length })) });
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/vms', operationId: 'listVms', tag: 'vms', summary: 'VMs with their host, vCPU affinity, balloon and holds',
+      query: z.object({ host: z.string().min(1).optional().describe('Only the VMs of this host.') }),
+      responses: { 200: '`{vms: [...], holdMs}`' },
+      handle: ({ query }, res) => res.json({ vms: d.state.vms(query.host).map(vmJson), holdMs: d.holdMs }),
+    }),
+    defineRoute({
+      method: 'get', path: '/vms/:name', operationId: 'getVm', tag: 'vms', summary: 'One VM, with its labels, config and the decisions that stand now',
+      params: z.object({ name: vmParam }),
+      responses: { 200: 'The VM', 404: 'No host reports that VM', 409: 'Two hosts report that name: use the UUID' },
+      handle: ({ params }, res) => {
+        const vm = lookupVm(d.state, params.name);
+        const decisions = d.decisions?.list({ vmUuid: vm.uuid, latest: true }) ?? [];
+        res.json({ ...vmJson(vm), decisions: decisions.map(decisionJson) });
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/decisions', operationId: 'listDecisions', tag: 'decisions', summary: 'What the policies decided and why, newest first',
+      query: decisionsQuery,
+      responses: { 200: '`{decisions: [...]}`', 404: 'No host reports that VM', 409: 'Two hosts report that VM name' },
+      handle: ({ query: q }, res) => {
+        const vmUuid = q.vm !== undefined ? lookupVm(d.state, q.vm).uuid : undefined;
+        const latest = q.latest === 'true' || q.latest === '1';
+        const list = d.decisions?.list({ ...(vmUuid !== undefined ? { vmUuid } : {}), ...(q.kind !== undefined ? { kind: q.kind } : {}), latest, limit: q.limit }) ?? [];
+        res.json({ decisions: list.map(decisionJson) });
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/policies', operationId: 'listPolicies', tag: 'policies', summary: 'The policy document in force',
+      responses: { 200: '`{policies: [{name, automation, args}]}`' },
+      handle: (_i, res) => res.json({ policies: d.policies ?? [] }),
+    }),
+  ];
+}
+
+/** Every /v1 route, the OpenAPI document's own included. */
+export function apiRouteTable(d: ApiDeps): Route[] {
+  const routes: Route[] = [...stateRoutes(d), ...jobRoutes(d.jobs), ...(d.extraRoutes ?? [])];
+  let doc: unknown;
+  routes.push(
+    defineRoute({
+      method: 'get', path: '/openapi.json', operationId: 'getOpenApi', tag: 'meta', summary: 'This API as an OpenAPI 3.1 document',
+      responses: { 200: 'The OpenAPI document, made from the route table' },
+      handle: (_i, res) => res.json((doc ??= openApiDocument(routes, API_INFO))),
+    }),
+  );
+  return routes;
 }
 
 /** The /v1 HTTP API. Reads are open; mutating calls need the bearer token. */
 export function apiRoutes(d: ApiDeps): Router {
-  const r = express.Router();
-  const auth = bearerAuth(d.token);
-
-  r.get('/hosts', (_req, res) => {
-    const vms = d.state.vms();
-    res.json({ hosts: d.state.hosts().map((h) => hostJson({ ...h, vmCount: vms.filter((v) => v.hostId === h.hostId).length })) });
-  });
-
-  r.get('/vms', (req, res) => {
-    const host = typeof req.query['host'] === 'string' ? req.query['host'] : undefined;
-    res.json({ vms: d.state.vms(host).map(vmJson), holdMs: d.holdMs });
-  });
-
-  r.get('/vms/:name', (req, res) => {
-    const found = d.state.lookup(req.params.name);
-    if (found.kind === 'missing') throw new ApiError(404, 'vm_not_found', `vm: no host reports a VM named "${req.params.name}"`, 'vm');
-    if (found.kind === 'ambiguous') throw new ApiError(409, 'vm_ambiguous', `vm: reported by hosts ${found.hosts.join(', ')}`, 'vm');
-    const decisions = d.decisions?.list({ vmUuid: found.vm.uuid, latest: true }) ?? [];
-    res.json({ ...vmJson(found.vm), decisions: decisions.map(decisionJson) });
-  });
-
-  r.post('/jobs', auth, async (req, res) => {
-    let body;
-    try {
-      body = parseJobRequest(req.body);
-    } catch (e) {
-      throw toApiError(e);
-    }
-    const { id, holdUntilMs } = await d.jobs.submit(body);
-    res.status(202).location(`/v1/jobs/${id}`).json({ id, state: 'queued', holdUntil: new Date(holdUntilMs).toISOString() });
-  });
-
-  r.get('/jobs/:id', async (req, res) => {
-    const s = await d.jobs.status(req.params.id);
-    if (!s) throw new ApiError(404, 'job_not_found', `id: no job "${req.params.id}"`, 'id');
-    res.json(jobJson(s));
-  });
-
-  r.get('/decisions', (req, res) => {
-    const vm = typeof req.query['vm'] === 'string' ? req.query['vm'] : undefined;
-    const limitRaw = typeof req.query['limit'] === 'string' ? Number(req.query['limit']) : 100;
-    if (!Number.isInteger(limitRaw) || limitRaw < 1 || limitRaw > 10000) {
-      throw new ApiError(400, 'invalid_query', 'limit: must be an integer from 1 to 10000', 'limit');
-    }
-    let vmUuid: string | undefined;
-    if (vm !== undefined) {
-      const found = d.state.lookup(vm);
-      if (found.kind === 'missing') throw new ApiError(404, 'vm_not_found', `vm: no host reports a VM named "${vm}"`, 'vm');
-      if (found.kind === 'ambiguous') throw new ApiError(409, 'vm_ambiguous', `vm: reported by hosts ${found.hosts.join(', ')}`, 'vm');
-      vmUuid = found.vm.uuid;
-    }
-    const kind = typeof req.query['kind'] === 'string' ? req.query['kind'] : undefined;
-    const latestRaw = typeof req.query['latest'] === 'string' ? req.query['latest'] : undefined;
-    if (latestRaw !== undefined && !['true', 'false', '1', '0'].includes(latestRaw)) {
-      throw new ApiError(400, 'invalid_query', 'latest: must be true or false', 'latest');
-    }
-    const latest = latestRaw === 'true' || latestRaw === '1';
-    const list =
-      d.decisions?.list({ ...(vmUuid !== undefined ? { vmUuid } : {}), ...(kind !== undefined ? { kind } : {}), latest, limit: limitRaw }) ?? [];
-    res.json({ decisions: list.map(decisionJson) });
-  });
-
-  r.get('/policies', (_req, res) => {
-    res.json({ policies: d.policies ?? [] });
-  });
-
-  for (const extra of d.extraRoutes ?? []) r.use(extra);
-
-  return r;
+  return routerOf(apiRouteTable(d), d.token);
 }
 
 /** Turns thrown errors into JSON errors; malformed JSON bodies name "body". */

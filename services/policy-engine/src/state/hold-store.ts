@@ -25,4 +25,11 @@ export class HoldStore extends HoldBook {
     const field = this.set(targetKey, hold);
     if (this.redis) await this.redis.hset(KEY, field, JSON.stringify(hold));
   }
+
+  /** Ends the hold a cancelled job put on its target's resource (not one a later job holds now); true when one ended. */
+  async releaseJob(targetKey: string, resource: string, jobId: string): Promise<boolean> {
+    const field = this.release(targetKey, resource, jobId);
+    if (field !== undefined && this.redis) await this.redis.hdel(KEY, field);
+    return field !== undefined;
+  }
 }

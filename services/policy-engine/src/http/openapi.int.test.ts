@@ -1,0 +1,132 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
+import { clusterBalancePolicy, jobTypeNames, placeVm } from '@ballast/domain';
+import { hostReport, vmReport } from '@ballast/testkit';
+import { startTestEngine, type TestEngine } from '../test-engine.js';
+import { clusterRoutes } from '../cluster/cluster-routes.js';
+import { MaintenanceStore } from '../cluster/maintenance-store.js';
+import { RecommendationStore } from '../cluster/recommendation-store.js';
+import { DecisionLog } from '../state/decision-log.js';
+import { createApp } from './create-app.js';
+import { openApiPath } from './openapi.js';
+
+const TOKEN = 'test-token-abcdefghijklmnop';
+let engine: TestEngine;
+let app: Express;
+let http: Server;
+let base: string;
+
+type Operation = {
+  operationId: string;
+  security?: { bearer: string[] }[];
+  parameters?: { name: string; in: string; required: boolean; schema: Record<string, unknown> }[];
+  requestBody?: { required: boolean; content: { 'application/json': { schema: Record<string, unknown> } } };
+  responses: Record<string, { description: string }>;
+};
+type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, { type: string; scheme: string }> } };
+let doc: Doc;
+
+before(async () => {
+  engine = await startTestEngine(300000);
+  const { state, jobs, redis } = engine;
+  state.ingest(hostReport('h1', [vmReport('web')], { takenAtMs: Date.now() }));
+  const cluster = clusterRoutes({
+    state,
+    jobs,
+    maintenance: new MaintenanceStore(redis),
+    recommendations: new RecommendationStore(redis, { now: () => Date.now() }),
+    now: () => Date.now(),
+    place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: {} }, clusterBalancePolicy.defaults, req),
+  });
+  app = createApp({ state, jobs, token: TOKEN, holdMs: 300000, decisions: new DecisionLog(), policies: [], extraRoutes: cluster });
+  http = createServer(app);
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const r = await fetch(`${base}/v1/openapi.json`);
+  assert.equal(r.status, 200);
+  doc = (await r.json()) as Doc;
+});
+
+after(async () => {
+  await new Promise((r) => http.close(r));
+  await engine.stop();
+});
+
+type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] }; rawPath?: unknown };
+
+/** Every route express serves, as "METHOD /openapi/{path}", found by walking its routers (mount paths included). */
+function expressRoutes(stack: Layer[], prefix = ''): string[] {
+  const out: string[] = [];
+  for (const layer of stack) {
+    if (layer.route) {
+      for (const [m, on] of Object.entries(layer.route.methods)) if (on) out.push(`${m.toUpperCase()} ${openApiPath(prefix, layer.route.path)}`);
+    } else if (layer.handle?.stack) {
+      const mount = layer.rawPath === '/' || layer.rawPath === undefined ? '' : layer.rawPath;
+      assert.equal(typeof mount, 'string', 'a router mounted on a plain path');
+      out.push(...expressRoutes(layer.handle.stack, prefix + String(mount)));
+    }
+  }
+  return out;
+}
+
+const documented = () => Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+
+test('every route express serves is in the OpenAPI document, and nothing else is', () => {
+  const served = expressRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();
+  assert.equal(served.length, 16, `found ${served.length} routes`);
+  assert.deepEqual(documented().sort(), served);
+  for (const r of ['GET /v1/openapi.json', 'GET /v1/jobs', 'DELETE /v1/jobs/{id}', 'POST /v1/recommendations/{id}/approve', 'POST /v1/placements']) {
+    assert.ok(served.includes(r), r);
+  }
+});
+
+test('every path in the document answers on the running app (never the 404 of the fallback)', async () => {
+  for (const key of documented()) {
+    const [method = '', path = ''] = key.split(' ');
+    const url = path.replace(/\{([^}]+)\}/g, 'no-such-$1');
+    const r = await fetch(`${base}${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      ...(method === 'GET' ? {} : { body: '{}' }),
+    });
+    const body = (await r.json()) as { error?: { code: string } };
+    assert.ok(!(r.status === 404 && body.error?.code === 'not_found'), `${key}: ${r.status} ${JSON.stringify(body)}`);
+    assert.ok(r.status < 500, `${key}: ${r.status} ${JSON.stringify(body)}`);
+  }
+  const fallback = (await (await fetch(`${base}/v1/no-such-route`)).json()) as { error: { code: string } };
+  assert.equal(fallback.error.code, 'not_found', 'the fallback is what the check above tells apart');
+});
+
+test('OpenAPI 3.1: unique operation ids, path parameters declared, bearer security on the routes that need the token', () => {
+  assert.equal(doc.openapi, '3.1.0');
+  assert.deepEqual([doc.components.securitySchemes['bearer']?.type, doc.components.securitySchemes['bearer']?.scheme], ['http', 'bearer']);
+  const ops = Object.entries(doc.paths).flatMap(([p, o]) => Object.entries(o).map(([m, op]) => ({ key: `${m.toUpperCase()} ${p}`, path: p, op })));
+  assert.equal(new Set(ops.map((o) => o.op.operationId)).size, ops.length);
+  for (const { key, path, op } of ops) {
+    const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    assert.deepEqual(op.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? [], inPath, key);
+    const secured = op.security?.some((s) => 'bearer' in s) === true;
+    assert.equal(secured, key.startsWith('POST ') || key.startsWith('DELETE ') ? key !== 'POST /v1/placements' : false, key);
+    if (secured) assert.ok(op.responses['401'], `${key} documents 401`);
+  }
+});
+
+test('the schemas are the routes\' own: the job list query, the job body per type, the maintenance body', () => {
+  const list = doc.paths['/v1/jobs']?.['get'];
+  const params = Object.fromEntries((list?.parameters ?? []).map((p) => [p.name, p]));
+  assert.deepEqual(Object.keys(params).sort(), ['host', 'limit', 'source', 'state', 'vm']);
+  assert.deepEqual(params['state']?.schema['enum'], ['queued', 'active', 'succeeded', 'failed']);
+  assert.deepEqual([params['limit']?.schema['maximum'], params['limit']?.schema['default'], params['limit']?.required], [1000, 100, false]);
+  const body = doc.paths['/v1/jobs']?.['post']?.requestBody?.content['application/json'].schema as { oneOf?: unknown[]; anyOf?: unknown[] };
+  const variants = (body.oneOf ?? body.anyOf ?? []) as { properties: Record<string, { const?: string }>; required: string[] }[];
+  assert.deepEqual(variants.map((v) => v.properties['type']?.const), jobTypeNames());
+  const setMemory = variants.find((v) => v.properties['type']?.const === 'set-memory');
+  assert.deepEqual(setMemory?.required.sort(), ['memoryMiB', 'type', 'vm']);
+  const maintenance = doc.paths['/v1/hosts/{id}/maintenance']?.['post']?.requestBody;
+  assert.equal(maintenance?.required, true);
+  assert.deepEqual((maintenance?.content['application/json'].schema as { required: string[] }).required, ['enabled']);
+  assert.equal(doc.paths['/v1/recommendations/{id}/reject']?.['post']?.requestBody?.required, false, '{note?}: the body may be left out');
+});

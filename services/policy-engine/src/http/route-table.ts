@@ -1,0 +1,101 @@
+/**
+ * The HTTP API as a table: each route is declared once — method, path, the zod schemas of what it takes
+ * (path params, query, body) and what it answers — and both its express registration (routerOf) and its
+ * entry in the OpenAPI document (openapi.ts) are made from that one declaration, so they cannot drift.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type { z } from 'zod';
+import { ApiError } from '../api-error.js';
+import { bearerAuth } from './bearer-auth.js';
+
+export type Method = 'get' | 'post' | 'delete';
+
+type Obj = z.ZodObject;
+
+export interface RouteInput<P extends Obj, Q extends Obj, T> {
+  params: z.output<P>;
+  query: z.output<Q>;
+  body: T;
+}
+
+/** `T`: the body as the handler gets it (the schema's output, or what `parseBody` returns). */
+export interface RouteSpec<P extends Obj, Q extends Obj, B extends z.ZodType, T> {
+  method: Method;
+  /** The express path under /v1, e.g. `/jobs/:id`. */
+  path: string;
+  /** The operation's unique name (OpenAPI operationId), e.g. `cancelJob`. */
+  operationId: string;
+  /** Groups routes in the document: `hosts`, `jobs`, `cluster`, … */
+  tag: string;
+  summary: string;
+  /** Needs `Authorization: Bearer <token>`. */
+  auth?: boolean;
+  params?: P;
+  query?: Q;
+  /** The JSON body. */
+  body?: B;
+  /** Validates the body instead of `body` when the route has a parser of its own (`body` must state its rules). */
+  parseBody?: (raw: unknown) => T;
+  /** Status → what the answer holds; 400 (when it takes input) and 401 (with `auth`) are added for every route. */
+  responses: Record<number, string>;
+  handle(input: RouteInput<P, Q, T>, res: Response, req: Request): unknown;
+}
+
+/** A declared route, its types erased: what route tables hold. */
+export interface Route {
+  readonly method: Method;
+  readonly path: string;
+  readonly operationId: string;
+  readonly tag: string;
+  readonly summary: string;
+  readonly auth: boolean;
+  readonly params?: Obj;
+  readonly query?: Obj;
+  readonly body?: z.ZodType;
+  readonly responses: Readonly<Record<number, string>>;
+  /** Validates the inputs (400 naming the first bad field) and runs the handler. */
+  readonly run: (req: Request, res: Response) => Promise<void>;
+}
+
+/** Declares a route: the handler gets its params, query and body parsed by the route's own schemas. */
+export function defineRoute<P extends Obj = Obj, Q extends Obj = Obj, B extends z.ZodType = z.ZodUnknown, T = z.output<B>>(spec: RouteSpec<P, Q, B, T>): Route {
+  const { handle, parseBody: ownParser, ...doc } = spec;
+  return {
+    ...doc,
+    auth: spec.auth === true,
+    async run(req, res) {
+      const input = {
+        params: spec.params ? parseWith(spec.params, req.params, 'invalid_request') : {},
+        query: spec.query ? parseWith(spec.query, req.query, 'invalid_query') : {},
+        body: ownParser ? ownParser(req.body) : spec.body ? parseBody(spec.body, req.body) : undefined,
+      } as RouteInput<P, Q, T>;
+      await handle(input, res, req);
+    },
+  };
+}
+
+/** An express router serving the routes; those with `auth` behind the bearer token. */
+export function routerOf(routes: readonly Route[], token: string): Router {
+  const r = express.Router();
+  const auth = bearerAuth(token);
+  for (const route of routes) r[route.method](route.path, ...(route.auth ? [auth] : []), route.run);
+  return r;
+}
+
+/** Parses a body with a zod schema; the first issue becomes a 400 naming its field (a missing body is `{}`). */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  return parseWith(schema, body ?? {}, 'invalid_request');
+}
+
+/** Parses a value with a zod schema; the first issue becomes a 400 `{code, message: "field: why", field}`. */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, code: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  if (i?.code === 'unrecognized_keys' && i.keys[0] !== undefined) {
+    const key = [...i.path.map(String), i.keys[0]].join('.');
+    throw new ApiError(400, code, `${key}: unknown field`, key);
+  }
+  const field = i && i.path.length > 0 ? i.path.map(String).join('.') : 'body';
+  throw new ApiError(400, code, `${field}: ${i?.message ?? 'invalid'}`, field);
+}
