@@ -47,8 +47,9 @@ describe('the ballast CLI against an engine on 3 simulated hosts', () => {
   };
 
   before(async () => {
-    // 256 MiB/s: a migration of a 0.5-4 GiB simulated VM takes a few seconds, long enough to show progress
-    [redis, sim] = await Promise.all([startRedis(), startSimServer(['--hosts', '3', '--vms-per-host', '2', '--migration-rate-mibs', '256'])]);
+    // 128 MiB/s: migrating a 0.5-4 GiB simulated VM takes 4-30 s, long enough for the actuator (which reads a
+    // migration's figures once a second) to report progress a few times
+    [redis, sim] = await Promise.all([startRedis(), startSimServer(['--hosts', '3', '--vms-per-host', '2', '--migration-rate-mibs', '128'])]);
     tmp = mkdtempSync(path.join(tmpdir(), 'ballast-cli-'));
     const policyFile = path.join(tmp, 'policy.json');
     writeFileSync(policyFile, JSON.stringify({ policies: { 'cluster-balance': { automation: 'recommend' } } }));

@@ -100,6 +100,25 @@ export async function runApiCommand(def: ApiCommandDef, argv: string[], io: Comm
   });
 }
 
+/** A read: GET a path (its query from the flags), print the answer as a table or JSON, exit 0. */
+export function readCommand<T>(
+  def: Omit<ApiCommandDef, 'run'> & {
+    path: (ctx: ApiContext) => string;
+    query?: (ctx: ApiContext) => Record<string, string | undefined>;
+    table: (body: T) => string;
+  },
+): ApiCommandDef {
+  const { path, query, table, ...rest } = def;
+  return {
+    ...rest,
+    async run(ctx) {
+      const body = await ctx.client.get<T>(path(ctx), query?.(ctx) ?? {});
+      ctx.print(body, () => table(body));
+      return EXIT.ok;
+    },
+  };
+}
+
 /** A top-level command made of one operator command. */
 export function apiCommand(def: ApiCommandDef, io: () => CommandIo = processIo): Command {
   return { name: def.name, summary: def.summary, run: (argv) => runApiCommand(def, argv, io()) };

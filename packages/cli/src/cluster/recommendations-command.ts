@@ -1,5 +1,5 @@
 /** `ballast recommendations [--state s]`, `ballast approve <id> [--note …]`, `ballast reject <id> [--note …]`. */
-import type { ApiCommandDef } from '../api/api-command.js';
+import { readCommand, type ApiCommandDef } from '../api/api-command.js';
 import type { RecommendationJson } from '../api/api-types.js';
 import { EXIT } from '../api/exit-codes.js';
 import { age, renderRecord, renderTable } from '../api/output.js';
@@ -27,17 +27,15 @@ function recommendationRecord(r: RecommendationJson): string {
   ]);
 }
 
-export const recommendationsCommand: ApiCommandDef = {
+export const recommendationsCommand = readCommand<{ recommendations: RecommendationJson[] }>({
   name: 'recommendations',
   summary: "the moves cluster-balance recommends (automation 'recommend'), newest first; --state pending|approved|rejected|applied|failed|expired",
   synopsis: '[--state <state>]',
   flags: { state: { type: 'string' } },
-  async run(ctx) {
-    const body = await ctx.client.get<{ recommendations: RecommendationJson[] }>('/v1/recommendations', { state: ctx.flags.state as string | undefined });
-    ctx.print(body, () => recommendationRows(body.recommendations));
-    return EXIT.ok;
-  },
-};
+  path: () => '/v1/recommendations',
+  query: (ctx) => ({ state: ctx.flags.state as string | undefined }),
+  table: (body) => recommendationRows(body.recommendations),
+});
 
 function decideCommand(verb: 'approve' | 'reject', summary: string): ApiCommandDef {
   return {

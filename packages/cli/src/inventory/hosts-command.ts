@@ -1,6 +1,6 @@
 /** `ballast hosts`, `ballast vms [--host h]`, `ballast maintenance <host> on|off [--reason …]`. */
 import { CliError } from '../cli-error.js';
-import type { ApiCommandDef } from '../api/api-command.js';
+import { readCommand, type ApiCommandDef } from '../api/api-command.js';
 import type { HostJson, VmJson } from '../api/api-types.js';
 import { EXIT } from '../api/exit-codes.js';
 import { age, labelsText, renderRecord, renderTable } from '../api/output.js';
@@ -20,29 +20,23 @@ export function vmRows(vms: VmJson[]): string {
   );
 }
 
-export const hostsCommand: ApiCommandDef = {
+export const hostsCommand = readCommand<{ hosts: HostJson[] }>({
   name: 'hosts',
   summary: 'the hosts that report to the engine: VMs, pCPU load, memory, staleness, maintenance',
   synopsis: '',
-  async run(ctx) {
-    const body = await ctx.client.get<{ hosts: HostJson[] }>('/v1/hosts');
-    ctx.print(body, () => hostRows(body.hosts));
-    return EXIT.ok;
-  },
-};
+  path: () => '/v1/hosts',
+  table: (body) => hostRows(body.hosts),
+});
 
-export const vmsCommand: ApiCommandDef = {
+export const vmsCommand = readCommand<{ vms: VmJson[] }>({
   name: 'vms',
   summary: 'the VMs the hosts report (on one host with --host): state, CPU, balloon, holds',
   synopsis: '[--host <host>]',
   flags: { host: { type: 'string' } },
-  async run(ctx) {
-    const host = ctx.flags.host as string | undefined;
-    const body = await ctx.client.get<{ vms: VmJson[] }>('/v1/vms', { host });
-    ctx.print(body, () => vmRows(body.vms));
-    return EXIT.ok;
-  },
-};
+  path: () => '/v1/vms',
+  query: (ctx) => ({ host: ctx.flags.host as string | undefined }),
+  table: (body) => vmRows(body.vms),
+});
 
 export const maintenanceCommand: ApiCommandDef = {
   name: 'maintenance',

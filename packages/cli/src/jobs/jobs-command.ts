@@ -3,7 +3,7 @@ import type { AnyJobType } from '@ballast/domain';
 import { secondsFlag } from '../args.js';
 import { CliError } from '../cli-error.js';
 import { ApiRefusal } from '../api/api-client.js';
-import type { ApiCommandDef, ApiContext } from '../api/api-command.js';
+import { readCommand, type ApiCommandDef, type ApiContext } from '../api/api-command.js';
 import type { JobJson } from '../api/api-types.js';
 import { EXIT } from '../api/exit-codes.js';
 import { renderRecord } from '../api/output.js';
@@ -67,14 +67,11 @@ export const jobsSubmitCommand: ApiCommandDef = {
   },
 };
 
-export const jobsGetCommand: ApiCommandDef = {
+export const jobsGetCommand = readCommand<JobJson>({
   name: 'jobs get',
   summary: "a job's state, parameters, progress and outcome",
   synopsis: '<id>',
   args: ['<id>'],
-  async run(ctx) {
-    const job = await ctx.client.get<JobJson>(`/v1/jobs/${encodeURIComponent(ctx.positionals[0] as string)}`);
-    ctx.print(job, () => jobRecord(job));
-    return EXIT.ok;
-  },
-};
+  path: (ctx) => `/v1/jobs/${encodeURIComponent(ctx.positionals[0] as string)}`,
+  table: jobRecord,
+});
