@@ -144,6 +144,15 @@ describe('changes', () => {
     assert.deepEqual(f.seen[0], { method: 'POST', url: '/v1/hosts/h0/maintenance', body: { enabled: true, reason: 'kernel update' }, auth: 'Bearer tok' });
   });
 
+  test('approve sends the note and shows the move and its job', async () => {
+    const rec = { id: 'r1', state: 'approved', vm: 'vm-0-1', from: 'h0', to: 'h1', priority: 2, reason: 'imbalance', imbalanceBefore: 0.2, predictedAfter: 0.1, observedAfter: null, createdAt: null, note: 'ok by ops', jobId: 'j7', error: null };
+    const f = fakeIo(() => ({ body: rec }));
+    assert.equal(await runApiCommand(approveCommand, ['r1', '--note', 'ok by ops'], f.io), EXIT.ok);
+    assert.deepEqual(f.seen[0], { method: 'POST', url: '/v1/recommendations/r1/approve', body: { note: 'ok by ops' }, auth: 'Bearer tok' });
+    assert.match(f.out[0] as string, /^move:\s+vm-0-1: h0 → h1$/m);
+    assert.match(f.out[0] as string, /^job:\s+j7$/m);
+  });
+
   test('placement sends sizes and labels', async () => {
     const f = fakeIo(() => ({ body: { imbalance: 0.1, hosts: [{ hostId: 'h1', rank: 1, fits: true, reason: 'fits', imbalanceAfter: 0.05, cpuLoadAfter: 0.25, memoryLoadAfter: 0.5 }] } }));
     await runApiCommand(placementCommand, ['--vcpus', '2', '--memory-mib', '2048', '--label', 'rack=a', '--label', 'zone=1'], f.io);
