@@ -1,11 +1,12 @@
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
 
-export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 export interface ParsedArgs {
   positionals: string[];
-  flags: Record<string, string | boolean | undefined>;
+  /** A flag given with `multiple: true` is an array of its values. */
+  flags: Record<string, string | boolean | string[] | undefined>;
   /** Everything after the first `--`, untouched (undefined when there was no `--`). */
   rest: string[] | undefined;
 }

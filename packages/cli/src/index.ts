@@ -5,3 +5,6 @@ export { encodeExec, encodePing, ReplyParser, type AgentReply } from './lab/agen
 export { classifyHealth, checkVmHealth, type HealthStatus, type VmHealth } from './lab/health.js';
 export { scanSerialLog, READY_MARKER, type SerialLogFindings } from './lab/serial-log.js';
 export { findVm, labStatePath, parseLabState, readLabState, type LabState, type LabVm } from './lab/state.js';
+export { ApiClient, ApiRefusal, type ApiClientOptions } from './api/api-client.js';
+export { resolveApiConfig, DEFAULT_API_URL, DEFAULT_TOKEN_FILE, type ApiConfig } from './api/api-config.js';
+export { EXIT } from './api/exit-codes.js';

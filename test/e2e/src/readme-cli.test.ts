@@ -1,6 +1,7 @@
-// Every `npx ballast …` line of README.md's ```sh blocks, run exactly as written (less its trailing
+// Every `npx ballast lab …` line of README.md's ```sh blocks, run exactly as written (less its trailing
 // `# comment`) from the repository root, as a newcomer would: exit 0 and plausible output. A command that
-// starts something in a guest (`--consume`, `--duty`) is undone afterwards (`--free`, `--stop`).
+// starts something in a guest (`--consume`, `--duty`) is undone afterwards (`--free`, `--stop`). The
+// operator commands' lines (`npx ballast hosts` …) need an engine: cli-api.int.test.ts runs them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { REPO } from './services.js';
 
 const LAB = process.env.BALLAST_LAB === '1';
 const run = promisify(execFile);
-const commands = readmeCommands(readFileSync(path.join(REPO, 'README.md'), 'utf8'), 'npx ballast ');
+const commands = readmeCommands(readFileSync(path.join(REPO, 'README.md'), 'utf8'), 'npx ballast lab ');
 
 interface Result {
   code: number;
@@ -79,7 +80,7 @@ describe('README.md `npx ballast` commands, as written', { skip: LAB ? false : '
     }
   });
 
-  test('README.md has `npx ballast` lines in its sh blocks', () => {
+  test('README.md has `npx ballast lab` lines in its sh blocks', () => {
     assert.ok(commands.length >= 3, `found only: ${JSON.stringify(commands)}`);
   });
 
