@@ -10,6 +10,7 @@ import { whyNotFit } from './fit.js';
 import { buildModel, type VmModel } from './model.js';
 import { PlacementState } from './placement-state.js';
 import { ruleBook } from './rules.js';
+import { r3 } from '../format.js';
 
 export interface PlacementRequest {
   /** For rules that name VMs. */
@@ -60,23 +61,19 @@ export function placeVm(s: ClusterSnapshot, args: ClusterBalanceArgs, req: Place
     const no = whyNotFit(st, book, args, v, i);
     const cpuLoadAfter = st.cpuLoad(i) + vm.cpuEnt / h.cpuCapacity;
     const memoryLoadAfter = st.memLoad(i) + vm.memEnt / h.memCapacityMiB;
-    if (no) return { hostId: h.id, rank: 0, fits: false, reason: no, cpuLoadAfter: round(cpuLoadAfter), memoryLoadAfter: round(memoryLoadAfter) };
+    if (no) return { hostId: h.id, rank: 0, fits: false, reason: no, cpuLoadAfter: r3(cpuLoadAfter), memoryLoadAfter: r3(memoryLoadAfter) };
     const after = st.imbalanceIf(v, i);
     return {
       hostId: h.id,
       rank: 0,
       fits: true,
       reason: `fits; cluster imbalance ${imbalance.toFixed(3)} → ${after.toFixed(3)}; loads after: CPU ${(cpuLoadAfter * 100).toFixed(0)} %, memory ${(memoryLoadAfter * 100).toFixed(0)} %`,
-      imbalanceAfter: round(after),
-      cpuLoadAfter: round(cpuLoadAfter),
-      memoryLoadAfter: round(memoryLoadAfter),
+      imbalanceAfter: r3(after),
+      cpuLoadAfter: r3(cpuLoadAfter),
+      memoryLoadAfter: r3(memoryLoadAfter),
     };
   });
   advice.sort((a, b) => Number(b.fits) - Number(a.fits) || (a.imbalanceAfter ?? 0) - (b.imbalanceAfter ?? 0) || Math.max(a.cpuLoadAfter, a.memoryLoadAfter) - Math.max(b.cpuLoadAfter, b.memoryLoadAfter) || a.hostId.localeCompare(b.hostId));
   advice.forEach((a, i) => (a.rank = i + 1));
-  return { imbalance: round(imbalance), hosts: advice };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
+  return { imbalance: r3(imbalance), hosts: advice };
 }

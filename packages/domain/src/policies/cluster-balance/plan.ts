@@ -13,7 +13,7 @@
  */
 import type { ClusterSnapshot, Decision, Plan, PlannedJob } from '../../snapshot.js';
 import type { ActionOf } from '../../jobs/index.js';
-import { r1 } from '../format.js';
+import { r1, r3 } from '../format.js';
 import { readSignal } from '../policy-signals.js';
 import { memoryShortage } from '../memory-balloon/shortage-signal.js';
 import { balancePriority, targetImbalance, type ClusterBalanceArgs } from './args.js';
@@ -61,19 +61,15 @@ function summary(st: PlacementState, args: ClusterBalanceArgs, before: number, m
     inputs: {
       level: args.level,
       hosts: n,
-      imbalance: round3(before),
-      target: Number.isFinite(target) ? round3(target) : null,
+      imbalance: r3(before),
+      target: Number.isFinite(target) ? r3(target) : null,
       priority: balancePriority(before, n),
-      predictedImbalance: round3(st.imbalance()),
+      predictedImbalance: r3(st.imbalance()),
       movesPlanned: moves,
       migrationsInFlight: inFlight,
       loads,
     },
   };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 function emitMove(m: Move, st: PlacementState, current: ReadonlyMap<string, string>, out: Plan): void {
@@ -93,8 +89,8 @@ function emitMove(m: Move, st: PlacementState, current: ReadonlyMap<string, stri
     to: to.id,
     move: m.kind,
     priority: m.priority,
-    imbalanceBefore: round3(m.imbalanceBefore),
-    imbalanceAfter: round3(m.imbalanceAfter),
+    imbalanceBefore: r3(m.imbalanceBefore),
+    imbalanceAfter: r3(m.imbalanceAfter),
     costSec: Number.isFinite(m.costSec) ? r1(m.costSec) : null,
     memoryMiB: Math.round(vm.memSizeMiB),
     cpuEntitlementPercent: r1(vm.cpuEnt),
