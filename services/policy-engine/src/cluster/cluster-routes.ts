@@ -73,7 +73,7 @@ export function decided(r: Recommendation | { error: string; state?: Recommendat
 export function clusterRoutes(d: ClusterDeps): Route[] {
   return [
     defineRoute({
-      method: 'post', path: '/hosts/:id/maintenance', operationId: 'setHostMaintenance', tag: 'cluster', auth: true,
+      method: 'post', path: '/hosts/:id/maintenance', operationId: 'setHostMaintenance', tag: 'cluster', role: 'operator',
       summary: 'Maintenance mode: a host in maintenance is evacuated by cluster-balance and takes no VM (kept in Redis)',
       params: hostParams, body: maintenanceBody,
       responses: { 200: '`{hostId, maintenance, since, reason}`', 404: 'No such host reports to this engine' },
@@ -101,7 +101,7 @@ export function clusterRoutes(d: ClusterDeps): Route[] {
     }),
     ...decisionRoutes(d),
     defineRoute({
-      method: 'post', path: '/placements', operationId: 'placeVm', tag: 'cluster', summary: 'Every host ranked for a new VM, with fit, rules and the imbalance it would leave',
+      method: 'post', path: '/placements', operationId: 'placeVm', tag: 'cluster', role: 'operator', summary: 'Every host ranked for a new VM, with fit, rules and the imbalance it would leave',
       body: placementBody,
       responses: { 200: '`{imbalance, hosts: [...]}`' },
       handle: ({ body }, res) => res.json(d.place(body as PlacementRequest)),
@@ -114,7 +114,7 @@ function decisionRoutes(d: ClusterDeps): Route[] {
   const responses = { 200: 'The recommendation as decided', 404: 'No such recommendation', 409: 'The recommendation is not pending' };
   return [
     defineRoute({
-      method: 'post', path: '/recommendations/:id/approve', operationId: 'approveRecommendation', tag: 'cluster', auth: true,
+      method: 'post', path: '/recommendations/:id/approve', operationId: 'approveRecommendation', tag: 'cluster', role: 'operator',
       summary: 'Approves a pending recommendation: its move is enqueued as a migrate job',
       params: recommendationParams, body: decisionBody, responses,
       handle: async ({ params: { id }, body }, res) => {
@@ -129,7 +129,7 @@ function decisionRoutes(d: ClusterDeps): Route[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/recommendations/:id/reject', operationId: 'rejectRecommendation', tag: 'cluster', auth: true,
+      method: 'post', path: '/recommendations/:id/reject', operationId: 'rejectRecommendation', tag: 'cluster', role: 'operator',
       summary: 'Rejects a pending recommendation: the same move is not recommended again for an hour',
       params: recommendationParams, body: decisionBody, responses,
       handle: async ({ params: { id }, body }, res) => res.json(recommendationJson(decided(await d.recommendations.reject(id, body.note), id))),

@@ -7,12 +7,16 @@ import type { DecisionLog } from '../state/decision-log.js';
 import { decisionJson, hostJson, vmJson } from './api-views.js';
 import { jobRoutes } from './job-routes.js';
 import { openApiDocument } from './openapi.js';
+import { staticAuthenticator, type Authenticator } from './auth.js';
 import { defineRoute, routerOf, type Route } from './route-table.js';
 
 export interface ApiDeps {
   state: ClusterState;
   jobs: JobService;
+  /** The first admin token: checked by a static authenticator when `auth` is not given. */
   token: string;
+  /** Resolves bearer tokens to principals (the engine's TokenStore); default: `token` alone, as admin. */
+  auth?: Authenticator;
   holdMs: number;
   decisions?: DecisionLog;
   /** The policy document in force (name → automation + args), readable over the API. */
@@ -24,7 +28,7 @@ export interface ApiDeps {
 const API_INFO = {
   title: 'Ballast policy engine API',
   version: '1',
-  description: 'Hosts, VMs, jobs, decisions and the cluster policy of a Ballast policy engine. Reads are open; changes need the bearer token.',
+  description: 'Hosts, VMs, jobs, decisions and the cluster policy of a Ballast policy engine. Every call needs a bearer token: viewer for reads, operator for jobs and recommendations, admin for policies and tokens.',
   basePath: '/v1',
 };
 
@@ -49,7 +53,7 @@ function lookupVm(state: ClusterState, name: string) {
   return found.vm;
 }
 
-/** Hosts, VMs, decisions and policies: what the engine sees and decided. All open. */
+/** Hosts, VMs, decisions and policies: what the engine sees and decided. Viewer. */
 function stateRoutes(d: ApiDeps): Route[] {
   return [
     defineRoute({
@@ -109,9 +113,9 @@ export function apiRouteTable(d: ApiDeps): Route[] {
   return routes;
 }
 
-/** The /v1 HTTP API. Reads are open; mutating calls need the bearer token. */
+/** The /v1 HTTP API, every route behind a bearer token of at least its role. */
 export function apiRoutes(d: ApiDeps): Router {
-  return routerOf(apiRouteTable(d), d.token);
+  return routerOf(apiRouteTable(d), d.auth ?? staticAuthenticator(d.token));
 }
 
 /** Turns thrown errors into JSON errors; malformed JSON bodies name "body". */

@@ -12,6 +12,7 @@ import { startTestEngine, type TestEngine } from '../test-engine.js';
 import { createApp } from './create-app.js';
 
 const TOKEN = 'test-token-abcdefghijklmnop';
+const AUTH = { headers: { authorization: `Bearer ${TOKEN}` } };
 let engine: TestEngine;
 let queues: JobQueues;
 let http: Server;
@@ -42,7 +43,7 @@ const post = (body: unknown, token: string | null = TOKEN) =>
   });
 
 test('GET /v1/vms lists VMs with host, vCPU affinity and balloon in MiB', async () => {
-  const r = await fetch(`${base}/v1/vms`);
+  const r = await fetch(`${base}/v1/vms`, AUTH);
   const { vms } = (await r.json()) as { vms: { name: string; host: string; vcpus: { pcpus: number[] }[]; balloon: { actualMiB: number; unusedMiB: number } }[] };
   assert.deepEqual(vms.map((v) => `${v.name}@${v.host}`), ['cache@h2', 'db@h1', 'web@h1']);
   assert.deepEqual(vms[2]?.vcpus[0]?.pcpus, [0, 1]);
@@ -51,7 +52,7 @@ test('GET /v1/vms lists VMs with host, vCPU affinity and balloon in MiB', async 
 });
 
 test('GET /v1/hosts lists hosts with VM counts', async () => {
-  const { hosts } = (await (await fetch(`${base}/v1/hosts`)).json()) as { hosts: { hostId: string; vmCount: number; memoryTotalMiB: number }[] };
+  const { hosts } = (await (await fetch(`${base}/v1/hosts`, AUTH)).json()) as { hosts: { hostId: string; vmCount: number; memoryTotalMiB: number }[] };
   assert.deepEqual(hosts.map((h) => [h.hostId, h.vmCount]), [['h1', 2], ['h2', 1]]);
   assert.equal(hosts[0]?.memoryTotalMiB, 24 * 1024);
 });
@@ -61,6 +62,16 @@ test('POST /v1/jobs without or with a wrong token: 401', async () => {
   const r = await post({ type: 'set-memory', vm: 'web', memoryMiB: 400 }, 'wrong');
   assert.equal(r.status, 401);
   assert.match(((await r.json()) as { error: { message: string } }).error.message, /token is wrong/);
+});
+
+test('reads need a token too: 401 with WWW-Authenticate, and nothing of the state in the answer', async () => {
+  for (const path of ['/v1/vms', '/v1/hosts', '/v1/jobs/x', '/v1/openapi.json']) {
+    const r = await fetch(`${base}${path}`);
+    assert.equal(r.status, 401, path);
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="ballast"');
+    assert.doesNotMatch(await r.text(), /web|h1/, path);
+  }
+  assert.equal((await fetch(`${base}/v1/vms`, { headers: { authorization: 'Bearer nope' } })).status, 401);
 });
 
 test('bad bodies: 400 naming the field; malformed JSON names the body', async () => {
@@ -84,10 +95,10 @@ test('a job goes to its host queue, holds the resource, and its outcome is reada
   const r = await post({ type: 'set-memory', vm: 'web', memoryMiB: 400 });
   assert.equal(r.status, 202);
   const { id } = (await r.json()) as { id: string };
-  const queued = (await (await fetch(`${base}/v1/jobs/${id}`)).json()) as { state: string; host: string; params: unknown };
+  const queued = (await (await fetch(`${base}/v1/jobs/${id}`, AUTH)).json()) as { state: string; host: string; params: unknown };
   assert.deepEqual([queued.state, queued.host], ['queued', 'h1']);
   assert.deepEqual(queued.params, { memoryMiB: 400 });
-  const { vms } = (await (await fetch(`${base}/v1/vms?host=h1`)).json()) as { vms: { name: string; holds: { resource: string }[] }[] };
+  const { vms } = (await (await fetch(`${base}/v1/vms?host=h1`, AUTH)).json()) as { vms: { name: string; holds: { resource: string }[] }[] };
   assert.deepEqual(vms.find((v) => v.name === 'web')?.holds.map((h) => h.resource), ['memory']);
 
   // A worker on h1's queue (standing in for the actuator) completes it.
@@ -100,7 +111,7 @@ test('a job goes to its host queue, holds the resource, and its outcome is reada
     let job: { state: string; result?: { message: string } } = { state: 'queued' };
     for (let i = 0; i < 50 && job.state !== 'succeeded'; i++) {
       await new Promise((res) => setTimeout(res, 100));
-      job = (await (await fetch(`${base}/v1/jobs/${id}`)).json()) as typeof job;
+      job = (await (await fetch(`${base}/v1/jobs/${id}`, AUTH)).json()) as typeof job;
     }
     assert.equal(job.state, 'succeeded');
     assert.equal(job.result?.message, 'balloon at 400 MiB');
@@ -119,5 +130,5 @@ test('migrate: the job carries the target host migration URIs', async () => {
 });
 
 test('GET /v1/jobs/:id for an unknown id: 404', async () => {
-  assert.equal((await fetch(`${base}/v1/jobs/does-not-exist`)).status, 404);
+  assert.equal((await fetch(`${base}/v1/jobs/does-not-exist`, AUTH)).status, 404);
 });

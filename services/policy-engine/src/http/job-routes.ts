@@ -38,7 +38,7 @@ function parseJobBody(raw: unknown) {
 export function jobRoutes(jobs: JobService): Route[] {
   return [
     defineRoute({
-      method: 'post', path: '/jobs', operationId: 'submitJob', tag: 'jobs', auth: true,
+      method: 'post', path: '/jobs', operationId: 'submitJob', tag: 'jobs', role: 'operator',
       summary: "A manual job on the target's host queue; it holds that VM's (or host's) resource against policies for a while",
       body: jobRequestSchema(),
       parseBody: parseJobBody,
@@ -65,7 +65,7 @@ export function jobRoutes(jobs: JobService): Route[] {
       },
     }),
     defineRoute({
-      method: 'delete', path: '/jobs/:id', operationId: 'cancelJob', tag: 'jobs', auth: true,
+      method: 'delete', path: '/jobs/:id', operationId: 'cancelJob', tag: 'jobs', role: 'operator',
       summary: 'Cancels a job still queued: off its queue, and the hold it put on its target ended',
       params: idParams,
       responses: { 200: 'The job as it was, with state "cancelled"', 404: 'No such job', 409: 'The job is already active or finished (the message names its state)' },

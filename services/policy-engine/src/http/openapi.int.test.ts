@@ -14,6 +14,7 @@ import { createApp } from './create-app.js';
 import { openApiPath } from './openapi.js';
 
 const TOKEN = 'test-token-abcdefghijklmnop';
+const AUTH = { headers: { authorization: `Bearer ${TOKEN}` } };
 let engine: TestEngine;
 let app: Express;
 let http: Server;
@@ -45,7 +46,7 @@ before(async () => {
   http = createServer(app);
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const r = await fetch(`${base}/v1/openapi.json`);
+  const r = await fetch(`${base}/v1/openapi.json`, AUTH);
   assert.equal(r.status, 200);
   doc = (await r.json()) as Doc;
 });
@@ -96,11 +97,11 @@ test('every path in the document answers on the running app (never the 404 of th
     assert.ok(!(r.status === 404 && body.error?.code === 'not_found'), `${key}: ${r.status} ${JSON.stringify(body)}`);
     assert.ok(r.status < 500, `${key}: ${r.status} ${JSON.stringify(body)}`);
   }
-  const fallback = (await (await fetch(`${base}/v1/no-such-route`)).json()) as { error: { code: string } };
+  const fallback = (await (await fetch(`${base}/v1/no-such-route`, AUTH)).json()) as { error: { code: string } };
   assert.equal(fallback.error.code, 'not_found', 'the fallback is what the check above tells apart');
 });
 
-test('OpenAPI 3.1: unique operation ids, path parameters declared, bearer security on the routes that need the token', () => {
+test('OpenAPI 3.1: unique operation ids, path parameters declared, bearer security and a role on every route', () => {
   assert.equal(doc.openapi, '3.1.0');
   assert.deepEqual([doc.components.securitySchemes['bearer']?.type, doc.components.securitySchemes['bearer']?.scheme], ['http', 'bearer']);
   const ops = Object.entries(doc.paths).flatMap(([p, o]) => Object.entries(o).map(([m, op]) => ({ key: `${m.toUpperCase()} ${p}`, path: p, op })));
@@ -108,9 +109,12 @@ test('OpenAPI 3.1: unique operation ids, path parameters declared, bearer securi
   for (const { key, path, op } of ops) {
     const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
     assert.deepEqual(op.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? [], inPath, key);
-    const secured = op.security?.some((s) => 'bearer' in s) === true;
-    assert.equal(secured, key.startsWith('POST ') || key.startsWith('DELETE ') ? key !== 'POST /v1/placements' : false, key);
-    if (secured) assert.ok(op.responses['401'], `${key} documents 401`);
+    assert.equal(op.security?.some((s) => 'bearer' in s), true, `${key}: every call needs a token, reads included`);
+    assert.ok(op.responses['401'], `${key} documents 401`);
+    const role = (op as unknown as Record<string, string>)['x-ballast-role'];
+    if (key.startsWith('GET ')) assert.equal(role, 'viewer', key);
+    else assert.ok(role === 'operator' || role === 'admin', `${key}: a change needs operator or admin, not ${role}`);
+    if (role !== 'viewer') assert.ok(op.responses['403'], `${key} documents 403`);
   }
 });
 

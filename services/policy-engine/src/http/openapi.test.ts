@@ -13,7 +13,7 @@ const routes = [
     handle: () => undefined,
   }),
   defineRoute({
-    method: 'post', path: '/things/:id/poke', operationId: 'pokeThing', tag: 't', summary: 'Poke', auth: true,
+    method: 'post', path: '/things/:id/poke', operationId: 'pokeThing', tag: 't', summary: 'Poke', role: 'operator',
     params: z.object({ id: z.string().min(1) }),
     body: z.strictObject({ hard: z.boolean(), note: z.string().optional() }),
     responses: { 200: 'poked', 404: 'no such thing' },
@@ -41,18 +41,19 @@ test('query and path parameters come from the schemas: required unless optional 
   assert.equal(list?.parameters?.[0]?.description, 'Only this kind.');
   assert.deepEqual(list?.parameters?.[0]?.schema['enum'], ['a', 'b']);
   assert.deepEqual([list?.parameters?.[1]?.schema['maximum'], list?.parameters?.[1]?.schema['default']], [50, 10]);
-  assert.equal(list?.security, undefined);
-  assert.deepEqual(Object.keys(list?.responses ?? {}), ['200', '400']);
+  assert.deepEqual(list?.security, [{ bearer: [] }], 'reads need a token too');
+  assert.deepEqual(Object.keys(list?.responses ?? {}), ['200', '400', '401'], 'a viewer route cannot be refused for its role: no 403');
 });
 
-test('a token route carries the bearer scheme and 401; a body is required when {} is not valid; errors point at the Error schema', () => {
+test('an operator route carries the bearer scheme, its role, 401 and 403; a body is required when {} is not valid; errors point at the Error schema', () => {
   const poke = doc.paths['/v1/things/{id}/poke']?.['post'];
   assert.deepEqual(poke?.security, [{ bearer: [] }]);
+  assert.equal((poke as unknown as Record<string, unknown>)['x-ballast-role'], 'operator');
   assert.deepEqual(poke?.parameters?.map((p) => [p.name, p.in, p.required]), [['id', 'path', true]]);
   assert.equal(poke?.requestBody?.required, true);
   assert.deepEqual(poke?.requestBody?.content['application/json'].schema.required, ['hard']);
   assert.equal(poke?.requestBody?.content['application/json'].schema.additionalProperties, false);
-  assert.deepEqual(Object.keys(poke?.responses ?? {}).sort(), ['200', '400', '401', '404']);
+  assert.deepEqual(Object.keys(poke?.responses ?? {}).sort(), ['200', '400', '401', '403', '404']);
   assert.deepEqual(poke?.responses['404']?.content['application/json'].schema, { $ref: '#/components/schemas/Error' });
 });
 

@@ -52,7 +52,7 @@ export function openApiDocument(routes: readonly Route[], info: OpenApiInfo): Js
     info: rest,
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The API token (BALLAST_API_TOKEN or the generated token file).' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token: the first admin token (BALLAST_API_TOKEN or the generated token file) or one made by POST /v1/tokens. Roles: viewer < operator < admin; `x-ballast-role` on each operation names the least it needs.' } },
       schemas: { Error: ERROR_SCHEMA },
     },
   };
@@ -64,7 +64,8 @@ function operation(r: Route): Json {
     operationId: r.operationId,
     summary: r.summary,
     tags: [r.tag],
-    ...(r.auth ? { security: [{ bearer: [] }] } : {}),
+    security: [{ bearer: [] }],
+    'x-ballast-role': r.role,
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(r.body ? { requestBody: requestBody(r.body) } : {}),
     responses: responses(r),
@@ -92,7 +93,8 @@ function requestBody(schema: z.ZodType): Json {
 function responses(r: Route): Json {
   const all: Record<number, string> = { ...r.responses };
   if ((r.params || r.query || r.body) && all[400] === undefined) all[400] = 'A bad parameter or body; `field` names it.';
-  if (r.auth && all[401] === undefined) all[401] = 'No bearer token, or a wrong one.';
+  if (all[401] === undefined) all[401] = 'No bearer token, or a wrong one.';
+  if (r.role !== 'viewer' && all[403] === undefined) all[403] = `The token's role is below ${r.role}; nothing changed.`;
   const out: Json = {};
   for (const [status, description] of Object.entries(all)) {
     const error = Number(status) >= 400;

@@ -6,7 +6,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { ApiError } from '../api-error.js';
-import { bearerAuth } from './bearer-auth.js';
+import { principalOf, requireRole, type Authenticator, type Principal, type Role } from './auth.js';
 
 export type Method = 'get' | 'post' | 'delete';
 
@@ -16,6 +16,8 @@ export interface RouteInput<P extends Obj, Q extends Obj, T> {
   params: z.output<P>;
   query: z.output<Q>;
   body: T;
+  /** Who called (the token's id and role). */
+  principal: Principal;
 }
 
 /** `T`: the body as the handler gets it (the schema's output, or what `parseBody` returns). */
@@ -28,8 +30,8 @@ export interface RouteSpec<P extends Obj, Q extends Obj, B extends z.ZodType, T>
   /** Groups routes in the document: `hosts`, `jobs`, `cluster`, … */
   tag: string;
   summary: string;
-  /** Needs `Authorization: Bearer <token>`. */
-  auth?: boolean;
+  /** The least role the caller's token needs (every route needs a token): viewer when not set. */
+  role?: Role;
   params?: P;
   query?: Q;
   /** The JSON body. */
@@ -48,7 +50,7 @@ export interface Route {
   readonly operationId: string;
   readonly tag: string;
   readonly summary: string;
-  readonly auth: boolean;
+  readonly role: Role;
   readonly params?: Obj;
   readonly query?: Obj;
   readonly body?: z.ZodType;
@@ -62,23 +64,23 @@ export function defineRoute<P extends Obj = Obj, Q extends Obj = Obj, B extends 
   const { handle, parseBody: ownParser, ...doc } = spec;
   return {
     ...doc,
-    auth: spec.auth === true,
+    role: spec.role ?? 'viewer',
     async run(req, res) {
       const input = {
         params: spec.params ? parseWith(spec.params, req.params, 'invalid_request') : {},
         query: spec.query ? parseWith(spec.query, req.query, 'invalid_query') : {},
         body: ownParser ? ownParser(req.body) : spec.body ? parseBody(spec.body, req.body) : undefined,
+        principal: principalOf(res),
       } as RouteInput<P, Q, T>;
       await handle(input, res, req);
     },
   };
 }
 
-/** An express router serving the routes; those with `auth` behind the bearer token. */
-export function routerOf(routes: readonly Route[], token: string): Router {
+/** An express router serving the routes, each behind a bearer token of at least its role. */
+export function routerOf(routes: readonly Route[], auth: Authenticator): Router {
   const r = express.Router();
-  const auth = bearerAuth(token);
-  for (const route of routes) r[route.method](route.path, ...(route.auth ? [auth] : []), route.run);
+  for (const route of routes) r[route.method](route.path, requireRole(auth, route.role), route.run);
   return r;
 }
 
