@@ -7,7 +7,7 @@ import type { DecisionLog } from '../state/decision-log.js';
 import { decisionJson, hostJson, vmJson } from './api-views.js';
 import { jobRoutes } from './job-routes.js';
 import { openApiDocument } from './openapi.js';
-import { staticAuthenticator, type Authenticator } from './auth.js';
+import { staticAuthenticator, type Authenticator } from '../security/auth.js';
 import { defineRoute, routerOf, type Route } from './route-table.js';
 
 export interface ApiDeps {

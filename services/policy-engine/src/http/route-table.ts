@@ -6,7 +6,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { ApiError } from '../api-error.js';
-import { principalOf, requireRole, type Authenticator, type Principal, type Role } from './auth.js';
+import { principalOf, requireRole, type Authenticator, type Principal, type Role } from '../security/auth.js';
 
 export type Method = 'get' | 'post' | 'delete';
 
