@@ -5,12 +5,13 @@ import type { Command } from './command.js';
 import { hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-command.js';
 import { statusCommand } from './inventory/status-command.js';
 import { labCommand } from './lab/lab-command.js';
+import { auditCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './security/token-commands.js';
 import { decisionsCommand, policyGetCommand } from './policy/policy-command.js';
 
 /** The jobs commands read the job-type registry (@ballast/domain, zod): loaded only when `jobs` runs. */
 const jobsCommands = async () => {
   const m = await import('./jobs/jobs-command.js');
-  return [m.jobsSubmitCommand, m.jobsGetCommand];
+  return [m.jobsSubmitCommand, m.jobsGetCommand, m.jobsListCommand, m.jobsCancelCommand];
 };
 
 /**
@@ -21,7 +22,7 @@ export const commands: readonly Command[] = [
   apiCommand(statusCommand),
   apiCommand(hostsCommand),
   apiCommand(vmsCommand),
-  apiGroup('jobs', 'submit a manual job (--wait follows it) or show one: jobs submit <type> …, jobs get <id>', jobsCommands),
+  apiGroup('jobs', 'manual jobs: jobs submit <type> … [--wait], jobs get <id>, jobs list [filters], jobs cancel <id>', jobsCommands),
   apiCommand(decisionsCommand),
   apiCommand(recommendationsCommand),
   apiCommand(approveCommand),
@@ -29,12 +30,14 @@ export const commands: readonly Command[] = [
   apiCommand(maintenanceCommand),
   apiCommand(placementCommand),
   apiGroup('policy', 'the policy document in force: policy get', async () => [policyGetCommand]),
+  apiGroup('token', 'API tokens with roles (admin): token create --role … --name …, token list, token revoke <id>', async () => [tokenCreateCommand, tokenListCommand, tokenRevokeCommand]),
+  apiCommand(auditCommand),
   labCommand,
 ];
 
 export const API_HELP = `The commands but lab talk to the policy engine's HTTP API. Tables by default, -o json for the API's JSON.
   API URL: --api-url, else BALLAST_API_URL, else the config file's apiUrl, else http://127.0.0.1:8080
-  token (for changes): --token, else BALLAST_API_TOKEN, else the file BALLAST_API_TOKEN_FILE names, else the
+  token (every call; its role — viewer, operator, admin — decides what it may do): --token, else BALLAST_API_TOKEN, else the file BALLAST_API_TOKEN_FILE names, else the
     config file's token, else /var/lib/ballast/api-token when readable (the engine's own)
   config file: BALLAST_CLI_CONFIG, else $XDG_CONFIG_HOME/ballast/cli.json, else ~/.config/ballast/cli.json,
     JSON {"apiUrl": "…", "token": "…"}

@@ -61,7 +61,7 @@ describe('reads', () => {
     const j = fakeIo(() => ({ body: { hosts: [HOST] } }));
     await runApiCommand(hostsCommand, ['-o', 'json'], j.io);
     assert.deepEqual(JSON.parse(j.out[0] as string), { hosts: [HOST] });
-    assert.equal(j.seen[0]?.auth, null, 'reads send no token');
+    assert.equal(j.seen[0]?.auth, 'Bearer tok', 'reads send the token too');
   });
 
   test('vms --host passes the host as a query', async () => {

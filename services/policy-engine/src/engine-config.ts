@@ -7,10 +7,13 @@ export const engineConfigSchema = z.object({
   httpPort: z.number().int().min(0).max(65535).default(8080),
   grpcHost: z.string().default('127.0.0.1'),
   grpcPort: z.number().int().min(0).max(65535).default(50051),
-  /** Bearer token for mutating HTTP calls; generated into apiTokenFile when unset. */
+  /** /metrics and /healthz without a token (Prometheus): keep on loopback or a management network. 0: no ops port. */
+  opsHost: z.string().default('127.0.0.1'),
+  opsPort: z.number().int().min(0).max(65535).default(9463),
+  /** The first admin API token; generated into apiTokenFile when unset. More tokens: POST /v1/tokens. */
   apiToken: z.string().min(16).optional(),
   apiTokenFile: z.string().default('/var/lib/ballast/api-token'),
-  /** Shared token collectors and gRPC clients must present. */
+  /** The collectors' ingest credential (IngestService). PolicyService over gRPC takes the API tokens, as HTTP. */
   grpcToken: z.string().optional(),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),

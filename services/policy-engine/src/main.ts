@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { ClusterState, PolicyCycle, PolicyDocumentError, validatePolicies, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
-import { connectRedis, createServiceScaffold, mountOpsRoutes, resolveApiToken, runService, type ServiceScaffold } from '@ballast/runtime';
+import { connectRedis, createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type ServiceScaffold } from '@ballast/runtime';
 import { engineConfigSchema, type EngineConfig } from './engine-config.js';
 import { EngineMetrics } from './metrics/engine-metrics.js';
 import { ingestService } from './grpc/ingest-service.js';
@@ -17,6 +17,12 @@ import { createApp } from './http/create-app.js';
 import { JobService } from './job-service.js';
 import { loadPolicyDocument } from './policy-document.js';
 import { DecisionLog } from './state/decision-log.js';
+import { AuditLog } from './security/audit-log.js';
+import { requireRole } from './security/auth.js';
+import { engineGrpcAuth } from './security/grpc-auth.js';
+import { POLICY_RPC_ROLES } from './security/grpc-roles.js';
+import { securityRoutes } from './security/security-routes.js';
+import { TokenStore } from './security/token-store.js';
 import { HoldStore } from './state/hold-store.js';
 import { ClusterLease } from './cluster/cluster-lease.js';
 import { clusterRoutes, type ClusterDeps } from './cluster/cluster-routes.js';
@@ -33,12 +39,13 @@ async function main(): Promise<void> {
   const svc = createServiceScaffold({ service: 'policy-engine', schema: engineConfigSchema, aliases: { redisUrl: 'REDIS_URL' } });
   const { config, log } = svc;
   const policies = policyDocument(svc);
-  const security = svc.grpcServerSecurity();
+  const security = svc.check(() => grpcServerSecurity({ tlsCertFile: config.tlsCertFile, tlsKeyFile: config.tlsKeyFile, tlsCaFile: config.tlsCaFile }));
   const api = svc.check(() => resolveApiToken({ envToken: config.apiToken, filePath: config.apiTokenFile }));
   if (api.generated) log.info({ path: api.path }, `generated an API token into ${api.path} (mode 0600)`);
 
   const redis = await redisClient(svc);
   const now = () => Date.now();
+  const { tokens, audit, onAuditError, grpcAuth } = securityParts(svc, redis, api.token);
   const holds = new HoldStore(redis);
   await holds.load(now());
   const { maintenance, state, recommendations, lease } = await clusterParts(svc, redis, holds, now);
@@ -60,7 +67,7 @@ async function main(): Promise<void> {
     onCancelled: (spec) => cycle.untrack(spec.id),
   });
 
-  const grpcServer = new grpc.Server({ interceptors: security.interceptors });
+  const grpcServer = new grpc.Server({ interceptors: [grpcAuth] });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
   grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
@@ -75,13 +82,14 @@ async function main(): Promise<void> {
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster) }, (a) =>
-    mountOpsRoutes(a, {
-      registry: svc.registry,
-      health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),
-    }),
-  );
+  const health = async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } });
+  const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit)];
+  const app = createApp({ state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policies, extraRoutes }, (a) => {
+    a.get('/healthz', healthHandler(health));
+    a.get('/metrics', requireRole(tokens, 'viewer'), metricsHandler(svc.registry));
+  });
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
+  const ops = config.opsPort > 0 ? await svc.serveOps({ port: config.opsPort, host: config.opsHost, health }) : undefined;
 
   svc.every('policy cycle', config.cycleMs, async () => {
     const t0 = performance.now();
@@ -102,9 +110,25 @@ async function main(): Promise<void> {
   });
 
   log.info(
-    { httpPort, grpcPort, policies: cycle.runOrder.map((name) => `${name}:${policies.find((p) => p.name === name)?.automation}`), tokenSource: api.source, tls: security.tls },
+    { httpPort, grpcPort, opsPort: ops?.port, ingestTokenRequired: !!config.grpcToken, policies: cycle.runOrder.map((name) => `${name}:${policies.find((p) => p.name === name)?.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
+}
+
+/** API tokens (hashed in Redis), the audit log, and the gRPC check: PolicyService takes the API tokens, ingest its own. */
+function securityParts(svc: Svc, redis: Redis, adminToken: string) {
+  const tokens = new TokenStore(redis, adminToken);
+  const audit = new AuditLog(redis);
+  const onAuditError = (e: Error) => svc.log.error({ err: e.message }, 'could not write an audit entry');
+  const grpcAuth = engineGrpcAuth({
+    auth: tokens,
+    roles: POLICY_RPC_ROLES,
+    ingestToken: svc.config.grpcToken,
+    audit,
+    onAuditError,
+    onReject: (r) => svc.log.warn(r, 'gRPC call refused'),
+  });
+  return { tokens, audit, onAuditError, grpcAuth };
 }
 
 /** The engine's cluster state with what it keeps in Redis: maintenance, the moves seen (cool-downs), recommendations, the cluster lease. */

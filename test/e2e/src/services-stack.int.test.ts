@@ -123,17 +123,19 @@ describe('services on the libvirt test driver', () => {
     assert.deepEqual([after.state, after.result?.message], ['succeeded', before.result?.message]);
   });
 
-  test('the ops endpoints of every service answer', async () => {
+  test('the ops endpoints of every service answer; on the engine\'s API port /metrics needs a token, /healthz does not', async () => {
+    const auth = { headers: { authorization: `Bearer ${stack.token}` } };
     for (const port of [stack.ports.collectorOpsPort, stack.ports.actuatorOpsPort, stack.ports.httpPort]) {
       const h = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(h.status, 200, `healthz on ${port}: ${await h.text()}`);
-      const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const m = await (await fetch(`http://127.0.0.1:${port}/metrics`, auth)).text();
       assert.match(m, /ballast_process_cpu_user_seconds_total/);
     }
+    assert.equal((await fetch(`http://127.0.0.1:${stack.ports.httpPort}/metrics`)).status, 401);
   });
 
   test('every service\'s /metrics passes promtool check metrics, with its libvirt, queue and VM series', async () => {
-    const text = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const text = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${stack.token}` } })).text();
     // a job's outcome, read by the engine's next cycle, counts in ballast_job_outcomes_total
     const job = await waitJob(stack, String((await submitJob(stack, { type: 'set-memory', vm: 'test', memoryMiB: 4096 })).json['id']), 20000);
     assert.equal(job.state, 'succeeded', JSON.stringify(job));

@@ -45,9 +45,14 @@ export class ApiClient {
     return checked(await this.request('GET', withQuery(p, query)), 'GET', p, this.config) as T;
   }
 
-  /** POST JSON to a /v1 path with the bearer token; the parsed JSON body of a 2xx. */
+  /** POST JSON to a /v1 path; the parsed JSON body of a 2xx. Every call carries the bearer token (reads too). */
   async post<T>(p: string, body: unknown): Promise<T> {
     return checked(await this.request('POST', p, body), 'POST', p, this.config) as T;
+  }
+
+  /** DELETE a /v1 path with the bearer token; the parsed JSON body of a 2xx. */
+  async delete<T>(p: string): Promise<T> {
+    return checked(await this.request('DELETE', p), 'DELETE', p, this.config) as T;
   }
 
   /** Any status, for routes whose non-2xx answers carry meaning (GET /healthz answers 503 when unhealthy). */
@@ -59,7 +64,7 @@ export class ApiClient {
     const url = `${this.config.apiUrl}${p}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (method !== 'GET' && this.config.token !== undefined) headers['authorization'] = `Bearer ${this.config.token}`;
+    if (this.config.token !== undefined) headers['authorization'] = `Bearer ${this.config.token}`;
     try {
       const res = await this.fetchImpl(url, {
         method,

@@ -7,7 +7,7 @@
  *            the engine's default token file /var/lib/ballast/api-token (when readable)
  * The config file is BALLAST_CLI_CONFIG, else $XDG_CONFIG_HOME/ballast/cli.json, else ~/.config/ballast/cli.json
  * (JSON: {"apiUrl": "...", "token": "..."}; a missing file is fine, a malformed one is a usage error).
- * Reads need no token; changes do, and the engine answers 401 without one.
+ * Every call needs a token (the engine answers 401 without one); its role decides what it may do (403).
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,4 +1,4 @@
-/** `ballast jobs submit <type> … [--wait]` and `ballast jobs get <id>`. */
+/** `ballast jobs submit <type> … [--wait]`, `jobs get <id>`, `jobs list [filters]`, `jobs cancel <id>`. */
 import type { AnyJobType } from '@ballast/domain';
 import { secondsFlag } from '../args.js';
 import { CliError } from '../cli-error.js';
@@ -6,9 +6,9 @@ import { ApiRefusal } from '../api/api-client.js';
 import { readCommand, type ApiCommandDef, type ApiContext } from '../api/api-command.js';
 import type { JobJson } from '../api/api-types.js';
 import { EXIT } from '../api/exit-codes.js';
-import { renderRecord } from '../api/output.js';
+import { age, renderRecord, renderTable } from '../api/output.js';
 import { allJobFlags, flagName, jobRequestBody, jobSynopses, jobTypeArg } from './job-flags.js';
-import { jobLine, jobRecord } from './job-view.js';
+import { jobLine, jobRecord, progressText } from './job-view.js';
 
 export const DEFAULT_WAIT_SEC = 900;
 const POLL_MS = 500;
@@ -75,3 +75,32 @@ export const jobsGetCommand = readCommand<JobJson>({
   path: (ctx) => `/v1/jobs/${encodeURIComponent(ctx.positionals[0] as string)}`,
   table: jobRecord,
 });
+
+export function jobRows(jobs: JobJson[], nowMs = Date.now()): string {
+  return renderTable(
+    ['ID', 'STATE', 'TYPE', 'VM', 'HOST', 'SOURCE', 'AGE', 'RESULT'],
+    jobs.map((j) => [j.id, j.state, j.type, j.vm ?? '-', j.host, j.policy ? `${j.source}:${j.policy}` : j.source, age(j.createdAt, nowMs), j.error ?? j.result?.message ?? progressText(j.progress) ?? '']),
+  );
+}
+
+export const jobsListCommand = readCommand<{ jobs: JobJson[] }>({
+  name: 'jobs list',
+  summary: 'jobs, newest first; --vm, --host, --state queued|active|succeeded|failed, --source, --limit',
+  synopsis: '[--vm <vm>] [--host <host>] [--state <state>] [--source <source>] [--limit <n>]',
+  flags: { vm: { type: 'string' }, host: { type: 'string' }, state: { type: 'string' }, source: { type: 'string' }, limit: { type: 'string' } },
+  path: () => '/v1/jobs',
+  query: (ctx) => Object.fromEntries(['vm', 'host', 'state', 'source', 'limit'].map((k) => [k, ctx.flags[k] as string | undefined])),
+  table: (body) => jobRows(body.jobs),
+});
+
+export const jobsCancelCommand: ApiCommandDef = {
+  name: 'jobs cancel',
+  summary: 'cancel a job while it is still queued (a running job cannot be cancelled)',
+  synopsis: '<id>',
+  args: ['<id>'],
+  async run(ctx) {
+    const body = await ctx.client.delete<Record<string, unknown>>(`/v1/jobs/${encodeURIComponent(ctx.positionals[0] as string)}`);
+    ctx.print(body, () => `cancelled ${ctx.positionals[0] as string}`);
+    return EXIT.ok;
+  },
+};

@@ -7,6 +7,7 @@ import type { DecisionLog } from '../state/decision-log.js';
 import { decisionJson, hostJson, vmJson } from './api-views.js';
 import { jobRoutes } from './job-routes.js';
 import { openApiDocument } from './openapi.js';
+import type { AuditSink } from '../security/audit-http.js';
 import { staticAuthenticator, type Authenticator } from '../security/auth.js';
 import { defineRoute, routerOf, type Route } from './route-table.js';
 
@@ -17,6 +18,10 @@ export interface ApiDeps {
   token: string;
   /** Resolves bearer tokens to principals (the engine's TokenStore); default: `token` alone, as admin. */
   auth?: Authenticator;
+  /** Where changes are audited (the engine's AuditLog); none in tests that do not look. */
+  audit?: AuditSink;
+  /** Told when an audit entry could not be written. */
+  onAuditError?: (e: Error) => void;
   holdMs: number;
   decisions?: DecisionLog;
   /** The policy document in force (name → automation + args), readable over the API. */
@@ -115,7 +120,8 @@ export function apiRouteTable(d: ApiDeps): Route[] {
 
 /** The /v1 HTTP API, every route behind a bearer token of at least its role. */
 export function apiRoutes(d: ApiDeps): Router {
-  return routerOf(apiRouteTable(d), d.auth ?? staticAuthenticator(d.token));
+  const audit = d.audit ? { sink: d.audit, onError: d.onAuditError ?? (() => undefined) } : undefined;
+  return routerOf(apiRouteTable(d), d.auth ?? staticAuthenticator(d.token), audit);
 }
 
 /** Turns thrown errors into JSON errors; malformed JSON bodies name "body". */

@@ -6,6 +6,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { ApiError } from '../api-error.js';
+import { auditChanges, type AuditSink } from '../security/audit-http.js';
 import { principalOf, requireRole, type Authenticator, type Principal, type Role } from '../security/auth.js';
 
 export type Method = 'get' | 'post' | 'delete';
@@ -77,10 +78,16 @@ export function defineRoute<P extends Obj = Obj, Q extends Obj = Obj, B extends 
   };
 }
 
-/** An express router serving the routes, each behind a bearer token of at least its role. */
-export function routerOf(routes: readonly Route[], auth: Authenticator): Router {
+/**
+ * An express router serving the routes, each behind a bearer token of at least its role; with `audit`, every
+ * change (any method but GET) that succeeds or is refused for its role is recorded.
+ */
+export function routerOf(routes: readonly Route[], auth: Authenticator, audit?: { sink: AuditSink; onError: (e: Error) => void }): Router {
   const r = express.Router();
-  for (const route of routes) r[route.method](route.path, requireRole(auth, route.role), route.run);
+  for (const route of routes) {
+    const audited = audit && route.method !== 'get' ? [auditChanges(route.operationId, audit.sink, audit.onError)] : [];
+    r[route.method](route.path, ...audited, requireRole(auth, route.role), route.run);
+  }
   return r;
 }
 

@@ -44,6 +44,7 @@ export function requireRole(auth: Authenticator, role: Role): RequestHandler {
     if ('error' in t) return unauthorized(res, t.error);
     auth.authenticate(t.token).then((p) => {
       if ('error' in p) return unauthorized(res, p.error);
+      res.locals.caller = p;
       if (!roleAllows(p.role, role)) {
         res.status(403).json({ error: { code: 'forbidden', message: `Authorization: this call needs the ${role} role; the token (${p.tokenId}) has ${p.role}` } });
         return;
