@@ -6,7 +6,7 @@ import { commands, usage } from './commands.js';
 const names = commands.map((c) => c.name);
 
 test('the operator commands and lab, each once, all in the usage', () => {
-  for (const n of ['status', 'hosts', 'vms', 'jobs', 'decisions', 'recommendations', 'approve', 'reject', 'maintenance', 'placement', 'policy', 'lab']) {
+  for (const n of ['status', 'hosts', 'vms', 'jobs', 'decisions', 'recommendations', 'approve', 'reject', 'maintenance', 'placement', 'policy', 'token', 'audit', 'lab']) {
     assert.ok(names.includes(n), n);
   }
   assert.equal(new Set(names).size, names.length);
@@ -17,5 +17,5 @@ test('the operator commands and lab, each once, all in the usage', () => {
 
 test('a group rejects an unknown subcommand with a usage error', async () => {
   const jobs = commands.find((c) => c.name === 'jobs');
-  await assert.rejects(jobs?.run(['cancel', 'x']) ?? Promise.reject(new Error('no jobs')), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /unknown jobs subcommand 'cancel'/.test(e.message));
+  await assert.rejects(jobs?.run(['delete', 'x']) ?? Promise.reject(new Error('no jobs')), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /unknown jobs subcommand 'delete'/.test(e.message));
 });
