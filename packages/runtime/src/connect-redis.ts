@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redactRedisUrl } from './redact-redis-url.js';
+import type { RedisConnection } from './redis-connection.js';
 
 export interface ConnectRedisDeps {
   /** Defaults to process.exit. */
@@ -10,10 +11,12 @@ export interface ConnectRedisDeps {
 
 /**
  * Connects a lazyConnect ioredis client at start. An unreachable Redis at start is a configuration
- * problem: one line naming the URL (password redacted) on stderr, exit 2 (later disconnects are retried
- * by ioredis).
+ * problem: one line naming the URL (password redacted, in the URL and in the cause) on stderr, exit 2 (later
+ * disconnects are retried by ioredis). `target`: the URL, or the RedisConnection the client was made from.
  */
-export async function connectRedis(redis: Redis, url: string, deps: ConnectRedisDeps = {}): Promise<void> {
+export async function connectRedis(redis: Redis, target: string | Pick<RedisConnection, 'display' | 'redact'>, deps: ConnectRedisDeps = {}): Promise<void> {
+  const display = typeof target === 'string' ? redactRedisUrl(target) : target.display;
+  const redact = typeof target === 'string' ? (t: string) => t.split(target).join(display) : target.redact;
   let cause: string | undefined;
   const swallow = (e: Error) => {
     cause ??= e.message;
@@ -24,7 +27,7 @@ export async function connectRedis(redis: Redis, url: string, deps: ConnectRedis
   } catch (e) {
     redis.disconnect();
     const write = deps.writeStderr ?? ((line: string) => process.stderr.write(line));
-    write(`config: redisUrl=${redactRedisUrl(url)} — cannot connect: ${cause ?? (e as Error).message}\n`);
+    write(`config: redisUrl=${display} — cannot connect: ${redact(cause ?? (e as Error).message)}\n`);
     (deps.exit ?? process.exit)(2);
   } finally {
     redis.off('error', swallow);
