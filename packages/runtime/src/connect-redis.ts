@@ -27,9 +27,18 @@ export async function connectRedis(redis: Redis, target: string | Pick<RedisConn
   } catch (e) {
     redis.disconnect();
     const write = deps.writeStderr ?? ((line: string) => process.stderr.write(line));
-    write(`config: redisUrl=${display} — cannot connect: ${redact(cause ?? (e as Error).message)}\n`);
+    const why = cause ?? (e as Error).message;
+    write(`config: redisUrl=${display} — cannot connect: ${redact(why)}${hintFor(why)}\n`);
     (deps.exit ?? process.exit)(2);
   } finally {
     redis.off('error', swallow);
   }
+}
+
+/** What to check, for the refusals a setting explains. */
+function hintFor(cause: string): string {
+  if (/^(WRONGPASS|NOAUTH)\b/.test(cause)) return ' (check the user and password: redisUrl, redisUsername, redisPassword or redisPasswordFile)';
+  if (/^NOPERM\b/.test(cause)) return " (the Redis user lacks a permission Ballast needs: see docs/redis-security.md for its ACL)";
+  if (/certificate|self[- ]signed|issuer|altnames|Hostname\/IP/i.test(cause)) return " (check redisTlsCaFile, and redisTlsServername when the certificate does not name the URL's host)";
+  return '';
 }

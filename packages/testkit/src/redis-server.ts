@@ -18,7 +18,7 @@ export interface StartRedisOptions {
   port?: number;
   /**
    * ACL users, each a `user` directive's rules, e.g. `ballast on >pw ~ballast:* &* +@all`. Given: the
-   * default user is switched off (every client must log in as one of these).
+   * default user is switched off (every client must log in as one of these) unless they define it.
    */
   users?: readonly string[];
   /** TLS only (plain port off): the server's certificate and key, and the CA clients' certificates are checked against. */
@@ -67,7 +67,8 @@ function portArgs(port: number, tls: StartRedisOptions['tls']): string[] {
 
 function userArgs(users: readonly string[] | undefined): string[] {
   if (!users || users.length === 0) return [];
-  return [...users.flatMap((u) => ['--user', ...u.split(/\s+/)]), '--user', 'default', 'off'];
+  const defaultOff = users.some((u) => u.startsWith('default ')) ? [] : ['--user', 'default', 'off'];
+  return [...users.flatMap((u) => ['--user', ...u.split(/\s+/)]), ...defaultOff];
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
