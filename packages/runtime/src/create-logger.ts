@@ -62,5 +62,6 @@ function defaultDestination(setting: LogFormatSetting | undefined): DestinationS
     sync: true,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service,hostId',
+    singleLine: true,
   });
 }
