@@ -16,7 +16,8 @@ export interface ServiceProc {
 /** Starts one Ballast service (compiled main.js) as a child process with the given env. */
 export function startService(name: 'policy-engine' | 'collector' | 'actuator', env: Record<string, string>): ServiceProc {
   const child = spawn(process.execPath, [path.join(REPO, 'services', name, 'dist', 'main.js')], {
-    env: { ...process.env, UV_THREADPOOL_SIZE: '16', ...env },
+    // JSON log lines, which the tests read, even when the shell running them asks for pretty ones
+    env: { ...process.env, UV_THREADPOOL_SIZE: '16', BALLAST_LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
