@@ -38,6 +38,15 @@ describe('redisConnection', () => {
     assert.deepEqual(f.warnings, []);
   });
 
+  it("the URL's user and password move to the options (ioredis would let even an empty one in the URL win); mixed sources combine", () => {
+    const url = conn({ redisUrl: 'redis://app:p%40ss@10.0.0.5:6379' });
+    assert.deepEqual([url.url, url.options], ['redis://10.0.0.5:6379', { username: 'app', password: 'p@ss' }]);
+    const userInUrl = conn({ redisUrl: 'redis://ballast@10.0.0.5:6379', redisPassword: 'pw2' });
+    assert.deepEqual([userInUrl.url, userInUrl.options], ['redis://10.0.0.5:6379', { username: 'ballast', password: 'pw2' }]);
+    const pwInUrl = conn({ redisUrl: 'redis://:pw3@10.0.0.5:6379', redisUsername: 'ballast' });
+    assert.deepEqual(pwInUrl.options, { username: 'ballast', password: 'pw3' });
+  });
+
   it('a password file others can read: a warning naming it and its mode', () => {
     files['/open-pw'] = 'pw';
     modes['/open-pw'] = 0o100644;
@@ -49,6 +58,7 @@ describe('redisConnection', () => {
   it('TLS from rediss://, or from a CA file on redis://; client certificate and server name', () => {
     const a = conn({ redisUrl: 'rediss://u:pw@cache.example:6380/2' });
     assert.deepEqual([a.tls, a.options.tls, a.display], [true, {}, 'rediss://u:***@cache.example:6380/2']);
+    assert.deepEqual([a.url, a.options.username, a.options.password], ['rediss://cache.example:6380/2', 'u', 'pw']);
     const b = conn({ redisTlsCaFile: '/tls/ca.pem', redisTlsCertFile: '/tls/c.pem', redisTlsKeyFile: '/tls/k.pem', redisTlsServername: 'redis.internal' });
     assert.equal(b.tls, true);
     const tls = b.options.tls as { ca: Buffer; cert: Buffer; key: Buffer; servername: string };

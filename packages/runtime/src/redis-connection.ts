@@ -26,8 +26,9 @@ export const redisSecurityFields = {
 
 export type RedisConnectionConfig = { redisUrl: string } & { [K in keyof typeof redisSecurityFields]?: string | undefined };
 
-/** How to reach Redis: the URL (as given), the options to pass with it, and what may be printed about it. */
+/** How to reach Redis: the URL (without user and password), the options to pass with it, and what may be printed about it. */
 export interface RedisConnection {
+  /** redisUrl without its user and password: those are in `options`. */
   url: string;
   options: RedisOptions;
   tls: boolean;
@@ -60,11 +61,12 @@ export function redisConnection(c: RedisConnectionConfig, deps: RedisConnectionD
   const options: RedisOptions = {};
 
   const password = passwordOf(c, url, readFile, deps.modeOf ?? ((p) => statSync(p).mode), warnings);
-  if (c.redisUsername !== undefined) {
-    if (url.username) throw conflict('redisUsername', 'redisUrl has a user already');
-    options.username = c.redisUsername;
-  }
-  if (password !== undefined) options.password = password;
+  if (c.redisUsername !== undefined && url.username) throw conflict('redisUsername', 'redisUrl has a user already');
+  // the URL's user and password go in the options too: ioredis would let the URL's (even an empty one) win
+  const username = c.redisUsername ?? (url.username ? decodeURIComponent(url.username) : undefined);
+  const secret = password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  if (username !== undefined) options.username = username;
+  if (secret !== undefined) options.password = secret;
 
   const tls = url.protocol === 'rediss:' || c.redisTlsCaFile !== undefined;
   for (const field of ['redisTlsCertFile', 'redisTlsKeyFile', 'redisTlsServername'] as const) {
@@ -87,9 +89,11 @@ export function redisConnection(c: RedisConnectionConfig, deps: RedisConnectionD
   }
 
   const display = redactRedisUrl(c.redisUrl);
-  const secret = password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
   return {
-    url: c.redisUrl,
+    url: bare.href,
     options,
     tls,
     display,
