@@ -46,6 +46,11 @@ else
 fi
 
 export BALLAST_API_TOKEN_FILE=${BALLAST_API_TOKEN_FILE:-$STATE/api-token}
+# On a terminal: readable log lines (pino-pretty, in colour) instead of JSON; BALLAST_LOG_FORMAT=json keeps JSON.
+if [ -t 1 ] && [ -z "${BALLAST_LOG_FORMAT:-}" ]; then
+  export BALLAST_LOG_FORMAT=pretty
+  [ -n "${NO_COLOR:-}" ] || export FORCE_COLOR=${FORCE_COLOR:-1}
+fi
 export UV_THREADPOOL_SIZE=${UV_THREADPOOL_SIZE:-16}
 # Each service runs under a supervisor that restarts it when it exits, after a growing delay (1 s doubling
 # to 30 s; back to 1 s after a run of a minute or more), except on exit code 2: a configuration error, which
@@ -83,7 +88,7 @@ supervisors=()
 stop() {
   trap - INT TERM
   echo "run: stopping"
-  kill -TERM "${supervisors[@]}" 2>/dev/null || true
+  kill -TERM "${supervisors[@]}" ${announcer:-} 2>/dev/null || true
   wait "${supervisors[@]}" 2>/dev/null || true
   exit 0
 }
@@ -105,6 +110,8 @@ else
   supervise collector collector & supervisors+=($!)
 fi
 echo "run: API on http://127.0.0.1:${BALLAST_HTTP_PORT:-8080}/v1 (token in $BALLAST_API_TOKEN_FILE unless BALLAST_API_TOKEN is set)"
+# Once the engine serves: where the dashboard, the API and the token are, and how to use the CLI.
+bash infra/run/announce.sh & announcer=$!
 # Returns when every supervisor has ended (each service stopped for good), or at Ctrl-C (trap: stop).
 wait "${supervisors[@]}" || true
 echo "run: no service left running"

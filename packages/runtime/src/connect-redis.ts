@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redactRedisUrl } from './redact-redis-url.js';
+import type { RedisConnection } from './redis-connection.js';
 
 export interface ConnectRedisDeps {
   /** Defaults to process.exit. */
@@ -10,10 +11,12 @@ export interface ConnectRedisDeps {
 
 /**
  * Connects a lazyConnect ioredis client at start. An unreachable Redis at start is a configuration
- * problem: one line naming the URL (password redacted) on stderr, exit 2 (later disconnects are retried
- * by ioredis).
+ * problem: one line naming the URL (password redacted, in the URL and in the cause) on stderr, exit 2 (later
+ * disconnects are retried by ioredis). `target`: the URL, or the RedisConnection the client was made from.
  */
-export async function connectRedis(redis: Redis, url: string, deps: ConnectRedisDeps = {}): Promise<void> {
+export async function connectRedis(redis: Redis, target: string | Pick<RedisConnection, 'display' | 'redact'>, deps: ConnectRedisDeps = {}): Promise<void> {
+  const display = typeof target === 'string' ? redactRedisUrl(target) : target.display;
+  const redact = typeof target === 'string' ? (t: string) => t.split(target).join(display) : target.redact;
   let cause: string | undefined;
   const swallow = (e: Error) => {
     cause ??= e.message;
@@ -24,9 +27,18 @@ export async function connectRedis(redis: Redis, url: string, deps: ConnectRedis
   } catch (e) {
     redis.disconnect();
     const write = deps.writeStderr ?? ((line: string) => process.stderr.write(line));
-    write(`config: redisUrl=${redactRedisUrl(url)} — cannot connect: ${cause ?? (e as Error).message}\n`);
+    const why = cause ?? (e as Error).message;
+    write(`config: redisUrl=${display} — cannot connect: ${redact(why)}${hintFor(why)}\n`);
     (deps.exit ?? process.exit)(2);
   } finally {
     redis.off('error', swallow);
   }
+}
+
+/** What to check, for the refusals a setting explains. */
+function hintFor(cause: string): string {
+  if (/^(WRONGPASS|NOAUTH)\b/.test(cause)) return ' (check the user and password: redisUrl, redisUsername, redisPassword or redisPasswordFile)';
+  if (/^NOPERM\b/.test(cause)) return " (the Redis user lacks a permission Ballast needs: see docs/redis-security.md for its ACL)";
+  if (/certificate|self[- ]signed|issuer|altnames|Hostname\/IP/i.test(cause)) return " (check redisTlsCaFile, and redisTlsServername when the certificate does not name the URL's host)";
+  return '';
 }

@@ -19,3 +19,6 @@ export * from './keyed-lock.js';
 export * from './backoff.js';
 export * from './interval-loop.js';
 export * from './service-scaffold.js';
+export * from './redis-connection.js';
+export * from './log-format.js';
+export * from './insecure-listener.js';

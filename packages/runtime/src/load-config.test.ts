@@ -158,6 +158,11 @@ describe('loadConfig errors: one line naming field, source and problem', () => {
     const err = configError(() => loadConfig(schema, { env: { BALLAST_GRPC_TOKEN: 'hunter2' } }));
     assert.equal(err.message, 'config: BALLAST_GRPC_TOKEN=<redacted, 7 chars> — must be at least 16 characters long');
     assert.ok(!err.message.includes('hunter2'));
+    const url = z.object({ redisUrl: z.string().startsWith('rediss://') });
+    const e2 = configError(() => loadConfig(url, { env: { REDIS_URL: 'redis://app:hunter3@h:1' }, aliases: { redisUrl: 'REDIS_URL' } }));
+    assert.match(e2.message, /^config: REDIS_URL="redis:\/\/app:\*\*\*@h:1" — /);
+    const e3 = configError(() => loadConfig(url, { env: {}, file: jsonFile('redis-url.json', { redisUrl: 'redis://:hunter4@h:1' }) }));
+    assert.match(e3.message, /^config: redisUrl="redis:\/\/:\*\*\*@h:1" in .*redis-url\.json — /);
   });
 
   it('bad file value names field, value and file', () => {

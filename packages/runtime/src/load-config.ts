@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { coerceEnvValue } from './env-coercion.js';
 import { kindOf, phraseIssue, type RawIssue } from './phrase-issue.js';
+import { redactRedisUrl } from './redact-redis-url.js';
 
 export interface LoadConfigOptions<S extends z.ZodObject> {
   /** Prefix of every env var; `httpPort` ← `BALLAST_HTTP_PORT`. Default 'BALLAST_'. */
@@ -23,6 +24,8 @@ type Source =
   | { kind: 'file'; path: string; value: unknown };
 
 const SECRET_KEY = /(token|secret|password|passphrase|apikey)$/i;
+/** URLs may carry a password (redis://user:pw@host): shown with it masked. */
+const URL_KEY = /(url|uri|address)$/i;
 
 /**
  * Reads a typed config: schema defaults < JSON config file < environment. Env strings are coerced to the
@@ -159,11 +162,13 @@ function valueAt(value: unknown, path: readonly string[]): unknown {
 }
 
 function showEnv(key: string, raw: string): string {
-  return SECRET_KEY.test(key) ? `<redacted, ${raw.length} chars>` : truncate(JSON.stringify(raw));
+  if (SECRET_KEY.test(key)) return `<redacted, ${raw.length} chars>`;
+  return truncate(JSON.stringify(URL_KEY.test(key) ? redactRedisUrl(raw) : raw));
 }
 
 function showValue(key: string, value: unknown): string {
   if (SECRET_KEY.test(key) && typeof value === 'string') return `<redacted, ${value.length} chars>`;
+  if (URL_KEY.test(key) && typeof value === 'string') return truncate(JSON.stringify(redactRedisUrl(value)));
   return value === undefined ? '(missing)' : truncate(JSON.stringify(value) ?? String(value));
 }
 

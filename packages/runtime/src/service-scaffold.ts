@@ -2,7 +2,9 @@ import type { Server as HttpServer } from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import type { DestinationStream, Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { z } from 'zod';
+import { connectRedis } from './connect-redis.js';
 import { createLogger, type LogLevel } from './create-logger.js';
 import { createMetricsRegistry } from './create-metrics-registry.js';
 import { exitOnConfigError, exitWithConfigError, type ExitOnConfigErrorDeps } from './exit-on-config-error.js';
@@ -12,12 +14,16 @@ import { resolveHostId } from './host-id.js';
 import { startIntervalLoop, type IntervalLoop } from './interval-loop.js';
 import { loadConfig, type LoadConfigOptions } from './load-config.js';
 import { startOpsServer, type OpsServer } from './ops-server.js';
+import { insecureListenerWarning } from './insecure-listener.js';
+import type { LogFormatSetting } from './log-format.js';
+import { createRedis, redisConnection, type RedisConnection, type RedisConnectionConfig } from './redis-connection.js';
 import type { HealthCheck } from './ops-routes.js';
 
 /** The settings the scaffold reads when a service's schema has them (every Ballast service has most). */
 export interface ServiceConfigBase {
   hostId?: string | undefined;
   logLevel?: LogLevel | undefined;
+  logFormat?: LogFormatSetting | undefined;
   grpcToken?: string | undefined;
   tlsCertFile?: string | undefined;
   tlsKeyFile?: string | undefined;
@@ -45,6 +51,8 @@ export interface ListenOptions {
   host: string;
   port: number;
   field?: string;
+  /** The setting that binds it (for the warning when it is beyond loopback without TLS); default by kind. */
+  hostField?: string;
 }
 
 /**
@@ -71,7 +79,7 @@ export class ServiceScaffold<C> {
   ) {
     const base = config as ServiceConfigBase;
     this.hostId = this.check(() => resolveHostId({ hostId: base.hostId, ...(o.env ? { env: o.env } : {}) }));
-    this.log = createLogger({ service, hostId: this.hostId, logLevel: base.logLevel ?? 'info', ...(o.logDestination ? { destination: o.logDestination } : {}) });
+    this.log = createLogger({ service, hostId: this.hostId, logLevel: base.logLevel ?? 'info', logFormat: base.logFormat, ...(o.logDestination ? { destination: o.logDestination } : {}) });
     this.registry = createMetricsRegistry({ service, hostId: this.hostId });
     this.shutdown = createGracefulShutdown({ logger: this.log, ...o.shutdown });
   }
@@ -109,6 +117,7 @@ export class ServiceScaffold<C> {
       (e: Error) => this.fail(`config: ${o.field ?? 'opsPort'}=${o.port} — cannot listen on ${o.host}: ${e.message}`),
     );
     this.onShutdown('ops server', () => ops.close());
+    this.warnIfInsecure({ what: 'ops HTTP (/metrics, /healthz)', host: o.host, port: ops.port, tls: false, fix: `bind ${o.hostField ?? 'opsHost'} to 127.0.0.1, or let only Prometheus reach it (firewall) or put a TLS proxy in front` });
     return ops;
   }
 
@@ -118,6 +127,7 @@ export class ServiceScaffold<C> {
       server.bindAsync(`${o.host}:${o.port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))),
     ).catch((e: Error) => this.fail(`config: ${o.field ?? 'grpcPort'}=${o.port} — cannot listen on ${o.host}: ${e.message}`));
     this.onShutdown('grpc server', () => new Promise<void>((r) => server.tryShutdown(() => r())));
+    this.warnIfInsecure({ what: 'gRPC', host: o.host, port, tls: credentials._isSecure(), fix: `set tlsCertFile and tlsKeyFile (BALLAST_TLS_CERT_FILE, BALLAST_TLS_KEY_FILE), or bind ${o.hostField ?? 'grpcHost'} to 127.0.0.1` });
     return port;
   }
 
@@ -135,7 +145,31 @@ export class ServiceScaffold<C> {
       server.closeIdleConnections();
     }));
     const addr = server.address();
-    return typeof addr === 'object' && addr ? addr.port : o.port;
+    const port = typeof addr === 'object' && addr ? addr.port : o.port;
+    this.warnIfInsecure({ what: 'HTTP', host: o.host, port, tls: 'setSecureContext' in server, fix: `put a TLS-terminating proxy in front and bind ${o.hostField ?? 'httpHost'} to 127.0.0.1` });
+    return port;
+  }
+
+  /** Logs the INSECURE warning (level warn) for a listener beyond loopback without TLS. */
+  private warnIfInsecure(l: Parameters<typeof insecureListenerWarning>[0]): void {
+    const line = insecureListenerWarning(l);
+    if (line) this.log.warn({ insecure: true, host: l.host, port: l.port }, line);
+  }
+
+  /**
+   * A Redis client from redisUrl and the redis* settings (a bad setting: its one line, exit 2), connected (an
+   * unreachable Redis or refused credentials: one line, exit 2); later errors are logged (password masked) and
+   * it is closed at shutdown.
+   */
+  async connectRedis(extra: RedisOptions = { maxRetriesPerRequest: null }): Promise<{ redis: Redis; connection: RedisConnection }> {
+    const connection = this.check(() => redisConnection(this.config as RedisConnectionConfig));
+    for (const w of connection.warnings) this.log.warn(w);
+    const redis = createRedis(connection, { ...extra, lazyConnect: true });
+    await connectRedis(redis, connection, this.o.exit ?? {});
+    redis.on('error', (e: Error) => this.log.warn({ err: connection.redact(e.message) }, 'redis error'));
+    this.onShutdown('redis', () => redis.quit().then(() => undefined));
+    this.log.info({ redis: connection.display, tls: connection.tls, user: connection.options.username ?? null }, `redis connected at ${connection.display}${connection.tls ? ' (TLS)' : ''}`);
+    return { redis, connection };
   }
 
   /** Runs `run` every `intervalMs` (no overlap, failures logged); stopped at shutdown after the round in progress. */

@@ -13,13 +13,25 @@ export interface RedisHandle {
   stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Starts a real redis-server on 127.0.0.1 with AOF on, in a temp dir. */
-export async function startRedis(opts: { dir?: string; port?: number } = {}): Promise<RedisHandle> {
+export interface StartRedisOptions {
+  dir?: string;
+  port?: number;
+  /**
+   * ACL users, each a `user` directive's rules, e.g. `ballast on >pw ~ballast:* &* +@all`. Given: the
+   * default user is switched off (every client must log in as one of these) unless they define it.
+   */
+  users?: readonly string[];
+  /** TLS only (plain port off): the server's certificate and key, and the CA clients' certificates are checked against. */
+  tls?: { certFile: string; keyFile: string; caFile: string; /** Require a client certificate. Default false. */ authClients?: boolean };
+}
+
+/** Starts a real redis-server on 127.0.0.1 with AOF on, in a temp dir; with ACL users and TLS when asked. */
+export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHandle> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'ballast-redis-'));
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes'],
+    [...portArgs(port, opts.tls), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes', ...userArgs(opts.users)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -31,7 +43,7 @@ export async function startRedis(opts: { dir?: string; port?: number } = {}): Pr
     throw new Error(`redis-server did not start on port ${port}: ${e.message}\n${output.slice(-2000)}`);
   });
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     dir,
     async stop({ keepData = false } = {}) {
@@ -42,6 +54,21 @@ export async function startRedis(opts: { dir?: string; port?: number } = {}): Pr
       if (!keepData && !opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function portArgs(port: number, tls: StartRedisOptions['tls']): string[] {
+  if (!tls) return ['--port', String(port)];
+  return [
+    '--port', '0', '--tls-port', String(port),
+    '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile,
+    '--tls-auth-clients', tls.authClients ? 'yes' : 'no',
+  ];
+}
+
+function userArgs(users: readonly string[] | undefined): string[] {
+  if (!users || users.length === 0) return [];
+  const defaultOff = users.some((u) => u.startsWith('default ')) ? [] : ['--user', 'default', 'off'];
+  return [...users.flatMap((u) => ['--user', ...u.split(/\s+/)]), ...defaultOff];
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {

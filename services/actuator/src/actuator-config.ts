@@ -1,3 +1,4 @@
+import { logFormatField, redisSecurityFields } from '@ballast/runtime';
 import { z } from 'zod';
 
 /** Every knob of the actuator, with its default. Env: BALLAST_<NAME>, plus LIBVIRT_URI and REDIS_URL. */
@@ -5,7 +6,9 @@ export const actuatorConfigSchema = z.object({
   hostId: z.string().optional(),
   /** libvirt URI of the hypervisor this actuator manages. */
   libvirtUri: z.string().min(1).default('qemu:///system'),
+  /** redis:// or rediss:// (TLS); user and password, TLS files: redisSecurityFields (docs/redis-security.md). */
   redisUrl: z.string().min(1).default('redis://127.0.0.1:6379'),
+  ...redisSecurityFields,
   /** Jobs processed at once (different VMs; one job at a time per VM). */
   concurrency: z.number().int().min(1).max(256).default(8),
   /** Never set a balloon below this, whatever the job says. */
@@ -40,6 +43,8 @@ export const actuatorConfigSchema = z.object({
   tlsKeyFile: z.string().optional(),
   tlsCaFile: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** auto: readable lines on a terminal, JSON lines otherwise; pretty or json to force one. */
+  logFormat: logFormatField,
 });
 
 export type ActuatorConfig = z.infer<typeof actuatorConfigSchema>;

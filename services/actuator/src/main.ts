@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 import * as grpc from '@grpc/grpc-js';
 import type { Job, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ReconnectingHypervisor, type HypervisorLinkState } from '@ballast/hypervisor';
 import { ActuatorStatusServiceService } from '@ballast/proto';
 import { jobQueueName } from '@ballast/queue';
-import { connectRedis, createServiceScaffold, registerLibvirtLinkMetrics, runService } from '@ballast/runtime';
+import { createServiceScaffold, registerLibvirtLinkMetrics, runService } from '@ballast/runtime';
 import type { Logger } from 'pino';
 import { actuatorConfigSchema } from './actuator-config.js';
 import { startActuatorWorker } from './actuator-worker.js';
@@ -32,9 +31,8 @@ async function main(): Promise<void> {
   });
   await hv.start();
 
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-  await connectRedis(redis, config.redisUrl);
-  redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
+  // Redis from redisUrl and the redis* settings (user, password, TLS: docs/redis-security.md)
+  const { redis } = await svc.connectRedis();
 
   const outcomes = jobOutcomes(registry);
   registerLibvirtLinkMetrics(registry, hv);
@@ -58,8 +56,7 @@ async function main(): Promise<void> {
     autorun: false,
     onOutcome: outcomes.record,
   });
-  // Stop taking jobs first; let the running ones finish (BullMQ waits for them).
-  svc.onShutdown('redis', () => redis.quit());
+  // Stop taking jobs first (redis, registered earlier, quits after); let the running ones finish (BullMQ waits for them).
   svc.onShutdown('worker', () => worker.close());
   const followLibvirt = workOnlyWhileConnected(worker, statsPeriod, log);
   hv.onStateChange(followLibvirt);

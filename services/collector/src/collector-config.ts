@@ -1,3 +1,4 @@
+import { logFormatField } from '@ballast/runtime';
 import { z } from 'zod';
 
 /** Every knob of the collector, with its default. Env: BALLAST_<NAME>, plus LIBVIRT_URI. */
@@ -61,6 +62,8 @@ export const collectorConfigSchema = z.object({
   opsHost: z.string().default('127.0.0.1'),
   opsPort: z.number().int().min(0).max(65535).default(9464),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** auto: readable lines on a terminal, JSON lines otherwise; pretty or json to force one. */
+  logFormat: logFormatField,
 });
 
 export type CollectorConfig = z.infer<typeof collectorConfigSchema>;

@@ -1,8 +1,11 @@
+import { logFormatField, redisSecurityFields } from '@ballast/runtime';
 import { z } from 'zod';
 
 /** Every knob of the policy engine, with its default. Env: BALLAST_<NAME>, plus REDIS_URL. */
 export const engineConfigSchema = z.object({
+  /** redis:// or rediss:// (TLS); user and password, TLS files: redisSecurityFields (docs/redis-security.md). */
   redisUrl: z.string().min(1).default('redis://127.0.0.1:6379'),
+  ...redisSecurityFields,
   httpHost: z.string().default('127.0.0.1'),
   httpPort: z.number().int().min(0).max(65535).default(8080),
   grpcHost: z.string().default('127.0.0.1'),
@@ -30,6 +33,8 @@ export const engineConfigSchema = z.object({
   /** Policy document (JSON): {"policies": {"<name>": {"automation": "auto", "args": {...}}}}. */
   policyFile: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** auto: readable lines on a terminal, JSON lines otherwise; pretty or json to force one. */
+  logFormat: logFormatField,
 });
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;

@@ -2,13 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { builtinPolicies, CLUSTER_BALANCE_POLICY_NAME, clusterBalancePolicy, placeVm, type ClusterBalanceArgs, type HostReport } from '@ballast/domain';
 import { hostname } from 'node:os';
 import { ClusterState, PolicyCycle, PolicyDocumentError, validatePolicies, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
-import { connectRedis, createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type ServiceScaffold } from '@ballast/runtime';
+import { createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type ServiceScaffold } from '@ballast/runtime';
 import { engineConfigSchema, type EngineConfig } from './engine-config.js';
 import { EngineMetrics } from './metrics/engine-metrics.js';
 import { ingestService } from './grpc/ingest-service.js';
@@ -167,12 +167,9 @@ function clusterArgsOf(policies: PolicyConfigEntry[]): ClusterBalanceArgs {
   return r.ok ? r.args : clusterBalancePolicy.defaults;
 }
 
+/** Redis from redisUrl and the redis* settings (user, password, TLS: docs/redis-security.md). */
 async function redisClient(svc: Svc): Promise<Redis> {
-  const redis = new Redis(svc.config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-  await connectRedis(redis, svc.config.redisUrl);
-  redis.on('error', (e) => svc.log.warn({ err: e.message }, 'redis error'));
-  svc.onShutdown('redis', () => redis.quit());
-  return redis;
+  return (await svc.connectRedis()).redis;
 }
 
 /** The engine's metrics (docs/metrics.md): counters fed by the cycle and ingest, gauges read from the state and the queues at scrape. */

@@ -16,8 +16,9 @@ export interface ServiceProc {
 /** Starts one Ballast service (compiled main.js) as a child process with the given env. */
 export function startService(name: 'policy-engine' | 'collector' | 'actuator', env: Record<string, string>): ServiceProc {
   const child = spawn(process.execPath, [path.join(REPO, 'services', name, 'dist', 'main.js')], {
-    // the engine's ops port (a fixed default) is off unless a test asks for it: tests run engines side by side
-    env: { ...process.env, UV_THREADPOOL_SIZE: '16', ...(name === 'policy-engine' ? { BALLAST_OPS_PORT: '0' } : {}), ...env },
+    // the engine's ops port (a fixed default) is off unless a test asks for it: tests run engines side by side;
+    // JSON log lines, which the tests read, even when the shell running them asks for pretty ones
+    env: { ...process.env, UV_THREADPOOL_SIZE: '16', BALLAST_LOG_FORMAT: 'json', ...(name === 'policy-engine' ? { BALLAST_OPS_PORT: '0' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,172 @@
+import { readFileSync, statSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { redactRedisUrl } from './redact-redis-url.js';
+
+/**
+ * The Redis settings every service that talks to Redis adds to its schema next to its `redisUrl`
+ * (`...redisSecurityFields`). Env: BALLAST_REDIS_USERNAME, BALLAST_REDIS_PASSWORD, … (see docs/redis-security.md).
+ */
+export const redisSecurityFields = {
+  /** ACL user; or in the URL (`redis://user:pw@host`). */
+  redisUsername: z.string().min(1).optional(),
+  /** The password; or in the URL, or (better) in redisPasswordFile. */
+  redisPassword: z.string().min(1).optional(),
+  /** A file holding the password (one line), read at start; mode 0600 or 0400. */
+  redisPasswordFile: z.string().min(1).optional(),
+  /** CA certificate(s) (PEM) that signed Redis's certificate: turns TLS on. */
+  redisTlsCaFile: z.string().min(1).optional(),
+  /** Client certificate (PEM) for a Redis that requires one (tls-auth-clients yes); with redisTlsKeyFile. */
+  redisTlsCertFile: z.string().min(1).optional(),
+  redisTlsKeyFile: z.string().min(1).optional(),
+  /** The name Redis's certificate must carry, when it is not the host of redisUrl. */
+  redisTlsServername: z.string().min(1).optional(),
+};
+
+export type RedisConnectionConfig = { redisUrl: string } & { [K in keyof typeof redisSecurityFields]?: string | undefined };
+
+/** How to reach Redis: the URL (without user and password), the options to pass with it, and what may be printed about it. */
+export interface RedisConnection {
+  /** redisUrl without its user and password: those are in `options`. */
+  url: string;
+  options: RedisOptions;
+  tls: boolean;
+  /** The URL fit for a log line (password masked). */
+  display: string;
+  /** Problems worth a warning line at start (a password file others can read). */
+  warnings: string[];
+  /** `text` with the password (wherever it appears) and the URL's password masked. */
+  redact(text: string): string;
+}
+
+export interface RedisConnectionDeps {
+  readFile?: (path: string) => string | Buffer;
+  /** The file's mode bits. */
+  modeOf?: (path: string) => number;
+}
+
+/**
+ * One place that turns a service's Redis settings into ioredis options: user and password (from the URL,
+ * the settings or a file), TLS when the URL is rediss:// or a CA file is set (CA, client certificate and key,
+ * server name). A bad or half-made setting throws a ConfigError naming the field.
+ *
+ *   const conn = svc.check(() => redisConnection(config));
+ *   const redis = createRedis(conn, { maxRetriesPerRequest: null, lazyConnect: true });
+ */
+export function redisConnection(c: RedisConnectionConfig, deps: RedisConnectionDeps = {}): RedisConnection {
+  const readFile = deps.readFile ?? ((p: string) => readFileSync(p));
+  const url = parseRedisUrl(c.redisUrl);
+  const warnings: string[] = [];
+  const options: RedisOptions = {};
+
+  const password = passwordOf(c, url, readFile, deps.modeOf ?? ((p) => statSync(p).mode), warnings);
+  if (c.redisUsername !== undefined && url.username) throw conflict('redisUsername', 'redisUrl has a user already');
+  // the URL's user and password go in the options too: ioredis would let the URL's (even an empty one) win
+  const username = c.redisUsername ?? (url.username ? decodeURIComponent(url.username) : undefined);
+  const secret = password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  if (username !== undefined) options.username = username;
+  if (secret !== undefined) options.password = secret;
+
+  const tls = url.protocol === 'rediss:' || c.redisTlsCaFile !== undefined;
+  for (const field of ['redisTlsCertFile', 'redisTlsKeyFile', 'redisTlsServername'] as const) {
+    if (c[field] !== undefined && !tls) {
+      throw new ConfigError(`config: ${field} is set but TLS is off — use a rediss:// redisUrl or set redisTlsCaFile`, { field, problem: 'TLS is off' });
+    }
+  }
+  if ((c.redisTlsCertFile === undefined) !== (c.redisTlsKeyFile === undefined)) {
+    const missing = c.redisTlsCertFile === undefined ? 'redisTlsCertFile' : 'redisTlsKeyFile';
+    const given = missing === 'redisTlsCertFile' ? 'redisTlsKeyFile' : 'redisTlsCertFile';
+    throw new ConfigError(`config: ${given} is set without ${missing} — a client certificate needs both`, { field: missing, problem: 'is required' });
+  }
+  if (tls) {
+    options.tls = {
+      ...(c.redisTlsCaFile !== undefined ? { ca: readSetting('redisTlsCaFile', c.redisTlsCaFile, readFile) } : {}),
+      ...(c.redisTlsCertFile !== undefined ? { cert: readSetting('redisTlsCertFile', c.redisTlsCertFile, readFile) } : {}),
+      ...(c.redisTlsKeyFile !== undefined ? { key: readSetting('redisTlsKeyFile', c.redisTlsKeyFile, readFile) } : {}),
+      ...(c.redisTlsServername !== undefined ? { servername: c.redisTlsServername } : {}),
+    };
+  }
+
+  const display = redactRedisUrl(c.redisUrl);
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
+  return {
+    url: bare.href,
+    options,
+    tls,
+    display,
+    warnings,
+    redact: (text) => {
+      let out = text.split(c.redisUrl).join(display);
+      if (secret) out = out.split(secret).join('***');
+      return out;
+    },
+  };
+}
+
+/** A client for `conn`, with `extra` options (maxRetriesPerRequest, lazyConnect, …) on top. */
+export function createRedis(conn: RedisConnection, extra: RedisOptions = {}): Redis {
+  return new Redis(conn.url, { ...conn.options, ...extra });
+}
+
+function parseRedisUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`config: redisUrl=${redactRedisUrl(raw)} — not a URL (expected redis://host:port or rediss://host:port)`, {
+      field: 'redisUrl',
+      problem: 'not a URL',
+    });
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(`config: redisUrl=${redactRedisUrl(raw)} — expected redis:// or rediss://, got ${url.protocol}//`, {
+      field: 'redisUrl',
+      problem: 'bad scheme',
+    });
+  }
+  return url;
+}
+
+function passwordOf(
+  c: RedisConnectionConfig,
+  url: URL,
+  readFile: (p: string) => string | Buffer,
+  modeOf: (p: string) => number,
+  warnings: string[],
+): string | undefined {
+  if (c.redisPassword !== undefined && c.redisPasswordFile !== undefined) {
+    throw conflict('redisPassword', 'redisPasswordFile is set too (use one)');
+  }
+  if ((c.redisPassword !== undefined || c.redisPasswordFile !== undefined) && url.password) {
+    throw conflict(c.redisPassword !== undefined ? 'redisPassword' : 'redisPasswordFile', 'redisUrl has a password already (use one)');
+  }
+  if (c.redisPassword !== undefined) return c.redisPassword;
+  if (c.redisPasswordFile === undefined) return undefined;
+  const text = readSetting('redisPasswordFile', c.redisPasswordFile, readFile).toString('utf8').replace(/\r?\n$/, '');
+  if (text === '') {
+    throw new ConfigError(`config: redisPasswordFile=${c.redisPasswordFile} — the file is empty`, { field: 'redisPasswordFile', problem: 'empty' });
+  }
+  const mode = modeOf(c.redisPasswordFile) & 0o777;
+  if ((mode & 0o044) !== 0) {
+    warnings.push(`redisPasswordFile ${c.redisPasswordFile} is readable by ${mode & 0o004 ? 'everyone' : 'its group'} (mode 0${mode.toString(8)}): chmod 600 it`);
+  }
+  return text;
+}
+
+function readSetting(field: string, path: string, readFile: (p: string) => string | Buffer): Buffer {
+  try {
+    const data = readFile(path);
+    return typeof data === 'string' ? Buffer.from(data) : data;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (e as Error).message);
+    throw new ConfigError(`config: ${field}=${path} — cannot read: ${why}`, { field, source: path, problem: `cannot read: ${why}` });
+  }
+}
+
+function conflict(field: string, why: string): ConfigError {
+  return new ConfigError(`config: ${field} is set but ${why}`, { field, problem: why });
+}
