@@ -75,7 +75,8 @@ async function main(): Promise<void> {
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster) }, (a) =>
+  const limits = { rateLimit: { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute }, bodyLimitKiB: config.httpBodyLimitKiB };
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster), ...limits }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
       health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),
