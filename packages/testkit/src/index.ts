@@ -6,3 +6,4 @@ export * from './readme-commands.js';
 export * from './mentioned-make-targets.js';
 export * from './makefile-targets.js';
 export * from './promtool.js';
+export * from './json-fuzz.js';
