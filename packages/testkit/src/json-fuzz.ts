@@ -102,3 +102,81 @@ export function fieldProblem(input: unknown, field: string): string | undefined 
   }
   return undefined;
 }
+
+/** The parts of a JSON Schema (draft 2020-12, as zod's toJSONSchema writes it) that shape sample values. */
+export interface JsonSchema {
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: JsonSchema | boolean;
+  items?: JsonSchema;
+  minItems?: number;
+  maxItems?: number;
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  minLength?: number;
+}
+
+/** Names that exist in the test stores (so a sample sometimes reaches past the lookups). */
+const KNOWN_NAMES = ['web', 'db', 'h1', 'h2', 'no-such'];
+
+function numberArb(s: JsonSchema, integer: boolean): fc.Arbitrary<number> {
+  const min = Math.max(s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + (integer ? 1 : 1e-9) : -1e6), -1e9);
+  const max = Math.min(s.maximum ?? 1e6, 1e9);
+  if (!integer) return fc.double({ min, max, noNaN: true });
+  const lo = Math.ceil(min);
+  const hi = Math.floor(max);
+  // Small values (ids of vCPUs, pCPUs, cells) as often as any: they reach past the bounds checks.
+  return fc.oneof(fc.integer({ min: lo, max: Math.max(lo, Math.min(hi, Math.max(lo, 0) + 8)) }), fc.integer({ min: lo, max: hi }));
+}
+
+function objectArb(s: JsonSchema, depth: number): fc.Arbitrary<Json> {
+  if (s.properties) {
+    const props = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, schemaArbitrary(v, depth + 1)]));
+    return fc.record(props, { requiredKeys: (s.required ?? []).filter((k) => k in props) }) as fc.Arbitrary<Json>;
+  }
+  if (typeof s.additionalProperties === 'object') return fc.dictionary(plainKey(), schemaArbitrary(s.additionalProperties, depth + 1), { maxKeys: 3 });
+  return fc.dictionary(plainKey(), fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Json>, { maxKeys: 3 });
+}
+
+/** Values that fit a JSON Schema (roughly: formats and cross-field rules are not followed). */
+export function schemaArbitrary(s: JsonSchema, depth = 0): fc.Arbitrary<Json> {
+  if (depth > 6) return fc.constant(null);
+  if (s.const !== undefined) return fc.constant(s.const as Json);
+  if (s.enum) return fc.constantFrom(...(s.enum as Json[]));
+  const variants = s.oneOf ?? s.anyOf;
+  if (variants && variants.length > 0) return fc.oneof(...variants.map((v) => schemaArbitrary(v, depth + 1)));
+  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  switch (type) {
+    case 'object':
+      return objectArb(s, depth);
+    case 'array':
+      return fc.array(s.items ? schemaArbitrary(s.items, depth + 1) : (fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Json>), {
+        minLength: Math.min(s.minItems ?? 0, 4),
+        maxLength: Math.max(Math.min(s.maxItems ?? 4, 4), Math.min(s.minItems ?? 0, 4)),
+      });
+    case 'integer':
+      return numberArb(s, true);
+    case 'number':
+      return numberArb(s, false);
+    case 'boolean':
+      return fc.boolean();
+    case 'string':
+      return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KNOWN_NAMES) }, { weight: 1, arbitrary: fc.string({ minLength: s.minLength ?? 0, maxLength: 20 }) });
+    case 'null':
+      return fc.constant(null);
+    default:
+      return fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>;
+  }
+}
+
+/** Near-valid values of a schema: fitting ones, and fitting ones with one to three changes. */
+export function nearSchemaArbitrary(s: JsonSchema): fc.Arbitrary<Json> {
+  const fit = schemaArbitrary(s);
+  return fc.oneof(fit, fit.chain(mutationsOf));
+}
