@@ -1,11 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { hostReport, vmReport } from '@ballast/testkit';
 import { startTestEngine, type TestEngine } from '../test-engine.js';
 import type { Authenticator } from '../security/auth.js';
 import { createApp } from './create-app.js';
+import { apiRateLimits } from './rate-limit.js';
 
 const TOKEN_A = 'token-a-abcdefghijklmnop';
 const TOKEN_B = 'token-b-abcdefghijklmnop';
@@ -27,7 +29,11 @@ before(async () => {
   state.ingest(hostReport('h1', [vmReport('web')], { takenAtMs: Date.now() }));
   const app = createApp(
     { state, jobs, token: TOKEN_A, auth, holdMs: 300000, rateLimit: { perMinute: PER_MINUTE, authFailuresPerMinute: AUTH_FAILURES }, bodyLimitKiB: 1 },
-    (a) => a.get('/healthz', (_req, res) => void res.json({ ok: true })),
+    (a) => {
+      a.get('/healthz', (_req, res) => void res.json({ ok: true }));
+      // Behind the limiters (mounted on /v1 before this): shows the key a request was counted under.
+      a.get('/v1/test-rate-key', (req, res) => void res.json({ key: (req as { rateLimit?: { key?: string } }).rateLimit?.key }));
+    },
   );
   http = createServer(app);
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -62,6 +68,23 @@ test('a path parameter that is not valid percent-encoding is a 400 naming path, 
   const r = await get('/v1/vms/%E0%A4%A', TOKEN_C);
   const body = (await r.json()) as Err;
   assert.deepEqual([r.status, body.error.code, body.error.field], [400, 'invalid_path', 'path']);
+});
+
+// Before the failed sign-ins below: a new token from this address is held back after them.
+test('the count is keyed by a hash of the token, never the token; without a token by the address', async () => {
+  const token = 'token-d-abcdefghijklmnop';
+  const withToken = (await (await get('/v1/test-rate-key', token)).json()) as { key: string };
+  assert.equal(withToken.key, `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`);
+  assert.ok(!withToken.key.includes(token));
+  const apiOnly = createApp({ state: engine.state, jobs: engine.jobs, token: TOKEN_A, holdMs: 1, rateLimit: { perMinute: 5, authFailuresPerMinute: 0 } }, (a) =>
+    a.get('/v1/test-rate-key', (req, res) => void res.json({ key: (req as { rateLimit?: { key?: string } }).rateLimit?.key })),
+  );
+  const srv = createServer(apiOnly);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const r = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1/test-rate-key`);
+  await new Promise((done) => srv.close(done));
+  assert.equal(((await r.json()) as { key: string }).key, 'ip:127.0.0.1');
+  assert.deepEqual(apiRateLimits({ perMinute: 0, authFailuresPerMinute: 0 }), [], '0 turns both limits off');
 });
 
 test('per token: the call after the limit is a 429 with Retry-After and RateLimit headers; another token is not affected', async () => {
