@@ -33,7 +33,7 @@ export function validatePolicies(registry: PolicyRegistry, policies: PolicyConfi
     }
     const v = policy.validate(p.args);
     if (v.ok) filled.set(p, v.args);
-    else for (const i of v.issues) issues.push(`policies.${p.name}.${i.field}: ${i.message}`);
+    else for (const i of v.issues) issues.push(`policies.${p.name}${i.field ? `.${i.field}` : ''}: ${i.message}`);
   }
   if (issues.length > 0) throw new PolicyDocumentError(issues);
   for (const [p, args] of filled) p.args = args;

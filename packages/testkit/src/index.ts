@@ -7,3 +7,4 @@ export * from './mentioned-make-targets.js';
 export * from './makefile-targets.js';
 export * from './promtool.js';
 export * from './test-certs.js';
+export * from './json-fuzz.js';

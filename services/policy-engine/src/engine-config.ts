@@ -32,6 +32,12 @@ export const engineConfigSchema = z.object({
   holdMs: z.number().int().min(0).default(300000),
   /** Policy document (JSON): {"policies": {"<name>": {"automation": "auto", "args": {...}}}}. */
   policyFile: z.string().optional(),
+  /** HTTP API requests a minute per token (per client IP without one), per engine process; 0: no limit. */
+  rateLimitPerMinute: z.number().int().min(0).default(1200),
+  /** Failed sign-ins (401) a minute per client IP, per engine process; 0: no limit. */
+  authFailuresPerMinute: z.number().int().min(0).default(60),
+  /** The largest JSON request body the HTTP API reads (413 above it). */
+  httpBodyLimitKiB: z.number().int().min(1).max(65536).default(256),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** auto: readable lines on a terminal, JSON lines otherwise; pretty or json to force one. */
   logFormat: logFormatField,

@@ -84,7 +84,8 @@ async function main(): Promise<void> {
   };
   const health = async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } });
   const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit)];
-  const app = createApp({ state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policies, extraRoutes }, (a) => {
+  const limits = { rateLimit: { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute }, bodyLimitKiB: config.httpBodyLimitKiB };
+  const app = createApp({ state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policies, extraRoutes, ...limits }, (a) => {
     a.get('/healthz', healthHandler(health));
     a.get('/metrics', requireRole(tokens, 'viewer'), metricsHandler(svc.registry));
   });

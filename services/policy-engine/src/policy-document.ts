@@ -16,7 +16,7 @@ export function loadPolicyDocument(path: string | undefined): PolicyConfigEntry[
   } catch (e) {
     throw new ConfigError(`config: policyFile=${JSON.stringify(path)} — ${(e as Error).message}`, { field: 'policyFile', source: path, problem: 'unreadable' });
   }
-  const policies = (doc as { policies?: unknown }).policies;
+  const policies = (doc as { policies?: unknown } | null)?.policies;
   if (typeof policies !== 'object' || policies === null || Array.isArray(policies)) {
     throw new ConfigError(`${path}: policies — expected an object of policy name → settings`, { field: 'policies', source: path, problem: 'expected an object' });
   }

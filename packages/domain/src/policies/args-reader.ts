@@ -10,6 +10,19 @@ export function isRecord(x: unknown): x is Rec {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+/**
+ * A key as a segment of a field path: as it is when plain (letters, digits, `_$@/+-`), else quoted
+ * (`labels."app.kubernetes.io/name"`, `""`), so every issue names a field a reader can find.
+ */
+export function fieldKey(key: string | number): string {
+  return typeof key === 'number' || /^[\w$@/+-]+$/u.test(key) ? String(key) : JSON.stringify(key);
+}
+
+/** Segments (keys, array indexes) as one field path, `a.b.0.c`. */
+export function fieldPath(segments: readonly (string | number)[]): string {
+  return segments.map(fieldKey).join('.');
+}
+
 /** Collects issues while reading one object; every read names its full field path. */
 export class ArgsReader {
   constructor(
@@ -19,7 +32,7 @@ export class ArgsReader {
   ) {}
 
   field(key: string): string {
-    return this.path ? `${this.path}.${key}` : key;
+    return this.path ? `${this.path}.${fieldKey(key)}` : fieldKey(key);
   }
 
   /** Flags keys not in `known` (a typo would otherwise be silently ignored). */
@@ -88,7 +101,7 @@ export class ArgsReader {
     if (!r) return undefined;
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(r)) {
-      if (typeof v !== 'string') this.issues.push({ field: `${this.field(key)}.${k}`, message: 'must be a string' });
+      if (typeof v !== 'string') this.issues.push({ field: `${this.field(key)}.${fieldKey(k)}`, message: 'must be a string' });
       else out[k] = v;
     }
     return out;

@@ -30,7 +30,7 @@ export function readGroupedKnobs<K extends object>(top: ArgsReader, spec: KnobsR
   if (rawGroups !== undefined && !Array.isArray(rawGroups)) top.issues.push({ field: top.field('groups'), message: 'must be an array' });
   else if (Array.isArray(rawGroups)) {
     rawGroups.forEach((g: unknown, i) => {
-      const path = top.field(`groups[${i}]`);
+      const path = `${top.field('groups')}[${i}]`;
       const group = readGroup(g, path, top.issues, spec);
       if (!group) return;
       groups.push(group);
@@ -97,7 +97,7 @@ export function readHostKnobs<H extends object>(top: ArgsReader, spec: KnobsRead
       const r = hsr.sub(id);
       if (!r) continue;
       hosts[id] = read(r);
-      spec.check?.({ ...host, ...hosts[id] }, `hosts.${id}`, top.issues);
+      spec.check?.({ ...host, ...hosts[id] }, hsr.field(id), top.issues);
     }
   }
   return { host, hosts };

@@ -5,6 +5,7 @@ import { ApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
 import type { DecisionLog } from '../state/decision-log.js';
 import { decisionJson, hostJson, vmJson } from './api-views.js';
+import { clientErrorOf } from './body-checks.js';
 import { jobRoutes } from './job-routes.js';
 import { openApiDocument } from './openapi.js';
 import type { AuditSink } from '../security/audit-http.js';
@@ -125,7 +126,7 @@ export function apiRoutes(d: ApiDeps): Router {
 }
 
 /** Turns thrown errors into JSON errors; malformed JSON bodies name "body". */
-export const apiErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+export const apiErrorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (err instanceof ApiError) {
     res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
     return;
@@ -139,5 +140,7 @@ export const apiErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
     res.status(413).json({ error: { code: 'too_large', message: 'body: too large', field: 'body' } });
     return;
   }
+  const client = clientErrorOf(err);
+  if (client) return apiErrorHandler(client, req, res, next);
   res.status(500).json({ error: { code: 'internal', message: e.message ?? 'internal error' } });
 };

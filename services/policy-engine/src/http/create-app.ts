@@ -1,11 +1,21 @@
 import express, { type Express } from 'express';
 import { apiErrorHandler, apiRoutes, type ApiDeps } from './api-routes.js';
+import { DEFAULT_BODY_LIMIT_KIB } from './body-checks.js';
+import { apiRateLimits, type RateLimitOptions } from './rate-limit.js';
+
+/** What the HTTP layer limits: the /v1 rate limits (none when not given) and the JSON body size. */
+export interface HttpLimits {
+  rateLimit?: RateLimitOptions;
+  bodyLimitKiB?: number;
+}
 
 /** The engine's HTTP app: JSON API under /v1; ops routes are mounted by the caller. */
-export function createApp(deps: ApiDeps, mountOps?: (app: Express) => void): Express {
+export function createApp(deps: ApiDeps & HttpLimits, mountOps?: (app: Express) => void): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '256kb' }));
+  const limits = deps.rateLimit ? apiRateLimits(deps.rateLimit) : [];
+  if (limits.length > 0) app.use('/v1', ...limits);
+  app.use(express.json({ limit: `${deps.bodyLimitKiB ?? DEFAULT_BODY_LIMIT_KIB}kb` }));
   mountOps?.(app);
   app.use('/v1', apiRoutes(deps));
   app.use((req, res) => {

@@ -7,6 +7,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { ApiError } from '../api-error.js';
 import { auditChanges, type AuditSink } from '../security/audit-http.js';
+import { requireJsonBody } from './body-checks.js';
 import { principalOf, requireRole, type Authenticator, type Principal, type Role } from '../security/auth.js';
 
 export type Method = 'get' | 'post' | 'delete';
@@ -67,6 +68,7 @@ export function defineRoute<P extends Obj = Obj, Q extends Obj = Obj, B extends 
     ...doc,
     role: spec.role ?? 'viewer',
     async run(req, res) {
+      if (ownParser || spec.body) requireJsonBody(req);
       const input = {
         params: spec.params ? parseWith(spec.params, req.params, 'invalid_request') : {},
         query: spec.query ? parseWith(spec.query, req.query, 'invalid_query') : {},

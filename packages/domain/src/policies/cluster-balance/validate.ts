@@ -1,5 +1,6 @@
 /** Checks a raw `cluster-balance` args document (zod) and fills the defaults of args.ts; every issue names its field. */
 import { z } from 'zod';
+import { fieldPath } from '../args-reader.js';
 import type { ArgsIssue } from '../policy.js';
 import { AUTOMATIONS } from '../vm-groups.js';
 import { defaultClusterBalanceArgs, type ClusterBalanceArgs } from './args.js';
@@ -42,9 +43,16 @@ const schema = z.strictObject({
   memory: z.strictObject({ minUnusedMiB: z.number().min(0).default(D.memory.minUnusedMiB) }).default(D.memory),
 });
 
+/** A zod issue as args issues: an unknown key is named as the field (zod puts it at the object's path). */
+function issuesOf(i: z.core.$ZodIssue): ArgsIssue[] {
+  const at = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
+  if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: fieldPath([...at, k]), message: 'unknown field' }));
+  return [{ field: fieldPath(at), message: i.message }];
+}
+
 export function validateClusterBalanceArgs(raw: unknown): { ok: true; args: ClusterBalanceArgs } | { ok: false; issues: ArgsIssue[] } {
   const r = schema.safeParse(raw ?? {});
-  if (!r.success) return { ok: false, issues: r.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })) };
+  if (!r.success) return { ok: false, issues: r.error.issues.flatMap(issuesOf) };
   const args = r.data as ClusterBalanceArgs;
   const issues: ArgsIssue[] = [];
   if (args.cooldown.maxMs < args.cooldown.minMs) issues.push({ field: 'cooldown.maxMs', message: `must be ≥ cooldown.minMs (${args.cooldown.minMs})` });

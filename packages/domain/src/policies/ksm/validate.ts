@@ -1,5 +1,5 @@
 import type { ArgsIssue } from '../policy.js';
-import { ArgsReader, isRecord, openDocument } from '../args-reader.js';
+import { ArgsReader, fieldPath, isRecord, openDocument } from '../args-reader.js';
 import { AUTOMATIONS, DEFAULT_KSM_KNOBS, NUMBER_KNOBS, setKsmFieldIssue, type KsmArgs, type KsmKnobs, type NumberKnob } from './args.js';
 
 type Result = { ok: true; args: KsmArgs } | { ok: false; issues: ArgsIssue[] };
@@ -19,7 +19,7 @@ export function validateKsmArgs(raw: unknown): Result {
   const rawOver = doc['overrides'];
   if (rawOver !== undefined && !isRecord(rawOver)) issues.push({ field: 'overrides', message: 'must be an object: host id → knobs' });
   for (const [id, over] of Object.entries(isRecord(rawOver) ? rawOver : {})) {
-    const path = `overrides.${id}`;
+    const path = fieldPath(['overrides', id]);
     overrides[id] = readKnobs(over, path, issues);
     checkKnobs({ ...host, ...overrides[id] }, path, issues);
   }
