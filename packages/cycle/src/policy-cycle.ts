@@ -29,6 +29,7 @@ import {
 import { decideJob, type Verdict } from './decide-job.js';
 import { JobTracker } from './job-tracker.js';
 import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js';
+import { selects } from './vm-selector.js';
 
 /** What the cycle needs from its surroundings (the engine: Redis and the ingest stream; a bench: a simulator). */
 export interface CyclePorts {
@@ -79,16 +80,29 @@ interface Planned {
 
 export class PolicyCycle {
   readonly tracker = new JobTracker();
-  private readonly entries: PolicyConfigEntry[];
+  private entries: PolicyConfigEntry[] = [];
 
   constructor(
     private readonly registry: PolicyRegistry,
     policies: PolicyConfigEntry[],
     private readonly ports: CyclePorts,
   ) {
-    validatePolicies(registry, policies);
-    const order = registry.runOrder();
+    this.replacePolicies(policies);
+  }
+
+  /**
+   * Swaps the policy document (hot reload): validated whole first (PolicyDocumentError, and the old one
+   * stays), then the next run uses it. The job tracker stays: jobs in flight are still seen as such.
+   */
+  replacePolicies(policies: PolicyConfigEntry[]): void {
+    validatePolicies(this.registry, policies);
+    const order = this.registry.runOrder();
     this.entries = [...policies].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  }
+
+  /** The policy entries in force, in run order (args with their defaults filled in). */
+  get policies(): readonly PolicyConfigEntry[] {
+    return this.entries;
   }
 
   /** The enabled policies in the order they run. */
@@ -136,7 +150,8 @@ export class PolicyCycle {
     for (const entry of this.entries) {
       const policy = this.registry.get(entry.name);
       if (entry.automation === 'off' || !policy || skip?.has(entry.name)) continue;
-      const plan = policy.plan({ ...snapshot, signals }, entry.args);
+      const vms = entry.selector ? snapshot.vms.filter((v) => selects(entry.selector, v)) : snapshot.vms;
+      const plan = policy.plan({ ...snapshot, vms, signals }, entry.args);
       const own = plan.decisions.map((d): CycleDecision => ({ ...d, policy: entry.name, atMs: snapshot.nowMs }));
       decisions.push(...own);
       for (const job of plan.jobs) {
