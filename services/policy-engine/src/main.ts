@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { builtinPolicies, CLUSTER_BALANCE_POLICY_NAME, clusterBalancePolicy, placeVm, type ClusterBalanceArgs, type HostReport } from '@ballast/domain';
 import { hostname } from 'node:os';
-import { ClusterState, PolicyCycle, PolicyDocumentError, validatePolicies, type PolicyConfigEntry } from '@ballast/cycle';
+import { ClusterState, PolicyCycle, PolicyDocumentError, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
 import { connectRedis, createServiceScaffold, mountOpsRoutes, resolveApiToken, runService, type ServiceScaffold } from '@ballast/runtime';
@@ -15,7 +15,9 @@ import { ingestService } from './grpc/ingest-service.js';
 import { policyService } from './grpc/policy-service.js';
 import { createApp } from './http/create-app.js';
 import { JobService } from './job-service.js';
-import { loadPolicyDocument } from './policy-document.js';
+import { readPolicyFile } from './policy-document.js';
+import { PolicyReloader } from './policies/policy-reloader.js';
+import { startPolicies } from './policies/policy-start.js';
 import { DecisionLog } from './state/decision-log.js';
 import { HoldStore } from './state/hold-store.js';
 import { ClusterLease } from './cluster/cluster-lease.js';
@@ -32,7 +34,7 @@ type Svc = ServiceScaffold<EngineConfig>;
 async function main(): Promise<void> {
   const svc = createServiceScaffold({ service: 'policy-engine', schema: engineConfigSchema, aliases: { redisUrl: 'REDIS_URL' } });
   const { config, log } = svc;
-  const policies = policyDocument(svc);
+  const policyFile = policyDocument(svc);
   const security = svc.grpcServerSecurity();
   const api = svc.check(() => resolveApiToken({ envToken: config.apiToken, filePath: config.apiTokenFile }));
   if (api.generated) log.info({ path: api.path }, `generated an API token into ${api.path} (mode 0600)`);
@@ -42,16 +44,21 @@ async function main(): Promise<void> {
   const holds = new HoldStore(redis);
   await holds.load(now());
   const { maintenance, state, recommendations, lease } = await clusterParts(svc, redis, holds, now);
+  const start = await startPolicies(redis, builtinPolicies(), policyFile, log).catch((e: unknown) =>
+    svc.fail(e instanceof PolicyDocumentError ? e.issues.map((l) => `config: stored policy document: ${l}`) : [(e as Error).message]),
+  );
   const queues = new JobQueues(redis);
   svc.onShutdown('queues', () => queues.close());
   const decisions = new DecisionLog();
-  const cycle = new PolicyCycle(builtinPolicies(), policies, {
+  const cycle = new PolicyCycle(builtinPolicies(), start.entries, {
     state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
     holds,
     enqueue: (specs) => queues.enqueueMany(specs),
     outcomes: (ids) => queues.outcomes(ids),
     newId: randomUUID,
   });
+  const reloader = new PolicyReloader(start.docs, cycle, log);
+  reloader.loaded = start.current.version;
   const metrics = engineMetrics(svc, { state, queues, cycle, lease, now });
   const jobs = new JobService(state, queues, holds, {
     holdMs: config.holdMs,
@@ -65,7 +72,6 @@ async function main(): Promise<void> {
   grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
-  const clusterArgs = clusterArgsOf(policies);
   let lastSignals: Readonly<Record<string, unknown>> = {};
   const cluster: ClusterDeps = {
     state,
@@ -73,9 +79,9 @@ async function main(): Promise<void> {
     maintenance,
     recommendations,
     now,
-    place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
+    place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgsOf(cycle.policies), req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster) }, (a) =>
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policyDocs: start.docs, extraRoutes: clusterRoutes(cluster) }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
       health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),
@@ -86,6 +92,7 @@ async function main(): Promise<void> {
   svc.every('policy cycle', config.cycleMs, async () => {
     const t0 = performance.now();
     await maintenance.refresh();
+    await reloader.check();
     const leader = await lease.ensure();
     const r = await cycle.run(leader ? {} : { skip: CLUSTER_WIDE });
     lastSignals = r.signals;
@@ -102,7 +109,7 @@ async function main(): Promise<void> {
   });
 
   log.info(
-    { httpPort, grpcPort, policies: cycle.runOrder.map((name) => `${name}:${policies.find((p) => p.name === name)?.automation}`), tokenSource: api.source, tls: security.tls },
+    { httpPort, grpcPort, policyVersion: start.current.version, policies: cycle.policies.map((p) => `${p.name}:${p.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
 }
@@ -123,21 +130,20 @@ async function clusterParts(svc: Svc, redis: Redis, holds: HoldStore, now: () =>
   return { maintenance, state, recommendations, lease };
 }
 
-/** The policy document, checked before anything connects: every issue is a line of its own, exit 2. */
-function policyDocument(svc: Svc): PolicyConfigEntry[] {
-  const file = svc.config.policyFile;
-  const policies = svc.check(() => loadPolicyDocument(file));
+/** BALLAST_POLICY_FILE, read and checked before anything connects: every issue is a line of its own, exit 2. */
+function policyDocument(svc: Svc): { path: string; document: ReturnType<typeof readPolicyFile>['document'] } | undefined {
+  const path = svc.config.policyFile;
+  if (!path) return undefined;
   try {
-    validatePolicies(builtinPolicies(), policies);
+    return { path, document: svc.check(() => readPolicyFile(path)).document };
   } catch (e) {
     const lines = e instanceof PolicyDocumentError ? e.issues : [(e as Error).message];
-    svc.fail(lines.map((l) => `config: ${file ?? 'policyFile'}: ${l}`));
+    svc.fail(lines.map((l) => `config: ${path}: ${l}`));
   }
-  return policies;
 }
 
 /** The cluster policy's args from the document (its defaults when it is not in it): placement advice uses them. */
-function clusterArgsOf(policies: PolicyConfigEntry[]): ClusterBalanceArgs {
+function clusterArgsOf(policies: readonly PolicyConfigEntry[]): ClusterBalanceArgs {
   const entry = policies.find((p) => p.name === CLUSTER_BALANCE_POLICY_NAME);
   const r = clusterBalancePolicy.validate(entry?.args ?? {});
   return r.ok ? r.args : clusterBalancePolicy.defaults;

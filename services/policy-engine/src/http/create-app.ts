@@ -1,11 +1,13 @@
 import express, { type Express } from 'express';
 import { apiErrorHandler, apiRoutes, type ApiDeps } from './api-routes.js';
+import { YAML_TYPES } from '../policies/policy-routes.js';
 
 /** The engine's HTTP app: JSON API under /v1; ops routes are mounted by the caller. */
 export function createApp(deps: ApiDeps, mountOps?: (app: Express) => void): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '256kb' }));
+  app.use(express.text({ type: YAML_TYPES, limit: '256kb' }));
   mountOps?.(app);
   app.use('/v1', apiRoutes(deps));
   app.use((req, res) => {

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { ApiError } from '../api-error.js';
 import { principalOf, requireRole, type Authenticator, type Principal, type Role } from '../security/auth.js';
 
-export type Method = 'get' | 'post' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'delete';
 
 type Obj = z.ZodObject;
 
