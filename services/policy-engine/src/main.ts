@@ -69,7 +69,7 @@ async function main(): Promise<void> {
 
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
-  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
+  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, start.docs));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
   let lastSignals: Readonly<Record<string, unknown>> = {};
