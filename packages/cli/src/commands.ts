@@ -5,7 +5,8 @@ import type { Command } from './command.js';
 import { hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-command.js';
 import { statusCommand } from './inventory/status-command.js';
 import { labCommand } from './lab/lab-command.js';
-import { decisionsCommand, policyGetCommand } from './policy/policy-command.js';
+import { decisionsCommand } from './policy/policy-command.js';
+import { policyApplyCommand, policyGetCommand, policyHistoryCommand } from './policy/policy-doc-command.js';
 
 /** The jobs commands read the job-type registry (@ballast/domain, zod): loaded only when `jobs` runs. */
 const jobsCommands = async () => {
@@ -28,7 +29,7 @@ export const commands: readonly Command[] = [
   apiCommand(rejectCommand),
   apiCommand(maintenanceCommand),
   apiCommand(placementCommand),
-  apiGroup('policy', 'the policy document in force: policy get', async () => [policyGetCommand]),
+  apiGroup('policy', 'the versioned policy document: policy get, policy apply -f <file>, policy history', async () => [policyGetCommand, policyApplyCommand, policyHistoryCommand]),
   labCommand,
 ];
 
