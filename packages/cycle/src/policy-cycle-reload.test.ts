@@ -56,11 +56,22 @@ test('replacePolicies with an invalid document throws every issue and keeps the 
   assert.deepEqual(k.cycle.policies.map((p) => p.args), [{ memoryMiB: 600 }]);
 });
 
-test('a selector: the policy plans only for the VMs whose labels match', async () => {
-  const k = kit([mem], [{ name: 'mem', automation: 'auto', args: {}, selector: { matchLabels: { tier: 'gold' } } }]);
+test('a selector: the policy plans from every VM but acts only on those whose labels match (and on hosts)', async () => {
+  const seen: string[][] = [];
+  const spy: Policy<MemArgs> = {
+    ...mem,
+    plan: (s, a) => {
+      seen.push(s.vms.map((v) => v.name));
+      const p = mem.plan(s, a);
+      return { jobs: p.jobs, decisions: [...s.vms.map((v) => ({ vmUuid: v.uuid, hostId: v.hostId, kind: 'seen', reason: v.name })), { hostId: 'h1', kind: 'host', reason: 'whole host' }] };
+    },
+  };
+  const k = kit([spy], [{ name: 'mem', automation: 'auto', args: {}, selector: { matchLabels: { tier: 'gold' } } }]);
   k.state.ingest(hostReport('h1', [labelled('gold-1', { tier: 'gold', app: 'db' }), labelled('silver-1', { tier: 'silver' }), vmReport('unread')]));
-  await k.cycle.run();
+  const r = await k.cycle.run();
+  assert.deepEqual(seen, [['gold-1', 'silver-1', 'unread']], 'the policy sees every VM');
   assert.deepEqual(k.enqueued.map((j) => j.vmName), ['gold-1']);
+  assert.deepEqual(r.decisions.map((d) => d.reason), ['gold-1', 'whole host']);
 });
 
 test('selectors: matching and validation', () => {

@@ -150,11 +150,11 @@ export class PolicyCycle {
     for (const entry of this.entries) {
       const policy = this.registry.get(entry.name);
       if (entry.automation === 'off' || !policy || skip?.has(entry.name)) continue;
-      const vms = entry.selector ? snapshot.vms.filter((v) => selects(entry.selector, v)) : snapshot.vms;
-      const plan = policy.plan({ ...snapshot, vms, signals }, entry.args);
-      const own = plan.decisions.map((d): CycleDecision => ({ ...d, policy: entry.name, atMs: snapshot.nowMs }));
+      const plan = policy.plan({ ...snapshot, signals }, entry.args);
+      const acts = actsOn(entry, snapshot.vms);
+      const own = plan.decisions.filter(acts).map((d): CycleDecision => ({ ...d, policy: entry.name, atMs: snapshot.nowMs }));
       decisions.push(...own);
-      for (const job of plan.jobs) {
+      for (const job of plan.jobs.filter(acts)) {
         planned.push({ policy: entry.name, job, key: repeatKey(policy, job), decision: decisionFor(job, own, decisions, entry.name, snapshot.nowMs) });
       }
       signals = { ...signals, ...Object.fromEntries((plan.signals ?? []).map((s) => [s.name, s.value])) };
@@ -192,6 +192,17 @@ export class PolicyCycle {
       action: p.job.action,
     };
   }
+}
+
+/**
+ * What a policy entry's selector lets it act on: its jobs and decisions about the VMs it selects, and those
+ * about no VM (a host's). The policy still plans from the whole snapshot, so what it computes over every VM
+ * of a host (pCPU load, host memory, cluster balance) stays right; it only acts on its own VMs.
+ */
+function actsOn(entry: PolicyConfigEntry, vms: readonly { uuid: string; config?: { labels: Record<string, string> } }[]): (x: { vmUuid?: string }) => boolean {
+  if (!entry.selector) return () => true;
+  const selected = new Set(vms.filter((v) => selects(entry.selector, v)).map((v) => v.uuid));
+  return (x) => x.vmUuid === undefined || selected.has(x.vmUuid);
 }
 
 function repeatKey(policy: Policy<unknown>, job: PlannedJob): string {

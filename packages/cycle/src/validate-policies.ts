@@ -8,7 +8,7 @@ export interface PolicyConfigEntry {
   name: string;
   args: unknown;
   automation: Automation;
-  /** Only the VMs this selects are in the snapshot the policy plans from (vm-selector.ts); all without one. */
+  /** The policy acts only on the VMs this selects (vm-selector.ts; it still plans from every VM); all without one. */
   selector?: VmSelector;
 }
 

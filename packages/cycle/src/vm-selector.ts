@@ -1,6 +1,7 @@
 /**
  * A policy entry's `selector`: which VMs the policy acts on, by their labels (the domain's <metadata>
- * labels, VmConfig.labels). `{"matchLabels": {"tier": "gold"}}` selects the VMs carrying every listed
+ * labels, VmConfig.labels). The policy still plans from every VM (host load, memory and balance stay
+ * whole); the cycle keeps only its jobs and decisions about selected VMs, and those about no VM. `{"matchLabels": {"tier": "gold"}}` selects the VMs carrying every listed
  * label with that value; no selector (or an empty one) selects every VM. A VM whose configuration the
  * collector has not read yet carries no labels, so a selector with labels does not select it.
  */
