@@ -161,6 +161,7 @@ describe('HTTP', () => {
   test('the OpenAPI document lists the policy routes with PUT', async () => {
     const doc = (await (await fetch(`${base}/v1/openapi.json`, { headers: { authorization: `Bearer ${VIEWER}` } })).json()) as { paths: Record<string, Record<string, { 'x-ballast-role': string }>> };
     assert.equal(doc.paths['/v1/policies']?.put?.['x-ballast-role'], 'admin');
+    assert.deepEqual(Object.keys((doc.paths['/v1/policies']?.put as unknown as { requestBody: { content: object } }).requestBody.content), ['application/json', 'application/yaml', 'text/yaml']);
     assert.equal(doc.paths['/v1/policies/{name}']?.delete?.['x-ballast-role'], 'admin');
     assert.ok(doc.paths['/v1/policies/history']?.get);
     assert.ok(doc.paths['/v1/policies/versions/{version}']?.get);

@@ -15,6 +15,7 @@ import { invalidDocument, type PolicyDocuments, type Writer } from './policy-doc
 import { HISTORY_KEEP, type PolicyVersion } from './policy-store.js';
 
 export const YAML_TYPES = ['application/yaml', 'text/yaml', 'application/x-yaml'];
+const BODY_TYPES = ['application/json', 'application/yaml', 'text/yaml'];
 
 const selector = z.object({ matchLabels: z.record(z.string(), z.string()).optional() }).describe('Only the VMs carrying every label of matchLabels.');
 const entry = z.object({
@@ -91,7 +92,7 @@ export function policyRoutes(docs: PolicyDocuments): Route[] {
     }),
     defineRoute({
       method: 'put', path: '/policies', operationId: 'replacePolicies', tag: 'policies', role: 'admin', summary: 'Replace the policy document (JSON or YAML); a new version, in force from the next cycle',
-      body: documentBody, parseBody: rawPolicyBody,
+      body: documentBody, parseBody: rawPolicyBody, bodyTypes: BODY_TYPES,
       responses: { 200: 'The new version', ...WRITE_RESPONSES },
       handle: async ({ body, principal }, res, req) => {
         const { version, comment, rest } = split(body);
@@ -100,7 +101,7 @@ export function policyRoutes(docs: PolicyDocuments): Route[] {
     }),
     defineRoute({
       method: 'put', path: '/policies/:name', operationId: 'setPolicy', tag: 'policies', role: 'admin', summary: "Add or replace one policy's entry; a new version",
-      params: nameParam, body: entryBody, parseBody: rawPolicyBody,
+      params: nameParam, body: entryBody, parseBody: rawPolicyBody, bodyTypes: BODY_TYPES,
       responses: { 200: 'The new version', ...WRITE_RESPONSES },
       handle: async ({ params, body, principal }, res, req) => {
         const { version, comment, rest } = split(body);
