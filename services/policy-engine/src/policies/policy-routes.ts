@@ -83,7 +83,7 @@ const WRITE_RESPONSES = { 400: 'An invalid document: `issues` names every bad fi
 export function policyRoutes(docs: PolicyDocuments): Route[] {
   return [
     defineRoute({
-      method: 'get', path: '/policies', operationId: 'getPolicies', tag: 'policies', summary: 'The policy document in force: version, document, who and when; `policies` lists the entries as the cycle runs them',
+      method: 'get', path: '/policies', operationId: 'listPolicies', tag: 'policies', summary: 'The policy document in force: version, document, who and when; `policies` lists the entries as the cycle runs them',
       responses: { 200: '`{version, updatedAt, actor, source, document, policies: [{name, automation, args, selector?}]}`' },
       handle: async (_i, res) => {
         const { current, entries } = await docs.read();
