@@ -6,7 +6,8 @@ import { hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-
 import { statusCommand } from './inventory/status-command.js';
 import { labCommand } from './lab/lab-command.js';
 import { auditCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './security/token-commands.js';
-import { decisionsCommand, policyGetCommand } from './policy/policy-command.js';
+import { decisionsCommand } from './policy/policy-command.js';
+import { policyApplyCommand, policyGetCommand, policyHistoryCommand } from './policy/policy-doc-command.js';
 
 /** The jobs commands read the job-type registry (@ballast/domain, zod): loaded only when `jobs` runs. */
 const jobsCommands = async () => {
@@ -29,7 +30,7 @@ export const commands: readonly Command[] = [
   apiCommand(rejectCommand),
   apiCommand(maintenanceCommand),
   apiCommand(placementCommand),
-  apiGroup('policy', 'the policy document in force: policy get', async () => [policyGetCommand]),
+  apiGroup('policy', 'the versioned policy document: policy get, policy apply -f <file>, policy history', async () => [policyGetCommand, policyApplyCommand, policyHistoryCommand]),
   apiGroup('token', 'API tokens with roles (admin): token create --role … --name …, token list, token revoke <id>', async () => [tokenCreateCommand, tokenListCommand, tokenRevokeCommand]),
   apiCommand(auditCommand),
   labCommand,

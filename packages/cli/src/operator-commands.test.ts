@@ -125,7 +125,7 @@ describe('exit codes', () => {
     await assert.rejects(runApiCommand(placementCommand, ['--vcpus', '2'], f.io), usageError(/missing --memory-mib/));
     await assert.rejects(runApiCommand(placementCommand, ['--vcpus', 'x', '--memory-mib', '5'], f.io), usageError(/--vcpus must be an integer/));
     await assert.rejects(runApiCommand(placementCommand, ['--vcpus', '1', '--memory-mib', '5', '--label', 'nokey'], f.io), usageError(/--label must be key=value/));
-    await assert.rejects(runApiCommand(hostsCommand, ['-o', 'yaml'], f.io), usageError(/-o\/--output/));
+    await assert.rejects(runApiCommand(hostsCommand, ['-o', 'xml'], f.io), usageError(/-o\/--output/));
     await assert.rejects(runApiCommand(jobsGetCommand, [], f.io), usageError(/missing <id>/));
     assert.equal(f.seen.length, 0);
   });

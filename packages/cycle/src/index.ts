@@ -4,3 +4,4 @@ export * from './job-tracker.js';
 export * from './decide-job.js';
 export * from './policy-cycle.js';
 export * from './validate-policies.js';
+export * from './vm-selector.js';

@@ -29,6 +29,7 @@ import {
 import { decideJob, type Verdict } from './decide-job.js';
 import { JobTracker } from './job-tracker.js';
 import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js';
+import { selects } from './vm-selector.js';
 
 /** What the cycle needs from its surroundings (the engine: Redis and the ingest stream; a bench: a simulator). */
 export interface CyclePorts {
@@ -79,16 +80,29 @@ interface Planned {
 
 export class PolicyCycle {
   readonly tracker = new JobTracker();
-  private readonly entries: PolicyConfigEntry[];
+  private entries: PolicyConfigEntry[] = [];
 
   constructor(
     private readonly registry: PolicyRegistry,
     policies: PolicyConfigEntry[],
     private readonly ports: CyclePorts,
   ) {
-    validatePolicies(registry, policies);
-    const order = registry.runOrder();
+    this.replacePolicies(policies);
+  }
+
+  /**
+   * Swaps the policy document (hot reload): validated whole first (PolicyDocumentError, and the old one
+   * stays), then the next run uses it. The job tracker stays: jobs in flight are still seen as such.
+   */
+  replacePolicies(policies: PolicyConfigEntry[]): void {
+    validatePolicies(this.registry, policies);
+    const order = this.registry.runOrder();
     this.entries = [...policies].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  }
+
+  /** The policy entries in force, in run order (args with their defaults filled in). */
+  get policies(): readonly PolicyConfigEntry[] {
+    return this.entries;
   }
 
   /** The enabled policies in the order they run. */
@@ -137,9 +151,10 @@ export class PolicyCycle {
       const policy = this.registry.get(entry.name);
       if (entry.automation === 'off' || !policy || skip?.has(entry.name)) continue;
       const plan = policy.plan({ ...snapshot, signals }, entry.args);
-      const own = plan.decisions.map((d): CycleDecision => ({ ...d, policy: entry.name, atMs: snapshot.nowMs }));
+      const acts = actsOn(entry, snapshot.vms);
+      const own = plan.decisions.filter(acts).map((d): CycleDecision => ({ ...d, policy: entry.name, atMs: snapshot.nowMs }));
       decisions.push(...own);
-      for (const job of plan.jobs) {
+      for (const job of plan.jobs.filter(acts)) {
         planned.push({ policy: entry.name, job, key: repeatKey(policy, job), decision: decisionFor(job, own, decisions, entry.name, snapshot.nowMs) });
       }
       signals = { ...signals, ...Object.fromEntries((plan.signals ?? []).map((s) => [s.name, s.value])) };
@@ -177,6 +192,17 @@ export class PolicyCycle {
       action: p.job.action,
     };
   }
+}
+
+/**
+ * What a policy entry's selector lets it act on: its jobs and decisions about the VMs it selects, and those
+ * about no VM (a host's). The policy still plans from the whole snapshot, so what it computes over every VM
+ * of a host (pCPU load, host memory, cluster balance) stays right; it only acts on its own VMs.
+ */
+function actsOn(entry: PolicyConfigEntry, vms: readonly { uuid: string; config?: { labels: Record<string, string> } }[]): (x: { vmUuid?: string }) => boolean {
+  if (!entry.selector) return () => true;
+  const selected = new Set(vms.filter((v) => selects(entry.selector, v)).map((v) => v.uuid));
+  return (x) => x.vmUuid === undefined || selected.has(x.vmUuid);
 }
 
 function repeatKey(policy: Policy<unknown>, job: PlannedJob): string {

@@ -1,4 +1,5 @@
 import type { PolicyRegistry } from '@ballast/domain';
+import { selectorIssues, type VmSelector } from './vm-selector.js';
 
 export type Automation = 'off' | 'recommend' | 'auto';
 
@@ -7,6 +8,8 @@ export interface PolicyConfigEntry {
   name: string;
   args: unknown;
   automation: Automation;
+  /** The policy acts only on the VMs this selects (vm-selector.ts; it still plans from every VM); all without one. */
+  selector?: VmSelector;
 }
 
 /** A policy document with problems: every one of them, one line each (`policies.<name>.<field>: <message>`). */
@@ -26,6 +29,7 @@ export function validatePolicies(registry: PolicyRegistry, policies: PolicyConfi
   const issues: string[] = [];
   const filled = new Map<PolicyConfigEntry, unknown>();
   for (const p of policies) {
+    issues.push(...selectorIssues(p.selector, `policies.${p.name}.selector`));
     const policy = registry.get(p.name);
     if (!policy) {
       issues.push(`policies.${p.name}: no such policy (known: ${registry.names().join(', ') || 'none'})`);

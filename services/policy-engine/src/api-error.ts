@@ -1,12 +1,14 @@
 import { JobRequestError, type JobRequestErrorKind } from '@ballast/domain';
 
-/** An error the API returns as JSON: `{error: {code, message, field?}}` with an HTTP status. */
+/** An error the API returns as JSON: `{error: {code, message, field?, ...details}}` with an HTTP status. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** More of the answer's `error` (e.g. `issues`, `currentVersion`). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }

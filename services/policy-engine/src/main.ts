@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { builtinPolicies, CLUSTER_BALANCE_POLICY_NAME, clusterBalancePolicy, placeVm, type ClusterBalanceArgs, type HostReport } from '@ballast/domain';
 import { hostname } from 'node:os';
-import { ClusterState, PolicyCycle, PolicyDocumentError, validatePolicies, type PolicyConfigEntry } from '@ballast/cycle';
+import { ClusterState, PolicyCycle, PolicyDocumentError, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
 import { createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type ServiceScaffold } from '@ballast/runtime';
@@ -15,7 +15,9 @@ import { ingestService } from './grpc/ingest-service.js';
 import { policyService } from './grpc/policy-service.js';
 import { createApp } from './http/create-app.js';
 import { JobService } from './job-service.js';
-import { loadPolicyDocument } from './policy-document.js';
+import { readPolicyFile } from './policy-document.js';
+import { PolicyReloader } from './policies/policy-reloader.js';
+import { startPolicies } from './policies/policy-start.js';
 import { DecisionLog } from './state/decision-log.js';
 import { AuditLog } from './security/audit-log.js';
 import { requireRole } from './security/auth.js';
@@ -38,7 +40,7 @@ type Svc = ServiceScaffold<EngineConfig>;
 async function main(): Promise<void> {
   const svc = createServiceScaffold({ service: 'policy-engine', schema: engineConfigSchema, aliases: { redisUrl: 'REDIS_URL' } });
   const { config, log } = svc;
-  const policies = policyDocument(svc);
+  const policyFile = policyDocument(svc);
   const security = svc.check(() => grpcServerSecurity({ tlsCertFile: config.tlsCertFile, tlsKeyFile: config.tlsKeyFile, tlsCaFile: config.tlsCaFile }));
   const api = svc.check(() => resolveApiToken({ envToken: config.apiToken, filePath: config.apiTokenFile }));
   if (api.generated) log.info({ path: api.path }, `generated an API token into ${api.path} (mode 0600)`);
@@ -49,16 +51,21 @@ async function main(): Promise<void> {
   const holds = new HoldStore(redis);
   await holds.load(now());
   const { maintenance, state, recommendations, lease } = await clusterParts(svc, redis, holds, now);
+  const start = await startPolicies(redis, builtinPolicies(), policyFile, log).catch((e: unknown) =>
+    svc.fail(e instanceof PolicyDocumentError ? e.issues.map((l) => `config: stored policy document: ${l}`) : [(e as Error).message]),
+  );
   const queues = new JobQueues(redis);
   svc.onShutdown('queues', () => queues.close());
   const decisions = new DecisionLog();
-  const cycle = new PolicyCycle(builtinPolicies(), policies, {
+  const cycle = new PolicyCycle(builtinPolicies(), start.entries, {
     state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
     holds,
     enqueue: (specs) => queues.enqueueMany(specs),
     outcomes: (ids) => queues.outcomes(ids),
     newId: randomUUID,
   });
+  const reloader = new PolicyReloader(start.docs, cycle, log);
+  reloader.loaded = start.current.version;
   const metrics = engineMetrics(svc, { state, queues, cycle, lease, now });
   const jobs = new JobService(state, queues, holds, {
     holdMs: config.holdMs,
@@ -69,10 +76,9 @@ async function main(): Promise<void> {
 
   const grpcServer = new grpc.Server({ interceptors: [grpcAuth] });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
-  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
+  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, start.docs));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
-  const clusterArgs = clusterArgsOf(policies);
   let lastSignals: Readonly<Record<string, unknown>> = {};
   const cluster: ClusterDeps = {
     state,
@@ -80,12 +86,12 @@ async function main(): Promise<void> {
     maintenance,
     recommendations,
     now,
-    place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
+    place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgsOf(cycle.policies), req),
   };
   const health = async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } });
   const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit)];
   const limits = { rateLimit: { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute }, bodyLimitKiB: config.httpBodyLimitKiB };
-  const app = createApp({ state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policies, extraRoutes, ...limits }, (a) => {
+  const app = createApp({ state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, extraRoutes, ...limits }, (a) => {
     a.get('/healthz', healthHandler(health));
     a.get('/metrics', requireRole(tokens, 'viewer'), metricsHandler(svc.registry));
   });
@@ -95,6 +101,7 @@ async function main(): Promise<void> {
   svc.every('policy cycle', config.cycleMs, async () => {
     const t0 = performance.now();
     await maintenance.refresh();
+    await reloader.check();
     const leader = await lease.ensure();
     const r = await cycle.run(leader ? {} : { skip: CLUSTER_WIDE });
     lastSignals = r.signals;
@@ -111,7 +118,7 @@ async function main(): Promise<void> {
   });
 
   log.info(
-    { httpPort, grpcPort, opsPort: ops?.port, ingestTokenRequired: !!config.grpcToken, policies: cycle.runOrder.map((name) => `${name}:${policies.find((p) => p.name === name)?.automation}`), tokenSource: api.source, tls: security.tls },
+    { httpPort, grpcPort, opsPort: ops?.port, ingestTokenRequired: !!config.grpcToken, policyVersion: start.current.version, policies: cycle.policies.map((p) => `${p.name}:${p.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
 }
@@ -148,21 +155,20 @@ async function clusterParts(svc: Svc, redis: Redis, holds: HoldStore, now: () =>
   return { maintenance, state, recommendations, lease };
 }
 
-/** The policy document, checked before anything connects: every issue is a line of its own, exit 2. */
-function policyDocument(svc: Svc): PolicyConfigEntry[] {
-  const file = svc.config.policyFile;
-  const policies = svc.check(() => loadPolicyDocument(file));
+/** BALLAST_POLICY_FILE, read and checked before anything connects: every issue is a line of its own, exit 2. */
+function policyDocument(svc: Svc): { path: string; document: ReturnType<typeof readPolicyFile>['document'] } | undefined {
+  const path = svc.config.policyFile;
+  if (!path) return undefined;
   try {
-    validatePolicies(builtinPolicies(), policies);
+    return { path, document: svc.check(() => readPolicyFile(path)).document };
   } catch (e) {
     const lines = e instanceof PolicyDocumentError ? e.issues : [(e as Error).message];
-    svc.fail(lines.map((l) => `config: ${file ?? 'policyFile'}: ${l}`));
+    svc.fail(lines.map((l) => `config: ${path}: ${l}`));
   }
-  return policies;
 }
 
 /** The cluster policy's args from the document (its defaults when it is not in it): placement advice uses them. */
-function clusterArgsOf(policies: PolicyConfigEntry[]): ClusterBalanceArgs {
+function clusterArgsOf(policies: readonly PolicyConfigEntry[]): ClusterBalanceArgs {
   const entry = policies.find((p) => p.name === CLUSTER_BALANCE_POLICY_NAME);
   const r = clusterBalancePolicy.validate(entry?.args ?? {});
   return r.ok ? r.args : clusterBalancePolicy.defaults;

@@ -10,6 +10,8 @@ export class ApiRefusal extends CliError {
     readonly status: number,
     readonly code: string | undefined,
     readonly field: string | undefined,
+    /** The whole answer (e.g. a policy document's `issues`, a conflict's `currentVersion`). */
+    readonly body?: unknown,
   ) {
     super(message, EXIT.refused);
   }
@@ -55,6 +57,11 @@ export class ApiClient {
     return checked(await this.request('DELETE', p), 'DELETE', p, this.config) as T;
   }
 
+  /** PUT JSON to a /v1 path with the bearer token; the parsed JSON body of a 2xx. */
+  async put<T>(p: string, body: unknown): Promise<T> {
+    return checked(await this.request('PUT', p, body), 'PUT', p, this.config) as T;
+  }
+
   /** Any status, for routes whose non-2xx answers carry meaning (GET /healthz answers 503 when unhealthy). */
   async raw(p: string): Promise<RawResponse> {
     return this.request('GET', p);
@@ -85,13 +92,13 @@ function checked(r: RawResponse, method: string, p: string, config: ApiConfig): 
   const what = `${method} ${p.split('?')[0]}: ${r.status}${e.code ? ` ${e.code}` : ''}`;
   if (r.status >= 400 && r.status < 500) {
     const hint = r.status === 401 && config.token === undefined ? ' (no API token: pass --token, set BALLAST_API_TOKEN or see `ballast help`)' : '';
-    return refuse(`${what}: ${e.message}${e.field ? ` [field: ${e.field}]` : ''}${hint}`, r.status, e.code, e.field);
+    return refuse(`${what}: ${e.message}${e.field ? ` [field: ${e.field}]` : ''}${hint}`, r.status, e.code, e.field, r.body);
   }
   throw new CliError(`${what}: ${e.message}`, EXIT.failed);
 }
 
-function refuse(message: string, status: number, code: string | undefined, field: string | undefined): never {
-  throw new ApiRefusal(message, status, code, field);
+function refuse(message: string, status: number, code: string | undefined, field: string | undefined, body: unknown): never {
+  throw new ApiRefusal(message, status, code, field, body);
 }
 
 /** The engine's `{error: {code, message, field}}`, or what can be said of another body. */

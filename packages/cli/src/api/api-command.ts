@@ -8,7 +8,7 @@ import type { Command } from '../command.js';
 import { ApiClient } from './api-client.js';
 import { resolveApiConfig } from './api-config.js';
 import { EXIT } from './exit-codes.js';
-import { outputFormat, type OutputFormat } from './output.js';
+import { formatted, outputFormat, type OutputFormat } from './output.js';
 
 export const GLOBAL_FLAGS: FlagSpec = {
   'api-url': { type: 'string' },
@@ -17,7 +17,7 @@ export const GLOBAL_FLAGS: FlagSpec = {
   help: { type: 'boolean', short: 'h' },
 };
 
-export const GLOBAL_USAGE = `global flags: --api-url <url>  --token <token>  -o, --output table|json  -h, --help`;
+export const GLOBAL_USAGE = `global flags: --api-url <url>  --token <token>  -o, --output table|json|yaml  -h, --help`;
 
 /** What a command needs from the world; tests pass their own. */
 export interface CommandIo {
@@ -96,7 +96,7 @@ export async function runApiCommand(def: ApiCommandDef, argv: string[], io: Comm
     client,
     format,
     io,
-    print: (json, table) => io.out(format === 'json' ? JSON.stringify(json, null, 2) : table()),
+    print: (json, table) => io.out(formatted(format, json, table)),
   });
 }
 

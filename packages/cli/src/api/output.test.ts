@@ -31,8 +31,9 @@ test('labels and ages', () => {
   assert.equal(age(null, now), '-');
 });
 
-test('-o takes table or json only', () => {
+test('-o takes table, json or yaml only', () => {
   assert.equal(outputFormat(undefined), 'table');
   assert.equal(outputFormat('json'), 'json');
-  assert.throws(() => outputFormat('yaml'), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /-o\/--output must be table or json/.test(e.message));
+  assert.equal(outputFormat('yaml'), 'yaml');
+  assert.throws(() => outputFormat('xml'), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /-o\/--output must be table, json or yaml/.test(e.message));
 });

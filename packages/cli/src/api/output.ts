@@ -1,13 +1,14 @@
-/** How the operator commands print: a borderless table (cli-table3) by default, the API's JSON with `-o json`. */
+/** How the operator commands print: a borderless table (cli-table3) by default, the API's JSON with `-o json` (or as YAML with `-o yaml`). */
 import Table from 'cli-table3';
+import { stringify as stringifyYaml } from 'yaml';
 import { CliError } from '../cli-error.js';
 
-export type OutputFormat = 'table' | 'json';
+export type OutputFormat = 'table' | 'json' | 'yaml';
 
 export function outputFormat(raw: string | boolean | string[] | undefined): OutputFormat {
   if (raw === undefined) return 'table';
-  if (raw === 'table' || raw === 'json') return raw;
-  throw new CliError(`-o/--output must be table or json, got '${String(raw)}'`);
+  if (raw === 'table' || raw === 'json' || raw === 'yaml') return raw;
+  throw new CliError(`-o/--output must be table, json or yaml, got '${String(raw)}'`);
 }
 
 export type Cell = string | number | boolean | null | undefined;
@@ -79,5 +80,10 @@ export function age(iso: string | null | undefined, nowMs = Date.now()): string 
 
 /** Prints `-o json` as the API answered it (2-space indent), else the table text. */
 export function print(format: OutputFormat, json: unknown, table: () => string): void {
-  console.log(format === 'json' ? JSON.stringify(json, null, 2) : table());
+  console.log(formatted(format, json, table));
+}
+
+/** The answer as `-o` asks: the API's JSON (2-space indent), the same as YAML, or the table text. */
+export function formatted(format: OutputFormat, json: unknown, table: () => string): string {
+  return format === 'json' ? JSON.stringify(json, null, 2) : format === 'yaml' ? stringifyYaml(json).trimEnd() : table();
 }

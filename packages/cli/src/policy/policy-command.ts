@@ -1,6 +1,6 @@
-/** `ballast decisions [--vm v] [--kind k] [--latest] [--limit n]` and `ballast policy get`. */
+/** `ballast decisions [--vm v] [--kind k] [--latest] [--limit n]`, and the policy table of `ballast policy get` (policy-doc-command.ts). */
 import { intFlag } from '../args.js';
-import { readCommand, type ApiCommandDef } from '../api/api-command.js';
+import type { ApiCommandDef } from '../api/api-command.js';
 import type { DecisionJson, PolicyJson, VmJson } from '../api/api-types.js';
 import { EXIT } from '../api/exit-codes.js';
 import { age, renderTable } from '../api/output.js';
@@ -59,11 +59,3 @@ export function policyRows(policies: PolicyJson[]): string {
   };
   return renderTable(['POLICY', 'AUTOMATION', 'ARGS'], policies.map((p) => [p.name, p.automation, args(p.args)]));
 }
-
-export const policyGetCommand = readCommand<{ policies: PolicyJson[] }>({
-  name: 'policy get',
-  summary: 'the policy document in force: each policy with its automation (auto, recommend, off) and args',
-  synopsis: '',
-  path: () => '/v1/policies',
-  table: (body) => policyRows(body.policies),
-});

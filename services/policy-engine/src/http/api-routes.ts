@@ -11,6 +11,8 @@ import { openApiDocument } from './openapi.js';
 import type { AuditSink } from '../security/audit-http.js';
 import { staticAuthenticator, type Authenticator } from '../security/auth.js';
 import { defineRoute, routerOf, type Route } from './route-table.js';
+import type { PolicyDocuments } from '../policies/policy-documents.js';
+import { policyRoutes } from '../policies/policy-routes.js';
 
 export interface ApiDeps {
   state: ClusterState;
@@ -27,6 +29,8 @@ export interface ApiDeps {
   decisions?: DecisionLog;
   /** The policy document in force (name → automation + args), readable over the API. */
   policies?: { name: string; automation: string; args: unknown }[];
+  /** The versioned policy document in Redis: when given, /v1/policies serves it (policy-routes.ts) instead of `policies`. */
+  policyDocs?: PolicyDocuments;
   /** More /v1 routes (the cluster API). */
   extraRoutes?: readonly Route[];
 }
@@ -61,7 +65,7 @@ function lookupVm(state: ClusterState, name: string) {
 
 /** Hosts, VMs, decisions and policies: what the engine sees and decided. Viewer. */
 function stateRoutes(d: ApiDeps): Route[] {
-  return [
+  const routes: Route[] = [
     defineRoute({
       method: 'get', path: '/hosts', operationId: 'listHosts', tag: 'hosts', summary: 'Hosts with pCPU usage, memory, NUMA cells, KSM and VM counts',
       responses: { 200: '`{hosts: [...]}`' },
@@ -103,6 +107,7 @@ function stateRoutes(d: ApiDeps): Route[] {
       handle: (_i, res) => res.json({ policies: d.policies ?? [] }),
     }),
   ];
+  return d.policyDocs ? [...routes.filter((r) => r.path !== '/policies'), ...policyRoutes(d.policyDocs)] : routes;
 }
 
 /** Every /v1 route, the OpenAPI document's own included. */
@@ -128,7 +133,7 @@ export function apiRoutes(d: ApiDeps): Router {
 /** Turns thrown errors into JSON errors; malformed JSON bodies name "body". */
 export const apiErrorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (err instanceof ApiError) {
-    res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
+    res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...err.details } });
     return;
   }
   const e = err as { type?: string; status?: number; message?: string };

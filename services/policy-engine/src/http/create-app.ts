@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { apiErrorHandler, apiRoutes, type ApiDeps } from './api-routes.js';
+import { YAML_TYPES } from '../policies/policy-routes.js';
 import { DEFAULT_BODY_LIMIT_KIB } from './body-checks.js';
 import { apiRateLimits, type RateLimitOptions } from './rate-limit.js';
 
@@ -15,7 +16,9 @@ export function createApp(deps: ApiDeps & HttpLimits, mountOps?: (app: Express) 
   app.disable('x-powered-by');
   const limits = deps.rateLimit ? apiRateLimits(deps.rateLimit) : [];
   if (limits.length > 0) app.use('/v1', ...limits);
-  app.use(express.json({ limit: `${deps.bodyLimitKiB ?? DEFAULT_BODY_LIMIT_KIB}kb` }));
+  const bodyLimit = `${deps.bodyLimitKiB ?? DEFAULT_BODY_LIMIT_KIB}kb`;
+  app.use(express.json({ limit: bodyLimit }));
+  app.use(express.text({ type: YAML_TYPES, limit: bodyLimit }));
   mountOps?.(app);
   app.use('/v1', apiRoutes(deps));
   app.use((req, res) => {

@@ -67,7 +67,7 @@ function operation(r: Route): Json {
     security: [{ bearer: [] }],
     'x-ballast-role': r.role,
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(r.body ? { requestBody: requestBody(r.body) } : {}),
+    ...(r.body ? { requestBody: requestBody(r.body, r.bodyTypes) } : {}),
     responses: responses(r),
   };
 }
@@ -86,8 +86,9 @@ function parametersOf(where: 'path' | 'query', schema: z.ZodObject | undefined):
   });
 }
 
-function requestBody(schema: z.ZodType): Json {
-  return { required: !schema.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(schema) } } };
+function requestBody(schema: z.ZodType, types: readonly string[] = ['application/json']): Json {
+  const media = { schema: jsonSchema(schema) };
+  return { required: !schema.safeParse({}).success, content: Object.fromEntries(types.map((t) => [t, media])) };
 }
 
 function responses(r: Route): Json {

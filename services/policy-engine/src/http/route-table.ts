@@ -10,7 +10,7 @@ import { auditChanges, type AuditSink } from '../security/audit-http.js';
 import { requireJsonBody } from './body-checks.js';
 import { principalOf, requireRole, type Authenticator, type Principal, type Role } from '../security/auth.js';
 
-export type Method = 'get' | 'post' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'delete';
 
 type Obj = z.ZodObject;
 
@@ -40,6 +40,8 @@ export interface RouteSpec<P extends Obj, Q extends Obj, B extends z.ZodType, T>
   body?: B;
   /** Validates the body instead of `body` when the route has a parser of its own (`body` must state its rules). */
   parseBody?: (raw: unknown) => T;
+  /** The media types the body may come as (OpenAPI); application/json when not set. */
+  bodyTypes?: readonly string[];
   /** Status → what the answer holds; 400 (when it takes input) and 401 (with `auth`) are added for every route. */
   responses: Record<number, string>;
   handle(input: RouteInput<P, Q, T>, res: Response, req: Request): unknown;
@@ -56,6 +58,7 @@ export interface Route {
   readonly params?: Obj;
   readonly query?: Obj;
   readonly body?: z.ZodType;
+  readonly bodyTypes?: readonly string[];
   readonly responses: Readonly<Record<number, string>>;
   /** Validates the inputs (400 naming the first bad field) and runs the handler. */
   readonly run: (req: Request, res: Response) => Promise<void>;

@@ -14,4 +14,7 @@ export const POLICY_RPC_ROLES: Readonly<Record<string, Role>> = {
   CancelJob: 'operator',
   ApproveRecommendation: 'operator',
   RejectRecommendation: 'operator',
+  GetPolicy: 'viewer',
+  ListPolicyVersions: 'viewer',
+  ApplyPolicy: 'admin',
 };
