@@ -23,6 +23,9 @@ import { clusterRoutes, type ClusterDeps } from './cluster/cluster-routes.js';
 import { MaintenanceStore } from './cluster/maintenance-store.js';
 import { MigrationHistory } from './cluster/migration-history.js';
 import { RecommendationStore } from './cluster/recommendation-store.js';
+import { StopSwitches } from './control/stop-switches.js';
+import { optOutOf, stopRoutes } from './control/stop-routes.js';
+import { StopMetrics } from './metrics/stop-metrics.js';
 
 /** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
 const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
@@ -45,14 +48,18 @@ async function main(): Promise<void> {
   const queues = new JobQueues(redis);
   svc.onShutdown('queues', () => queues.close());
   const decisions = new DecisionLog();
+  const stops = new StopSwitches(redis);
+  await stops.refresh();
   const cycle = new PolicyCycle(builtinPolicies(), policies, {
     state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
     holds,
     enqueue: (specs) => queues.enqueueMany(specs),
     outcomes: (ids) => queues.outcomes(ids),
     newId: randomUUID,
+    stops,
   });
   const metrics = engineMetrics(svc, { state, queues, cycle, lease, now });
+  const stopMetrics = new StopMetrics(svc.registry, () => stops.current() !== undefined);
   const jobs = new JobService(state, queues, holds, {
     holdMs: config.holdMs,
     now,
@@ -75,10 +82,10 @@ async function main(): Promise<void> {
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster) }, (a) =>
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, optOutOf: optOutOf(stops), extraRoutes: [...clusterRoutes(cluster), ...stopRoutes({ state, stops, now })] }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
-      health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),
+      health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld, paused: stops.current() !== undefined } }),
     }),
   );
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
   svc.every('policy cycle', config.cycleMs, async () => {
     const t0 = performance.now();
     await maintenance.refresh();
+    await stops.refresh();
     const leader = await lease.ensure();
     const r = await cycle.run(leader ? {} : { skip: CLUSTER_WIDE });
     lastSignals = r.signals;
@@ -96,6 +104,7 @@ async function main(): Promise<void> {
       await recommendations.afterCycle(r.decisions, imbalance, (ids) => queues.outcomes(ids), (uuid) => hostOf.get(uuid));
     }
     metrics.cycleDone(r, (performance.now() - t0) / 1000);
+    stopMetrics.cycleDone(r.decisions);
     decisions.applyOutcomes(r.outcomes);
     decisions.add(r.decisions);
     decisions.retain(new Set(state.vms().map((v) => v.uuid)));
