@@ -2,6 +2,7 @@ import { apiCommand, apiGroup } from './api/api-command.js';
 import { approveCommand, rejectCommand, recommendationsCommand } from './cluster/recommendations-command.js';
 import { placementCommand } from './cluster/placement-command.js';
 import type { Command } from './command.js';
+import { optInCommand, optOutCommand, optOutsCommand, pauseCommand, resumeCommand } from './control/stop-commands.js';
 import { hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-command.js';
 import { statusCommand } from './inventory/status-command.js';
 import { labCommand } from './lab/lab-command.js';
@@ -28,6 +29,11 @@ export const commands: readonly Command[] = [
   apiCommand(rejectCommand),
   apiCommand(maintenanceCommand),
   apiCommand(placementCommand),
+  apiCommand(pauseCommand),
+  apiCommand(resumeCommand),
+  apiCommand(optOutCommand),
+  apiCommand(optInCommand),
+  apiCommand(optOutsCommand),
   apiGroup('policy', 'the policy document in force: policy get', async () => [policyGetCommand]),
   labCommand,
 ];

@@ -50,6 +50,11 @@ export class ApiClient {
     return checked(await this.request('POST', p, body), 'POST', p, this.config) as T;
   }
 
+  /** DELETE a /v1 path with the bearer token; the parsed JSON body of a 2xx. */
+  async delete<T>(p: string): Promise<T> {
+    return checked(await this.request('DELETE', p), 'DELETE', p, this.config) as T;
+  }
+
   /** Any status, for routes whose non-2xx answers carry meaning (GET /healthz answers 503 when unhealthy). */
   async raw(p: string): Promise<RawResponse> {
     return this.request('GET', p);
