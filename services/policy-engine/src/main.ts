@@ -24,6 +24,8 @@ import { MaintenanceStore } from './cluster/maintenance-store.js';
 import { MigrationHistory } from './cluster/migration-history.js';
 import { RecommendationStore } from './cluster/recommendation-store.js';
 import { StopSwitches } from './control/stop-switches.js';
+import { grpcActor } from './control/stop-grpc.js';
+import { staticAuthenticator } from './security/auth.js';
 import { optOutOf, stopRoutes } from './control/stop-routes.js';
 import { StopMetrics } from './metrics/stop-metrics.js';
 
@@ -69,7 +71,8 @@ async function main(): Promise<void> {
 
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
-  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
+  const stopRpc = { stops, now, actorOf: grpcActor(staticAuthenticator(api.token)) };
+  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, stopRpc));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
   const clusterArgs = clusterArgsOf(policies);

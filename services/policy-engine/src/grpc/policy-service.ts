@@ -10,6 +10,7 @@ import { parseWith } from '../http/route-table.js';
 import { decided, RECOMMENDATION_STATES, type ClusterDeps } from '../cluster/cluster-routes.js';
 import type { Recommendation as Rec, RecommendationState } from '../cluster/recommendation-store.js';
 import { jobToProto, type Recommendation } from '@ballast/proto';
+import { noStopRpcs, stopRpcs, type StopRpcDeps } from '../control/stop-grpc.js';
 
 function recommendationToProto(r: Rec): Recommendation {
   return {
@@ -40,14 +41,19 @@ const CODES: Record<number, grpc.status> = {
   422: grpc.status.INVALID_ARGUMENT,
 };
 
-function toGrpcError(raw: unknown): Partial<grpc.StatusObject> {
+export function toGrpcError(raw: unknown): Partial<grpc.StatusObject> {
   const e = toApiError(raw);
   if (e instanceof ApiError) return { code: CODES[e.status] ?? grpc.status.UNKNOWN, details: e.message };
   return { code: grpc.status.INTERNAL, details: (e as Error).message };
 }
 
 /** The gRPC face of the policy API; same validation and semantics as the HTTP API. */
-export function policyService(state: ClusterState, jobs: JobService, cluster?: Pick<ClusterDeps, 'recommendations'>): PolicyServiceServer {
+export function policyService(
+  state: ClusterState,
+  jobs: JobService,
+  cluster?: Pick<ClusterDeps, 'recommendations'>,
+  stops?: Omit<StopRpcDeps, 'toGrpcError'>,
+): PolicyServiceServer {
   const recs = () => {
     if (!cluster) throw new ApiError(404, 'not_enabled', 'recommendations: not served by this engine');
     return cluster.recommendations;
@@ -57,6 +63,7 @@ export function policyService(state: ClusterState, jobs: JobService, cluster?: P
       ? recs().approve(id, async (r) => (await jobs.submit(parseJobRequest({ type: 'migrate', vm: r.vmUuid, targetHost: r.to }))).id, note || undefined)
       : recs().reject(id, note || undefined);
   return {
+    ...(stops ? stopRpcs({ ...stops, toGrpcError }) : noStopRpcs),
     listRecommendations(call, cb) {
       try {
         const state = call.request.state as RecommendationState;

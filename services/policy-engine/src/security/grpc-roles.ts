@@ -14,4 +14,6 @@ export const POLICY_RPC_ROLES: Readonly<Record<string, Role>> = {
   CancelJob: 'operator',
   ApproveRecommendation: 'operator',
   RejectRecommendation: 'operator',
+  GetPause: 'viewer',
+  SetPause: 'admin',
 };
