@@ -2,6 +2,7 @@ import { apiCommand, apiGroup } from './api/api-command.js';
 import { approveCommand, rejectCommand, recommendationsCommand } from './cluster/recommendations-command.js';
 import { placementCommand } from './cluster/placement-command.js';
 import type { Command } from './command.js';
+import { optInCommand, optOutCommand, optOutsCommand, pauseCommand, resumeCommand } from './control/stop-commands.js';
 import { hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-command.js';
 import { statusCommand } from './inventory/status-command.js';
 import { labCommand } from './lab/lab-command.js';
@@ -30,6 +31,11 @@ export const commands: readonly Command[] = [
   apiCommand(rejectCommand),
   apiCommand(maintenanceCommand),
   apiCommand(placementCommand),
+  apiCommand(pauseCommand),
+  apiCommand(resumeCommand),
+  apiCommand(optOutCommand),
+  apiCommand(optInCommand),
+  apiCommand(optOutsCommand),
   apiGroup('policy', 'the versioned policy document: policy get, policy apply -f <file>, policy history', async () => [policyGetCommand, policyApplyCommand, policyHistoryCommand]),
   apiGroup('token', 'API tokens with roles (admin): token create --role … --name …, token list, token revoke <id>', async () => [tokenCreateCommand, tokenListCommand, tokenRevokeCommand]),
   apiCommand(auditCommand),

@@ -1,9 +1,10 @@
 /** Whether one planned job is sent, and if not, why (the reasons in order of precedence). */
 import { resourceOf, targetKeyOf, type JobRecord, type PlannedJob } from '@ballast/domain';
 import type { JobTracker } from './job-tracker.js';
+import type { StopKind } from './stop-port.js';
 import type { Automation } from './validate-policies.js';
 
-export type Verdict = { send: true } | { send: false; kind: 'skipped' | 'conflict'; why: string };
+export type Verdict = { send: true } | { send: false; kind: 'skipped' | 'conflict'; why: string } | { send: false; kind: 'suppressed'; why: string; stop: StopKind };
 
 export interface DecideContext {
   nowMs: number;
@@ -14,6 +15,10 @@ export interface DecideContext {
   records: readonly JobRecord[];
   tracker: Pick<JobTracker, 'sameInFlight' | 'backoff'>;
   holds: { isHeld(targetKey: string, resource: string, nowMs: number): boolean };
+  /** Why the cluster is paused this cycle (stop-port.ts), or undefined. */
+  paused?: string;
+  /** Why a VM-scoped job's VM is opted out of policy jobs, or undefined. */
+  optedOut?: (job: PlannedJob) => string | undefined;
 }
 
 const skip = (why: string): Verdict => ({ send: false, kind: 'skipped', why });
@@ -24,7 +29,11 @@ export function decideJob(p: { policy: string; job: PlannedJob; key: string }, c
     return { send: false, kind: 'conflict', why: `${winner} runs earlier and set ${p.key} this cycle (the earlier policy wins)` };
   }
   c.claimed.set(p.key, p.policy);
+  // an opted-out VM is out of automation altogether (no job, no recommendation); a pause stops only what would be sent
+  const optedOut = c.optedOut?.(p.job);
+  if (optedOut !== undefined) return { send: false, kind: 'suppressed', why: optedOut, stop: 'opted_out' };
   if (c.automation !== 'auto') return skip(`automation is ${c.automation}: not applied`);
+  if (c.paused !== undefined) return { send: false, kind: 'suppressed', why: c.paused, stop: 'paused' };
   if (c.staleHosts.has(p.job.hostId)) return skip(`host ${p.job.hostId} is stale`);
   const resource = resourceOf(p.job.action);
   if (c.holds.isHeld(targetKeyOf(p.job), resource, c.nowMs)) return skip(`${resource} is held by a manual job`);

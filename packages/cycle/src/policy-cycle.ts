@@ -10,6 +10,9 @@
  *      with the reason — in recommend mode, on a stale host, when a manual job holds the resource, when the
  *      same target is in flight, or while the same target backs off after failing twice or more;
  *   4. enqueue the rest at once, track them, and link each job to the decision that made it.
+ *
+ * Stop switches (stop-port.ts): a job for an opted-out VM, or any job while the cluster is paused, is a
+ * `suppressed` decision instead: decided and recorded, never sent nor tracked.
  */
 import {
   describeAction,
@@ -28,6 +31,7 @@ import {
 } from '@ballast/domain';
 import { decideJob, type Verdict } from './decide-job.js';
 import { JobTracker } from './job-tracker.js';
+import type { StopPort } from './stop-port.js';
 import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js';
 import { selects } from './vm-selector.js';
 
@@ -38,6 +42,8 @@ export interface CyclePorts {
   enqueue(specs: JobSpec[]): Promise<void>;
   outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, JobOutcome>>;
   newId(): string;
+  /** The operator's stop switches (cluster pause, per-VM opt-outs); none when absent. */
+  stops?: StopPort;
 }
 
 /** A job a decision made, or would have made, and what became of it. */
@@ -63,7 +69,7 @@ export interface CycleDecision extends Decision {
 export interface CycleResult {
   atMs: number;
   enqueued: JobSpec[];
-  /** The policies' decisions (with their jobs), then a `skipped` or `conflict` decision per job not sent. */
+  /** The policies' decisions (with their jobs), then a `skipped`, `conflict` or `suppressed` decision per job not sent. */
   decisions: CycleDecision[];
   /** Job outcomes that changed since the last cycle, by job id (for decision logs). */
   outcomes: Map<string, JobOutcome>;
@@ -162,10 +168,14 @@ export class PolicyCycle {
     return { decisions, planned, signals };
   }
 
-  private decideAll(planned: Planned[], base: Pick<ClusterSnapshot, 'nowMs' | 'hosts'>, records: JobRecord[]): Verdict[] {
+  private decideAll(planned: Planned[], base: Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'>, records: JobRecord[]): Verdict[] {
     const staleHosts = new Set(base.hosts.filter((h) => h.stale).map((h) => h.hostId));
     const claimed = new Map<string, string>();
     const automation = new Map(this.entries.map((e) => [e.name, e.automation]));
+    const stops = this.ports.stops;
+    const paused = stops?.paused(base.nowMs);
+    const vms = new Map(base.vms.map((v) => [v.uuid, v]));
+    const optedOut = stops ? (job: PlannedJob) => (job.vmUuid !== undefined ? stops.optedOut(vms.get(job.vmUuid) ?? { uuid: job.vmUuid, name: job.vmName ?? job.vmUuid }) : undefined) : undefined;
     return planned.map((p) =>
       decideJob(p, {
         nowMs: base.nowMs,
@@ -175,6 +185,8 @@ export class PolicyCycle {
         records,
         tracker: this.tracker,
         holds: this.ports.holds,
+        ...(paused !== undefined ? { paused } : {}),
+        ...(optedOut ? { optedOut } : {}),
       }),
     );
   }
@@ -234,7 +246,7 @@ function skipDecision(p: Planned, v: Verdict & { send: false }, atMs: number): C
     hostId: p.job.hostId,
     kind: v.kind,
     reason: `${describeAction(p.job.action)}: not sent — ${v.why}`,
-    inputs: { key: p.key, action: p.job.action, decidedAs: p.decision.kind },
+    inputs: { key: p.key, action: p.job.action, decidedAs: p.decision.kind, ...(v.kind === 'suppressed' ? { stop: v.stop } : {}) },
     policy: p.policy,
     atMs,
   };

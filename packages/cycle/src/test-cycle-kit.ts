@@ -4,6 +4,7 @@ import { PolicyRegistry } from '@ballast/domain';
 import { ClusterState } from './cluster-state.js';
 import { HoldBook } from './hold-book.js';
 import { PolicyCycle } from './policy-cycle.js';
+import type { StopPort } from './stop-port.js';
 import type { PolicyConfigEntry } from './validate-policies.js';
 
 export interface Kit {
@@ -16,7 +17,7 @@ export interface Kit {
   cycle: PolicyCycle;
 }
 
-export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[]): Kit {
+export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[], stops?: StopPort): Kit {
   const now = { t: 1_000_000 };
   const holds = new HoldBook();
   const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 3, now: () => now.t }, holds);
@@ -33,6 +34,7 @@ export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[]): 
     },
     outcomes: async (ids) => new Map(ids.flatMap((id) => (outcomes.has(id) ? [[id, outcomes.get(id) as JobOutcome] as const] : []))),
     newId: () => `job-${++n}`,
+    ...(stops ? { stops } : {}),
   });
   return { now, holds, state, enqueued, outcomes, cycle };
 }

@@ -21,7 +21,7 @@ import { startPolicies } from './policies/policy-start.js';
 import { DecisionLog } from './state/decision-log.js';
 import { AuditLog } from './security/audit-log.js';
 import { requireRole } from './security/auth.js';
-import { engineGrpcAuth } from './security/grpc-auth.js';
+import { engineGrpcAuth, grpcCaller } from './security/grpc-auth.js';
 import { POLICY_RPC_ROLES } from './security/grpc-roles.js';
 import { securityRoutes } from './security/security-routes.js';
 import { TokenStore } from './security/token-store.js';
@@ -31,6 +31,9 @@ import { clusterRoutes, type ClusterDeps } from './cluster/cluster-routes.js';
 import { MaintenanceStore } from './cluster/maintenance-store.js';
 import { MigrationHistory } from './cluster/migration-history.js';
 import { RecommendationStore } from './cluster/recommendation-store.js';
+import { StopSwitches } from './control/stop-switches.js';
+import { optOutOf, stopRoutes } from './control/stop-routes.js';
+import { StopMetrics } from './metrics/stop-metrics.js';
 
 /** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
 const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
@@ -57,16 +60,20 @@ async function main(): Promise<void> {
   const queues = new JobQueues(redis);
   svc.onShutdown('queues', () => queues.close());
   const decisions = new DecisionLog();
+  const stops = new StopSwitches(redis);
+  await stops.refresh();
   const cycle = new PolicyCycle(builtinPolicies(), start.entries, {
     state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
     holds,
     enqueue: (specs) => queues.enqueueMany(specs),
     outcomes: (ids) => queues.outcomes(ids),
     newId: randomUUID,
+    stops,
   });
   const reloader = new PolicyReloader(start.docs, cycle, log);
   reloader.loaded = start.current.version;
   const metrics = engineMetrics(svc, { state, queues, cycle, lease, now });
+  const stopMetrics = new StopMetrics(svc.registry, () => stops.current() !== undefined);
   const jobs = new JobService(state, queues, holds, {
     holdMs: config.holdMs,
     now,
@@ -76,7 +83,8 @@ async function main(): Promise<void> {
 
   const grpcServer = new grpc.Server({ interceptors: [grpcAuth] });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
-  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, start.docs));
+  const stopRpc = { stops, now, actorOf: async (m: grpc.Metadata) => grpcCaller(m) };
+  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, stopRpc, start.docs));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
   let lastSignals: Readonly<Record<string, unknown>> = {};
@@ -88,13 +96,19 @@ async function main(): Promise<void> {
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgsOf(cycle.policies), req),
   };
-  const health = async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } });
-  const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit)];
-  const limits = { rateLimit: { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute }, bodyLimitKiB: config.httpBodyLimitKiB };
-  const app = createApp({ state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, extraRoutes, ...limits }, (a) => {
-    a.get('/healthz', healthHandler(health));
-    a.get('/metrics', requireRole(tokens, 'viewer'), metricsHandler(svc.registry));
+  const health = async () => ({
+    ok: redis.status === 'ready',
+    details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld, paused: stops.current() !== undefined },
   });
+  const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now })];
+  const limits = { rateLimit: { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute }, bodyLimitKiB: config.httpBodyLimitKiB };
+  const app = createApp(
+    { state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, optOutOf: optOutOf(stops), extraRoutes, ...limits },
+    (a) => {
+      a.get('/healthz', healthHandler(health));
+      a.get('/metrics', requireRole(tokens, 'viewer'), metricsHandler(svc.registry));
+    },
+  );
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
   const ops = config.opsPort > 0 ? await svc.serveOps({ port: config.opsPort, host: config.opsHost, health }) : undefined;
 
@@ -102,6 +116,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await maintenance.refresh();
     await reloader.check();
+    await stops.refresh();
     const leader = await lease.ensure();
     const r = await cycle.run(leader ? {} : { skip: CLUSTER_WIDE });
     lastSignals = r.signals;
@@ -112,6 +127,7 @@ async function main(): Promise<void> {
       await recommendations.afterCycle(r.decisions, imbalance, (ids) => queues.outcomes(ids), (uuid) => hostOf.get(uuid));
     }
     metrics.cycleDone(r, (performance.now() - t0) / 1000);
+    stopMetrics.cycleDone(r.decisions);
     decisions.applyOutcomes(r.outcomes);
     decisions.add(r.decisions);
     decisions.retain(new Set(state.vms().map((v) => v.uuid)));

@@ -12,6 +12,8 @@ import type { Recommendation as Rec, RecommendationState } from '../cluster/reco
 import { jobToProto, type Recommendation } from '@ballast/proto';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
 import { policyDocRpcs } from './policy-doc-service.js';
+import { grpcCaller } from '../security/grpc-auth.js';
+import { noStopRpcs, stopRpcs, type StopRpcDeps } from '../control/stop-grpc.js';
 
 function recommendationToProto(r: Rec): Recommendation {
   return {
@@ -42,14 +44,20 @@ const CODES: Record<number, grpc.status> = {
   422: grpc.status.INVALID_ARGUMENT,
 };
 
-function toGrpcError(raw: unknown): Partial<grpc.StatusObject> {
+export function toGrpcError(raw: unknown): Partial<grpc.StatusObject> {
   const e = toApiError(raw);
   if (e instanceof ApiError) return { code: CODES[e.status] ?? grpc.status.UNKNOWN, details: e.message };
   return { code: grpc.status.INTERNAL, details: (e as Error).message };
 }
 
 /** The gRPC face of the policy API; same validation and semantics as the HTTP API. */
-export function policyService(state: ClusterState, jobs: JobService, cluster?: Pick<ClusterDeps, 'recommendations'>, policyDocs?: PolicyDocuments): PolicyServiceServer {
+export function policyService(
+  state: ClusterState,
+  jobs: JobService,
+  cluster?: Pick<ClusterDeps, 'recommendations'>,
+  stops?: Omit<StopRpcDeps, 'toGrpcError'>,
+  policyDocs?: PolicyDocuments,
+): PolicyServiceServer {
   const recs = () => {
     if (!cluster) throw new ApiError(404, 'not_enabled', 'recommendations: not served by this engine');
     return cluster.recommendations;
@@ -59,7 +67,8 @@ export function policyService(state: ClusterState, jobs: JobService, cluster?: P
       ? recs().approve(id, async (r) => (await jobs.submit(parseJobRequest({ type: 'migrate', vm: r.vmUuid, targetHost: r.to }))).id, note || undefined)
       : recs().reject(id, note || undefined);
   return {
-    ...policyDocRpcs(policyDocs),
+    ...policyDocRpcs(policyDocs, (call) => grpcCaller(call.metadata)),
+    ...(stops ? stopRpcs({ ...stops, toGrpcError }) : noStopRpcs),
     listRecommendations(call, cb) {
       try {
         const state = call.request.state as RecommendationState;

@@ -1,10 +1,11 @@
 import type { ErrorRequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { ClusterState } from '@ballast/cycle';
+import type { VmView } from '@ballast/domain';
 import { ApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
 import type { DecisionLog } from '../state/decision-log.js';
-import { decisionJson, hostJson, vmJson } from './api-views.js';
+import { decisionJson, hostJson, vmJson, type VmOptOutJson } from './api-views.js';
 import { clientErrorOf } from './body-checks.js';
 import { jobRoutes } from './job-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   policies?: { name: string; automation: string; args: unknown }[];
   /** The versioned policy document in Redis: when given, /v1/policies serves it (policy-routes.ts) instead of `policies`. */
   policyDocs?: PolicyDocuments;
+  /** A VM's opt-out of policy jobs (the stop switches), shown with the VM. */
+  optOutOf?: (vm: VmView) => VmOptOutJson | undefined;
   /** More /v1 routes (the cluster API). */
   extraRoutes?: readonly Route[];
 }
@@ -78,7 +81,7 @@ function stateRoutes(d: ApiDeps): Route[] {
       method: 'get', path: '/vms', operationId: 'listVms', tag: 'vms', summary: 'VMs with their host, vCPU affinity, balloon and holds',
       query: z.object({ host: z.string().min(1).optional().describe('Only the VMs of this host.') }),
       responses: { 200: '`{vms: [...], holdMs}`' },
-      handle: ({ query }, res) => res.json({ vms: d.state.vms(query.host).map(vmJson), holdMs: d.holdMs }),
+      handle: ({ query }, res) => res.json({ vms: d.state.vms(query.host).map((v) => vmJson(v, d.optOutOf?.(v))), holdMs: d.holdMs }),
     }),
     defineRoute({
       method: 'get', path: '/vms/:name', operationId: 'getVm', tag: 'vms', summary: 'One VM, with its labels, config and the decisions that stand now',
@@ -87,7 +90,7 @@ function stateRoutes(d: ApiDeps): Route[] {
       handle: ({ params }, res) => {
         const vm = lookupVm(d.state, params.name);
         const decisions = d.decisions?.list({ vmUuid: vm.uuid, latest: true }) ?? [];
-        res.json({ ...vmJson(vm), decisions: decisions.map(decisionJson) });
+        res.json({ ...vmJson(vm, d.optOutOf?.(vm)), decisions: decisions.map(decisionJson) });
       },
     }),
     defineRoute({

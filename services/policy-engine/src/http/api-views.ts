@@ -32,7 +32,15 @@ function ksmJson(k: HostKsm) {
   return { run: run ?? null, ...paceAndCounters, ksmdCpuPercent: ksmdCpuPercent !== undefined ? round1(ksmdCpuPercent) : null };
 }
 
-export function vmJson(v: VmView) {
+/** A VM's opt-out of policy jobs (docs/stop-switches.md): over the API (with who and since when) or by its label. */
+export interface VmOptOutJson {
+  source: 'api' | 'label';
+  reason: string;
+  since: string | null;
+  actor: string | null;
+}
+
+export function vmJson(v: VmView, optOut?: VmOptOutJson) {
   return {
     name: v.name,
     uuid: v.uuid,
@@ -73,6 +81,8 @@ export function vmJson(v: VmView) {
         }
       : null,
     holds: v.holds.map((h) => ({ resource: h.resource, until: iso(h.untilMs) })),
+    optedOut: optOut !== undefined,
+    optOut: optOut ?? null,
   };
 }
 

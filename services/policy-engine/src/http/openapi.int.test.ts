@@ -9,6 +9,8 @@ import { startTestEngine, type TestEngine } from '../test-engine.js';
 import { clusterRoutes } from '../cluster/cluster-routes.js';
 import { MaintenanceStore } from '../cluster/maintenance-store.js';
 import { RecommendationStore } from '../cluster/recommendation-store.js';
+import { stopRoutes } from '../control/stop-routes.js';
+import { StopSwitches } from '../control/stop-switches.js';
 import { DecisionLog } from '../state/decision-log.js';
 import { createApp } from './create-app.js';
 import { openApiPath } from './openapi.js';
@@ -42,7 +44,7 @@ before(async () => {
     now: () => Date.now(),
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: {} }, clusterBalancePolicy.defaults, req),
   });
-  app = createApp({ state, jobs, token: TOKEN, holdMs: 300000, decisions: new DecisionLog(), policies: [], extraRoutes: cluster });
+  app = createApp({ state, jobs, token: TOKEN, holdMs: 300000, decisions: new DecisionLog(), policies: [], extraRoutes: [...cluster, ...stopRoutes({ state, stops: new StopSwitches(redis), now: () => Date.now() })] });
   http = createServer(app);
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -77,7 +79,7 @@ const documented = () => Object.entries(doc.paths).flatMap(([p, ops]) => Object.
 
 test('every route express serves is in the OpenAPI document, and nothing else is', () => {
   const served = expressRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();
-  assert.equal(served.length, 16, `found ${served.length} routes`);
+  assert.equal(served.length, 22, `found ${served.length} routes`);
   assert.deepEqual(documented().sort(), served);
   for (const r of ['GET /v1/openapi.json', 'GET /v1/jobs', 'DELETE /v1/jobs/{id}', 'POST /v1/recommendations/{id}/approve', 'POST /v1/placements']) {
     assert.ok(served.includes(r), r);

@@ -20,6 +20,15 @@ export interface EngineGrpcAuthOptions {
   onReject?: (r: { method: string; peer: string; reason: string }) => void;
 }
 
+/** Set by the interceptor on an authenticated call's metadata (any value a client sent is dropped): the token id. */
+const CALLER_KEY = 'x-ballast-caller';
+
+/** The token id of the caller of an authenticated PolicyService call, for records; `grpc` when unknown. */
+export function grpcCaller(metadata: grpc.Metadata): string {
+  const v = metadata.get(CALLER_KEY)[0];
+  return typeof v === 'string' && v !== '' ? v : 'grpc';
+}
+
 type Verdict = { ok: true; principal?: Principal } | { ok: false; code: grpc.status; reason: string; principal?: Principal };
 
 /**
@@ -35,6 +44,8 @@ export function engineGrpcAuth(o: EngineGrpcAuthOptions): grpc.ServerInterceptor
         verdictOf(o, method.path, metadata).then(
           (v) => {
             principal = v.principal;
+            metadata.remove(CALLER_KEY);
+            if (v.ok && principal) metadata.set(CALLER_KEY, principal.tokenId);
             if (v.ok) return next(metadata);
             o.onReject?.({ method: method.path, peer: call.getPeer(), reason: v.reason });
             if (v.code === grpc.status.PERMISSION_DENIED && principal) audit(o, method.path, principal, 'PERMISSION_DENIED');

@@ -17,4 +17,6 @@ export const POLICY_RPC_ROLES: Readonly<Record<string, Role>> = {
   GetPolicy: 'viewer',
   ListPolicyVersions: 'viewer',
   ApplyPolicy: 'admin',
+  GetPause: 'viewer',
+  SetPause: 'admin',
 };
