@@ -23,6 +23,7 @@ import { clusterRoutes, type ClusterDeps } from './cluster/cluster-routes.js';
 import { MaintenanceStore } from './cluster/maintenance-store.js';
 import { MigrationHistory } from './cluster/migration-history.js';
 import { RecommendationStore } from './cluster/recommendation-store.js';
+import { EngineEvents } from './events/engine-events.js';
 
 /** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
 const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   const queues = new JobQueues(redis);
   svc.onShutdown('queues', () => queues.close());
   const decisions = new DecisionLog();
+  const events = new EngineEvents({ redis, registry: svc.registry, log, recommendations });
+  await events.start();
   const cycle = new PolicyCycle(builtinPolicies(), policies, {
     state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
     holds,
@@ -56,13 +59,13 @@ async function main(): Promise<void> {
   const jobs = new JobService(state, queues, holds, {
     holdMs: config.holdMs,
     now,
-    onSubmitted: (spec) => (cycle.track(spec, now()), metrics.jobSubmitted(spec)),
-    onCancelled: (spec) => cycle.untrack(spec.id),
+    onSubmitted: (spec) => (cycle.track(spec, now()), metrics.jobSubmitted(spec), events.jobSubmitted(spec)),
+    onCancelled: (spec) => (cycle.untrack(spec.id), events.jobCancelled(spec)),
   });
 
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
-  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
+  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, events.stream));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
   const clusterArgs = clusterArgsOf(policies);
@@ -75,13 +78,14 @@ async function main(): Promise<void> {
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster) }, (a) =>
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: [...clusterRoutes(cluster), ...events.routes] }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
       health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),
     }),
   );
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
+  svc.onShutdown('events', () => events.close()); // before the servers: it ends the open event streams
 
   svc.every('policy cycle', config.cycleMs, async () => {
     const t0 = performance.now();
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
     metrics.cycleDone(r, (performance.now() - t0) / 1000);
     decisions.applyOutcomes(r.outcomes);
     decisions.add(r.decisions);
+    events.afterCycle(r, (id) => cycle.tracker.spec(id));
     decisions.retain(new Set(state.vms().map((v) => v.uuid)));
   });
 

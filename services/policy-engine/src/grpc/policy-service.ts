@@ -10,6 +10,8 @@ import { parseWith } from '../http/route-table.js';
 import { decided, RECOMMENDATION_STATES, type ClusterDeps } from '../cluster/cluster-routes.js';
 import type { Recommendation as Rec, RecommendationState } from '../cluster/recommendation-store.js';
 import { jobToProto, type Recommendation } from '@ballast/proto';
+import type { EventStream } from '../events/event-stream.js';
+import { watchEventsHandler } from '../events/watch-events.js';
 
 function recommendationToProto(r: Rec): Recommendation {
   return {
@@ -47,7 +49,7 @@ function toGrpcError(raw: unknown): Partial<grpc.StatusObject> {
 }
 
 /** The gRPC face of the policy API; same validation and semantics as the HTTP API. */
-export function policyService(state: ClusterState, jobs: JobService, cluster?: Pick<ClusterDeps, 'recommendations'>): PolicyServiceServer {
+export function policyService(state: ClusterState, jobs: JobService, cluster?: Pick<ClusterDeps, 'recommendations'>, events?: EventStream): PolicyServiceServer {
   const recs = () => {
     if (!cluster) throw new ApiError(404, 'not_enabled', 'recommendations: not served by this engine');
     return cluster.recommendations;
@@ -57,6 +59,7 @@ export function policyService(state: ClusterState, jobs: JobService, cluster?: P
       ? recs().approve(id, async (r) => (await jobs.submit(parseJobRequest({ type: 'migrate', vm: r.vmUuid, targetHost: r.to }))).id, note || undefined)
       : recs().reject(id, note || undefined);
   return {
+    watchEvents: watchEventsHandler(events),
     listRecommendations(call, cb) {
       try {
         const state = call.request.state as RecommendationState;
