@@ -62,6 +62,16 @@ test('events follows the stream with the token, reconnects with Last-Event-ID af
   assert.match(f.err.join('\n'), /resuming after 5-0/);
 });
 
+test('events --count stops after that many even when one chunk holds more (a replay), and says nothing of a reconnect', async () => {
+  let calls = 0;
+  const three = [ev('1-0', 'job', 'submitted', {}), ev('2-0', 'job', 'succeeded', {}), ev('3-0', 'job', 'submitted', {})].map(frame).join('');
+  const f = io((async () => (calls++, new Response(streamOf(three), { status: 200 }))) as typeof fetch);
+  assert.equal(await runApiCommand(eventsCommand, ['--count', '2', '--after', '0-1'], f.io), EXIT.ok);
+  assert.equal(f.out.length, 2);
+  assert.equal(calls, 1);
+  assert.deepEqual(f.err, []);
+});
+
 test('events: a 4xx is a refusal (exit 4) naming the field; a bad --count is a usage error', async () => {
   const f = io((async () => new Response(JSON.stringify({ error: { code: 'invalid_query', message: 'types: must be …', field: 'types' } }), { status: 400 })) as typeof fetch);
   await assert.rejects(runApiCommand(eventsCommand, ['--types', 'vm'], f.io), (e: unknown) => e instanceof ApiRefusal && e.exitCode === EXIT.refused && e.field === 'types');

@@ -74,6 +74,7 @@ async function follow(ctx: ApiContext): Promise<number> {
     failures = 0;
     const parser = new SseParser();
     const decoder = new TextDecoder();
+    let enough = false;
     try {
       for await (const chunk of res.body) {
         for (const m of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
@@ -81,13 +82,18 @@ async function follow(ctx: ApiContext): Promise<number> {
           if (m.event === 'error') ctx.io.err(`events: ${m.data}`);
           else ctx.io.out(ctx.format === 'json' ? m.data : eventLine(JSON.parse(m.data) as EventJson));
           if (m.event !== 'error' && ++printed === count) {
-            ac.abort();
-            return EXIT.ok;
+            enough = true;
+            break;
           }
         }
+        if (enough) break;
       }
     } catch {
       /* the connection dropped: reconnect below */
+    }
+    if (enough) {
+      ac.abort();
+      return EXIT.ok;
     }
     ctx.io.err(`events: the stream ended${lastId !== undefined ? `; resuming after ${lastId}` : ''}`);
     await retryPause(ctx, ++failures);
