@@ -9,6 +9,7 @@ import type { JobSpec } from '@ballast/domain';
 import { startTestEngine, type TestEngine } from '../test-engine.js';
 import { createApp } from '../http/create-app.js';
 import { EngineEvents } from './engine-events.js';
+import { EventStream } from './event-stream.js';
 
 const TOKEN = 'hooks-admin-token-0123456789';
 const VIEWER = 'hooks-viewer-token-0123456789';
@@ -160,5 +161,20 @@ test('a receiver that never answers 2xx is given up after the attempts, counted 
   await new Promise((r) => setTimeout(r, 800));
   assert.equal(received.filter((r) => r.path === '/down').length, 3, 'attempts: 3, then it stops');
   assert.equal(((await deliveries())['failed'] ?? 0) - before, 1);
+  await api('DELETE', `/webhooks/${created.id}`, TOKEN);
+});
+
+test('events published while no engine runs are delivered when one starts again (the dispatcher keeps its place in Redis)', async () => {
+  const created = (await (await api('POST', '/webhooks', TOKEN, { url: `${receiverUrl}/restart`, types: ['job'] })).json()) as { id: string };
+  events.jobSubmitted(spec('before-stop'));
+  await waitFor(() => received.some((r) => r.path === '/restart'), 'the first delivery');
+  await events.close();
+  const bystander = new EventStream(engine.redis);
+  await bystander.publish([{ type: 'job', action: 'submitted', atMs: Date.now(), data: { id: 'while-down' } }]);
+  events = new EngineEvents({ redis: engine.redis, registry: new Registry(), log: pino({ level: 'silent' }), stream: { blockMs: 200 }, webhooks: { attempts: 3, backoffMs: 100 } });
+  await events.start();
+  await waitFor(() => received.filter((r) => r.path === '/restart').length >= 2, 'the delivery of the event published while down');
+  const ids = received.filter((r) => r.path === '/restart').map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id);
+  assert.deepEqual(ids, ['before-stop', 'while-down'], 'each once, in order');
   await api('DELETE', `/webhooks/${created.id}`, TOKEN);
 });
