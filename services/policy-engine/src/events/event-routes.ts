@@ -54,7 +54,10 @@ export function eventRoutes(events: EventStream, o: EventRouteOptions = {}): Rou
         const parsed = parseEventTypes(query.types);
         const types = 'types' in parsed ? parsed.types : undefined;
         const held = open.get(principal.tokenId) ?? 0;
-        if (held >= max) throw new ApiError(429, 'too_many_streams', `events: token ${principal.tokenId} already holds ${held} event streams (at most ${max})`);
+        if (held >= max) {
+          res.set('Retry-After', '10');
+          throw new ApiError(429, 'too_many_streams', `events: token ${principal.tokenId} already holds ${held} event streams (at most ${max})`);
+        }
         open.set(principal.tokenId, held + 1);
         const release = () => {
           const n = (open.get(principal.tokenId) ?? 1) - 1;

@@ -147,6 +147,8 @@ test('SSE: at most two streams per token (429 past that); a closed stream frees 
   const b = await sse('');
   const c = await fetch(`${base}/v1/events`, { headers: { authorization: `Bearer ${VIEWER}` } });
   assert.equal(c.status, 429);
+  assert.equal(c.headers.get('retry-after'), '10');
+  assert.equal(((await c.json()) as { error: { code: string } }).error.code, 'too_many_streams');
   const other = await sse('', {}, TOKEN);
   assert.equal(other.res.status, 200, 'another token has places of its own');
   await a.close();
