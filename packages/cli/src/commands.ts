@@ -9,6 +9,7 @@ import { labCommand } from './lab/lab-command.js';
 import { auditCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './security/token-commands.js';
 import { decisionsCommand } from './policy/policy-command.js';
 import { policyApplyCommand, policyGetCommand, policyHistoryCommand } from './policy/policy-doc-command.js';
+import { eventsCommand } from './events/events-command.js';
 
 /** The jobs commands read the job-type registry (@ballast/domain, zod): loaded only when `jobs` runs. */
 const jobsCommands = async () => {
@@ -39,6 +40,7 @@ export const commands: readonly Command[] = [
   apiGroup('policy', 'the versioned policy document: policy get, policy apply -f <file>, policy history', async () => [policyGetCommand, policyApplyCommand, policyHistoryCommand]),
   apiGroup('token', 'API tokens with roles (admin): token create --role … --name …, token list, token revoke <id>', async () => [tokenCreateCommand, tokenListCommand, tokenRevokeCommand]),
   apiCommand(auditCommand),
+  apiCommand(eventsCommand),
   labCommand,
 ];
 

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { ClusterState, PolicyCycle, PolicyDocumentError, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
-import { createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type ServiceScaffold } from '@ballast/runtime';
+import { createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type HealthCheck, type ServiceScaffold } from '@ballast/runtime';
 import { engineConfigSchema, type EngineConfig } from './engine-config.js';
 import { EngineMetrics } from './metrics/engine-metrics.js';
 import { ingestService } from './grpc/ingest-service.js';
@@ -20,7 +20,8 @@ import { PolicyReloader } from './policies/policy-reloader.js';
 import { startPolicies } from './policies/policy-start.js';
 import { DecisionLog } from './state/decision-log.js';
 import { AuditLog } from './security/audit-log.js';
-import { requireRole } from './security/auth.js';
+import { requireRole, staticAuthenticator } from './security/auth.js';
+import type { ApiDeps } from './http/api-routes.js';
 import { engineGrpcAuth, grpcCaller } from './security/grpc-auth.js';
 import { POLICY_RPC_ROLES } from './security/grpc-roles.js';
 import { securityRoutes } from './security/security-routes.js';
@@ -34,6 +35,7 @@ import { RecommendationStore } from './cluster/recommendation-store.js';
 import { StopSwitches } from './control/stop-switches.js';
 import { optOutOf, stopRoutes } from './control/stop-routes.js';
 import { StopMetrics } from './metrics/stop-metrics.js';
+import { EngineEvents } from './events/engine-events.js';
 
 /** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
 const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
@@ -62,6 +64,8 @@ async function main(): Promise<void> {
   const decisions = new DecisionLog();
   const stops = new StopSwitches(redis);
   await stops.refresh();
+  const events = new EngineEvents({ redis, registry: svc.registry, log, recommendations });
+  await events.start();
   const cycle = new PolicyCycle(builtinPolicies(), start.entries, {
     state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
     holds,
@@ -77,14 +81,14 @@ async function main(): Promise<void> {
   const jobs = new JobService(state, queues, holds, {
     holdMs: config.holdMs,
     now,
-    onSubmitted: (spec) => (cycle.track(spec, now()), metrics.jobSubmitted(spec)),
-    onCancelled: (spec) => cycle.untrack(spec.id),
+    onSubmitted: (spec) => (cycle.track(spec, now()), metrics.jobSubmitted(spec), events.jobSubmitted(spec)),
+    onCancelled: (spec) => (cycle.untrack(spec.id), events.jobCancelled(spec)),
   });
 
   const grpcServer = new grpc.Server({ interceptors: [grpcAuth] });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
   const stopRpc = { stops, now, actorOf: async (m: grpc.Metadata) => grpcCaller(m) };
-  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, stopRpc, start.docs));
+  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, { stops: stopRpc, policyDocs: start.docs, events: events.stream }));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
   let lastSignals: Readonly<Record<string, unknown>> = {};
@@ -100,16 +104,10 @@ async function main(): Promise<void> {
     ok: redis.status === 'ready',
     details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld, paused: stops.current() !== undefined },
   });
-  const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now })];
-  const limits = { rateLimit: { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute }, bodyLimitKiB: config.httpBodyLimitKiB };
-  const app = createApp(
-    { state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, optOutOf: optOutOf(stops), extraRoutes, ...limits },
-    (a) => {
-      a.get('/healthz', healthHandler(health));
-      a.get('/metrics', requireRole(tokens, 'viewer'), metricsHandler(svc.registry));
-    },
-  );
+  const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes];
+  const app = engineApp(svc, { state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, optOutOf: optOutOf(stops), extraRoutes }, health);
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
+  svc.onShutdown('events', () => events.close()); // before the servers: it ends the open event streams
   const ops = config.opsPort > 0 ? await svc.serveOps({ port: config.opsPort, host: config.opsHost, health }) : undefined;
 
   svc.every('policy cycle', config.cycleMs, async () => {
@@ -130,6 +128,7 @@ async function main(): Promise<void> {
     stopMetrics.cycleDone(r.decisions);
     decisions.applyOutcomes(r.outcomes);
     decisions.add(r.decisions);
+    events.afterCycle(r, (id) => cycle.tracker.spec(id));
     decisions.retain(new Set(state.vms().map((v) => v.uuid)));
   });
 
@@ -137,6 +136,17 @@ async function main(): Promise<void> {
     { httpPort, grpcPort, opsPort: ops?.port, ingestTokenRequired: !!config.grpcToken, policyVersion: start.current.version, policies: cycle.policies.map((p) => `${p.name}:${p.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
+}
+
+/** The HTTP app: /v1 behind tokens and rate limits, /healthz open, /metrics for a viewer (open on the ops port). */
+function engineApp(svc: Svc, deps: ApiDeps, health: HealthCheck) {
+  const { config } = svc;
+  const limits = { rateLimit: { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute }, bodyLimitKiB: config.httpBodyLimitKiB };
+  const auth = deps.auth ?? staticAuthenticator(deps.token);
+  return createApp({ ...deps, ...limits }, (a) => {
+    a.get('/healthz', healthHandler(health));
+    a.get('/metrics', requireRole(auth, 'viewer'), metricsHandler(svc.registry));
+  });
 }
 
 /** API tokens (hashed in Redis), the audit log, and the gRPC check: PolicyService takes the API tokens, ingest its own. */

@@ -75,6 +75,8 @@ function asRecommendation(d: CycleDecision): Inputs | undefined {
 export class RecommendationStore {
   private readonly recs = new Map<string, Recommendation>();
   private readonly o: Required<RecommendationOptions>;
+  /** Called with each recommendation saved (new or changed), e.g. to publish events. */
+  onSaved?: (r: Recommendation) => void;
 
   constructor(
     private readonly redis: Redis,
@@ -110,6 +112,7 @@ export class RecommendationStore {
     const list = [...changed];
     if (list.length === 0) return;
     await this.redis.hset(KEY, Object.fromEntries(list.map((r) => [r.id, JSON.stringify(r)])));
+    for (const r of list) this.onSaved?.(r);
   }
 
   /**

@@ -22,7 +22,7 @@ before(async () => {
   stops = new StopSwitches(engine.redis);
   const sec = grpcServerSecurity({ token: TOKEN });
   server = new grpc.Server({ interceptors: sec.interceptors });
-  server.addService(PolicyServiceService, policyService(engine.state, engine.jobs, undefined, { stops, now: () => Date.now(), actorOf: grpcActor(staticAuthenticator(TOKEN)) }));
+  server.addService(PolicyServiceService, policyService(engine.state, engine.jobs, undefined, { stops: { stops, now: () => Date.now(), actorOf: grpcActor(staticAuthenticator(TOKEN)) } }));
   const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', sec.credentials, (e, p) => (e ? rej(e) : res(p))));
   const c = grpcClientSecurity({ token: TOKEN });
   client = new PolicyServiceClient(`127.0.0.1:${port}`, c.credentials, { interceptors: c.interceptors });

@@ -16,7 +16,7 @@ let client: PolicyServiceClient;
 before(async () => {
   engine = await startTestEngine(1000);
   server = new grpc.Server();
-  server.addService(PolicyServiceService, policyService(engine.state, engine.jobs, undefined, undefined, new PolicyDocuments(new PolicyStore(engine.redis), builtinPolicies())));
+  server.addService(PolicyServiceService, policyService(engine.state, engine.jobs, undefined, { policyDocs: new PolicyDocuments(new PolicyStore(engine.redis), builtinPolicies()) }));
   const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
   client = new PolicyServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 });

@@ -14,6 +14,15 @@ import type { PolicyDocuments } from '../policies/policy-documents.js';
 import { policyDocRpcs } from './policy-doc-service.js';
 import { grpcCaller } from '../security/grpc-auth.js';
 import { noStopRpcs, stopRpcs, type StopRpcDeps } from '../control/stop-grpc.js';
+import type { EventStream } from '../events/event-stream.js';
+import { watchEventsHandler } from '../events/watch-events.js';
+
+/** The optional parts of the policy API: stop switches, versioned policies, the event stream. */
+export interface PolicyServiceParts {
+  stops?: Omit<StopRpcDeps, 'toGrpcError'>;
+  policyDocs?: PolicyDocuments;
+  events?: EventStream;
+}
 
 function recommendationToProto(r: Rec): Recommendation {
   return {
@@ -51,13 +60,8 @@ export function toGrpcError(raw: unknown): Partial<grpc.StatusObject> {
 }
 
 /** The gRPC face of the policy API; same validation and semantics as the HTTP API. */
-export function policyService(
-  state: ClusterState,
-  jobs: JobService,
-  cluster?: Pick<ClusterDeps, 'recommendations'>,
-  stops?: Omit<StopRpcDeps, 'toGrpcError'>,
-  policyDocs?: PolicyDocuments,
-): PolicyServiceServer {
+export function policyService(state: ClusterState, jobs: JobService, cluster?: Pick<ClusterDeps, 'recommendations'>, parts: PolicyServiceParts = {}): PolicyServiceServer {
+  const { stops, policyDocs, events } = parts;
   const recs = () => {
     if (!cluster) throw new ApiError(404, 'not_enabled', 'recommendations: not served by this engine');
     return cluster.recommendations;
@@ -69,6 +73,7 @@ export function policyService(
   return {
     ...policyDocRpcs(policyDocs, (call) => grpcCaller(call.metadata)),
     ...(stops ? stopRpcs({ ...stops, toGrpcError }) : noStopRpcs),
+    watchEvents: watchEventsHandler(events),
     listRecommendations(call, cb) {
       try {
         const state = call.request.state as RecommendationState;

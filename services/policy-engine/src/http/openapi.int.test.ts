@@ -12,6 +12,9 @@ import { RecommendationStore } from '../cluster/recommendation-store.js';
 import { stopRoutes } from '../control/stop-routes.js';
 import { StopSwitches } from '../control/stop-switches.js';
 import { DecisionLog } from '../state/decision-log.js';
+import { EngineEvents } from '../events/engine-events.js';
+import { Registry } from 'prom-client';
+import { pino } from 'pino';
 import { createApp } from './create-app.js';
 import { openApiPath } from './openapi.js';
 
@@ -31,6 +34,9 @@ type Operation = {
 };
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, { type: string; scheme: string }> } };
 let doc: Doc;
+let events: EngineEvents;
+/** Reads that need more than viewer (they show configuration an admin keeps to itself). */
+const ADMIN_READS = new Set(['GET /v1/webhooks']);
 
 before(async () => {
   engine = await startTestEngine(300000);
@@ -44,7 +50,8 @@ before(async () => {
     now: () => Date.now(),
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: {} }, clusterBalancePolicy.defaults, req),
   });
-  app = createApp({ state, jobs, token: TOKEN, holdMs: 300000, decisions: new DecisionLog(), policies: [], extraRoutes: [...cluster, ...stopRoutes({ state, stops: new StopSwitches(redis), now: () => Date.now() })] });
+  events = new EngineEvents({ redis, registry: new Registry(), log: pino({ level: 'silent' }) });
+  app = createApp({ state, jobs, token: TOKEN, holdMs: 300000, decisions: new DecisionLog(), policies: [], extraRoutes: [...cluster, ...stopRoutes({ state, stops: new StopSwitches(redis), now: () => Date.now() }), ...events.routes] });
   http = createServer(app);
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -54,6 +61,7 @@ before(async () => {
 });
 
 after(async () => {
+  await events.close();
   await new Promise((r) => http.close(r));
   await engine.stop();
 });
@@ -79,7 +87,7 @@ const documented = () => Object.entries(doc.paths).flatMap(([p, ops]) => Object.
 
 test('every route express serves is in the OpenAPI document, and nothing else is', () => {
   const served = expressRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();
-  assert.equal(served.length, 22, `found ${served.length} routes`);
+  assert.equal(served.length, 26, `found ${served.length} routes`);
   assert.deepEqual(documented().sort(), served);
   for (const r of ['GET /v1/openapi.json', 'GET /v1/jobs', 'DELETE /v1/jobs/{id}', 'POST /v1/recommendations/{id}/approve', 'POST /v1/placements']) {
     assert.ok(served.includes(r), r);
@@ -95,6 +103,11 @@ test('every path in the document answers on the running app (never the 404 of th
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
       ...(method === 'GET' ? {} : { body: '{}' }),
     });
+    if (r.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await r.body?.cancel(); // a stream stays open: its headers are the answer
+      assert.equal(r.status, 200, key);
+      continue;
+    }
     const body = (await r.json()) as { error?: { code: string } };
     assert.ok(!(r.status === 404 && body.error?.code === 'not_found'), `${key}: ${r.status} ${JSON.stringify(body)}`);
     assert.ok(r.status < 500, `${key}: ${r.status} ${JSON.stringify(body)}`);
@@ -114,7 +127,7 @@ test('OpenAPI 3.1: unique operation ids, path parameters declared, bearer securi
     assert.equal(op.security?.some((s) => 'bearer' in s), true, `${key}: every call needs a token, reads included`);
     assert.ok(op.responses['401'], `${key} documents 401`);
     const role = (op as unknown as Record<string, string>)['x-ballast-role'];
-    if (key.startsWith('GET ')) assert.equal(role, 'viewer', key);
+    if (key.startsWith('GET ')) assert.equal(role, ADMIN_READS.has(key) ? 'admin' : 'viewer', key);
     else assert.ok(role === 'operator' || role === 'admin', `${key}: a change needs operator or admin, not ${role}`);
     if (role !== 'viewer') assert.ok(op.responses['403'], `${key} documents 403`);
   }
@@ -135,4 +148,7 @@ test('the schemas are the routes\' own: the job list query, the job body per typ
   assert.equal(maintenance?.required, true);
   assert.deepEqual((maintenance?.content['application/json'].schema as { required: string[] }).required, ['enabled']);
   assert.equal(doc.paths['/v1/recommendations/{id}/reject']?.['post']?.requestBody?.required, false, '{note?}: the body may be left out');
+  const stream = doc.paths['/v1/events']?.['get']?.responses['200'] as unknown as { content: Record<string, unknown>; description: string };
+  assert.deepEqual(Object.keys(stream.content), ['text/event-stream'], 'the event stream is documented as SSE, not JSON');
+  assert.match(stream.description, /Last-Event-ID/);
 });

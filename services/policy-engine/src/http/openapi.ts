@@ -101,7 +101,7 @@ function responses(r: Route): Json {
     const error = Number(status) >= 400;
     out[status] = {
       description,
-      content: { 'application/json': { schema: error ? { $ref: '#/components/schemas/Error' } : { type: 'object' } } },
+      content: error || !r.contentType ? { 'application/json': { schema: error ? { $ref: '#/components/schemas/Error' } : { type: 'object' } } } : { [r.contentType]: { schema: { type: 'string' } } },
     };
   }
   return out;

@@ -44,6 +44,8 @@ export interface RouteSpec<P extends Obj, Q extends Obj, B extends z.ZodType, T>
   bodyTypes?: readonly string[];
   /** Status → what the answer holds; 400 (when it takes input) and 401 (with `auth`) are added for every route. */
   responses: Record<number, string>;
+  /** The media type of its 2xx answers when not JSON, e.g. `text/event-stream`. */
+  contentType?: string;
   handle(input: RouteInput<P, Q, T>, res: Response, req: Request): unknown;
 }
 
@@ -60,6 +62,7 @@ export interface Route {
   readonly body?: z.ZodType;
   readonly bodyTypes?: readonly string[];
   readonly responses: Readonly<Record<number, string>>;
+  readonly contentType?: string;
   /** Validates the inputs (400 naming the first bad field) and runs the handler. */
   readonly run: (req: Request, res: Response) => Promise<void>;
 }

@@ -10,6 +10,7 @@ export const POLICY_RPC_ROLES: Readonly<Record<string, Role>> = {
   GetJob: 'viewer',
   ListJobs: 'viewer',
   ListRecommendations: 'viewer',
+  WatchEvents: 'viewer',
   SubmitJob: 'operator',
   CancelJob: 'operator',
   ApproveRecommendation: 'operator',

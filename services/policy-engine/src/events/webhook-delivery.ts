@@ -1,0 +1,141 @@
+/**
+ * Webhook delivery. A dispatcher follows the event stream and, for each event, adds one BullMQ job per
+ * webhook that wants its type to the queue `ballast-webhooks`; a worker POSTs it, signed
+ * (webhook-signature.ts). A 2xx is success; anything else (another status, a timeout, a refused
+ * connection) is retried with exponential backoff, up to `attempts` tries in all. The jobs live in Redis, so
+ * retries survive an engine restart; the dispatcher keeps its place in the stream in Redis too, so events
+ * published while no engine ran are still delivered when one starts (while the replay buffer holds them).
+ * Job ids are `<webhook>-<event id>`: engine replicas that dispatch the same event add one job, not two.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { QUEUE_PREFIX } from '@ballast/queue';
+import type { EventStream } from './event-stream.js';
+import { eventJson, type BallastEvent } from './event-types.js';
+import { signWebhook } from './webhook-signature.js';
+import type { Webhook, WebhookStore } from './webhook-store.js';
+
+export const WEBHOOK_QUEUE = 'ballast-webhooks';
+const CURSOR_KEY = 'ballast:webhooks:cursor';
+
+export interface WebhookDeliveryOptions {
+  /** Tries per delivery, the first included (default 8). */
+  attempts?: number;
+  /** The first retry's delay; each next one doubles (default 5000 ms: 5 s, 10 s, 20 s … ~10 min in all). */
+  backoffMs?: number;
+  /** Per request (default 10,000 ms). */
+  timeoutMs?: number;
+  concurrency?: number;
+  registry: Registry;
+  log: Pick<Logger, 'warn' | 'info'>;
+}
+
+interface DeliveryData {
+  webhookId: string;
+  event: ReturnType<typeof eventJson>;
+}
+
+export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'dropped';
+
+export class WebhookDelivery {
+  private readonly queue: Queue<DeliveryData>;
+  private worker: Worker<DeliveryData> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly counter: Counter<'outcome'>;
+  private readonly o: Required<Omit<WebhookDeliveryOptions, 'registry' | 'log'>> & Pick<WebhookDeliveryOptions, 'log'>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly store: WebhookStore,
+    o: WebhookDeliveryOptions,
+  ) {
+    this.o = { attempts: 8, backoffMs: 5000, timeoutMs: 10_000, concurrency: 4, ...o };
+    this.queue = new Queue<DeliveryData>(WEBHOOK_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
+    this.counter = new Counter({
+      name: 'ballast_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome: delivered (2xx), retrying (failed, will retry), failed (gave up after the last attempt), dropped (its webhook was deleted).',
+      labelNames: ['outcome'],
+      registers: [o.registry],
+    });
+  }
+
+  get attempts(): number {
+    return this.o.attempts;
+  }
+
+  /** Starts the worker and the dispatcher (from where the last one stopped in the stream). */
+  async start(events: EventStream): Promise<void> {
+    this.worker = new Worker<DeliveryData>(WEBHOOK_QUEUE, (job) => this.deliver(job), { connection: this.redis, prefix: QUEUE_PREFIX, concurrency: this.o.concurrency });
+    this.worker.on('error', (e) => this.o.log.warn({ err: e.message }, 'webhooks: worker error'));
+    const cursor = await this.redis.get(CURSOR_KEY);
+    this.unsubscribe = await events.subscribe(cursor ? { afterId: cursor } : {}, (e) => {
+      this.chain = this.chain.then(() => this.dispatch(e)).catch((err: Error) => this.o.log.warn({ err: err.message, event: e.id }, 'webhooks: could not queue a delivery'));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    await this.chain;
+    await this.worker?.close();
+    await this.queue.close();
+  }
+
+  /** Queues the event for every webhook that wants its type. */
+  async dispatch(e: BallastEvent): Promise<void> {
+    const hooks = (await this.store.list()).filter((w) => w.types.includes(e.type));
+    for (const w of hooks) {
+      await this.queue.add('deliver', { webhookId: w.id, event: eventJson(e) }, {
+        jobId: `${w.id}-${e.id}`,
+        attempts: this.o.attempts,
+        backoff: { type: 'exponential', delay: this.o.backoffMs },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+      });
+    }
+    await this.redis.set(CURSOR_KEY, e.id);
+  }
+
+  private async deliver(job: Job<DeliveryData>): Promise<DeliveryOutcome> {
+    const hook = await this.store.get(job.data.webhookId);
+    if (!hook) return this.count('dropped');
+    try {
+      await post(hook, job, this.o.timeoutMs);
+      return this.count('delivered');
+    } catch (e) {
+      const last = job.attemptsMade + 1 >= this.o.attempts;
+      this.count(last ? 'failed' : 'retrying');
+      if (last) this.o.log.warn({ webhook: hook.id, url: hook.url, delivery: job.id, err: (e as Error).message }, `webhooks: gave up after ${this.o.attempts} attempts`);
+      throw e;
+    }
+  }
+
+  private count(outcome: DeliveryOutcome): DeliveryOutcome {
+    this.counter.inc({ outcome });
+    return outcome;
+  }
+}
+
+/** One signed POST; throws unless the answer is a 2xx (redirects are not followed). */
+async function post(hook: Webhook, job: Job<DeliveryData>, timeoutMs: number): Promise<void> {
+  const body = JSON.stringify(job.data.event);
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(hook.url, {
+    method: 'POST',
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'ballast-webhooks/1',
+      'x-ballast-event': `${job.data.event.type}.${job.data.event.action}`,
+      'x-ballast-delivery': job.id ?? '',
+      'x-ballast-timestamp': String(ts),
+      'x-ballast-signature': signWebhook(hook.secret, ts, body),
+    },
+  });
+  await res.body?.cancel();
+  if (res.status < 200 || res.status >= 300) throw new Error(`${hook.url} answered HTTP ${res.status}`);
+}
