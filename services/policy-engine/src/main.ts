@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { builtinPolicies, CLUSTER_BALANCE_POLICY_NAME, clusterBalancePolicy, placeVm, type ClusterBalanceArgs, type HostReport } from '@ballast/domain';
 import { hostname } from 'node:os';
-import { ClusterState, PolicyCycle, PolicyDocumentError, type PolicyConfigEntry } from '@ballast/cycle';
+import { ClusterState, PolicyCycle, PolicyDocumentError, type CycleResult, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
 import { createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type HealthCheck, type ServiceScaffold } from '@ballast/runtime';
@@ -87,19 +87,13 @@ async function main(): Promise<void> {
 
   const grpcServer = new grpc.Server({ interceptors: [grpcAuth] });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
-  const stopRpc = { stops, now, actorOf: async (m: grpc.Metadata) => grpcCaller(m) };
-  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, { stops: stopRpc, policyDocs: start.docs, events: events.stream }));
+  const parts = { stops: { stops, now, actorOf: async (m: grpc.Metadata) => grpcCaller(m) }, policyDocs: start.docs, events: events.stream };
+  grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, parts));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
   let lastSignals: Readonly<Record<string, unknown>> = {};
-  const cluster: ClusterDeps = {
-    state,
-    jobs,
-    maintenance,
-    recommendations,
-    now,
-    place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgsOf(cycle.policies), req),
-  };
+  const place: ClusterDeps['place'] = (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgsOf(cycle.policies), req);
+  const cluster: ClusterDeps = { state, jobs, maintenance, recommendations, now, place };
   const health = async () => ({
     ok: redis.status === 'ready',
     details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld, paused: stops.current() !== undefined },
@@ -110,20 +104,14 @@ async function main(): Promise<void> {
   svc.onShutdown('events', () => events.close()); // before the servers: it ends the open event streams
   const ops = config.opsPort > 0 ? await svc.serveOps({ port: config.opsPort, host: config.opsHost, health }) : undefined;
 
+  const refresh = () => Promise.all([maintenance.refresh(), reloader.check(), stops.refresh()]);
   svc.every('policy cycle', config.cycleMs, async () => {
     const t0 = performance.now();
-    await maintenance.refresh();
-    await reloader.check();
-    await stops.refresh();
+    await refresh();
     const leader = await lease.ensure();
     const r = await cycle.run(leader ? {} : { skip: CLUSTER_WIDE });
     lastSignals = r.signals;
-    if (leader) {
-      const summary = r.decisions.find((d) => d.policy === CLUSTER_BALANCE_POLICY_NAME && d.kind === 'cluster');
-      const imbalance = (summary?.inputs as { imbalance?: number } | undefined)?.imbalance;
-      const hostOf = new Map(state.vms().map((v) => [v.uuid, v.hostId]));
-      await recommendations.afterCycle(r.decisions, imbalance, (ids) => queues.outcomes(ids), (uuid) => hostOf.get(uuid));
-    }
+    if (leader) await recommendationsAfter(r, { state, recommendations, queues });
     metrics.cycleDone(r, (performance.now() - t0) / 1000);
     stopMetrics.cycleDone(r.decisions);
     decisions.applyOutcomes(r.outcomes);
@@ -136,6 +124,14 @@ async function main(): Promise<void> {
     { httpPort, grpcPort, opsPort: ops?.port, ingestTokenRequired: !!config.grpcToken, policyVersion: start.current.version, policies: cycle.policies.map((p) => `${p.name}:${p.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
+}
+
+/** After a cycle on the lease holder: the cluster policy's moves become (or update) recommendations. */
+async function recommendationsAfter(r: CycleResult, d: { state: ClusterState; recommendations: RecommendationStore; queues: JobQueues }): Promise<void> {
+  const summary = r.decisions.find((x) => x.policy === CLUSTER_BALANCE_POLICY_NAME && x.kind === 'cluster');
+  const imbalance = (summary?.inputs as { imbalance?: number } | undefined)?.imbalance;
+  const hostOf = new Map(d.state.vms().map((v) => [v.uuid, v.hostId]));
+  await d.recommendations.afterCycle(r.decisions, imbalance, (ids) => d.queues.outcomes(ids), (uuid) => hostOf.get(uuid));
 }
 
 /** The HTTP app: /v1 behind tokens and rate limits, /healthz open, /metrics for a viewer (open on the ops port). */
