@@ -9,15 +9,16 @@ const history = new Map(); // uuid -> {t: [], actual: [], used: [], chart, box}
 function newChart(name, box) {
   const opts = {
     title: name,
-    width: 320,
-    height: 170,
+    width: 290,
+    height: 160,
+    legend: { live: false },
     scales: { x: { time: true } },
     series: [
       {},
       { label: 'actual MiB', stroke: '#2f6fdf', width: 2 },
       { label: 'used MiB', stroke: '#e0702a', width: 2, fill: 'rgba(224,112,42,0.12)' },
     ],
-    axes: [{}, { size: 50 }],
+    axes: [{ values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString()) }, { size: 45 }],
   };
   return new uPlot(opts, [[], [], []], box);
 }

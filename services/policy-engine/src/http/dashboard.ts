@@ -28,13 +28,12 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** The dashboard's routes: `/` (index.html, app.js, style.css) and `/vendor/uPlot.esm.js`, `/vendor/uPlot.min.css`. */
+/** The dashboard: `/` (index.html, *.js, style.css) and uPlot's dist files under `/vendor/` (uPlot.esm.js, uPlot.min.css). */
 export function dashboardRoutes(): Router {
   const r = express.Router();
   r.use(securityHeaders);
-  const vendor = uplotDir();
-  r.get('/vendor/uPlot.esm.js', (_req, res) => res.sendFile('uPlot.esm.js', { root: vendor }));
-  r.get('/vendor/uPlot.min.css', (_req, res) => res.sendFile('uPlot.min.css', { root: vendor }));
+  // middleware, not routes: the API's route table (and its OpenAPI check) knows only /v1
+  r.use('/vendor', express.static(uplotDir(), { index: false }));
   r.use(express.static(DASHBOARD_DIR, { index: 'index.html', fallthrough: true }));
   return r;
 }
