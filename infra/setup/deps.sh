@@ -4,9 +4,9 @@
 set -euo pipefail
 
 # prometheus: its promtool checks every service's /metrics in the tests (`promtool check metrics`).
+# chromium: the dashboard's page tests drive it headless through playwright-core (/usr/bin/chromium).
 PKGS=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
-      redis-server busybox-static cpio pkg-config python3 g++ make prometheus)
-[ "${BALLAST_WITH_CHROMIUM:-0}" = 1 ] && PKGS+=(chromium)
+      redis-server busybox-static cpio pkg-config python3 g++ make prometheus chromium)
 
 missing=()
 for p in "${PKGS[@]}"; do
