@@ -26,6 +26,8 @@ export const engineConfigSchema = z.object({
   holdMs: z.number().int().min(0).default(300000),
   /** Policy document (JSON): {"policies": {"<name>": {"automation": "auto", "args": {...}}}}. */
   policyFile: z.string().optional(),
+  /** Every ingested report is recorded in Redis for what-if replay this long (docs/replay.md); 0 records nothing. */
+  sampleRetentionHours: z.number().min(0).max(720).default(24),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 

@@ -23,6 +23,8 @@ import { clusterRoutes, type ClusterDeps } from './cluster/cluster-routes.js';
 import { MaintenanceStore } from './cluster/maintenance-store.js';
 import { MigrationHistory } from './cluster/migration-history.js';
 import { RecommendationStore } from './cluster/recommendation-store.js';
+import { replayRoutes } from './replay/replay-routes.js';
+import { SampleRecorder } from './replay/sample-recorder.js';
 
 /** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
 const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
@@ -60,8 +62,10 @@ async function main(): Promise<void> {
     onCancelled: (spec) => cycle.untrack(spec.id),
   });
 
+  const recorder = new SampleRecorder(redis, { retentionMs: config.sampleRetentionHours * 3_600_000, log });
+  svc.onShutdown('sample recorder', () => recorder.close());
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
-  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
+  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), recorder.record(r), metrics.sampleReceived(r.hostId)), log));
   grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
 
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: clusterRoutes(cluster) }, (a) =>
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: [...clusterRoutes(cluster), ...replayRoutes({ redis, registry: builtinPolicies, ...config, now })] }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
       health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),

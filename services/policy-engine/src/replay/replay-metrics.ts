@@ -1,0 +1,93 @@
+/** What a replay counts while it runs (replay-run.ts): jobs, decisions, balloon changes, cluster imbalance. */
+import type { JobSpec } from '@ballast/domain';
+import type { CycleDecision } from '@ballast/cycle';
+
+export interface ReplayMetrics {
+  cycles: number;
+  /** Reports fed to the state. */
+  samples: number;
+  hosts: number;
+  vms: number;
+  firstCycleAt: string | null;
+  lastCycleAt: string | null;
+  jobs: { total: number; byType: Record<string, number>; byPolicy: Record<string, number> };
+  decisions: { total: number; byKind: Record<string, number>; byPolicy: Record<string, number> };
+  /** set-memory jobs against each VM's balloon when they were made: MiB proposed up, down, and the net. */
+  memory: { setMemoryJobs: number; growMiB: number; shrinkMiB: number; netMiB: number };
+  /** From cluster-balance's `cluster` decisions (null when it did not run): imbalance as observed, and its own prediction. */
+  cluster: { imbalanceFirst: number; imbalanceLast: number; imbalanceMax: number; predictedImbalanceLast: number | null } | null;
+}
+
+const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
+
+export class ReplayTally {
+  cycles = 0;
+  samples = 0;
+  private readonly hosts = new Set<string>();
+  private readonly vms = new Set<string>();
+  private firstCycleMs: number | undefined;
+  private lastCycleMs: number | undefined;
+  private readonly jobs = { total: 0, byType: {} as Record<string, number>, byPolicy: {} as Record<string, number> };
+  private readonly decisions = { total: 0, byKind: {} as Record<string, number>, byPolicy: {} as Record<string, number> };
+  private readonly memory = { setMemoryJobs: 0, growMiB: 0, shrinkMiB: 0, netMiB: 0 };
+  private cluster: NonNullable<ReplayMetrics['cluster']> | null = null;
+
+  sample(hostId: string, vmUuids: readonly string[]): void {
+    this.samples++;
+    this.hosts.add(hostId);
+    for (const u of vmUuids) this.vms.add(u);
+  }
+
+  cycle(atMs: number, decisions: readonly CycleDecision[]): void {
+    this.cycles++;
+    this.firstCycleMs ??= atMs;
+    this.lastCycleMs = atMs;
+    for (const d of decisions) {
+      this.decisions.total++;
+      bump(this.decisions.byKind, d.kind);
+      bump(this.decisions.byPolicy, d.policy);
+      if (d.kind === 'cluster') this.imbalance(d.inputs);
+    }
+  }
+
+  /** A job the cycle would have enqueued; `actualMiB`: its VM's balloon then (set-memory). */
+  job(spec: JobSpec, actualMiB: number | undefined): void {
+    this.jobs.total++;
+    bump(this.jobs.byType, spec.action.type);
+    bump(this.jobs.byPolicy, spec.policy ?? 'manual');
+    if (spec.action.type !== 'set-memory') return;
+    this.memory.setMemoryJobs++;
+    if (actualMiB === undefined) return;
+    const delta = spec.action.memoryMiB - actualMiB;
+    if (delta > 0) this.memory.growMiB += delta;
+    else this.memory.shrinkMiB -= delta;
+    this.memory.netMiB += delta;
+  }
+
+  private imbalance(inputs: Record<string, unknown> | undefined): void {
+    const now = inputs?.imbalance;
+    if (typeof now !== 'number') return;
+    const predicted = typeof inputs?.predictedImbalance === 'number' ? inputs.predictedImbalance : null;
+    const c = (this.cluster ??= { imbalanceFirst: now, imbalanceLast: now, imbalanceMax: now, predictedImbalanceLast: predicted });
+    c.imbalanceLast = now;
+    c.imbalanceMax = Math.max(c.imbalanceMax, now);
+    c.predictedImbalanceLast = predicted;
+  }
+
+  result(): ReplayMetrics {
+    const iso = (ms: number | undefined) => (ms !== undefined ? new Date(ms).toISOString() : null);
+    const round = (x: number) => Math.round(x);
+    return {
+      cycles: this.cycles,
+      samples: this.samples,
+      hosts: this.hosts.size,
+      vms: this.vms.size,
+      firstCycleAt: iso(this.firstCycleMs),
+      lastCycleAt: iso(this.lastCycleMs),
+      jobs: this.jobs,
+      decisions: this.decisions,
+      memory: { setMemoryJobs: this.memory.setMemoryJobs, growMiB: round(this.memory.growMiB), shrinkMiB: round(this.memory.shrinkMiB), netMiB: round(this.memory.netMiB) },
+      cluster: this.cluster,
+    };
+  }
+}
