@@ -10,7 +10,8 @@ export interface ReplayMetrics {
   vms: number;
   firstCycleAt: string | null;
   lastCycleAt: string | null;
-  jobs: { total: number; byType: Record<string, number>; byPolicy: Record<string, number> };
+  /** `targets`: distinct (type, VM or host) the jobs were for — open-loop, a policy may propose the same change again. */
+  jobs: { total: number; targets: number; byType: Record<string, number>; byPolicy: Record<string, number> };
   decisions: { total: number; byKind: Record<string, number>; byPolicy: Record<string, number> };
   /** set-memory jobs against each VM's balloon when they were made: MiB proposed up, down, and the net. */
   memory: { setMemoryJobs: number; growMiB: number; shrinkMiB: number; netMiB: number };
@@ -27,6 +28,7 @@ export class ReplayTally {
   private readonly vms = new Set<string>();
   private firstCycleMs: number | undefined;
   private lastCycleMs: number | undefined;
+  private readonly targets = new Set<string>();
   private readonly jobs = { total: 0, byType: {} as Record<string, number>, byPolicy: {} as Record<string, number> };
   private readonly decisions = { total: 0, byKind: {} as Record<string, number>, byPolicy: {} as Record<string, number> };
   private readonly memory = { setMemoryJobs: 0, growMiB: 0, shrinkMiB: 0, netMiB: 0 };
@@ -53,6 +55,7 @@ export class ReplayTally {
   /** A job the cycle would have enqueued; `actualMiB`: its VM's balloon then (set-memory). */
   job(spec: JobSpec, actualMiB: number | undefined): void {
     this.jobs.total++;
+    this.targets.add(`${spec.action.type}:${spec.vmUuid ?? `host:${spec.hostId}`}`);
     bump(this.jobs.byType, spec.action.type);
     bump(this.jobs.byPolicy, spec.policy ?? 'manual');
     if (spec.action.type !== 'set-memory') return;
@@ -84,7 +87,7 @@ export class ReplayTally {
       vms: this.vms.size,
       firstCycleAt: iso(this.firstCycleMs),
       lastCycleAt: iso(this.lastCycleMs),
-      jobs: this.jobs,
+      jobs: { total: this.jobs.total, targets: this.targets.size, byType: this.jobs.byType, byPolicy: this.jobs.byPolicy },
       decisions: this.decisions,
       memory: { setMemoryJobs: this.memory.setMemoryJobs, growMiB: round(this.memory.growMiB), shrinkMiB: round(this.memory.shrinkMiB), netMiB: round(this.memory.netMiB) },
       cluster: this.cluster,

@@ -23,6 +23,8 @@ export interface ReplayDeps {
   maxWindowMs?: number;
   /** Most cycles one replay runs; default 10,000. */
   maxCycles?: number;
+  /** Longest one replay runs before it stops (truncated); default 120 s. */
+  maxRunMs?: number;
 }
 
 const MINUTE = 60_000;
@@ -88,7 +90,7 @@ export function replayRoutes(d: ReplayDeps): Route[] {
         try {
           const samples = readSamples(d.redis, { fromMs: w.fromMs, toMs: w.toMs, ...(body.hosts ? { hosts: body.hosts } : {}) });
           const r = await replayPolicies(samples, {
-            registry, policies: doc.policies, fromMs: w.fromMs, toMs: w.toMs, cycleMs: w.cycleMs, maxCycles: w.maxCycles,
+            registry, policies: doc.policies, fromMs: w.fromMs, toMs: w.toMs, cycleMs: w.cycleMs, maxCycles: w.maxCycles, maxRunMs: d.maxRunMs ?? 120_000,
             windowSize: d.windowSize, staleAfterIntervals: d.staleAfterIntervals, limit: body.limit, allDecisions: body.allDecisions ?? false,
           });
           res.json({ ...r, model: 'open-loop: the recorded samples do not respond to replayed jobs; each job is taken to succeed one cycle after it is made' });

@@ -48,6 +48,7 @@ test('memory-balloon on: the replay makes balloon jobs for the recorded VMs, lin
   assert.ok(r.jobs.length > 0, 'some jobs');
   assert.ok(r.jobs.every((j) => j.type === 'set-memory' && j.policy === 'memory-balloon' && j.hostId === 'h1'));
   assert.equal(r.metrics.jobs.total, r.jobs.length);
+  assert.ok(r.metrics.jobs.targets >= 1 && r.metrics.jobs.targets <= 2, `targets ${r.metrics.jobs.targets}`);
   assert.equal(r.metrics.jobs.byType['set-memory'], r.jobs.length);
   assert.ok(r.jobs.some((j) => j.vm === 'short' && j.action.type === 'set-memory' && j.action.memoryMiB > 1024), 'grows the short VM');
   assert.ok(r.metrics.memory.growMiB > 0);
@@ -86,6 +87,8 @@ test('maxCycles stops the replay and says so; limit bounds the lists, not the co
   assert.equal(r.metrics.cycles, 5);
   assert.equal(r.decisions.length, 1);
   assert.ok(r.metrics.decisions.total > 1);
+  const timed = await replayPolicies(recorded(), options({ policies: { 'memory-balloon': {} } }, { maxRunMs: -1 }));
+  assert.deepEqual([timed.truncated, timed.metrics.cycles], [true, 0]);
 });
 
 test('a job is reported succeeded one cycle after it is made (the in-flight rule then decides repeats)', async () => {

@@ -24,6 +24,8 @@ export interface ReplayOptions {
   staleAfterIntervals: number;
   /** The replay stops (truncated) after this many cycles. */
   maxCycles: number;
+  /** The replay stops (truncated) after running this long, ms; default no limit. */
+  maxRunMs?: number;
   /** Decisions and jobs listed (the metrics count them all). */
   limit: number;
   /** List every decision; default only those that made or skipped a job. */
@@ -52,7 +54,7 @@ export interface ReplayResult {
   fromMs: number;
   toMs: number;
   cycleMs: number;
-  /** True when maxCycles stopped it before the end of the window. */
+  /** True when maxCycles or maxRunMs stopped it before the end of the window. */
   truncated: boolean;
   metrics: ReplayMetrics;
   decisions: ReplayDecision[];
@@ -86,8 +88,9 @@ export async function replayPolicies(samples: AsyncIterable<RecordedSample> | It
     newId: () => `replay-${++n}`,
   });
 
+  const startedMs = performance.now();
   const runCycle = async (atMs: number): Promise<boolean> => {
-    if (tally.cycles >= o.maxCycles) return (out.truncated = true), false;
+    if (tally.cycles >= o.maxCycles || performance.now() - startedMs > (o.maxRunMs ?? Infinity)) return (out.truncated = true), false;
     clock.t = atMs;
     const r = await cycle.run();
     tally.cycle(atMs, r.decisions);

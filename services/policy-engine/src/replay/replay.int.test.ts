@@ -2,19 +2,20 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { builtinPolicies } from '@ballast/domain';
+import { builtinPolicies, type HostReport } from '@ballast/domain';
 import { hostReport, vmReport } from '@ballast/testkit';
 import { createApp } from '../http/create-app.js';
 import { startTestEngine, type TestEngine } from '../test-engine.js';
 import { replayRoutes } from './replay-routes.js';
-import { decodeSample, SAMPLE_FIELD, SampleRecorder, sampleStreamKey } from './sample-recorder.js';
-import { readSamples, type RecordedSample } from './sample-reader.js';
+import { decodeProto, SAMPLE_FIELDS, SampleRecorder, sampleProto, sampleStreamKey } from './sample-recorder.js';
+import { readSamples, StreamDecoder, type RecordedSample } from './sample-reader.js';
 
 const TOKEN = 'test-token-abcdefghijklmnop';
 const HOUR = 3_600_000;
 let engine: TestEngine;
 let http: Server;
 let base: string;
+const sent: HostReport[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,7 +38,8 @@ before(async () => {
   // 30 reports about 10 ms apart, as the engine would record them
   const recorder = new SampleRecorder(engine.redis, { retentionMs: HOUR, flushMs: 1 });
   for (let i = 0; i < 30; i++) {
-    recorder.record(report(i));
+    sent.push(report(i));
+    recorder.record(sent[i] as HostReport);
     await sleep(10);
   }
   await recorder.close();
@@ -55,19 +57,34 @@ async function replay(body: unknown): Promise<{ status: number; json: Json }> {
   return { status: r.status, json: (await r.json()) as Json };
 }
 
-test('the recorder appends each report to its host stream as a deflated proto HostSample, with a TTL', async () => {
+test('the recorder appends each report to its host stream: a keyframe, then deltas against it; with a TTL', async () => {
   const entries = await engine.redis.xrangeBuffer(sampleStreamKey('h1'), '-', '+');
   assert.equal(entries.length, 30);
-  const [, fields] = entries[0] as [Buffer, Buffer[]];
-  assert.equal(fields[0]?.toString(), SAMPLE_FIELD);
-  const r = decodeSample(fields[1] as Buffer);
-  assert.deepEqual([r.hostId, r.vms.map((v) => v.name), r.vms[0]?.balloon?.unusedKiB], ['h1', ['short', 'idle'], 30 * 1024]);
+  const names = entries.map(([, f]) => f.filter((_, i) => i % 2 === 0).map(String).join(','));
+  // 30 reports a keyframe (the default keyframeEvery): one keyframe, 29 deltas with its tag
+  const { tag, keyframe, delta } = SAMPLE_FIELDS;
+  assert.deepEqual(names, [`${tag},${keyframe}`, ...Array.from({ length: 29 }, () => `${tag},${delta}`)]);
+  const tags = new Set(entries.map(([, f]) => String(f[1])));
+  assert.equal(tags.size, 1);
+  const decoder = new StreamDecoder();
+  const reports = entries.map(([, f]) => decoder.decode(f));
+  assert.deepEqual([reports[29]?.hostId, reports[29]?.vms.map((v) => v.name), reports[29]?.vms[0]?.balloon?.unusedKiB], ['h1', ['short', 'idle'], 30 * 1024]);
+  // each the report sent, as a plain proto round trip gives it
+  assert.deepEqual(reports, sent.map((r) => decodeProto(sampleProto(r))));
+  assert.throws(() => new StreamDecoder().decode((entries[1] as [Buffer, Buffer[]])[1]), /no keyframe/);
   const ttl = await engine.redis.pttl(sampleStreamKey('h1'));
   assert.ok(ttl > 0 && ttl <= HOUR, `ttl ${ttl}`);
   const read: RecordedSample[] = [];
   for await (const s of readSamples(engine.redis, { fromMs: Date.now() - HOUR, toMs: Date.now() })) read.push(s);
   assert.equal(read.length, 30);
   assert.ok(read.every((s, i) => i === 0 || (read[i - 1] as RecordedSample).atMs <= s.atMs), 'in time order');
+  // a window that starts after the keyframe still decodes: the reader looks back for it
+  const from = Number(String((entries[10] as [Buffer, Buffer[]])[0]).split('-')[0]);
+  let bad = 0;
+  const tail: RecordedSample[] = [];
+  for await (const s of readSamples(engine.redis, { fromMs: from, toMs: Date.now(), hosts: ['h1'] }, () => bad++)) tail.push(s);
+  assert.equal(bad, 0);
+  assert.ok(tail.length >= 19 && tail.length <= 20, `${tail.length}`);
 });
 
 test('retention trims entries older than it (MINID ~); 0 records nothing', async () => {

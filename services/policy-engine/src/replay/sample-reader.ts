@@ -4,7 +4,7 @@
  */
 import type { HostReport } from '@ballast/domain';
 import type { Redis } from 'ioredis';
-import { decodeSample, SAMPLE_FIELD, SAMPLE_STREAM_PREFIX, sampleStreamKey } from './sample-recorder.js';
+import { decodeProto, inflateSample, SAMPLE_FIELDS, SAMPLE_STREAM_PREFIX, sampleStreamKey } from './sample-recorder.js';
 
 /** A report and when the engine received it (its stream entry's time). */
 export interface RecordedSample {
@@ -21,6 +21,13 @@ export interface ReadWindow {
   sliceMs?: number;
 }
 
+type Entry = [Buffer, Buffer[]];
+
+/** Entries before the window read to find the keyframes its first deltas need. */
+const LOOK_BACK = 200;
+/** Keyframes kept per host while reading (several writers may interleave theirs). */
+const KEEP_KEYFRAMES = 8;
+
 /** Host ids that have a sample stream. */
 export async function recordedHosts(redis: Redis): Promise<string[]> {
   const hosts: string[] = [];
@@ -33,20 +40,67 @@ export async function recordedHosts(redis: Redis): Promise<string[]> {
   return [...new Set(hosts)].sort();
 }
 
+function fieldsOf(fields: Buffer[]): Map<string, Buffer> {
+  const m = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < fields.length; i += 2) m.set(String(fields[i]), fields[i + 1] as Buffer);
+  return m;
+}
+
+/** One host's entries to reports, keeping the keyframes its deltas refer to. */
+export class StreamDecoder {
+  private readonly keyframes = new Map<string, Buffer>();
+
+  /** Learns a keyframe (an entry read before the window); returns its proto bytes. */
+  private keyframe(tag: string, bytes: Buffer): Buffer {
+    const proto = inflateSample(bytes);
+    this.keyframes.set(tag, proto);
+    if (this.keyframes.size > KEEP_KEYFRAMES) this.keyframes.delete(this.keyframes.keys().next().value as string);
+    return proto;
+  }
+
+  /** Keyframes among entries read before the window. */
+  learn(entries: readonly Entry[]): void {
+    for (const [, raw] of [...entries].reverse()) {
+      const f = fieldsOf(raw);
+      const tag = f.get(SAMPLE_FIELDS.tag)?.toString();
+      const z = f.get(SAMPLE_FIELDS.keyframe);
+      if (tag !== undefined && z) this.keyframe(tag, z);
+    }
+  }
+
+  /** The report of an entry; throws when it does not decode (e.g. its keyframe was trimmed). */
+  decode(raw: Buffer[]): HostReport {
+    const f = fieldsOf(raw);
+    const tag = f.get(SAMPLE_FIELDS.tag)?.toString() ?? '';
+    const z = f.get(SAMPLE_FIELDS.keyframe);
+    if (z) return decodeProto(this.keyframe(tag, z));
+    const d = f.get(SAMPLE_FIELDS.delta);
+    const base = this.keyframes.get(tag);
+    if (!d || !base) throw new Error(`no keyframe ${tag}`);
+    return decodeProto(inflateSample(d, base));
+  }
+}
+
+const msOf = (id: Buffer) => Number(id.toString().split('-')[0]);
+
 /** The recorded reports of [fromMs, toMs], oldest first; an entry that does not decode is skipped and counted. */
 export async function* readSamples(redis: Redis, w: ReadWindow, onBad: () => void = () => {}): AsyncGenerator<RecordedSample> {
   const hosts = w.hosts ?? (await recordedHosts(redis));
+  const decoders = new Map<string, StreamDecoder>();
+  for (const host of hosts) {
+    const d = new StreamDecoder();
+    d.learn(await redis.xrevrangeBuffer(sampleStreamKey(host), String(w.fromMs - 1), '-', 'COUNT', LOOK_BACK));
+    decoders.set(host, d);
+  }
   const slice = w.sliceMs ?? 600_000;
   for (let start = w.fromMs; start <= w.toMs; start += slice) {
     const end = Math.min(w.toMs, start + slice - 1);
     const out: RecordedSample[] = [];
     for (const host of hosts) {
-      const entries = await redis.xrangeBuffer(sampleStreamKey(host), String(start), `${end}`);
-      for (const [id, fields] of entries) {
-        const bytes = fieldOf(fields, SAMPLE_FIELD);
-        if (!bytes) continue;
+      const decoder = decoders.get(host) as StreamDecoder;
+      for (const [id, raw] of await redis.xrangeBuffer(sampleStreamKey(host), String(start), String(end))) {
         try {
-          out.push({ atMs: Number(id.toString().split('-')[0]), report: decodeSample(bytes) });
+          out.push({ atMs: msOf(id), report: decoder.decode(raw) });
         } catch {
           onBad();
         }
@@ -55,9 +109,4 @@ export async function* readSamples(redis: Redis, w: ReadWindow, onBad: () => voi
     out.sort((a, b) => a.atMs - b.atMs || a.report.hostId.localeCompare(b.report.hostId));
     yield* out;
   }
-}
-
-function fieldOf(fields: Buffer[], name: string): Buffer | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]?.toString() === name) return fields[i + 1];
-  return undefined;
 }

@@ -2,40 +2,54 @@
  * Records every HostReport the engine ingests into a Redis stream per host, for what-if replay
  * (docs/replay.md) and for other engine replicas to read. The layout, which readers rely on:
  *
- *   key     ballast:samples:<hostId>          one stream per host
- *   id      <ms>-<seq> set by Redis (`*`)     the time the engine appended it (≈ received), Redis's clock
- *   field   `z`                               the report as the proto message ballast.v1.HostSample
- *                                             (proto/ballast/v1/sample.proto), binary, raw-deflated
- *                                             (zlib deflateRaw; inflateRaw then HostSample.decode)
+ *   key     ballast:samples:<hostId>       one stream per host
+ *   id      <ms>-<seq> set by Redis (`*`)  the time the engine appended it (≈ received), Redis's clock
+ *   fields  k <tag>  z <bytes>             a keyframe: the report as the proto message ballast.v1.HostSample
+ *                                          (proto/ballast/v1/sample.proto), raw-deflated (zlib deflateRaw);
+ *                                          `tag`: 8 hex digits naming it
+ *           k <tag>  d <bytes>             a delta: the report's HostSample raw-deflated with the proto bytes
+ *                                          of keyframe `tag` (an earlier entry of the same stream) as the
+ *                                          deflate dictionary — inflateRaw(d, {dictionary: keyframe's proto})
+ *
+ * A keyframe starts every `keyframeEvery` reports of a host (default 30: a minute at 2 s), and after a failed
+ * append. Consecutive reports of a host share most of their bytes (UUIDs, names, configuration, pins), so a
+ * delta is ~2.5× smaller than a report deflated alone (docs/replay.md has the figures).
  *
  * Retention is by time: each append trims the stream with `MINID ~ <now − retention>` (approximate: Redis
- * drops whole stream nodes, so up to ~100 entries older than the bound may remain), and the key expires
- * `retention` after its last append (a host that stops reporting leaves nothing behind).
+ * drops whole stream nodes, so some entries older than the bound may remain), and the key expires
+ * `retention` after its last append (a host that stops reporting leaves nothing behind). Trimming can drop
+ * the keyframe of the oldest deltas: readers skip those (and count them).
  *
  * Appends never block ingest: record() queues the encoded report; a flush (at most every `flushMs`, or at
  * once when `maxBatch` are queued) sends the batch in one pipeline. A failure is counted and logged
  * (once a minute at most); the batch is dropped, and ingest carries on.
  */
+import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { HostReport } from '@ballast/domain';
 import { HostSample, hostReportFromProto, hostSampleFromReport } from '@ballast/proto';
 import type { Redis } from 'ioredis';
 
 export const SAMPLE_STREAM_PREFIX = 'ballast:samples:';
-/** The stream field holding the deflated proto HostSample. */
-export const SAMPLE_FIELD = 'z';
+/** Stream fields: the keyframe tag, a keyframe's bytes, a delta's bytes. */
+export const SAMPLE_FIELDS = { tag: 'k', keyframe: 'z', delta: 'd' } as const;
 
 export const sampleStreamKey = (hostId: string): string => `${SAMPLE_STREAM_PREFIX}${hostId}`;
 
-/** A report as stored in a stream entry's `z` field. */
-export function encodeSample(report: HostReport): Buffer {
-  return deflateRawSync(HostSample.encode(hostSampleFromReport(report)).finish());
+/** A report's HostSample proto bytes. */
+export const sampleProto = (report: HostReport): Buffer => Buffer.from(HostSample.encode(hostSampleFromReport(report)).finish());
+
+/** The stored bytes of a report: alone (a keyframe), or against a keyframe's proto bytes (a delta). */
+export function encodeSample(proto: Uint8Array, keyframe?: Uint8Array): Buffer {
+  return keyframe ? deflateRawSync(proto, { dictionary: keyframe }) : deflateRawSync(proto);
 }
 
-/** The report a stream entry's `z` field holds. */
-export function decodeSample(bytes: Uint8Array): HostReport {
-  return hostReportFromProto(HostSample.decode(inflateRawSync(bytes)));
+/** The proto bytes of a stored entry (`keyframe`: the proto bytes of its keyframe, for a delta). */
+export function inflateSample(bytes: Uint8Array, keyframe?: Uint8Array): Buffer {
+  return keyframe ? inflateRawSync(bytes, { dictionary: keyframe }) : inflateRawSync(bytes);
 }
+
+export const decodeProto = (proto: Uint8Array): HostReport => hostReportFromProto(HostSample.decode(proto));
 
 export interface SampleRecorderOptions {
   /** Entries older than this are trimmed; 0 disables recording (record() does nothing). */
@@ -45,6 +59,8 @@ export interface SampleRecorderOptions {
   flushMs?: number;
   /** A flush starts at once when this many are queued; default 500. */
   maxBatch?: number;
+  /** A host's reports between keyframes; default 30. */
+  keyframeEvery?: number;
   /** Reports queued beyond this are dropped (Redis unreachable for long); default 20,000. */
   maxQueued?: number;
   log?: { warn(obj: object, msg: string): void };
@@ -52,7 +68,16 @@ export interface SampleRecorderOptions {
 
 interface Pending {
   hostId: string;
-  bytes: Buffer;
+  /** The stream fields after the id. */
+  fields: (string | Buffer)[];
+  size: number;
+}
+
+interface Keyframe {
+  tag: string;
+  proto: Buffer;
+  /** Reports stored against it so far, itself included. */
+  count: number;
 }
 
 export class SampleRecorder {
@@ -66,6 +91,7 @@ export class SampleRecorder {
   private flushing: Promise<void> = Promise.resolve();
   private lastWarnMs = -Infinity;
   private readonly now: () => number;
+  private readonly keyframes = new Map<string, Keyframe>();
 
   constructor(
     private readonly redis: Redis,
@@ -86,13 +112,28 @@ export class SampleRecorder {
       return;
     }
     try {
-      this.queue.push({ hostId: report.hostId, bytes: encodeSample(report) });
+      this.queue.push(this.entry(report));
     } catch (e) {
       this.fail(e as Error, 1);
       return;
     }
     if (this.queue.length >= (this.opts.maxBatch ?? 500)) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.opts.flushMs ?? 200);
+  }
+
+  /** The entry of a report: a delta against its host's keyframe, or a new keyframe. */
+  private entry(report: HostReport): Pending {
+    const proto = sampleProto(report);
+    const k = this.keyframes.get(report.hostId);
+    if (k && k.count < (this.opts.keyframeEvery ?? 30)) {
+      k.count++;
+      const bytes = encodeSample(proto, k.proto);
+      return { hostId: report.hostId, fields: [SAMPLE_FIELDS.tag, k.tag, SAMPLE_FIELDS.delta, bytes], size: bytes.length };
+    }
+    const tag = randomBytes(4).toString('hex');
+    this.keyframes.set(report.hostId, { tag, proto, count: 1 });
+    const bytes = encodeSample(proto);
+    return { hostId: report.hostId, fields: [SAMPLE_FIELDS.tag, tag, SAMPLE_FIELDS.keyframe, bytes], size: bytes.length };
   }
 
   /** Sends what is queued (after any flush under way); resolves when Redis has answered. Never rejects. */
@@ -113,19 +154,24 @@ export class SampleRecorder {
     for (const s of batch) {
       const key = sampleStreamKey(s.hostId);
       keys.add(key);
-      p.xadd(key, 'MINID', '~', minId, '*', SAMPLE_FIELD, s.bytes);
+      p.xadd(key, 'MINID', '~', minId, '*', ...s.fields);
     }
     for (const key of keys) p.pexpire(key, retention);
     try {
       const results = (await p.exec()) ?? [];
-      const failed = results.filter(([err]) => err !== null);
-      if (failed.length > 0) this.fail(failed[0]?.[0] as Error, Math.min(failed.length, batch.length));
-      const ok = batch.length - Math.min(failed.length, batch.length);
-      this.recorded += ok;
-      this.bytes += batch.reduce((n, s) => n + s.bytes.length, 0);
+      const failed = batch.filter((_, i) => results[i]?.[0] != null);
+      if (failed.length > 0) this.lost(failed, results.find(([err]) => err != null)?.[0] as Error);
+      this.recorded += batch.length - failed.length;
+      this.bytes += batch.reduce((n, s) => n + s.size, 0) - failed.reduce((n, s) => n + s.size, 0);
     } catch (e) {
-      this.fail(e as Error, batch.length);
+      this.lost(batch, e as Error);
     }
+  }
+
+  /** Entries that did not reach Redis: their hosts start a new keyframe (the deltas after them would lack it). */
+  private lost(entries: Pending[], err: Error): void {
+    for (const e of entries) this.keyframes.delete(e.hostId);
+    this.fail(err, entries.length);
   }
 
   private fail(err: Error, count: number): void {
