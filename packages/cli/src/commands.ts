@@ -6,6 +6,7 @@ import { hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-
 import { statusCommand } from './inventory/status-command.js';
 import { labCommand } from './lab/lab-command.js';
 import { decisionsCommand, policyGetCommand } from './policy/policy-command.js';
+import { policyReplayCommand } from './policy/policy-replay-command.js';
 
 /** The jobs commands read the job-type registry (@ballast/domain, zod): loaded only when `jobs` runs. */
 const jobsCommands = async () => {
@@ -28,7 +29,7 @@ export const commands: readonly Command[] = [
   apiCommand(rejectCommand),
   apiCommand(maintenanceCommand),
   apiCommand(placementCommand),
-  apiGroup('policy', 'the policy document in force: policy get', async () => [policyGetCommand]),
+  apiGroup('policy', 'the policy document in force: policy get; what-if: policy replay -f <doc>', async () => [policyGetCommand, policyReplayCommand]),
   labCommand,
 ];
 
