@@ -23,6 +23,7 @@ import { clusterRoutes, type ClusterDeps } from './cluster/cluster-routes.js';
 import { MaintenanceStore } from './cluster/maintenance-store.js';
 import { MigrationHistory } from './cluster/migration-history.js';
 import { RecommendationStore } from './cluster/recommendation-store.js';
+import { registerRecorderMetrics } from './replay/recorder-metrics.js';
 import { replayRoutes } from './replay/replay-routes.js';
 import { SampleRecorder } from './replay/sample-recorder.js';
 
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
 
   const recorder = new SampleRecorder(redis, { retentionMs: config.sampleRetentionHours * 3_600_000, log });
   svc.onShutdown('sample recorder', () => recorder.close());
+  registerRecorderMetrics(svc.registry, recorder);
   const grpcServer = new grpc.Server({ interceptors: security.interceptors });
   grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), recorder.record(r), metrics.sampleReceived(r.hostId)), log));
   grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }));

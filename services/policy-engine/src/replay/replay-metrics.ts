@@ -13,7 +13,11 @@ export interface ReplayMetrics {
   /** `targets`: distinct (type, VM or host) the jobs were for — open-loop, a policy may propose the same change again. */
   jobs: { total: number; targets: number; byType: Record<string, number>; byPolicy: Record<string, number> };
   decisions: { total: number; byKind: Record<string, number>; byPolicy: Record<string, number> };
-  /** set-memory jobs against each VM's balloon when they were made: MiB proposed up, down, and the net. */
+  /**
+   * set-memory jobs, and the balloon change they propose: for each VM, its last target against its balloon
+   * when its first job was made (a policy that steps a balloon down over cycles counts once, at its end),
+   * summed as MiB up, down, and the net.
+   */
   memory: { setMemoryJobs: number; growMiB: number; shrinkMiB: number; netMiB: number };
   /** From cluster-balance's `cluster` decisions (null when it did not run): imbalance as observed, and its own prediction. */
   cluster: { imbalanceFirst: number; imbalanceLast: number; imbalanceMax: number; predictedImbalanceLast: number | null } | null;
@@ -31,7 +35,9 @@ export class ReplayTally {
   private readonly targets = new Set<string>();
   private readonly jobs = { total: 0, byType: {} as Record<string, number>, byPolicy: {} as Record<string, number> };
   private readonly decisions = { total: 0, byKind: {} as Record<string, number>, byPolicy: {} as Record<string, number> };
-  private readonly memory = { setMemoryJobs: 0, growMiB: 0, shrinkMiB: 0, netMiB: 0 };
+  private setMemoryJobs = 0;
+  /** VM → its balloon when its first set-memory job was made, and its last target (MiB). */
+  private readonly balloons = new Map<string, { fromMiB: number; toMiB: number }>();
   private cluster: NonNullable<ReplayMetrics['cluster']> | null = null;
 
   sample(hostId: string, vmUuids: readonly string[]): void {
@@ -59,12 +65,21 @@ export class ReplayTally {
     bump(this.jobs.byType, spec.action.type);
     bump(this.jobs.byPolicy, spec.policy ?? 'manual');
     if (spec.action.type !== 'set-memory') return;
-    this.memory.setMemoryJobs++;
-    if (actualMiB === undefined) return;
-    const delta = spec.action.memoryMiB - actualMiB;
-    if (delta > 0) this.memory.growMiB += delta;
-    else this.memory.shrinkMiB -= delta;
-    this.memory.netMiB += delta;
+    this.setMemoryJobs++;
+    if (actualMiB === undefined || spec.vmUuid === undefined) return;
+    const b = this.balloons.get(spec.vmUuid) ?? { fromMiB: actualMiB, toMiB: actualMiB };
+    b.toMiB = spec.action.memoryMiB;
+    this.balloons.set(spec.vmUuid, b);
+  }
+
+  private memory(): ReplayMetrics['memory'] {
+    let growMiB = 0;
+    let shrinkMiB = 0;
+    for (const { fromMiB, toMiB } of this.balloons.values()) {
+      if (toMiB > fromMiB) growMiB += toMiB - fromMiB;
+      else shrinkMiB += fromMiB - toMiB;
+    }
+    return { setMemoryJobs: this.setMemoryJobs, growMiB: Math.round(growMiB), shrinkMiB: Math.round(shrinkMiB), netMiB: Math.round(growMiB - shrinkMiB) };
   }
 
   private imbalance(inputs: Record<string, unknown> | undefined): void {
@@ -79,7 +94,6 @@ export class ReplayTally {
 
   result(): ReplayMetrics {
     const iso = (ms: number | undefined) => (ms !== undefined ? new Date(ms).toISOString() : null);
-    const round = (x: number) => Math.round(x);
     return {
       cycles: this.cycles,
       samples: this.samples,
@@ -89,7 +103,7 @@ export class ReplayTally {
       lastCycleAt: iso(this.lastCycleMs),
       jobs: { total: this.jobs.total, targets: this.targets.size, byType: this.jobs.byType, byPolicy: this.jobs.byPolicy },
       decisions: this.decisions,
-      memory: { setMemoryJobs: this.memory.setMemoryJobs, growMiB: round(this.memory.growMiB), shrinkMiB: round(this.memory.shrinkMiB), netMiB: round(this.memory.netMiB) },
+      memory: this.memory(),
       cluster: this.cluster,
     };
   }
