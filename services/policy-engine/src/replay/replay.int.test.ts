@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { builtinPolicies, type HostReport } from '@ballast/domain';
 import { hostReport, vmReport } from '@ballast/testkit';
+import { Redis } from 'ioredis';
 import { createApp } from '../http/create-app.js';
+import type { Authenticator } from '../security/auth.js';
 import { startTestEngine, type TestEngine } from '../test-engine.js';
 import { replayRoutes } from './replay-routes.js';
 import { decodeProto, SAMPLE_FIELDS, SampleRecorder, sampleProto, sampleStreamKey } from './sample-recorder.js';
@@ -32,7 +34,11 @@ function report(i: number) {
 before(async () => {
   engine = await startTestEngine(300000);
   const routes = replayRoutes({ redis: engine.redis, registry: builtinPolicies, cycleMs: 2000, windowSize: 30, staleAfterIntervals: 3, now: Date.now });
-  http = createServer(createApp({ state: engine.state, jobs: engine.jobs, token: TOKEN, holdMs: 300000, extraRoutes: routes }));
+  // TOKEN is an admin token; viewer-… and operator-… tokens have those roles
+  const auth: Authenticator = {
+    authenticate: async (t) => (t === TOKEN ? { tokenId: 'admin', role: 'admin' } : t.startsWith('viewer-') ? { tokenId: 'v', role: 'viewer' } : t.startsWith('operator-') ? { tokenId: 'o', role: 'operator' } : { error: 'wrong token' }),
+  };
+  http = createServer(createApp({ state: engine.state, jobs: engine.jobs, token: TOKEN, auth, holdMs: 300000, extraRoutes: routes }));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   // 30 reports about 10 ms apart, as the engine would record them
@@ -52,8 +58,8 @@ after(async () => {
 });
 
 type Json = Record<string, unknown> & { error?: { code: string; field?: string; message: string; issues?: string[] } };
-async function replay(body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(`${base}/v1/policies/replay`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+async function replay(body: unknown, token = TOKEN): Promise<{ status: number; json: Json }> {
+  const r = await fetch(`${base}/v1/policies/replay`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
   return { status: r.status, json: (await r.json()) as Json };
 }
 
@@ -149,4 +155,25 @@ test('an invalid document is refused with every bad field; bad windows name thei
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.equal(r.json.error?.field, field, `${JSON.stringify(body)} → ${JSON.stringify(r.json)}`);
   }
+});
+
+test('the route needs an operator token: a viewer gets 403', async () => {
+  const body = { document: { policies: { 'memory-balloon': {} } }, sinceMinutes: 5, cycleMs: 100 };
+  assert.equal((await replay(body, 'viewer-token-abcdefghijkl')).status, 403);
+  assert.equal((await replay(body, 'operator-token-abcdefghij')).status, 200);
+});
+
+test('Redis unreachable: record() returns at once, the loss is counted and logged once, nothing throws', async () => {
+  const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  down.on('error', () => {});
+  const warned: string[] = [];
+  const r = new SampleRecorder(down, { retentionMs: HOUR, log: { warn: (_o, msg) => warned.push(msg) } });
+  const t0 = performance.now();
+  for (let i = 0; i < 3; i++) r.record(report(i));
+  assert.ok(performance.now() - t0 < 50, 'record() does not wait');
+  await r.close();
+  r.record(report(4));
+  await r.close();
+  assert.deepEqual([r.recorded, r.errors, warned.length], [0, 4, 1]);
+  down.disconnect();
 });
