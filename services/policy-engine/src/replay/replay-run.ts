@@ -30,8 +30,8 @@ export interface ReplayOptions {
   limit: number;
   /** List every decision; default only those that made or skipped a job. */
   allDecisions?: boolean;
-  /** Cycles between yields to the event loop (an engine keeps serving); default 20. */
-  yieldEvery?: number;
+  /** Longest the replay runs without yielding to the event loop (the engine keeps ingesting and serving), ms; default 20. */
+  yieldMs?: number;
 }
 
 export interface ReplayJob {
@@ -89,13 +89,17 @@ export async function replayPolicies(samples: AsyncIterable<RecordedSample> | It
   });
 
   const startedMs = performance.now();
+  let yieldedMs = startedMs;
   const runCycle = async (atMs: number): Promise<boolean> => {
     if (tally.cycles >= o.maxCycles || performance.now() - startedMs > (o.maxRunMs ?? Infinity)) return (out.truncated = true), false;
     clock.t = atMs;
     const r = await cycle.run();
     tally.cycle(atMs, r.decisions);
     for (const d of r.decisions) if (out.decisions.length < o.limit && (o.allDecisions || changes(d))) out.decisions.push({ ...d, at: new Date(d.atMs).toISOString() });
-    if (tally.cycles % (o.yieldEvery ?? 20) === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (performance.now() - yieldedMs > (o.yieldMs ?? 20)) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yieldedMs = performance.now();
+    }
     return true;
   };
 

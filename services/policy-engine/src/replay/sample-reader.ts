@@ -17,7 +17,7 @@ export interface ReadWindow {
   toMs: number;
   /** Only these hosts; default every host with a stream. */
   hosts?: readonly string[];
-  /** Width of one read; default 10 minutes. */
+  /** Width of one read (one pipeline of a range per host); default 2 minutes. */
   sliceMs?: number;
 }
 
@@ -92,20 +92,25 @@ export async function* readSamples(redis: Redis, w: ReadWindow, onBad: () => voi
     d.learn(await redis.xrevrangeBuffer(sampleStreamKey(host), String(w.fromMs - 1), '-', 'COUNT', LOOK_BACK));
     decoders.set(host, d);
   }
-  const slice = w.sliceMs ?? 600_000;
+  const slice = w.sliceMs ?? 120_000;
   for (let start = w.fromMs; start <= w.toMs; start += slice) {
     const end = Math.min(w.toMs, start + slice - 1);
+    const p = redis.pipeline();
+    for (const host of hosts) p.xrangeBuffer(sampleStreamKey(host), String(start), String(end));
+    const ranges = (await p.exec()) ?? [];
     const out: RecordedSample[] = [];
-    for (const host of hosts) {
+    hosts.forEach((host, i) => {
+      const [err, entries] = ranges[i] ?? [null, []];
+      if (err) throw err;
       const decoder = decoders.get(host) as StreamDecoder;
-      for (const [id, raw] of await redis.xrangeBuffer(sampleStreamKey(host), String(start), String(end))) {
+      for (const [id, raw] of entries as Entry[]) {
         try {
           out.push({ atMs: msOf(id), report: decoder.decode(raw) });
         } catch {
           onBad();
         }
       }
-    }
+    });
     out.sort((a, b) => a.atMs - b.atMs || a.report.hostId.localeCompare(b.report.hostId));
     yield* out;
   }
