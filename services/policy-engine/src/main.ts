@@ -81,7 +81,8 @@ async function main(): Promise<void> {
     now,
     place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgs, req),
   };
-  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: [...clusterRoutes(cluster), ...replayRoutes({ redis, registry: builtinPolicies, ...config, now })] }, (a) =>
+  const replay = replayRoutes({ redis, registry: builtinPolicies, cycleMs: config.cycleMs, windowSize: config.windowSize, staleAfterIntervals: config.staleAfterIntervals, now });
+  const app = createApp({ state, jobs, token: api.token, holdMs: config.holdMs, decisions, policies, extraRoutes: [...clusterRoutes(cluster), ...replay] }, (a) =>
     mountOpsRoutes(a, {
       registry: svc.registry,
       health: async () => ({ ok: redis.status === 'ready', details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld } }),
