@@ -20,12 +20,14 @@
  * `retention` after its last append (a host that stops reporting leaves nothing behind). Trimming can drop
  * the keyframe of the oldest deltas: readers skip those (and count them).
  *
- * Appends never block ingest: record() queues the encoded report; a flush (at most every `flushMs`, or at
- * once when `maxBatch` are queued) sends the batch in one pipeline. A failure is counted and logged
+ * Appends never block ingest: record() only encodes the report's proto and queues it; a flush (at most every
+ * `flushMs`, or at once when `maxBatch` are queued) deflates the batch on libuv's thread pool (zlib's async
+ * calls, off the event loop) and sends it in one pipeline. A failure is counted and logged
  * (once a minute at most); the batch is dropped, and ingest carries on.
  */
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { HostReport } from '@ballast/domain';
 import { HostSample, hostReportFromProto, hostSampleFromReport } from '@ballast/proto';
 import type { Redis } from 'ioredis';
@@ -42,6 +44,13 @@ export const sampleProto = (report: HostReport): Buffer => Buffer.from(HostSampl
 /** The stored bytes of a report: alone (a keyframe), or against a keyframe's proto bytes (a delta). */
 export function encodeSample(proto: Uint8Array, keyframe?: Uint8Array): Buffer {
   return keyframe ? deflateRawSync(proto, { dictionary: keyframe }) : deflateRawSync(proto);
+}
+
+const deflateRawAsync = promisify(deflateRaw);
+
+/** encodeSample on libuv's thread pool. */
+export function encodeSampleAsync(proto: Uint8Array, keyframe?: Uint8Array): Promise<Buffer> {
+  return keyframe ? deflateRawAsync(proto, { dictionary: keyframe }) : deflateRawAsync(proto);
 }
 
 /** The proto bytes of a stored entry (`keyframe`: the proto bytes of its keyframe, for a delta). */
@@ -68,9 +77,10 @@ export interface SampleRecorderOptions {
 
 interface Pending {
   hostId: string;
-  /** The stream fields after the id. */
-  fields: (string | Buffer)[];
-  size: number;
+  tag: string;
+  proto: Buffer;
+  /** A delta's keyframe proto (the deflate dictionary); none for a keyframe. */
+  keyframe?: Buffer;
 }
 
 interface Keyframe {
@@ -81,7 +91,7 @@ interface Keyframe {
 }
 
 export class SampleRecorder {
-  /** Reports appended, and bytes of their `z` fields. */
+  /** Reports appended, and bytes of their `z` / `d` fields. */
   recorded = 0;
   bytes = 0;
   /** Reports lost: a failed append, or dropped because too many were queued. */
@@ -127,13 +137,11 @@ export class SampleRecorder {
     const k = this.keyframes.get(report.hostId);
     if (k && k.count < (this.opts.keyframeEvery ?? 30)) {
       k.count++;
-      const bytes = encodeSample(proto, k.proto);
-      return { hostId: report.hostId, fields: [SAMPLE_FIELDS.tag, k.tag, SAMPLE_FIELDS.delta, bytes], size: bytes.length };
+      return { hostId: report.hostId, tag: k.tag, proto, keyframe: k.proto };
     }
     const tag = randomBytes(4).toString('hex');
     this.keyframes.set(report.hostId, { tag, proto, count: 1 });
-    const bytes = encodeSample(proto);
-    return { hostId: report.hostId, fields: [SAMPLE_FIELDS.tag, tag, SAMPLE_FIELDS.keyframe, bytes], size: bytes.length };
+    return { hostId: report.hostId, tag, proto };
   }
 
   /** Sends what is queued (after any flush under way); resolves when Redis has answered. Never rejects. */
@@ -149,20 +157,22 @@ export class SampleRecorder {
   private async send(batch: Pending[]): Promise<void> {
     const retention = this.opts.retentionMs;
     const minId = String(Math.max(0, Math.floor(this.now() - retention)));
-    const p = this.redis.pipeline();
-    const keys = new Set<string>();
-    for (const s of batch) {
-      const key = sampleStreamKey(s.hostId);
-      keys.add(key);
-      p.xadd(key, 'MINID', '~', minId, '*', ...s.fields);
-    }
-    for (const key of keys) p.pexpire(key, retention);
     try {
+      const bytes = await Promise.all(batch.map((s) => encodeSampleAsync(s.proto, s.keyframe)));
+      const p = this.redis.pipeline();
+      const keys = new Set<string>();
+      batch.forEach((s, i) => {
+        const key = sampleStreamKey(s.hostId);
+        keys.add(key);
+        p.xadd(key, 'MINID', '~', minId, '*', SAMPLE_FIELDS.tag, s.tag, s.keyframe ? SAMPLE_FIELDS.delta : SAMPLE_FIELDS.keyframe, bytes[i] as Buffer);
+      });
+      for (const key of keys) p.pexpire(key, retention);
       const results = (await p.exec()) ?? [];
-      const failed = batch.filter((_, i) => results[i]?.[0] != null);
+      const ok = batch.map((_, i) => results[i]?.[0] == null);
+      const failed = batch.filter((_, i) => !ok[i]);
       if (failed.length > 0) this.lost(failed, results.find(([err]) => err != null)?.[0] as Error);
       this.recorded += batch.length - failed.length;
-      this.bytes += batch.reduce((n, s) => n + s.size, 0) - failed.reduce((n, s) => n + s.size, 0);
+      this.bytes += bytes.reduce((n, b, i) => n + (ok[i] ? b.length : 0), 0);
     } catch (e) {
       this.lost(batch, e as Error);
     }
