@@ -20,9 +20,9 @@
  * `retention` after its last append (a host that stops reporting leaves nothing behind). Trimming can drop
  * the keyframe of the oldest deltas: readers skip those (and count them).
  *
- * Appends never block ingest: record() only encodes the report's proto and queues it; a flush (at most every
- * `flushMs`, or at once when `maxBatch` are queued) deflates the batch on libuv's thread pool (zlib's async
- * calls, off the event loop) and sends it in one pipeline. A failure is counted and logged
+ * Appends never block ingest: record() only queues the report; a flush (at most every `flushMs`, or at once
+ * when `maxBatch` are queued) encodes the batch's protos (a few hundred µs for a report of 20 VMs), deflates
+ * them on libuv's thread pool (zlib's async calls, off the event loop) and sends them in one pipeline. A failure is counted and logged
  * (once a minute at most); the batch is dropped, and ingest carries on.
  */
 import { randomBytes } from 'node:crypto';
@@ -70,7 +70,7 @@ export interface SampleRecorderOptions {
   maxBatch?: number;
   /** A host's reports between keyframes; default 30. */
   keyframeEvery?: number;
-  /** Reports queued beyond this are dropped (Redis unreachable for long); default 20,000. */
+  /** Reports waiting (queued, or in a flush not answered yet) beyond this are dropped (Redis unreachable for long); default 5,000. */
   maxQueued?: number;
   log?: { warn(obj: object, msg: string): void };
 }
@@ -96,7 +96,9 @@ export class SampleRecorder {
   bytes = 0;
   /** Reports lost: a failed append, or dropped because too many were queued. */
   errors = 0;
-  private queue: Pending[] = [];
+  private queue: HostReport[] = [];
+  /** Reports in flushes not answered yet. */
+  private sending = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private lastWarnMs = -Infinity;
@@ -117,16 +119,11 @@ export class SampleRecorder {
   /** Queues a report for its host's stream; returns at once. */
   record(report: HostReport): void {
     if (!this.enabled) return;
-    if (this.queue.length >= (this.opts.maxQueued ?? 20_000)) {
+    if (this.queue.length + this.sending >= (this.opts.maxQueued ?? 5_000)) {
       this.fail(new Error('too many reports queued'), 1);
       return;
     }
-    try {
-      this.queue.push(this.entry(report));
-    } catch (e) {
-      this.fail(e as Error, 1);
-      return;
-    }
+    this.queue.push(report);
     if (this.queue.length >= (this.opts.maxBatch ?? 500)) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.opts.flushMs ?? 200);
   }
@@ -150,13 +147,23 @@ export class SampleRecorder {
     this.timer = undefined;
     const batch = this.queue;
     this.queue = [];
-    this.flushing = this.flushing.then(() => (batch.length > 0 ? this.send(batch) : undefined));
+    if (batch.length === 0) return this.flushing;
+    this.sending += batch.length;
+    this.flushing = this.flushing.then(() => this.send(batch)).finally(() => (this.sending -= batch.length));
     return this.flushing;
   }
 
-  private async send(batch: Pending[]): Promise<void> {
+  private async send(reports: HostReport[]): Promise<void> {
     const retention = this.opts.retentionMs;
     const minId = String(Math.max(0, Math.floor(this.now() - retention)));
+    const batch: Pending[] = [];
+    for (const r of reports) {
+      try {
+        batch.push(this.entry(r));
+      } catch (e) {
+        this.fail(e as Error, 1);
+      }
+    }
     try {
       const bytes = await Promise.all(batch.map((s) => encodeSampleAsync(s.proto, s.keyframe)));
       const p = this.redis.pipeline();
