@@ -17,6 +17,7 @@ if (!only || only === 'jobs') rows.push(...(await jobsBench()));
 if (!only || only === 'memory') rows.push(...(await (await import('./memory-bench.js')).memoryBench()));
 if (!only || only === 'cpu') rows.push(...(await (await import('./cpu-bench.js')).cpuBench()));
 if (!only || only === 'cluster') rows.push(...(await (await import('./cluster-bench.js')).clusterBench()));
+if (!only || only === 'replay') rows.push(...(await (await import('./replay-bench.js')).replayBench()));
 if (!only || only === 'ksm') rows.push(...(await (await import('./ksm-bench.js')).ksmBench()));
 const json = { at: new Date().toISOString(), rows };
 mkdirSync('bench-results', { recursive: true });

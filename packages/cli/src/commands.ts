@@ -10,6 +10,7 @@ import { auditCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand 
 import { decisionsCommand } from './policy/policy-command.js';
 import { policyApplyCommand, policyGetCommand, policyHistoryCommand } from './policy/policy-doc-command.js';
 import { eventsCommand } from './events/events-command.js';
+import { policyReplayCommand } from './policy/policy-replay-command.js';
 
 /** The jobs commands read the job-type registry (@ballast/domain, zod): loaded only when `jobs` runs. */
 const jobsCommands = async () => {
@@ -37,7 +38,7 @@ export const commands: readonly Command[] = [
   apiCommand(optOutCommand),
   apiCommand(optInCommand),
   apiCommand(optOutsCommand),
-  apiGroup('policy', 'the versioned policy document: policy get, policy apply -f <file>, policy history', async () => [policyGetCommand, policyApplyCommand, policyHistoryCommand]),
+  apiGroup('policy', 'the versioned policy document: policy get, policy apply -f <file>, policy history; what-if: policy replay -f <doc>', async () => [policyGetCommand, policyApplyCommand, policyHistoryCommand, policyReplayCommand]),
   apiGroup('token', 'API tokens with roles (admin): token create --role … --name …, token list, token revoke <id>', async () => [tokenCreateCommand, tokenListCommand, tokenRevokeCommand]),
   apiCommand(auditCommand),
   apiCommand(eventsCommand),

@@ -38,6 +38,8 @@ export const engineConfigSchema = z.object({
   authFailuresPerMinute: z.number().int().min(0).default(60),
   /** The largest JSON request body the HTTP API reads (413 above it). */
   httpBodyLimitKiB: z.number().int().min(1).max(65536).default(256),
+  /** Every ingested report is recorded in Redis for what-if replay this long (docs/replay.md); 0 records nothing. */
+  sampleRetentionHours: z.number().min(0).max(720).default(24),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** auto: readable lines on a terminal, JSON lines otherwise; pretty or json to force one. */
   logFormat: logFormatField,

@@ -36,6 +36,9 @@ import { StopSwitches } from './control/stop-switches.js';
 import { optOutOf, stopRoutes } from './control/stop-routes.js';
 import { StopMetrics } from './metrics/stop-metrics.js';
 import { EngineEvents } from './events/engine-events.js';
+import { registerRecorderMetrics } from './replay/recorder-metrics.js';
+import { replayRoutes } from './replay/replay-routes.js';
+import { SampleRecorder } from './replay/sample-recorder.js';
 
 /** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
 const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
@@ -85,8 +88,9 @@ async function main(): Promise<void> {
     onCancelled: (spec) => (cycle.untrack(spec.id), events.jobCancelled(spec)),
   });
 
+  const recorder = sampleRecorder(svc, redis);
   const grpcServer = new grpc.Server({ interceptors: [grpcAuth] });
-  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), metrics.sampleReceived(r.hostId)), log));
+  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), recorder.record(r), metrics.sampleReceived(r.hostId)), log));
   const parts = { stops: { stops, now, actorOf: async (m: grpc.Metadata) => grpcCaller(m) }, policyDocs: start.docs, events: events.stream };
   grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, parts));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
     ok: redis.status === 'ready',
     details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld, paused: stops.current() !== undefined },
   });
-  const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes];
+  const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes, ...replayOf(svc, redis, now)];
   const app = engineApp(svc, { state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, optOutOf: optOutOf(stops), extraRoutes }, health);
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
   svc.onShutdown('events', () => events.close()); // before the servers: it ends the open event streams
@@ -132,6 +136,20 @@ async function recommendationsAfter(r: CycleResult, d: { state: ClusterState; re
   const imbalance = (summary?.inputs as { imbalance?: number } | undefined)?.imbalance;
   const hostOf = new Map(d.state.vms().map((v) => [v.uuid, v.hostId]));
   await d.recommendations.afterCycle(r.decisions, imbalance, (ids) => d.queues.outcomes(ids), (uuid) => hostOf.get(uuid));
+}
+
+/** Every ingested report recorded in Redis (a stream per host) for what-if replay and other engines. */
+function sampleRecorder(svc: Svc, redis: Redis): SampleRecorder {
+  const recorder = new SampleRecorder(redis, { retentionMs: svc.config.sampleRetentionHours * 3_600_000, log: svc.log });
+  svc.onShutdown('sample recorder', () => recorder.close());
+  registerRecorderMetrics(svc.registry, recorder);
+  return recorder;
+}
+
+/** POST /v1/policies/replay: a candidate document over the recorded samples, touching no host. */
+function replayOf(svc: Svc, redis: Redis, now: () => number) {
+  const c = svc.config;
+  return replayRoutes({ redis, registry: builtinPolicies, cycleMs: c.cycleMs, windowSize: c.windowSize, staleAfterIntervals: c.staleAfterIntervals, now });
 }
 
 /** The HTTP app: /v1 behind tokens and rate limits, /healthz open, /metrics for a viewer (open on the ops port). */
