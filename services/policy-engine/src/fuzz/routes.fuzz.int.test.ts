@@ -10,15 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { clusterBalancePolicy, placeVm } from '@ballast/domain';
 import { FUZZ_SEED, edgeValue, nearSchemaArbitrary, plainKey, type Json, type JsonSchema } from '@ballast/testkit';
 import { hostReport, vmReport } from '@ballast/testkit';
 import { startTestEngine, type TestEngine } from '../test-engine.js';
-import { clusterRoutes } from '../cluster/cluster-routes.js';
-import { MaintenanceStore } from '../cluster/maintenance-store.js';
-import { RecommendationStore } from '../cluster/recommendation-store.js';
-import { DecisionLog } from '../state/decision-log.js';
-import { apiRouteTable, type ApiDeps } from '../http/api-routes.js';
+import { apiRouteTable } from '../http/api-routes.js';
+import { fullApi, type FullApi } from '../test-full-api.js';
 import { createApp } from '../http/create-app.js';
 import type { Route } from '../http/route-table.js';
 
@@ -29,6 +25,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const STREAMING = new Set<string>(['streamEvents', 'subscribeEvents']);
 
 const TOKEN = 'fuzz-token-abcdefghijklmnop';
+let full: FullApi;
 let engine: TestEngine;
 let http: Server;
 let base: string;
@@ -39,15 +36,8 @@ before(async () => {
   const { state, jobs, redis } = engine;
   state.ingest(hostReport('h1', [vmReport('web'), vmReport('db')], { takenAtMs: Date.now() }));
   state.ingest(hostReport('h2', [vmReport('cache')], { takenAtMs: Date.now(), migrationUri: 'qemu+tcp://10.77.0.2/system' }));
-  const extraRoutes = clusterRoutes({
-    state,
-    jobs,
-    maintenance: new MaintenanceStore(redis),
-    recommendations: new RecommendationStore(redis, { now: () => Date.now() }),
-    now: () => Date.now(),
-    place: (req) => placeVm({ ...state.snapshot(), jobs: [], signals: {} }, clusterBalancePolicy.defaults, req),
-  });
-  const deps: ApiDeps = { state, jobs, token: TOKEN, holdMs: 300000, decisions: new DecisionLog(), policies: [], extraRoutes };
+  full = await fullApi(engine, TOKEN);
+  const deps = full.deps;
   routes = apiRouteTable(deps);
   http = createServer(createApp(deps, (a) => a.get('/healthz', (_q, r) => void r.json({ ok: true }))));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -55,6 +45,7 @@ before(async () => {
 });
 
 after(async () => {
+  await full.close();
   http.closeAllConnections();
   await new Promise((r) => http.close(r));
   await engine.stop();
