@@ -33,7 +33,7 @@ let routes: Route[];
 
 before(async () => {
   engine = await startTestEngine(300000);
-  const { state, jobs, redis } = engine;
+  const { state } = engine;
   state.ingest(hostReport('h1', [vmReport('web'), vmReport('db')], { takenAtMs: Date.now() }));
   state.ingest(hostReport('h2', [vmReport('cache')], { takenAtMs: Date.now(), migrationUri: 'qemu+tcp://10.77.0.2/system' }));
   full = await fullApi(engine, TOKEN);
