@@ -52,6 +52,12 @@ test('release steps: a decision over 100 MiB, or a balloon drop no decision expl
   assert.ok(v.some((x) => /release decision at .* steps 120 MiB \(900 → 780\) > 90 MiB/.test(x)), v.join('\n'));
   const drop = violations(run([[900, 500], [750, 350]]), [d(0, 'a', 'release', { actualMiB: 900, committedMiB: 900, targetMiB: 810 })], rules);
   assert.ok(drop.some((x) => /^a: balloon fell 150 MiB \(900 → 750\)/.test(x)), drop.join('\n'));
+  // a grow in flight lands (701 → 783), then the release decided from 701 to 642: one step of 59 from before the grow
+  const release = d(1, 'a', 'release', { actualMiB: 701, committedMiB: 783, targetMiB: 642 });
+  assert.deepEqual(violations(run([[701, 588], [783, 671], [642, 600]]), [release], rules), []);
+  // from a level the balloon held, the same fall is one step too many
+  const held = violations(run([[783, 671], [783, 671], [642, 600]]), [release], rules);
+  assert.ok(held.some((x) => /^a: balloon fell 141 MiB \(783 → 642\)/.test(x)), held.join('\n'));
 });
 
 test('an OOM kill needs a starved decision in the 30 s before', () => {

@@ -47,6 +47,7 @@ export function violations(samples: readonly LabSample[], decisions: readonly De
     let lowSince: number | undefined;
     let lastStats = -1;
     let prev: LabSample | undefined;
+    let prevPrev: LabSample | undefined;
     for (const s of samples) {
       const m = s.vms[vm];
       const h = s.health[vm];
@@ -81,16 +82,21 @@ export function violations(samples: readonly LabSample[], decisions: readonly De
       }
       // a balloon drop between two samples: at most one step per release decision that can still be landing
       // (a TCG guest inflates its balloon over seconds, so an earlier step may finish in this interval)
+      // A grow that lands just before a release (decided while the grow was in flight, from the balloon before
+      // it, as the policy and the decision check below measure a step) is measured from before that grow.
       if (prev) {
         const p = prev.vms[vm];
-        if (p && p.actualMiB - m.actualMiB > 1) {
+        const pp = prevPrev?.vms[vm];
+        const top = p && pp && pp.actualMiB < p.actualMiB ? pp.actualMiB : p?.actualMiB;
+        if (p && top !== undefined && top - m.actualMiB > 1) {
           const from = prev.atMs - 8000;
           const steps = Math.max(1, decisions.filter((d) => d.vm === vm && d.kind === 'release' && d.atMs > from && d.atMs <= s.atMs).length);
-          if (p.actualMiB - m.actualMiB > steps * rules.maxReleaseStepMiB + 1) {
-            out.push(`${vm}: balloon fell ${r0(p.actualMiB - m.actualMiB)} MiB (${r0(p.actualMiB)} → ${r0(m.actualMiB)}) by ${at(s.atMs)} in ${steps} release step(s)`);
+          if (top - m.actualMiB > steps * rules.maxReleaseStepMiB + 1) {
+            out.push(`${vm}: balloon fell ${r0(top - m.actualMiB)} MiB (${r0(top)} → ${r0(m.actualMiB)}) by ${at(s.atMs)} in ${steps} release step(s)`);
           }
         }
       }
+      prevPrev = prev;
       prev = s;
     }
   }
@@ -121,6 +127,13 @@ export function peakActual(samples: readonly LabSample[], vm: string, fromMs = 0
 export function actualAt(samples: readonly LabSample[], vm: string, atMs: number): number {
   let v = NaN;
   for (const s of samples) if (s.atMs <= atMs) v = s.vms[vm]?.actualMiB ?? NaN;
+  return v;
+}
+
+/** A VM's unused memory in the last sample at or before `atMs`, MiB. */
+export function unusedAt(samples: readonly LabSample[], vm: string, atMs: number): number {
+  let v = NaN;
+  for (const s of samples) if (s.atMs <= atMs) v = s.vms[vm]?.unusedMiB ?? NaN;
   return v;
 }
 

@@ -8,7 +8,7 @@
  */
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { actualAt, peakActual } from './memory-checks.js';
+import { actualAt, peakActual, unusedAt } from './memory-checks.js';
 import { consume, consumersDone, LAB_VMS, labMem, resetGuests, runScenario, sleep, type ScenarioRun } from './memory-lab.js';
 import type { LabSample, MemoryWatch } from './memory-watch.js';
 
@@ -116,7 +116,13 @@ describe('memory coordinator on the lab guests (auto, budget 3072 MiB)', { skip:
     const grown = (after['lab-vm3'] ?? 0) + (after['lab-vm4'] ?? 0);
     const freeAtSwitch = BUDGET - LAB_VMS.reduce((a, v) => a + (before[v] ?? 0), 0);
     assert.ok(grown - (before['lab-vm3'] ?? 0) - (before['lab-vm4'] ?? 0) > freeAtSwitch + 100, `vm3/vm4 grew within what the budget had free at the switch (${freeAtSwitch} MiB)\n${table}`);
-    for (const v of ['lab-vm1', 'lab-vm2']) assert.ok((after[v] ?? 0) <= (before[v] ?? 0) - 200, `${v} did not give memory back\n${table}`);
+    // vm1/vm2 gave back what they no longer use: at least 100 MiB each, ending with no more unused than the
+    // policy's donor line (300 MiB) plus its hysteresis (16) and one report's drift; how much more they give
+    // depends on how far they had grown at the switch (a fixed 200 MiB failed at 195 with 287 unused left)
+    for (const v of ['lab-vm1', 'lab-vm2']) {
+      const kept = unusedAt(w.samples, v, end);
+      assert.ok((after[v] ?? 0) <= (before[v] ?? 0) - 100 && kept <= 300 + 16 + 20, `${v} did not give memory back (${kept} MiB unused at the end)\n${table}`);
+    }
     // each gets what it needs: it keeps growing, or — one may have grown ahead of the other before the switch and
     // finished its 800 MiB soon after (on CI: at the switch 979 MiB, done at 1127 with 209 MiB unused) — it ends
     // with at least 100 MiB unused; together they got more than the budget had free at the switch (asserted above)

@@ -56,19 +56,23 @@ function reclaimFrom(m: Managed, deficit: number): number {
 /**
  * Rebalance toward fair shares: when growers below their fair share still lack memory the budget cannot
  * give, VMs above theirs give back the excess (one release step a cycle), never below their fair share
- * nor below used + minUnused + hysteresis. Without it whoever grew first keeps the budget, and a guest
- * that needs its share later starves (on the lab: one guest OOM-killed at 676 MiB beside three at 795-805).
+ * nor below used + minUnused + hysteresis — or, when the neediest of those growers has less unused than
+ * minUnused (a shortage), down to used + minUnused itself (the issue's floor): a guest above its share
+ * gives up to its spare hysteresis (on the lab: 804 MiB with 130 unused, beside one at 696 with 21 unused).
+ * Without it whoever grew first keeps the budget, and a guest that needs its share later starves (on the
+ * lab: one guest OOM-killed at 676 MiB beside three at 795-805).
  */
 export function rebalanceTowardFairShares(h: HostState): void {
   if (!(h.deficitMiB > 0 && h.knobs.budgetMiB !== undefined)) return;
   let owed = Math.min(h.deficitMiB, shortOfFairShareMiB(h));
   const fair = (m: Managed): number => fairShareMiB(h, m);
+  const poorUnusedMiB = Math.min(...belowFairShare(h).map((g) => Math.max(0, g.committedMiB - g.usedMiB)));
   const rich = h.managed
     .filter((m) => m.auto && !m.warmup && !m.protect && m.committedMiB <= m.actualMiB + 1 && m.targetMiB > fair(m) + m.knobs.hysteresisMiB)
     .sort((a, b) => b.targetMiB / fair(b) - a.targetMiB / fair(a) || a.vm.name.localeCompare(b.vm.name));
   for (const m of rich) {
     if (owed <= 0) break;
-    const take = giveBack(m, owed, fair(m));
+    const take = giveBack(m, owed, fair(m), poorUnusedMiB);
     if (!(take > 0)) continue;
     owed -= take;
     h.deficitMiB -= take;
@@ -79,15 +83,22 @@ export function rebalanceTowardFairShares(h: HostState): void {
 
 /** What the auto growers below their fair share lack of their lean targets, up to that share, MiB. */
 function shortOfFairShareMiB(h: HostState): number {
-  return h.growers
-    .filter((g) => g.auto && g.committedMiB < fairShareMiB(h, g) - g.knobs.hysteresisMiB)
-    .reduce((acc, g) => acc + Math.min(Math.min(wantMiB(g), g.leanNeedMiB), fairShareMiB(h, g) - g.committedMiB), 0);
+  return belowFairShare(h).reduce((acc, g) => acc + Math.min(Math.min(wantMiB(g), g.leanNeedMiB), fairShareMiB(h, g) - g.committedMiB), 0);
 }
 
-/** Releases m by up to `owed` MiB toward its fair share (one step, never below its minimum); returns what it gave. */
-function giveBack(m: Managed, owed: number, fairMiB: number): number {
+/** The auto growers below their fair share (by more than the hysteresis). */
+function belowFairShare(h: HostState): Managed[] {
+  return h.growers.filter((g) => g.auto && g.committedMiB < fairShareMiB(h, g) - g.knobs.hysteresisMiB);
+}
+
+/**
+ * Releases m by up to `owed` MiB toward its fair share (one step), keeping used + minUnused, and the
+ * hysteresis on top unless a grower below its share has less than minUnused; returns what it gave.
+ */
+function giveBack(m: Managed, owed: number, fairMiB: number, poorUnusedMiB: number): number {
   const hyst = m.knobs.hysteresisMiB;
-  const floor = Math.ceil(Math.max(fairMiB, m.usedMiB + m.knobs.minUnusedMiB + hyst, m.knobs.reservationMiB));
+  const margin = poorUnusedMiB < m.knobs.minUnusedMiB ? 0 : hyst;
+  const floor = Math.ceil(Math.max(fairMiB, m.usedMiB + m.knobs.minUnusedMiB + margin, m.knobs.reservationMiB));
   const stepLeft = m.releaseStepMiB - (m.releaseFromMiB - m.targetMiB);
   const next = Math.max(floor, Math.ceil(m.targetMiB - Math.min(owed, stepLeft)));
   const take = m.targetMiB - next;
