@@ -100,7 +100,7 @@ function managed(
     releaseFloorMiB: f.releaseFloorMiB,
     pressureFloorMiB: f.pressureFloorMiB,
     releaseStepMiB: f.releaseStepMiB,
-    releaseFromMiB: Math.min(committed, f.actualMiB),
+    releaseFromMiB: committed,
     warmup: f.warmup,
     thrashing: f.thrashing,
     swapInKiBPerSec: f.swapInKiBPerSec,

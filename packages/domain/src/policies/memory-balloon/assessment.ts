@@ -49,7 +49,11 @@ export interface Managed {
    */
   pressureFloorMiB: number;
   releaseStepMiB: number;
-  /** Where this cycle's release step starts: the balloon, or a release in flight below it. */
+  /**
+   * Where this cycle's release step starts: what is committed — a release in flight below the balloon, or a
+   * grow in flight above it (the grow may have landed before the engine sees it: on the lab a grow to 792 MiB
+   * landed while the engine still read 732, and a step from 732 took the balloon 133 MiB down at once).
+   */
   releaseFromMiB: number;
   warmup: boolean;
   thrashing: boolean;

@@ -353,6 +353,19 @@ test('lean targets are shared between an urgent grower and one that will be shor
   assert.ok(ta + tb <= 1450, `Σ ${ta + tb}`);
 });
 
+test('a release while a grow is in flight steps from the grow\'s target: the grow may have landed unseen', () => {
+  // the lab run: a grow to 792 MiB in flight, the engine still reads 732 (its consumer freed 615 MiB meanwhile);
+  // a step from 732 took the balloon from 792 to 659 in one go once the grow had landed
+  const v = vm('a', { actualMiB: 732, unusedMiB: 615 });
+  setInFlight(v, 792);
+  const p = run(snap([v]), args());
+  const t = target(p, 'a');
+  assert.ok(t !== undefined && t < 732, `a releases: ${t}`);
+  assert.ok(792 - t <= 100, `a step of ${792 - t} MiB from the grown balloon`);
+  assert.equal(decision(p, 'a').kind, 'release');
+  setInFlight(v, undefined);
+});
+
 test('a trim (release in flight raised back to the floor) is paid from the budget like a grow', () => {
   const e = vm('e', { actualMiB: 1000, unusedMiB: 250 }); // used 750: floor 850
   setInFlight(e, 760);
