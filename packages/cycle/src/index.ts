@@ -6,3 +6,4 @@ export * from './policy-cycle.js';
 export * from './stop-port.js';
 export * from './validate-policies.js';
 export * from './vm-selector.js';
+export * from './job-id.js';

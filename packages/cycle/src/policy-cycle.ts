@@ -30,6 +30,7 @@ import {
   type PolicyRegistry,
 } from '@ballast/domain';
 import { decideJob, type Verdict } from './decide-job.js';
+import { policyJobId, type JobIdBasis } from './job-id.js';
 import { JobTracker } from './job-tracker.js';
 import type { StopPort } from './stop-port.js';
 import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js';
@@ -41,7 +42,11 @@ export interface CyclePorts {
   holds: { isHeld(targetKey: string, resource: string, nowMs: number): boolean };
   enqueue(specs: JobSpec[]): Promise<void>;
   outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, JobOutcome>>;
-  newId(): string;
+  /**
+   * A job's id; default policyJobId (job-id.ts): derived from the decision and its sample, so replicas
+   * deciding the same thing enqueue one job. Tests and the replay name jobs their own way.
+   */
+  newId?: (basis: JobIdBasis) => string;
   /** The operator's stop switches (cluster pause, per-VM opt-outs); none when absent. */
   stops?: StopPort;
 }
@@ -132,17 +137,22 @@ export class PolicyCycle {
     const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
     const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
     const { decisions, planned, signals } = this.planAll({ ...base, jobs: records, signals: {} }, opts.skip);
-    const verdicts = this.decideAll(planned, base, records);
-    const enqueued = verdicts.flatMap((v, i) => (v.send && planned[i] ? [this.toSpec(planned[i], base.nowMs)] : []));
+    const sampleMs = new Map(base.hosts.map((h) => [h.hostId, h.lastSampleMs]));
+    // a job to send gets its id now; one this engine sent already (the same decision on the same sample) is not sent again
+    const specs = this.decideAll(planned, base, records).map((v, i): { v: Verdict; spec?: JobSpec } => {
+      const p = planned[i] as Planned;
+      if (!v.send) return { v };
+      const spec = this.toSpec(p, base.nowMs, sampleMs.get(p.job.hostId) ?? base.nowMs);
+      return this.tracker.spec(spec.id) ? { v: skip(`the same job (this decision on the same sample) was sent already: ${spec.id}`) } : { v, spec };
+    });
+    const enqueued = specs.flatMap((s) => (s.spec ? [s.spec] : []));
     await this.ports.enqueue(enqueued);
-    let sent = 0;
     planned.forEach((p, i) => {
-      const v = verdicts[i];
-      if (!v) return;
-      const spec = v.send ? enqueued[sent++] : undefined;
-      if (spec) this.tracker.add(spec, base.nowMs, p.key);
-      linkJob(p, v, spec);
-      if (!v.send) decisions.push(skipDecision(p, v, base.nowMs));
+      const s = specs[i];
+      if (!s) return;
+      if (s.spec) this.tracker.add(s.spec, base.nowMs, p.key);
+      linkJob(p, s.v, s.spec);
+      if (!s.v.send) decisions.push(skipDecision(p, s.v, base.nowMs));
     });
     this.tracker.prune(base.nowMs);
     return { atMs: base.nowMs, enqueued, decisions, outcomes, signals };
@@ -191,10 +201,11 @@ export class PolicyCycle {
     );
   }
 
-  private toSpec(p: Planned, nowMs: number): JobSpec {
+  private toSpec(p: Planned, nowMs: number, sampleMs: number): JobSpec {
+    const basis: JobIdBasis = { policy: p.policy, job: p.job, sampleMs };
     return {
       schemaVersion: JOB_SCHEMA_VERSION,
-      id: this.ports.newId(),
+      id: (this.ports.newId ?? policyJobId)(basis),
       hostId: p.job.hostId,
       ...(p.job.vmUuid !== undefined ? { vmUuid: p.job.vmUuid } : {}),
       ...(p.job.vmName !== undefined ? { vmName: p.job.vmName } : {}),
@@ -215,6 +226,10 @@ function actsOn(entry: PolicyConfigEntry, vms: readonly { uuid: string; config?:
   if (!entry.selector) return () => true;
   const selected = new Set(vms.filter((v) => selects(entry.selector, v)).map((v) => v.uuid));
   return (x) => x.vmUuid === undefined || selected.has(x.vmUuid);
+}
+
+function skip(why: string): Verdict {
+  return { send: false, kind: 'skipped', why };
 }
 
 function repeatKey(policy: Policy<unknown>, job: PlannedJob): string {

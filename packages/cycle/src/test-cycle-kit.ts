@@ -17,7 +17,8 @@ export interface Kit {
   cycle: PolicyCycle;
 }
 
-export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[], stops?: StopPort): Kit {
+/** `derivedIds`: the engine's job ids (job-id.ts) instead of job-1, job-2, … */
+export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[], stops?: StopPort, o: { derivedIds?: boolean } = {}): Kit {
   const now = { t: 1_000_000 };
   const holds = new HoldBook();
   const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 3, now: () => now.t }, holds);
@@ -33,7 +34,7 @@ export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[], s
       enqueued.push(...specs);
     },
     outcomes: async (ids) => new Map(ids.flatMap((id) => (outcomes.has(id) ? [[id, outcomes.get(id) as JobOutcome] as const] : []))),
-    newId: () => `job-${++n}`,
+    ...(o.derivedIds ? {} : { newId: () => `job-${++n}` }),
     ...(stops ? { stops } : {}),
   });
   return { now, holds, state, enqueued, outcomes, cycle };

@@ -74,7 +74,6 @@ async function main(): Promise<void> {
     holds,
     enqueue: (specs) => queues.enqueueMany(specs),
     outcomes: (ids) => queues.outcomes(ids),
-    newId: randomUUID,
     stops,
   });
   const reloader = new PolicyReloader(start.docs, cycle, log);

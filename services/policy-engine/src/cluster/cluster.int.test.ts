@@ -43,7 +43,7 @@ before(async () => {
     holds: { isHeld: () => false },
     enqueue: (specs) => engine.queues.enqueueMany(specs),
     outcomes: (ids) => engine.queues.outcomes(ids),
-    newId: randomUUID,
+    newId: () => randomUUID(),
   });
   const args = clusterBalancePolicy.defaults;
   // the job service looks VMs up in the engine's state: the same reports go to both

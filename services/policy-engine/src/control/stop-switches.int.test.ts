@@ -48,7 +48,7 @@ before(async () => {
     holds: { isHeld: () => false },
     enqueue: (specs) => engine.queues.enqueueMany(specs),
     outcomes: (ids) => engine.queues.outcomes(ids),
-    newId: randomUUID,
+    newId: () => randomUUID(),
     stops,
   });
   const now = () => Date.now();

@@ -49,7 +49,7 @@ test('job outcomes reach the decisions and the next snapshot', async () => {
     holds,
     enqueue: (specs) => queues.enqueueMany(specs),
     outcomes: (ids) => queues.outcomes(ids),
-    newId: randomUUID,
+    newId: () => randomUUID(),
   });
   const conn = new Redis(srv.url, { maxRetriesPerRequest: null });
   const worker = new Worker(
@@ -81,5 +81,58 @@ test('job outcomes reach the decisions and the next snapshot', async () => {
     await worker.close();
     await conn.quit();
     await queues.close();
+  }
+});
+
+test('two replicas deciding on the same sample: one job per decision in the queue, run once (derived job ids)', async () => {
+  const grow: Policy<unknown> = {
+    name: 'grow',
+    order: 1,
+    defaults: {},
+    validate: () => ({ ok: true, args: {} }),
+    plan: (s) => ({
+      jobs: s.vms.map((v) => ({ hostId: v.hostId, vmUuid: v.uuid, vmName: v.name, action: { type: 'set-memory' as const, memoryMiB: 640 }, reason: 'grow' })),
+      decisions: [],
+    }),
+  };
+  const report = hostReport('h2', [vmReport('a'), vmReport('b')], { takenAtMs: Date.now() });
+  const replicas = [0, 1].map(() => {
+    const holds = new HoldStore(redis);
+    const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 100, now: Date.now }, holds);
+    state.ingest(report);
+    const queues = new JobQueues(redis);
+    const cycle = new PolicyCycle(new PolicyRegistry().register(grow), [{ name: 'grow', args: {}, automation: 'auto' }], {
+      state,
+      holds,
+      enqueue: (specs) => queues.enqueueMany(specs),
+      outcomes: (ids) => queues.outcomes(ids),
+    });
+    return { cycle, queues };
+  });
+  const ran: string[] = [];
+  const conn = new Redis(srv.url, { maxRetriesPerRequest: null });
+  const worker = new Worker(jobQueueName('h2'), async (job) => (ran.push(job.id as string), { message: 'ok', alreadyThere: false }), { connection: conn, prefix: QUEUE_PREFIX });
+  try {
+    const [a, b] = await Promise.all(replicas.map((r) => r.cycle.run()));
+    assert.deepEqual(b?.enqueued.map((s) => s.id), a?.enqueued.map((s) => s.id));
+    const ids = (a?.enqueued ?? []).map((s) => s.id);
+    assert.equal(ids.length, 2);
+    await new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const poll = setInterval(() => {
+        if (ran.length < 2 && Date.now() - t0 <= 10000) return;
+        clearInterval(poll);
+        if (ran.length >= 2) resolve();
+        else reject(new Error(`ran ${ran.length} of 2`));
+      }, 50);
+    });
+    await new Promise((r) => setTimeout(r, 500)); // a doubled job would run by now
+    assert.deepEqual([...ran].sort(), [...ids].sort(), 'each job ran once');
+    const counts = await replicas[0]?.queues.queue('h2').getJobCounts('completed', 'waiting', 'active');
+    assert.deepEqual(counts, { completed: 2, waiting: 0, active: 0 });
+  } finally {
+    await worker.close();
+    await conn.quit();
+    await Promise.all(replicas.map((r) => r.queues.close()));
   }
 });
