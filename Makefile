@@ -4,6 +4,8 @@ SHELL := /bin/bash
 VMS ?= 4
 # Lab hosts: 1 (qemu:///system) or 2 (plus host2, a second libvirt host in a network namespace: infra/lab/host2-up.sh)
 HOSTS ?= 1
+# policy-engine replicas for `make run` (docs/replicas.md)
+ENGINES ?= 1
 export UV_THREADPOOL_SIZE ?= 16
 
 .PHONY: deps node_modules proto native build run test unit e2e bench lab-up lab-down lint clean
@@ -25,7 +27,7 @@ build: proto native
 	@npx --no-install tsc -b
 
 run: build
-	@HOSTS=$(HOSTS) bash infra/run/run-local.sh
+	@HOSTS=$(HOSTS) ENGINES=$(ENGINES) bash infra/run/run-local.sh
 
 lab-up: deps
 	@VMS=$(VMS) HOSTS=$(HOSTS) bash infra/lab/lab-hosts.sh up

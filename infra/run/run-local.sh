@@ -8,10 +8,16 @@
 # host2-up's HOST2_URI, with ports of its own (collector ops 9466, actuator gRPC 50062 and ops 9467). Each
 # collector reports its host's migration URIs, so the hosts can live-migrate guests to each other. host2
 # stays up after Ctrl-C, as the lab does (`make lab-down` removes both).
+# ENGINES=3 (`ENGINES=3 make run`, 1 to 9): that many policy-engine replicas on the one Redis, dividing the
+# hosts by host leases (docs/replicas.md): engine N serves HTTP on 8080+N-1 and gRPC on 50051+N-1 (ops port
+# 9463 for the first, 9470+N for the others), and each collector is given all of them (it streams to one,
+# and moves to the next when that one goes away).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HOSTS=${HOSTS:-1}
 if [[ ! "$HOSTS" =~ ^[12]$ ]]; then echo "run: HOSTS must be 1 or 2, got '$HOSTS'" >&2; exit 2; fi
+ENGINES=${ENGINES:-1}
+if [[ ! "$ENGINES" =~ ^[1-9]$ ]]; then echo "run: ENGINES must be 1 to 9, got '$ENGINES'" >&2; exit 2; fi
 if [ "$HOSTS" = 2 ] && [ -n "${LIBVIRT_URI:-}" ]; then
   echo "run: HOSTS=2 runs the two-host lab (qemu:///system and host2); unset LIBVIRT_URI (it is $LIBVIRT_URI)" >&2
   exit 2
@@ -93,10 +99,17 @@ stop() {
   exit 0
 }
 trap stop INT TERM
+http0=${BALLAST_HTTP_PORT:-8080}
+grpc0=${BALLAST_GRPC_PORT:-50051}
 supervise policy-engine policy-engine & supervisors+=($!)
-sleep 1
+sleep 1 # the first engine writes the API token file the others read
+engines=("127.0.0.1:$grpc0")
+for (( n = 2; n <= ENGINES; n++ )); do
+  supervise "policy-engine $n" policy-engine BALLAST_HTTP_PORT=$((http0 + n - 1)) BALLAST_GRPC_PORT=$((grpc0 + n - 1)) BALLAST_OPS_PORT=$((9470 + n)) & supervisors+=($!)
+  engines+=("127.0.0.1:$((grpc0 + n - 1))")
+done
+engine=${BALLAST_ENGINE_ADDRESS:-$(IFS=,; echo "${engines[*]}")}
 if [ "$HOSTS" = 2 ]; then
-  engine=${BALLAST_ENGINE_ADDRESS:-127.0.0.1:${BALLAST_GRPC_PORT:-50051}}
   h1=(BALLAST_ENGINE_ADDRESS="$engine" LIBVIRT_URI="$HOST1_URI")
   h2=(BALLAST_ENGINE_ADDRESS="$engine" LIBVIRT_URI="$HOST2_URI" BALLAST_HOST_ID="$HOST2_ID")
   supervise "actuator $HOST1_ID" actuator "${h1[@]}" BALLAST_GRPC_PORT=50061 BALLAST_OPS_PORT=9465 & supervisors+=($!)
@@ -107,9 +120,12 @@ if [ "$HOSTS" = 2 ]; then
     BALLAST_MIGRATION_URI="$HOST2_MIGRATION_URI" BALLAST_MIGRATION_DATA_URI="$HOST2_MIGRATION_DATA_URI" & supervisors+=($!)
 else
   supervise actuator actuator & supervisors+=($!)
-  supervise collector collector & supervisors+=($!)
+  supervise collector collector BALLAST_ENGINE_ADDRESS="$engine" & supervisors+=($!)
 fi
-echo "run: API on http://127.0.0.1:${BALLAST_HTTP_PORT:-8080}/v1 (token in $BALLAST_API_TOKEN_FILE unless BALLAST_API_TOKEN is set)"
+if [ "$ENGINES" -gt 1 ]; then
+  echo "run: $ENGINES policy-engine replicas: HTTP on ports $http0-$((http0 + ENGINES - 1)), gRPC $grpc0-$((grpc0 + ENGINES - 1)); collectors stream to $engine"
+fi
+echo "run: API on http://127.0.0.1:$http0/v1 (token in $BALLAST_API_TOKEN_FILE unless BALLAST_API_TOKEN is set)"
 # Once the engine serves: where the dashboard, the API and the token are, and how to use the CLI.
 bash infra/run/announce.sh & announcer=$!
 # Returns when every supervisor has ended (each service stopped for good), or at Ctrl-C (trap: stop).

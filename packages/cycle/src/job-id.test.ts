@@ -69,3 +69,17 @@ test('a failed target is not sent again on the same sample, and is sent again (n
   assert.equal(k.enqueued.length, 2, 'sent again on the newer sample');
   assert.notEqual(k.enqueued[1]?.id, first);
 });
+
+test('owned hosts: a replica decides only for the hosts it holds; a cluster-wide policy (except) acts beyond them', async () => {
+  const k = kit([fixed], entries(), undefined, { derivedIds: true });
+  k.state.ingest(hostReport('h1', [vmReport('a')], { takenAtMs: k.now.t }));
+  k.state.ingest(hostReport('h2', [vmReport('b')], { takenAtMs: k.now.t }));
+  const r = await k.cycle.run({ owned: { hosts: new Set(['h1']) } });
+  assert.deepEqual(r.enqueued.map((s) => s.hostId), ['h1']);
+  assert.deepEqual([...new Set(r.decisions.map((d) => d.hostId))], ['h1'], 'no decision about h2 here');
+  const all = kit([fixed], entries(), undefined, { derivedIds: true });
+  all.state.ingest(hostReport('h1', [vmReport('a')], { takenAtMs: all.now.t }));
+  all.state.ingest(hostReport('h2', [vmReport('b')], { takenAtMs: all.now.t }));
+  const e = await all.cycle.run({ owned: { hosts: new Set(['h1']), except: new Set(['fixed-memory']) } });
+  assert.deepEqual(e.enqueued.map((s) => s.hostId).sort(), ['h1', 'h2']);
+});

@@ -131,12 +131,16 @@ export class PolicyCycle {
     this.tracker.forget(id);
   }
 
-  /** One cycle. `skip`: policies not to run this time (e.g. cluster-wide ones on an engine without the cluster lease). */
-  async run(opts: { skip?: ReadonlySet<string> } = {}): Promise<CycleResult> {
+  /**
+   * One cycle. `skip`: policies not to run this time (e.g. cluster-wide ones on an engine without the cluster
+   * lease). `owned`: the hosts this engine replica decides for (host leases); the other hosts' jobs and
+   * decisions are left to their owners, except those of the policies in `owned.except` (cluster-wide ones).
+   */
+  async run(opts: { skip?: ReadonlySet<string>; owned?: OwnedHosts } = {}): Promise<CycleResult> {
     const base = this.ports.state.snapshot();
     const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
     const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
-    const { decisions, planned, signals } = this.planAll({ ...base, jobs: records, signals: {} }, opts.skip);
+    const { decisions, planned, signals } = this.planAll({ ...base, jobs: records, signals: {} }, opts.skip, opts.owned);
     const sampleMs = new Map(base.hosts.map((h) => [h.hostId, h.lastSampleMs]));
     // a job to send gets its id now; one this engine sent already (the same decision on the same sample) is not sent again
     const specs = this.decideAll(planned, base, records).map((v, i): { v: Verdict; spec?: JobSpec } => {
@@ -159,15 +163,18 @@ export class PolicyCycle {
   }
 
   /** Runs the enabled policies in order, each seeing the signals of those before it. */
-  private planAll(snapshot: ClusterSnapshot, skip?: ReadonlySet<string>): { decisions: CycleDecision[]; planned: Planned[]; signals: Record<string, unknown> } {
+  private planAll(snapshot: ClusterSnapshot, skip?: ReadonlySet<string>, owned?: OwnedHosts): { decisions: CycleDecision[]; planned: Planned[]; signals: Record<string, unknown> } {
     const decisions: CycleDecision[] = [];
     const planned: Planned[] = [];
     let signals: Record<string, unknown> = {};
+    const hostOf = new Map(snapshot.vms.map((v) => [v.uuid, v.hostId]));
     for (const entry of this.entries) {
       const policy = this.registry.get(entry.name);
       if (entry.automation === 'off' || !policy || skip?.has(entry.name)) continue;
       const plan = policy.plan({ ...snapshot, signals }, entry.args);
-      const acts = actsOn(entry, snapshot.vms);
+      const selected = actsOn(entry, snapshot.vms);
+      const mine = owned && !owned.except?.has(entry.name) ? ownedBy(owned.hosts, hostOf) : undefined;
+      const acts = mine ? (x: { vmUuid?: string; hostId?: string }) => selected(x) && mine(x) : selected;
       const own = plan.decisions.filter(acts).map((d): CycleDecision => ({ ...d, policy: entry.name, atMs: snapshot.nowMs }));
       decisions.push(...own);
       for (const job of plan.jobs.filter(acts)) {
@@ -226,6 +233,21 @@ function actsOn(entry: PolicyConfigEntry, vms: readonly { uuid: string; config?:
   if (!entry.selector) return () => true;
   const selected = new Set(vms.filter((v) => selects(entry.selector, v)).map((v) => v.uuid));
   return (x) => x.vmUuid === undefined || selected.has(x.vmUuid);
+}
+
+/** The hosts an engine replica decides for (its host leases), and the policies that act beyond them. */
+export interface OwnedHosts {
+  hosts: ReadonlySet<string>;
+  /** Policies whose jobs and decisions are kept whatever host they name (cluster-wide ones, on the cluster lease holder). */
+  except?: ReadonlySet<string>;
+}
+
+/** Whether a job or decision is about an owned host (its own hostId, or its VM's host); one about no host is kept. */
+function ownedBy(hosts: ReadonlySet<string>, hostOf: ReadonlyMap<string, string>): (x: { vmUuid?: string; hostId?: string }) => boolean {
+  return (x) => {
+    const h = x.hostId ?? (x.vmUuid !== undefined ? hostOf.get(x.vmUuid) : undefined);
+    return h === undefined || hosts.has(h);
+  };
 }
 
 function skip(why: string): Verdict {

@@ -5,8 +5,15 @@ import { z } from 'zod';
 export const collectorConfigSchema = z.object({
   hostId: z.string().optional(),
   libvirtUri: z.string().min(1).default('qemu:///system'),
-  /** host:port of the policy engine's gRPC server. */
-  engineAddress: z.string().min(1).default('127.0.0.1:50051'),
+  /**
+   * host:port of the policy engine's gRPC server; with engine replicas, several separated by commas: samples go
+   * to one, and to the next when it goes away (docs/replicas.md).
+   */
+  engineAddress: z
+    .string()
+    .min(1)
+    .refine((v) => v.split(',').every((a) => /^\S+:\d+$/.test(a.trim())), 'must be host:port, or several separated by commas')
+    .default('127.0.0.1:50051'),
   intervalMs: z.number().int().min(100).max(600000).default(2000),
   /** Read balloon stats every Nth cycle (1 = every cycle); CPU stats are read every cycle. */
   balloonEvery: z.number().int().min(1).max(100).default(1),

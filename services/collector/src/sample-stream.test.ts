@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { HostSample, IngestServiceService, type IngestServiceServer, type StreamSamplesRequest } from '@ballast/proto';
 import { grpcClientSecurity, grpcServerSecurity } from '@ballast/runtime';
 import { freePort } from '@ballast/testkit';
-import { SampleStream } from './sample-stream.js';
+import { engineAddresses, SampleStream } from './sample-stream.js';
 
 const TOKEN = 'sample-stream-token-0123456789';
 
@@ -48,10 +48,10 @@ describe('SampleStream', () => {
   });
 
   /** A stream to 127.0.0.1:port sending a sample every 25 ms, as the collector's loop does. */
-  function streamTo(port: number) {
+  function streamTo(port: number | number[]) {
     const sec = grpcClientSecurity({ token: TOKEN });
     const stream = new SampleStream({
-      address: `127.0.0.1:${port}`,
+      address: [port].flat().map((p) => `127.0.0.1:${p}`).join(','),
       credentials: sec.credentials,
       interceptors: sec.interceptors,
       log: pino({ level: 'silent' }),
@@ -94,5 +94,29 @@ describe('SampleStream', () => {
     await until('samples at the restarted engine', () => second.received.length >= 3);
     assert.ok(second.received[0]! > first.received.at(-1)!, 'the new engine gets new samples');
     assert.equal(stream.connected, true);
+  });
+
+  it('engine replicas (a list of addresses): when the one in use goes away, samples go to the next', async () => {
+    const [p1, p2] = [await freePort(), await freePort()];
+    const one = await startEngine(p1);
+    const two = await startEngine(p2);
+    cleanups.push(() => two.stop());
+    const stream = streamTo([p1, p2]);
+    await until('samples at the first replica', () => one.received.length >= 2);
+    assert.equal(stream.address, `127.0.0.1:${p1}`);
+    assert.equal(two.received.length, 0, 'one replica at a time');
+    const t0 = Date.now();
+    await one.stop();
+    await until('samples at the second replica', () => two.received.length >= 3);
+    assert.equal(stream.address, `127.0.0.1:${p2}`);
+    assert.ok(Date.now() - t0 < 5000, `moved in ${Date.now() - t0} ms`);
+    assert.ok(two.received[0]! > one.received.at(-1)!, 'new samples, in order');
+  });
+});
+
+describe('engineAddresses', () => {
+  it('splits the list, drops blanks, and refuses an empty one', () => {
+    assert.deepEqual(engineAddresses('a:1, b:2,'), ['a:1', 'b:2']);
+    assert.throws(() => engineAddresses(' , '), /engineAddress: no address/);
   });
 });

@@ -4,6 +4,7 @@ import { Backoff } from '@ballast/runtime';
 import type { Logger } from 'pino';
 
 export interface SampleStreamOptions {
+  /** host:port of an engine replica, or several separated by commas: the stream moves to the next when one goes away. */
   address: string;
   credentials: grpc.ChannelCredentials;
   interceptors?: grpc.Interceptor[];
@@ -15,11 +16,14 @@ export interface SampleStreamOptions {
 
 /**
  * A client stream of HostSamples to the policy engine that reopens itself (with backoff) when the engine
- * goes away or is not there yet. While disconnected, samples are dropped (the next one supersedes them);
- * `connected` tells the state.
+ * goes away or is not there yet — with several engine replicas, at the next one (any replica takes any
+ * host's samples). While disconnected, samples are dropped (the next one supersedes them); `connected`
+ * tells the state.
  */
 export class SampleStream {
   private client: IngestServiceClient;
+  private readonly addresses: string[];
+  private at = 0;
   private call: grpc.ClientWritableStream<StreamSamplesRequest> | undefined;
   private readonly backoff: Backoff;
   private reopenTimer: NodeJS.Timeout | undefined;
@@ -28,11 +32,21 @@ export class SampleStream {
   dropped = 0;
 
   constructor(private readonly o: SampleStreamOptions) {
-    const minMs = o.minBackoffMs ?? 250;
-    const maxMs = o.maxBackoffMs ?? 5000;
-    this.backoff = new Backoff({ minMs, maxMs });
-    this.client = new IngestServiceClient(o.address, o.credentials, {
-      interceptors: o.interceptors ?? [],
+    this.backoff = new Backoff({ minMs: o.minBackoffMs ?? 250, maxMs: o.maxBackoffMs ?? 5000 });
+    this.addresses = engineAddresses(o.address);
+    this.client = this.clientFor(this.addresses[0] as string);
+  }
+
+  /** The engine address the stream uses now. */
+  get address(): string {
+    return this.addresses[this.at] as string;
+  }
+
+  private clientFor(address: string): IngestServiceClient {
+    const minMs = this.o.minBackoffMs ?? 250;
+    const maxMs = this.o.maxBackoffMs ?? 5000;
+    return new IngestServiceClient(address, this.o.credentials, {
+      interceptors: this.o.interceptors ?? [],
       'grpc.keepalive_time_ms': 15000,
       'grpc.keepalive_timeout_ms': 5000,
       // grpc-js waits up to 2 min between its own reconnects by default: an engine back after a long
@@ -70,8 +84,18 @@ export class SampleStream {
     this.o.log.warn({ err: reason, backoffMs }, `sample stream closed; reopening in ${backoffMs} ms`);
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
+      if (this.addresses.length > 1 && !this.channelReady()) this.next();
       this.open();
     }, backoffMs);
+  }
+
+  /** On to the next engine replica (the one in use is down). */
+  private next(): void {
+    const from = this.address;
+    this.at = (this.at + 1) % this.addresses.length;
+    this.client.close();
+    this.client = this.clientFor(this.address);
+    this.o.log.warn({ from, to: this.address }, `engine ${from} is down: streaming to ${this.address}`);
   }
 
   /** Sends one sample; returns false when it was dropped because the stream is down. */
@@ -100,4 +124,11 @@ export class SampleStream {
     }
     this.client.close();
   }
+}
+
+/** `a:1,b:2` → [`a:1`, `b:2`] (blanks dropped); at least one. */
+export function engineAddresses(list: string): string[] {
+  const out = list.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (out.length === 0) throw new Error('engineAddress: no address in it');
+  return out;
 }

@@ -25,6 +25,11 @@ export const engineConfigSchema = z.object({
   cycleMs: z.number().int().min(100).default(2000),
   /** The cluster lease's TTL: cluster-wide policies move to another engine this long after their holder stops. */
   clusterLeaseTtlMs: z.number().int().min(1000).default(15000),
+  /**
+   * A host lease's TTL: with several engine replicas on one Redis each decides for the hosts it holds a lease
+   * on; a dead replica's hosts go to the others this long after it stops (plus a cycle). docs/replicas.md.
+   */
+  hostLeaseTtlMs: z.number().int().min(1000).default(6000),
   /** Samples kept per VM. */
   windowSize: z.number().int().min(2).max(10000).default(30),
   staleAfterIntervals: z.number().int().min(1).default(3),

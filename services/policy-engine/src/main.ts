@@ -28,6 +28,7 @@ import { securityRoutes } from './security/security-routes.js';
 import { TokenStore } from './security/token-store.js';
 import { HoldStore } from './state/hold-store.js';
 import { ClusterLease } from './cluster/cluster-lease.js';
+import { HostLeases } from './cluster/host-leases.js';
 import { clusterRoutes, type ClusterDeps } from './cluster/cluster-routes.js';
 import { MaintenanceStore } from './cluster/maintenance-store.js';
 import { MigrationHistory } from './cluster/migration-history.js';
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   const { tokens, audit, onAuditError, grpcAuth } = securityParts(svc, redis, api.token);
   const holds = new HoldStore(redis);
   await holds.load(now());
-  const { maintenance, state, recommendations, lease } = await clusterParts(svc, redis, holds, now);
+  const { maintenance, state, recommendations, lease, hostLeases } = await clusterParts(svc, redis, holds, now);
   const start = await startPolicies(redis, builtinPolicies(), policyFile, log).catch((e: unknown) =>
     svc.fail(e instanceof PolicyDocumentError ? e.issues.map((l) => `config: stored policy document: ${l}`) : [(e as Error).message]),
   );
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   });
   const reloader = new PolicyReloader(start.docs, cycle, log);
   reloader.loaded = start.current.version;
-  const metrics = engineMetrics(svc, { state, queues, cycle, lease, now });
+  const metrics = engineMetrics(svc, { state, queues, cycle, lease, hostLeases, now });
   const stopMetrics = new StopMetrics(svc.registry, () => stops.current() !== undefined);
   const jobs = new JobService(state, queues, holds, {
     holdMs: config.holdMs,
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   const cluster: ClusterDeps = { state, jobs, maintenance, recommendations, now, place };
   const health = async () => ({
     ok: redis.status === 'ready',
-    details: { redis: redis.status, hosts: state.hosts().length, clusterLease: lease.isHeld, paused: stops.current() !== undefined },
+    details: { redis: redis.status, hosts: state.hosts().length, hostsOwned: hostLeases.owned().size, clusterLease: lease.isHeld, paused: stops.current() !== undefined },
   });
   const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes, ...replayOf(svc, redis, now)];
   const app = engineApp(svc, { state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, optOutOf: optOutOf(stops), extraRoutes }, health);
@@ -112,7 +113,8 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await refresh();
     const leader = await lease.ensure();
-    const r = await cycle.run(leader ? {} : { skip: CLUSTER_WIDE });
+    const owned = await hostLeases.balance(state.hosts().filter((h) => !h.stale).map((h) => h.hostId));
+    const r = await cycle.run({ ...(leader ? {} : { skip: CLUSTER_WIDE }), owned: { hosts: owned, except: CLUSTER_WIDE } });
     lastSignals = r.signals;
     if (leader) await recommendationsAfter(r, { state, recommendations, queues });
     metrics.cycleDone(r, (performance.now() - t0) / 1000);
@@ -189,9 +191,13 @@ async function clusterParts(svc: Svc, redis: Redis, holds: HoldStore, now: () =>
   state.onMigration = (m) => void history.add(m).catch((e: Error) => log.warn({ err: e.message }, 'could not record a migration in Redis'));
   const recommendations = new RecommendationStore(redis, { now });
   await recommendations.load();
-  const lease = new ClusterLease(redis, { ttlMs: config.clusterLeaseTtlMs, identifier: `${hostname()}:${process.pid}:${randomUUID()}`, log });
+  const replicaId = `${hostname()}:${process.pid}:${randomUUID()}`;
+  const lease = new ClusterLease(redis, { ttlMs: config.clusterLeaseTtlMs, identifier: replicaId, log });
   svc.onShutdown('cluster lease', () => lease.release());
-  return { maintenance, state, recommendations, lease };
+  // the hosts this replica decides for (docs/replicas.md); given back at shutdown, so the others take them at once
+  const hostLeases = new HostLeases(redis, { replicaId, ttlMs: config.hostLeaseTtlMs, now, log });
+  svc.onShutdown('host leases', () => hostLeases.releaseAll());
+  return { maintenance, state, recommendations, lease, hostLeases };
 }
 
 /** BALLAST_POLICY_FILE, read and checked before anything connects: every issue is a line of its own, exit 2. */
@@ -219,12 +225,13 @@ async function redisClient(svc: Svc): Promise<Redis> {
 }
 
 /** The engine's metrics (docs/metrics.md): counters fed by the cycle and ingest, gauges read from the state and the queues at scrape. */
-function engineMetrics(svc: Svc, d: { state: ClusterState; queues: JobQueues; cycle: PolicyCycle; lease: ClusterLease; now: () => number }): EngineMetrics {
+function engineMetrics(svc: Svc, d: { state: ClusterState; queues: JobQueues; cycle: PolicyCycle; lease: ClusterLease; hostLeases: HostLeases; now: () => number }): EngineMetrics {
   return new EngineMetrics(svc.registry, {
     state: d.state,
     backlog: (hostId, nowMs) => d.queues.backlog(hostId, nowMs),
     specOf: (id) => d.cycle.tracker.spec(id),
     leaseHeld: () => d.lease.isHeld,
+    hostsOwned: () => d.hostLeases.owned().size,
     now: d.now,
     log: svc.log,
   });

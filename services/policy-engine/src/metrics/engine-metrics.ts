@@ -20,6 +20,8 @@ export interface EngineMetricsDeps {
   specOf(jobId: string): JobSpec | undefined;
   /** Whether this engine holds the cluster lease (runs the cluster-wide policies). */
   leaseHeld(): boolean;
+  /** How many hosts this replica decides for (its host leases); absent: not shown. */
+  hostsOwned?: () => number;
   now(): number;
   log?: { warn(obj: object, msg?: string): void };
 }
@@ -73,6 +75,17 @@ export class EngineMetrics {
         this.set(deps.leaseHeld() ? 1 : 0);
       },
     });
+    const owned = deps.hostsOwned;
+    if (owned) {
+      new Gauge({
+        name: 'ballast_hosts_owned',
+        help: 'Hosts this engine replica decides for (the host leases it holds)',
+        registers: [registry],
+        collect() {
+          this.set(owned());
+        },
+      });
+    }
     registerClusterGauges(registry, {
       hosts: () => state.hosts(),
       vms: () => state.vms(),
