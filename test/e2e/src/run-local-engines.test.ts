@@ -39,7 +39,7 @@ describe('ENGINES=2 make run: two engine replicas, and a failover on the lab', {
     const holder = await waitUntil('one engine holding the lab host', 45000, async () => {
       if (r.exitCode() !== null) throw new Error(`run-local.sh exited (${r.exitCode()})`);
       const owned = await Promise.all(ports.map((p) => healthz(p)));
-      return owned.sort().join() === '0,1' ? ports[owned.indexOf(1)] : undefined;
+      return [...owned].sort().join() === '0,1' ? ports[owned.indexOf(1)] : undefined;
     }, 250).catch((e: Error) => assert.fail(`${e.message}\n--- run-local.sh (tail) ---\n${out().slice(-4000)}`));
     const other = ports.find((p) => p !== holder) as number;
     assert.match(out(), /run: 2 policy-engine replicas: HTTP on ports \d+-\d+, gRPC \d+-\d+; collectors stream to 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+/);
@@ -51,6 +51,8 @@ describe('ENGINES=2 make run: two engine replicas, and a failover on the lab', {
       assert.fail(`${e.message}\n--- run-local.sh (tail) ---\n${out().slice(-4000)}`),
     );
     const ms = Date.now() - killed;
+    // what the engines and the collector said about the host (and the move), for the log
+    console.log(out().split('\n').filter((l) => /decides for host|is down: streaming|gave up host|no longer decides|lost the lease|policy engine serving/.test(l)).map((l) => l.slice(0, 220)).join('\n'));
     console.log(`ENGINES=2: the other engine held the lab host ${ms} ms after the holder was killed (lease TTL 6000 ms)`);
     assert.ok(ms < 10000, `failover took ${ms} ms`);
     // the supervisor restarts the killed engine; the collector stays where it is, and so does the host
