@@ -98,10 +98,7 @@ async function main(): Promise<void> {
   let lastSignals: Readonly<Record<string, unknown>> = {};
   const place: ClusterDeps['place'] = (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgsOf(cycle.policies), req);
   const cluster: ClusterDeps = { state, jobs, maintenance, recommendations, now, place };
-  const health = async () => ({
-    ok: redis.status === 'ready',
-    details: { redis: redis.status, hosts: state.hosts().length, hostsOwned: hostLeases.owned().size, clusterLease: lease.isHeld, paused: stops.current() !== undefined },
-  });
+  const health = engineHealth({ redis, state, hostLeases, lease, stops });
   const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes, ...replayOf(svc, redis, now)];
   const app = engineApp(svc, { state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, optOutOf: optOutOf(stops), extraRoutes }, health);
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
@@ -119,16 +116,29 @@ async function main(): Promise<void> {
     if (leader) await recommendationsAfter(r, { state, recommendations, queues });
     metrics.cycleDone(r, (performance.now() - t0) / 1000);
     stopMetrics.cycleDone(r.decisions);
-    decisions.applyOutcomes(r.outcomes);
-    decisions.add(r.decisions);
     events.afterCycle(r, (id) => cycle.tracker.spec(id));
-    decisions.retain(new Set(state.vms().map((v) => v.uuid)));
+    logCycle(decisions, r, state.vms());
   });
 
   log.info(
     { httpPort, grpcPort, opsPort: ops?.port, ingestTokenRequired: !!config.grpcToken, policyVersion: start.current.version, policies: cycle.policies.map((p) => `${p.name}:${p.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
+}
+
+/** /healthz: Redis up; the hosts known and held here, the cluster lease, the pause. */
+function engineHealth(d: { redis: Redis; state: ClusterState; hostLeases: HostLeases; lease: ClusterLease; stops: StopSwitches }): HealthCheck {
+  return async () => ({
+    ok: d.redis.status === 'ready',
+    details: { redis: d.redis.status, hosts: d.state.hosts().length, hostsOwned: d.hostLeases.owned().size, clusterLease: d.lease.isHeld, paused: d.stops.current() !== undefined },
+  });
+}
+
+/** The decision log after a cycle: outcomes onto the decisions that made the jobs, the new decisions, VMs gone dropped. */
+function logCycle(decisions: DecisionLog, r: CycleResult, vms: readonly { uuid: string }[]): void {
+  decisions.applyOutcomes(r.outcomes);
+  decisions.add(r.decisions);
+  decisions.retain(new Set(vms.map((v) => v.uuid)));
 }
 
 /** After a cycle on the lease holder: the cluster policy's moves become (or update) recommendations. */
