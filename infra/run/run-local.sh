@@ -109,9 +109,11 @@ for (( n = 2; n <= ENGINES; n++ )); do
   engines+=("127.0.0.1:$((grpc0 + n - 1))")
 done
 engine=${BALLAST_ENGINE_ADDRESS:-$(IFS=,; echo "${engines[*]}")}
+# host 2's collector starts at the second engine (when there are several): the two hosts on different replicas
+engine2=${BALLAST_ENGINE_ADDRESS:-$(IFS=,; echo "${engines[*]:1} ${engines[0]}" | tr ' ' ',' | sed 's/^,//')}
 if [ "$HOSTS" = 2 ]; then
   h1=(BALLAST_ENGINE_ADDRESS="$engine" LIBVIRT_URI="$HOST1_URI")
-  h2=(BALLAST_ENGINE_ADDRESS="$engine" LIBVIRT_URI="$HOST2_URI" BALLAST_HOST_ID="$HOST2_ID")
+  h2=(BALLAST_ENGINE_ADDRESS="$engine2" LIBVIRT_URI="$HOST2_URI" BALLAST_HOST_ID="$HOST2_ID")
   supervise "actuator $HOST1_ID" actuator "${h1[@]}" BALLAST_GRPC_PORT=50061 BALLAST_OPS_PORT=9465 & supervisors+=($!)
   supervise "collector $HOST1_ID" collector "${h1[@]}" BALLAST_OPS_PORT=9464 \
     BALLAST_MIGRATION_URI="$HOST1_MIGRATION_URI" BALLAST_MIGRATION_DATA_URI="$HOST1_MIGRATION_DATA_URI" & supervisors+=($!)

@@ -1,7 +1,7 @@
 // Two policy-engine replicas on one Redis, with the real collectors and actuators of 4 simulated hosts: each
 // replica decides for the hosts whose collector streams to it (host leases, docs/replicas.md), never both for
-// one; an engine killed with SIGKILL loses its hosts to the other within 10 s (the collectors move to it, the
-// leases lapse).
+// one; a collector killed makes its host stale and undecided until it is back; an engine killed with SIGKILL
+// loses its hosts to the other within 10 s (the collectors move to it, the leases lapse).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
   let sim: SimServerProc;
   const engines: Engine[] = [];
   const procs: ServiceProc[] = [];
+  const collectorEnv: Record<string, Record<string, string>> = {};
   const logs = () => [...engines.map((e) => e.proc), ...procs].map((p) => `--- ${p.name} ---\n${p.output().slice(-2000)}`).join('\n');
   const api = async (e: Engine, p: string) => (await fetch(`http://127.0.0.1:${e.http}${p}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   const owned = async (e: Engine) => ((await api(e, '/healthz')) as { details: { hostsOwned: number } }).details.hostsOwned;
@@ -58,7 +59,8 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
       // h0, h1 stream to a first; h2, h3 to b first; each moves to the other when its engine goes away
       const order = i < 2 ? [a, b] : [b, a];
       const env = { ...common, BALLAST_HOST_ID: host, LIBVIRT_URI: `${sim.uriPrefix}${host}` };
-      procs.push(startService('collector', { ...env, BALLAST_ENGINE_ADDRESS: order.map((e) => `127.0.0.1:${e.grpc}`).join(','), BALLAST_INTERVAL_MS: '500' }));
+      collectorEnv[host] = { ...env, BALLAST_ENGINE_ADDRESS: order.map((e) => `127.0.0.1:${e.grpc}`).join(','), BALLAST_INTERVAL_MS: '500' };
+      procs.push(startService('collector', collectorEnv[host]));
       procs.push(startService('actuator', { ...env, BALLAST_GRPC_PORT: '0' }));
     }
   });
@@ -66,6 +68,29 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
   after(async () => {
     await Promise.all([...engines.map((e) => e.proc), ...procs].map((p) => p.stop()));
     await Promise.all([sim?.stop(), redis?.stop()]);
+  });
+
+  test('a collector killed: its host turns stale within four intervals, no engine decides for it; back when the collector is', { timeout: 60000 }, async () => {
+    const [, b] = engines as [Engine, Engine];
+    await waitUntil('b owning h2 and h3', 30000, async () => ((await owned(b)) === 2 ? true : undefined)).catch((e: Error) => assert.fail(`${e.message}\n${logs()}`));
+    const h2 = procs.find((p) => p.name === 'collector' && p.output().includes('"hostId":"h2"')) as ServiceProc;
+    h2.child.kill('SIGKILL');
+    const killed = Date.now();
+    const hostsOf = async () => ((await api(b, '/v1/hosts')) as { hosts: { hostId: string; stale: boolean }[] }).hosts;
+    await waitUntil('h2 stale', 10000, async () => ((await hostsOf()).find((h) => h.hostId === 'h2')?.stale ? true : undefined), 100);
+    const staleMs = Date.now() - killed;
+    // four collector intervals (500 ms) and the engine cycle that sees it (500 ms)
+    assert.ok(staleMs <= 4 * 500 + 500 + 300, `h2 stale ${staleMs} ms after its collector was killed`);
+    await waitUntil('b giving up h2', 5000, async () => ((await owned(b)) === 1 ? true : undefined), 100);
+    const t = Date.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(await decidedHosts(b, t), ['h3'], 'no decision about h2 while its collector is gone');
+    procs.push(startService('collector', collectorEnv['h2'] as Record<string, string>));
+    await waitUntil('h2 fresh and held again', 20000, async () => ((await owned(b)) === 2 ? true : undefined), 100).catch((e: Error) => assert.fail(`${e.message}\n${logs()}`));
+    const back = Date.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(await decidedHosts(b, back), ['h2', 'h3']);
+    console.log(`collector killed: h2 stale after ${staleMs} ms (interval 500 ms)`);
   });
 
   test('each engine decides for the hosts streaming to it; SIGKILL one: the other decides for all four within 10 s', { timeout: 60000 }, async () => {
