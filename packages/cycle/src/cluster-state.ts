@@ -71,9 +71,13 @@ export class ClusterState {
   /** Called with each move seen (to persist it). */
   onMigration?: (m: MigrationRecord) => void;
 
-  ingest(report: HostReport): void {
+  /**
+   * A host's report. `receivedAtMs`: when it reached the engines (a report read back from Redis, e.g. by
+   * another replica, was received before now); default now.
+   */
+  ingest(report: HostReport, receivedAtMs = this.opts.now()): void {
     const prev = this.hostsById.get(report.hostId);
-    this.hostsById.set(report.hostId, { report, receivedAtMs: this.opts.now() });
+    this.hostsById.set(report.hostId, { report, receivedAtMs });
     const seen = new Set<string>();
     for (const vm of report.vms) {
       seen.add(vm.uuid);
@@ -123,6 +127,12 @@ export class ClusterState {
     w.push(e);
     while (w.length > this.opts.windowSize) w.shift();
     this.windows.set(vm.uuid, w);
+  }
+
+  /** Whether a report is newer than the host's latest one here (a report read back twice, or late, is not). */
+  isNewer(report: Pick<HostReport, 'hostId' | 'takenAtMs'>): boolean {
+    const prev = this.hostsById.get(report.hostId)?.report;
+    return prev === undefined || report.takenAtMs > prev.takenAtMs;
   }
 
   hostReport(hostId: string): HostReport | undefined {

@@ -55,6 +55,11 @@ export class HoldBook {
     return gone;
   }
 
+  /** Forgets every hold (before the book is read back whole from storage). */
+  protected clear(): void {
+    this.holds.clear();
+  }
+
   /** Restores a hold read back from storage under its field. */
   restore(field: string, hold: Hold): void {
     this.holds.set(field, hold);

@@ -27,6 +27,13 @@ interface Tracked {
 
 const terminal = (o: JobOutcome): boolean => o.state === 'succeeded' || o.state === 'failed';
 
+/** A tracked job as a journal keeps it (to hand it to the replica that takes its host over). */
+export interface TrackedJob {
+  spec: JobSpec;
+  key: string;
+  enqueuedAtMs: number;
+}
+
 export interface Backoff {
   failures: number;
   lastError: string;
@@ -83,12 +90,37 @@ export class JobTracker {
     return changed;
   }
 
-  /** Forgets finished jobs past the retention, and unfinished ones never seen to finish. */
-  prune(nowMs: number): void {
+  /** Forgets finished jobs past the retention, and unfinished ones never seen to finish; returns them. */
+  prune(nowMs: number): JobSpec[] {
+    const gone: JobSpec[] = [];
     for (const [id, t] of this.jobs) {
       const old = t.doneSeenAtMs !== undefined ? nowMs - t.doneSeenAtMs > OUTCOME_RETENTION_MS : nowMs - t.enqueuedAtMs > LOST_AFTER_MS;
-      if (old) this.forget(id);
+      if (old) {
+        this.forget(id);
+        gone.push(t.spec);
+      }
     }
+    return gone;
+  }
+
+  /** A tracked job as a journal keeps it. */
+  entry(id: string): TrackedJob | undefined {
+    const t = this.jobs.get(id);
+    return t && { spec: t.spec, key: t.key, enqueuedAtMs: t.enqueuedAtMs };
+  }
+
+  /**
+   * Jobs another engine replica sent (read from the journal when this one takes their host over): tracked
+   * as if sent here, their outcomes read from the queue from now on. One tracked already is left as it is.
+   */
+  adopt(jobs: readonly TrackedJob[]): number {
+    let n = 0;
+    for (const j of jobs) {
+      if (this.jobs.has(j.spec.id)) continue;
+      this.add(j.spec, j.enqueuedAtMs, j.key);
+      n++;
+    }
+    return n;
   }
 
   /**

@@ -190,3 +190,22 @@ test('a newer job for the same key supersedes an older one: only the newest can 
   await k.cycle.run(); // job-2 queued: job-1 superseded
   assert.deepEqual(seen, [[], ['job-1'], ['job-2']]);
 });
+
+test("an engine replica plans its own hosts only, unless it runs a cluster-wide policy (which reads every host's signals)", async () => {
+  const hot = defineSignal<string[]>('test/seen-vms');
+  const publisher: Policy<unknown> = { name: 'z-publisher', order: 1, defaults: {}, validate: () => ({ ok: true, args: {} }), plan: (s) => ({ jobs: [], decisions: [], signals: [publish(hot, s.vms.map((v) => v.name))] }) };
+  const wide: Policy<unknown> = { name: 'wide', order: 2, defaults: {}, validate: () => ({ ok: true, args: {} }), plan: (s) => ({ jobs: [], decisions: [{ kind: 'saw', reason: String(readSignal(s, hot)) }] }) };
+  const k = kit([fixed, publisher, wide], [auto('fixed-memory'), auto('z-publisher', {}), auto('wide', {})]);
+  k.state.ingest(hostReport('h1', [vmReport('a')], { takenAtMs: k.now.t }));
+  k.state.ingest(hostReport('h2', [vmReport('b')], { takenAtMs: k.now.t }));
+  const owned = { hosts: new Set(['h1']), except: new Set(['wide']) };
+  // without the cluster-wide policy: only h1's VM is planned (and sent)
+  const narrow = await k.cycle.run({ skip: new Set(['wide']), owned });
+  assert.deepEqual(k.enqueued.map((j) => j.vmName), ['a']);
+  assert.deepEqual(narrow.signals['test/seen-vms'], ['a']);
+  // with it: every host planned, the wide policy reads both VMs; still only h1's job is sent
+  const full = await k.cycle.run({ owned });
+  assert.deepEqual(full.signals['test/seen-vms'], ['a', 'b']);
+  assert.equal(full.decisions.find((d) => d.policy === 'wide')?.reason, 'a,b');
+  assert.deepEqual(k.enqueued.map((j) => j.vmName), ['a']);
+});

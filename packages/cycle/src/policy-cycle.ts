@@ -31,7 +31,7 @@ import {
 } from '@ballast/domain';
 import { decideJob, type Verdict } from './decide-job.js';
 import { policyJobId, type JobIdBasis } from './job-id.js';
-import { JobTracker } from './job-tracker.js';
+import { JobTracker, type TrackedJob } from './job-tracker.js';
 import type { StopPort } from './stop-port.js';
 import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js';
 import { selects } from './vm-selector.js';
@@ -49,6 +49,16 @@ export interface CyclePorts {
   newId?: (basis: JobIdBasis) => string;
   /** The operator's stop switches (cluster pause, per-VM opt-outs); none when absent. */
   stops?: StopPort;
+  /**
+   * Where the tracked jobs are also kept (the engine's job journal in Redis), so the replica that takes a
+   * host over knows the jobs in flight for it (adopt). Its calls never reject.
+   */
+  journal?: JobJournalPort;
+}
+
+export interface JobJournalPort {
+  saved(jobs: readonly TrackedJob[]): Promise<void>;
+  dropped(jobs: readonly JobSpec[]): Promise<void>;
 }
 
 /** A job a decision made, or would have made, and what became of it. */
@@ -124,11 +134,20 @@ export class PolicyCycle {
   /** Tracks a job enqueued outside the cycle (a manual job), so policies see it and its outcome. */
   track(spec: JobSpec, nowMs: number): void {
     this.tracker.add(spec, nowMs);
+    const e = this.tracker.entry(spec.id);
+    if (e) void this.ports.journal?.saved([e]);
   }
 
   /** Stops tracking a job that was cancelled while queued (it never runs, so it is not in flight). */
   untrack(id: string): void {
+    const spec = this.tracker.spec(id);
     this.tracker.forget(id);
+    if (spec) void this.ports.journal?.dropped([spec]);
+  }
+
+  /** Tracks the jobs another replica sent for hosts this one takes over (from the journal); returns how many were new here. */
+  adopt(jobs: readonly TrackedJob[]): number {
+    return this.tracker.adopt(jobs);
   }
 
   /**
@@ -140,7 +159,7 @@ export class PolicyCycle {
     const base = this.ports.state.snapshot();
     const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
     const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
-    const { decisions, planned, signals } = this.planAll({ ...base, jobs: records, signals: {} }, opts.skip, opts.owned);
+    const { decisions, planned, signals } = this.planAll(this.scoped({ ...base, jobs: records, signals: {} }, opts), opts.skip, opts.owned);
     const sampleMs = new Map(base.hosts.map((h) => [h.hostId, h.lastSampleMs]));
     // a job to send gets its id now; one this engine sent already (the same decision on the same sample) is not sent again
     const specs = this.decideAll(planned, base, records).map((v, i): { v: Verdict; spec?: JobSpec } => {
@@ -158,8 +177,24 @@ export class PolicyCycle {
       linkJob(p, s.v, s.spec);
       if (!s.v.send) decisions.push(skipDecision(p, s.v, base.nowMs));
     });
-    this.tracker.prune(base.nowMs);
+    await this.ports.journal?.saved(enqueued.flatMap((j) => this.tracker.entry(j.id) ?? []));
+    const gone = this.tracker.prune(base.nowMs);
+    if (gone.length > 0) await this.ports.journal?.dropped(gone);
     return { atMs: base.nowMs, enqueued, decisions, outcomes, signals };
+  }
+
+  /**
+   * What the policies plan from. An engine replica that runs no cluster-wide policy this cycle plans its own
+   * hosts only (each host's plan needs only that host: the cost of a cycle is split among the replicas); the
+   * one running a cluster-wide policy plans every host, whose per-host policies publish the signals the
+   * cluster-wide one reads (its jobs and decisions are still only those of its own hosts).
+   */
+  private scoped(snapshot: ClusterSnapshot, opts: { skip?: ReadonlySet<string>; owned?: OwnedHosts }): ClusterSnapshot {
+    const owned = opts.owned;
+    if (!owned) return snapshot;
+    const wide = this.entries.some((e) => e.automation !== 'off' && owned.except?.has(e.name) && !opts.skip?.has(e.name));
+    if (wide) return snapshot;
+    return { ...snapshot, hosts: snapshot.hosts.filter((h) => owned.hosts.has(h.hostId)), vms: snapshot.vms.filter((v) => owned.hosts.has(v.hostId)) };
   }
 
   /** Runs the enabled policies in order, each seeing the signals of those before it. */

@@ -30,6 +30,11 @@ export const engineConfigSchema = z.object({
    * on; a dead replica's hosts go to the others this long after it stops (plus a cycle). docs/replicas.md.
    */
   hostLeaseTtlMs: z.number().int().min(1000).default(6000),
+  /**
+   * Where the other engine replicas reach this one's HTTP API (they ask each other for decisions,
+   * docs/replicas.md); default http://<httpHost, or 127.0.0.1 for a wildcard>:<the port it listens on>.
+   */
+  advertiseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   /** Samples kept per VM. */
   windowSize: z.number().int().min(2).max(10000).default(30),
   staleAfterIntervals: z.number().int().min(1).default(3),

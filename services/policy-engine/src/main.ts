@@ -19,6 +19,9 @@ import { readPolicyFile } from './policy-document.js';
 import { PolicyReloader } from './policies/policy-reloader.js';
 import { startPolicies } from './policies/policy-start.js';
 import { DecisionLog } from './state/decision-log.js';
+import { JobJournal } from './state/job-journal.js';
+import { ReplicaDecisions } from './state/replica-decisions.js';
+import { engineRoutes } from './cluster/engine-routes.js';
 import { AuditLog } from './security/audit-log.js';
 import { requireRole, staticAuthenticator } from './security/auth.js';
 import type { ApiDeps } from './http/api-routes.js';
@@ -40,6 +43,7 @@ import { EngineEvents } from './events/engine-events.js';
 import { registerRecorderMetrics } from './replay/recorder-metrics.js';
 import { replayRoutes } from './replay/replay-routes.js';
 import { SampleRecorder } from './replay/sample-recorder.js';
+import { SampleTail } from './replay/sample-tail.js';
 
 /** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
 const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
@@ -65,18 +69,11 @@ async function main(): Promise<void> {
   );
   const queues = new JobQueues(redis);
   svc.onShutdown('queues', () => queues.close());
-  const decisions = new DecisionLog();
   const stops = new StopSwitches(redis);
   await stops.refresh();
   const events = new EngineEvents({ redis, registry: svc.registry, log, recommendations });
   await events.start();
-  const cycle = new PolicyCycle(builtinPolicies(), start.entries, {
-    state: { snapshot: () => ({ ...state.snapshot(), vetoedMoves: recommendations.vetoes() }) },
-    holds,
-    enqueue: (specs) => queues.enqueueMany(specs),
-    outcomes: (ids) => queues.outcomes(ids),
-    stops,
-  });
+  const { cycle, adopt } = policyCycle({ redis, log, state, holds, queues, stops, recommendations }, start.entries);
   const reloader = new PolicyReloader(start.docs, cycle, log);
   reloader.loaded = start.current.version;
   const metrics = engineMetrics(svc, { state, queues, cycle, lease, hostLeases, now });
@@ -88,9 +85,9 @@ async function main(): Promise<void> {
     onCancelled: (spec) => (cycle.untrack(spec.id), events.jobCancelled(spec)),
   });
 
-  const recorder = sampleRecorder(svc, redis);
+  const samples = await samplePipes(svc, redis, state, hostLeases.replicaId);
   const grpcServer = new grpc.Server({ interceptors: [grpcAuth] });
-  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), recorder.record(r), metrics.sampleReceived(r.hostId)), log));
+  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), samples.received(r), metrics.sampleReceived(r.hostId)), log));
   const parts = { stops: { stops, now, actorOf: async (m: grpc.Metadata) => grpcCaller(m) }, policyDocs: start.docs, events: events.stream };
   grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, parts));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });
@@ -99,25 +96,29 @@ async function main(): Promise<void> {
   const place: ClusterDeps['place'] = (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgsOf(cycle.policies), req);
   const cluster: ClusterDeps = { state, jobs, maintenance, recommendations, now, place };
   const health = engineHealth({ redis, state, hostLeases, lease, stops });
-  const extraRoutes = [...clusterRoutes(cluster), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes, ...replayOf(svc, redis, now)];
+  const decisions = replicaDecisions(hostLeases, log);
+  const extraRoutes = [...clusterRoutes(cluster), ...engineRoutes({ state, leases: hostLeases }), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes, ...replayOf(svc, redis, now)];
   const app = engineApp(svc, { state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, optOutOf: optOutOf(stops), extraRoutes }, health);
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
+  hostLeases.url = config.advertiseUrl ?? `http://${/^(0\.0\.0\.0|::|\[::\])$/.test(config.httpHost) ? '127.0.0.1' : config.httpHost}:${httpPort}`;
   svc.onShutdown('events', () => events.close()); // before the servers: it ends the open event streams
   const ops = config.opsPort > 0 ? await svc.serveOps({ port: config.opsPort, host: config.opsHost, health }) : undefined;
 
-  const refresh = () => Promise.all([maintenance.refresh(), reloader.check(), stops.refresh()]);
+  const refresh = () => Promise.all([maintenance.refresh(), reloader.check(), stops.refresh(), holds.refresh(now())]);
   svc.every('policy cycle', config.cycleMs, async () => {
     const t0 = performance.now();
     await refresh();
     const leader = await lease.ensure();
-    const owned = await hostLeases.balance(state.hosts().filter((h) => !h.stale).map((h) => h.hostId));
+    const fresh = state.hosts().filter((h) => !h.stale);
+    const owned = await hostLeases.balance(fresh.map((h) => h.hostId), samples.direct(fresh));
+    await adopt(owned);
     const r = await cycle.run({ ...(leader ? {} : { skip: CLUSTER_WIDE }), owned: { hosts: owned, except: CLUSTER_WIDE } });
     lastSignals = r.signals;
     if (leader) await recommendationsAfter(r, { state, recommendations, queues });
     metrics.cycleDone(r, (performance.now() - t0) / 1000);
     stopMetrics.cycleDone(r.decisions);
     events.afterCycle(r, (id) => cycle.tracker.spec(id));
-    logCycle(decisions, r, state.vms());
+    logCycle(decisions.local, r, state.vms(), hostLeases.replicaId);
   });
 
   log.info(
@@ -134,10 +135,49 @@ function engineHealth(d: { redis: Redis; state: ClusterState; hostLeases: HostLe
   });
 }
 
+/** The policy cycle on the engine's ports (state, holds, queues, stop switches, the job journal), and its take-over step. */
+function policyCycle(d: { redis: Redis; log: Svc['log']; state: ClusterState; holds: HoldStore; queues: JobQueues; stops: StopSwitches; recommendations: RecommendationStore }, entries: PolicyConfigEntry[]) {
+  const journal = new JobJournal(d.redis, d.log);
+  const cycle = new PolicyCycle(builtinPolicies(), entries, {
+    state: { snapshot: () => ({ ...d.state.snapshot(), vetoedMoves: d.recommendations.vetoes() }) },
+    holds: d.holds,
+    enqueue: (specs) => d.queues.enqueueMany(specs),
+    outcomes: (ids) => d.queues.outcomes(ids),
+    stops: d.stops,
+    journal,
+  });
+  return { cycle, adopt: takeOver(journal, cycle, d.log) };
+}
+
+/**
+ * Hosts this replica has just taken (a replica died, or the share changed): the jobs their old owner was
+ * tracking are read from the journal and tracked here, so a target in flight is not sent again.
+ */
+function takeOver(journal: JobJournal, cycle: PolicyCycle, log: Svc['log']): (owned: ReadonlySet<string>) => Promise<void> {
+  let before = new Set<string>();
+  return async (owned) => {
+    const gained = [...owned].filter((h) => !before.has(h));
+    before = new Set(owned);
+    if (gained.length === 0) return;
+    try {
+      const n = cycle.adopt(await journal.load(gained));
+      if (n > 0) log.info({ hosts: gained.length, jobs: n }, `took over ${gained.length} host(s) with ${n} job(s) their old owner tracked`);
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'could not read the jobs tracked for the hosts taken over');
+    }
+  };
+}
+
+/** The decisions this replica makes (in memory), read with the other replicas' (asked over HTTP) by the API. */
+function replicaDecisions(leases: HostLeases, log: Svc['log']): ReplicaDecisions {
+  const peers = async () => (await leases.engines()).filter((e) => e.id !== leases.replicaId);
+  return new ReplicaDecisions(new DecisionLog(), { peers, log });
+}
+
 /** The decision log after a cycle: outcomes onto the decisions that made the jobs, the new decisions, VMs gone dropped. */
-function logCycle(decisions: DecisionLog, r: CycleResult, vms: readonly { uuid: string }[]): void {
+function logCycle(decisions: DecisionLog, r: CycleResult, vms: readonly { uuid: string }[], engine: string): void {
   decisions.applyOutcomes(r.outcomes);
-  decisions.add(r.decisions);
+  decisions.add(r.decisions.map((d) => ({ ...d, engine })));
   decisions.retain(new Set(vms.map((v) => v.uuid)));
 }
 
@@ -149,12 +189,27 @@ async function recommendationsAfter(r: CycleResult, d: { state: ClusterState; re
   await d.recommendations.afterCycle(r.decisions, imbalance, (ids) => d.queues.outcomes(ids), (uuid) => hostOf.get(uuid));
 }
 
-/** Every ingested report recorded in Redis (a stream per host) for what-if replay and other engines. */
-function sampleRecorder(svc: Svc, redis: Redis): SampleRecorder {
-  const recorder = new SampleRecorder(redis, { retentionMs: svc.config.sampleRetentionHours * 3_600_000, log: svc.log });
+/**
+ * Samples between the replicas: every report received here is recorded in Redis (a stream per host, also for
+ * what-if replay), and the streams are tailed so this replica sees the hosts whose collectors stream to other
+ * replicas too (docs/replicas.md). `direct`: the fresh hosts whose collectors stream here.
+ */
+async function samplePipes(svc: Svc, redis: Redis, state: ClusterState, replicaId: string) {
+  const { config, log } = svc;
+  const recorder = new SampleRecorder(redis, { retentionMs: config.sampleRetentionHours * 3_600_000, log, writer: replicaId });
   svc.onShutdown('sample recorder', () => recorder.close());
-  registerRecorderMetrics(svc.registry, recorder);
-  return recorder;
+  const tail = new SampleTail(redis, { self: replicaId, backfill: config.windowSize, log, onReport: (r, at) => state.isNewer(r) && state.ingest(r, at) });
+  registerRecorderMetrics(svc.registry, recorder, tail);
+  if (recorder.enabled) {
+    await tail.start();
+    svc.onShutdown('sample tail', () => tail.close());
+  } else log.warn({}, 'BALLAST_SAMPLE_RETENTION_HOURS is 0: samples are not recorded, so other engine replicas do not see the hosts that stream here');
+  const lastDirect = new Map<string, number>();
+  return {
+    received: (r: HostReport) => (lastDirect.set(r.hostId, Date.now()), recorder.record(r)),
+    direct: (fresh: readonly { hostId: string; intervalMs: number }[]) =>
+      new Set(fresh.filter((h) => Date.now() - (lastDirect.get(h.hostId) ?? -Infinity) <= config.staleAfterIntervals * Math.max(h.intervalMs, 1)).map((h) => h.hostId)),
+  };
 }
 
 /** POST /v1/policies/replay: a candidate document over the recorded samples, touching no host. */
@@ -196,17 +251,20 @@ async function clusterParts(svc: Svc, redis: Redis, holds: HoldStore, now: () =>
   const maintenance = new MaintenanceStore(redis);
   await maintenance.refresh();
   const state = new ClusterState({ windowSize: config.windowSize, staleAfterIntervals: config.staleAfterIntervals, now }, holds, maintenance);
-  const history = new MigrationHistory(redis);
-  state.rememberMigrations(await history.load(now()));
-  state.onMigration = (m) => void history.add(m).catch((e: Error) => log.warn({ err: e.message }, 'could not record a migration in Redis'));
-  const recommendations = new RecommendationStore(redis, { now });
-  await recommendations.load();
-  const replicaId = `${hostname()}:${process.pid}:${randomUUID()}`;
-  const lease = new ClusterLease(redis, { ttlMs: config.clusterLeaseTtlMs, identifier: replicaId, log });
-  svc.onShutdown('cluster lease', () => lease.release());
+  const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   // the hosts this replica decides for (docs/replicas.md); given back at shutdown, so the others take them at once
   const hostLeases = new HostLeases(redis, { replicaId, ttlMs: config.hostLeaseTtlMs, now, log });
   svc.onShutdown('host leases', () => hostLeases.releaseAll());
+  const history = new MigrationHistory(redis);
+  state.rememberMigrations(await history.load(now()));
+  // every replica sees the move; the one deciding for the destination records it
+  state.onMigration = (m) => {
+    if (hostLeases.owns(m.toHost)) void history.add(m).catch((e: Error) => log.warn({ err: e.message }, 'could not record a migration in Redis'));
+  };
+  const recommendations = new RecommendationStore(redis, { now });
+  await recommendations.load();
+  const lease = new ClusterLease(redis, { ttlMs: config.clusterLeaseTtlMs, identifier: replicaId, log });
+  svc.onShutdown('cluster lease', () => lease.release());
   return { maintenance, state, recommendations, lease, hostLeases };
 }
 

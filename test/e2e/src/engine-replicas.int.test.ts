@@ -1,7 +1,7 @@
-// Two policy-engine replicas on one Redis, with the real collectors and actuators of 4 simulated hosts: each
-// replica decides for the hosts whose collector streams to it (host leases, docs/replicas.md), never both for
-// one; a collector killed makes its host stale and undecided until it is back; an engine killed with SIGKILL
-// loses its hosts to the other within 10 s (the collectors move to it, the leases lapse).
+// Two policy-engine replicas on one Redis, with the real collectors and actuators of 4 simulated hosts: every
+// replica sees every host (it tails the sample streams), the hosts are shared 2 + 2 by host leases
+// (docs/replicas.md), never one decided by both, and both answer the same; a collector killed makes its host
+// stale and undecided until it is back; an engine killed with SIGKILL loses its hosts to the other within 10 s.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -30,13 +30,18 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
   const logs = () => [...engines.map((e) => e.proc), ...procs].map((p) => `--- ${p.name} ---\n${p.output().slice(-2000)}`).join('\n');
   const api = async (e: Engine, p: string) => (await fetch(`http://127.0.0.1:${e.http}${p}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   const owned = async (e: Engine) => ((await api(e, '/healthz')) as { details: { hostsOwned: number } }).details.hostsOwned;
-  /** The hosts an engine decided about in its last decisions (one VM per host asked). */
-  const decidedHosts = async (e: Engine, sinceMs: number) => {
-    const out: string[] = [];
+  /** Host → the id of the replica deciding for it, as GET /v1/engines tells; and each engine's own id. */
+  const owners = async (e: Engine) => {
+    const r = (await api(e, '/v1/engines')) as { engines: { id: string; hosts: string[]; self: boolean }[]; undecided: string[] };
+    return { byHost: new Map(r.engines.flatMap((x) => x.hosts.map((h) => [h, x.id] as const))), self: r.engines.find((x) => x.self)?.id, undecided: r.undecided };
+  };
+  /** Host → the engines that made its decisions since `sinceMs` (one VM per host asked; any replica answers for all). */
+  const decidedBy = async (e: Engine, sinceMs: number) => {
+    const out = new Map<string, string[]>();
     for (const [i, h] of HOSTS.entries()) {
-      // a VM whose host streams to another engine is unknown here (404): no decision
-      const r = (await api(e, `/v1/decisions?vm=vm-${i}-0&limit=5`)) as { decisions?: { atMs: number }[] };
-      if ((r.decisions ?? []).some((d) => d.atMs > sinceMs)) out.push(h);
+      const r = (await api(e, `/v1/decisions?vm=vm-${i}-0&limit=50`)) as { decisions?: { atMs: number; engine?: string }[] };
+      const by = [...new Set((r.decisions ?? []).filter((d) => d.atMs > sinceMs).map((d) => d.engine ?? '?'))].sort();
+      if (by.length > 0) out.set(h, by);
     }
     return out;
   };
@@ -70,39 +75,57 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
     await Promise.all([sim?.stop(), redis?.stop()]);
   });
 
+  test('every replica sees every host and answers the same; the hosts are shared 2 + 2, each decided by its owner only', { timeout: 60000 }, async () => {
+    const [a, b] = engines as [Engine, Engine];
+    await waitUntil('two hosts owned by each engine', 30000, async () => ((await owned(a)) === 2 && (await owned(b)) === 2 ? true : undefined)).catch((e: Error) =>
+      assert.fail(`${e.message}\n${logs()}`),
+    );
+    const vmsOf = async (e: Engine) => ((await api(e, '/v1/vms')) as { vms: { name: string; host: string }[] }).vms.map((v) => `${v.host}/${v.name}`);
+    // a replica sees the hosts streaming to the other within a read of their streams (new ones are looked for every 2 s)
+    await waitUntil('both engines seeing the 8 VMs', 10000, async () => ((await vmsOf(a)).length === 8 && (await vmsOf(b)).length === 8 ? true : undefined), 100);
+    assert.deepEqual(await vmsOf(a), await vmsOf(b), 'both replicas list the same VMs');
+    const [oa, ob] = [await owners(a), await owners(b)];
+    assert.deepEqual([...oa.byHost].sort(), [...ob.byHost].sort(), 'both tell the same owners');
+    assert.deepEqual([...oa.byHost.keys()].sort(), HOSTS);
+    const t = Date.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    const [da, db] = [await decidedBy(a, t), await decidedBy(b, t)];
+    assert.deepEqual([...da].sort(), [...db].sort(), 'both replicas answer the same decisions');
+    for (const h of HOSTS) assert.deepEqual(da.get(h), [oa.byHost.get(h)], `${h} is decided by its owner only`);
+    assert.notEqual(oa.self, ob.self);
+  });
+
   test('a collector killed: its host turns stale within four intervals, no engine decides for it; back when the collector is', { timeout: 60000 }, async () => {
-    const [, b] = engines as [Engine, Engine];
-    await waitUntil('b owning h2 and h3', 30000, async () => ((await owned(b)) === 2 ? true : undefined)).catch((e: Error) => assert.fail(`${e.message}\n${logs()}`));
+    const [a, b] = engines as [Engine, Engine];
+    await waitUntil('two hosts owned by each engine', 30000, async () => ((await owned(a)) === 2 && (await owned(b)) === 2 ? true : undefined)).catch((e: Error) =>
+      assert.fail(`${e.message}\n${logs()}`),
+    );
     const h2 = procs.find((p) => p.name === 'collector' && p.output().includes('"hostId":"h2"')) as ServiceProc;
     h2.child.kill('SIGKILL');
     const killed = Date.now();
-    const hostsOf = async () => ((await api(b, '/v1/hosts')) as { hosts: { hostId: string; stale: boolean }[] }).hosts;
-    await waitUntil('h2 stale', 10000, async () => ((await hostsOf()).find((h) => h.hostId === 'h2')?.stale ? true : undefined), 100);
+    const staleOn = async (e: Engine) => ((await api(e, '/v1/hosts')) as { hosts: { hostId: string; stale: boolean }[] }).hosts.find((h) => h.hostId === 'h2')?.stale;
+    await waitUntil('h2 stale on both engines', 10000, async () => ((await staleOn(a)) && (await staleOn(b)) ? true : undefined), 100);
     const staleMs = Date.now() - killed;
     // four collector intervals (500 ms) and the engine cycle that sees it (500 ms)
     assert.ok(staleMs <= 4 * 500 + 500 + 300, `h2 stale ${staleMs} ms after its collector was killed`);
-    await waitUntil('b giving up h2', 5000, async () => ((await owned(b)) === 1 ? true : undefined), 100);
+    await waitUntil('nobody deciding for h2', 5000, async () => ((await owners(a)).undecided.includes('h2') ? true : undefined), 100);
     const t = Date.now();
     await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(await decidedHosts(b, t), ['h3'], 'no decision about h2 while its collector is gone');
+    assert.deepEqual([...(await decidedBy(b, t)).keys()].sort(), ['h0', 'h1', 'h3'], 'no decision about h2 while its collector is gone');
     procs.push(startService('collector', collectorEnv['h2'] as Record<string, string>));
-    await waitUntil('h2 fresh and held again', 20000, async () => ((await owned(b)) === 2 ? true : undefined), 100).catch((e: Error) => assert.fail(`${e.message}\n${logs()}`));
+    await waitUntil('h2 fresh and decided again', 20000, async () => ((await owners(a)).byHost.has('h2') ? true : undefined), 100).catch((e: Error) => assert.fail(`${e.message}\n${logs()}`));
     const back = Date.now();
     await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(await decidedHosts(b, back), ['h2', 'h3']);
+    assert.deepEqual([...(await decidedBy(a, back)).keys()].sort(), HOSTS);
     console.log(`collector killed: h2 stale after ${staleMs} ms (interval 500 ms)`);
   });
 
-  test('each engine decides for the hosts streaming to it; SIGKILL one: the other decides for all four within 10 s', { timeout: 60000 }, async () => {
+  test('SIGKILL one engine: the other decides for all four within 10 s', { timeout: 60000 }, async () => {
     const [a, b] = engines as [Engine, Engine];
-    await waitUntil('each engine owning its two hosts', 30000, async () => ((await owned(a)) === 2 && (await owned(b)) === 2 ? true : undefined)).catch((e: Error) =>
+    await waitUntil('two hosts owned by each engine', 30000, async () => ((await owned(a)) === 2 && (await owned(b)) === 2 ? true : undefined)).catch((e: Error) =>
       assert.fail(`${e.message}\n${logs()}`),
     );
-    const t1 = Date.now();
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(await decidedHosts(a, t1), ['h0', 'h1'], 'a decides for h0 and h1 only');
-    assert.deepEqual(await decidedHosts(b, t1), ['h2', 'h3'], 'b decides for h2 and h3 only');
-
+    const bId = (await owners(b)).self;
     a.proc.child.kill('SIGKILL');
     const killed = Date.now();
     await waitUntil('b owning all four hosts', 15000, async () => ((await owned(b)) === 4 ? true : undefined), 100).catch((e: Error) => assert.fail(`${e.message}\n${logs()}`));
@@ -110,7 +133,9 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
     assert.ok(failoverMs < 10000, `failover took ${failoverMs} ms`);
     const t2 = Date.now();
     await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(await decidedHosts(b, t2), HOSTS, 'b decides for every host');
+    const by = await decidedBy(b, t2);
+    assert.deepEqual([...by.keys()].sort(), HOSTS, 'b decides for every host');
+    for (const h of HOSTS) assert.deepEqual(by.get(h), [bId]);
     console.log(`failover: b owned the 4 hosts ${failoverMs} ms after a was killed (lease TTL ${LEASE_TTL_MS} ms)`);
   });
 });

@@ -32,22 +32,60 @@ function replica(id: string): { leases: HostLeases; redis: Redis } {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('one owner per host when two replicas hear from every host; a host heard elsewhere only moves at once; a stopping replica gives its hosts back at once', async () => {
-  const a = replica('a').leases;
-  const b = replica('b').leases;
-  const [ha, hb] = await Promise.all([a.balance(HOSTS), b.balance(HOSTS)]);
-  assert.equal(ha.size + hb.size, 6);
-  assert.ok(![...ha].some((h) => hb.has(h)), 'no host owned twice');
-  assert.deepEqual(await a.replicas().then((r) => r.sort()), ['a', 'b']);
-  // a's collectors moved to b: a no longer hears from its hosts and gives them back; b takes them in its next round
+/** Rounds of balance() on every replica (as their cycles do) until nothing changes. */
+async function settle(replicas: { leases: HostLeases; hosts: string[] }[], rounds = 4): Promise<void> {
+  for (let i = 0; i < rounds; i++) for (const r of replicas) await r.leases.balance(r.hosts);
+}
+
+const disjoint = (...sets: ReadonlySet<string>[]) => sets.reduce((n, s) => n + s.size, 0) === new Set(sets.flatMap((s) => [...s])).size;
+
+test('the hosts are shared evenly: two replicas 3 + 3, a third joining takes its share from both, a stopping one gives its hosts back at once', async () => {
+  const a = { leases: replica('a').leases, hosts: HOSTS };
+  const b = { leases: replica('b').leases, hosts: HOSTS };
+  await settle([a, b]);
+  assert.deepEqual([a.leases.owned().size, b.leases.owned().size], [3, 3]);
+  assert.ok(disjoint(a.leases.owned(), b.leases.owned()), 'no host owned twice');
+  assert.deepEqual(await a.leases.replicas().then((r) => r.sort()), ['a', 'b']);
+  // c joins: shares of 2; a and b each give one back, c takes them
+  const c = { leases: replica('c').leases, hosts: HOSTS };
+  await settle([a, b, c]);
+  assert.deepEqual([a, b, c].map((r) => r.leases.owned().size), [2, 2, 2]);
+  assert.ok(disjoint(a.leases.owned(), b.leases.owned(), c.leases.owned()), 'no host owned twice');
+  // a host turns stale (no fresh samples anywhere): its owner gives it up
+  const stale = [...a.leases.owned()][0] as string;
+  const rest = HOSTS.filter((h) => h !== stale);
+  await settle([a, b, c].map((r) => ({ ...r, hosts: rest })));
+  assert.ok(![a, b, c].some((r) => r.leases.owns(stale)), `${stale} is still owned`);
+  assert.equal([a, b, c].reduce((n, r) => n + r.leases.owned().size, 0), 5);
+  // c and b stop: a (alone now) takes every host at once, without waiting for the TTL
   const t0 = Date.now();
-  await a.balance([]);
-  assert.equal(a.owned().size, 0);
-  assert.equal((await b.balance(HOSTS)).size, 6);
+  await c.leases.releaseAll();
+  await b.leases.releaseAll();
+  assert.equal((await a.leases.balance(HOSTS)).size, 6);
   assert.ok(Date.now() - t0 < TTL, 'without waiting for the TTL');
-  // b stops: a (hearing from every host again) takes them all at once
+  await a.leases.releaseAll();
+});
+
+test('a replica prefers the hosts whose collectors stream to it', async () => {
+  const a = replica('pa').leases;
+  const b = replica('pb').leases;
+  await b.balance(HOSTS); // b beats first
+  const direct = new Set(['h4', 'h5', 'h6']);
+  for (let i = 0; i < 3; i++) {
+    await a.balance(HOSTS, direct);
+    await b.balance(HOSTS);
+  }
+  // b, alone at first, took every host, then kept its share of 3 (by its own order); a took its 3 from what b gave back
+  assert.equal(a.owned().size + b.owned().size, 6);
+  assert.ok(disjoint(a.owned(), b.owned()));
+  // when a is past its share (b alone hears nothing now), the hosts it keeps are the direct ones
   await b.releaseAll();
-  assert.equal((await a.balance(HOSTS)).size, 6);
+  await a.balance(HOSTS, direct);
+  const late = replica('pc').leases;
+  await late.balance(HOSTS);
+  await a.balance(HOSTS, direct);
+  assert.deepEqual([...a.owned()].sort(), ['h4', 'h5', 'h6']);
+  await late.releaseAll();
   await a.releaseAll();
 });
 
@@ -71,16 +109,20 @@ function replicaProcess(id: string, hosts: string[]): { child: ChildProcess; own
 }
 
 test('a replica killed (-9): its hosts go to the others after the TTL, not before; one owner per host throughout', async () => {
-  const a = replicaProcess('a2', HOSTS.slice(0, 3));
+  const a = replicaProcess('a2', HOSTS);
   const b = replica('b2').leases;
   try {
     let had: string[] = [];
-    // a hears from h1-h3 first and takes them; then b hears from every host and gets the other three
-    for (let i = 0; i < 50 && had.length < 3; i++) {
+    // a alone takes every host; then b beats, a gives back what is past its share of 3 and b takes it
+    for (let i = 0; i < 50 && had.length < 6; i++) {
       await sleep(100);
       had = a.owned();
     }
-    await b.balance(HOSTS);
+    for (let i = 0; i < 50 && (b.owned().size < 3 || a.owned().length !== 3); i++) {
+      await b.balance(HOSTS);
+      await sleep(100);
+    }
+    had = a.owned();
     assert.deepEqual([had.length, b.owned().size], [3, 3], `a holds ${had.join(',')}, b ${[...b.owned()].join(',')}`);
     assert.ok(!had.some((h) => b.owns(h)), 'no host owned twice');
     a.child.kill('SIGKILL');
@@ -102,4 +144,18 @@ test('a replica killed (-9): its hosts go to the others after the TTL, not befor
     a.child.kill('SIGKILL');
     await b.releaseAll();
   }
+});
+
+test('owners(): which replica holds each host, as GET /v1/engines shows it', async () => {
+  const a = replica('oa').leases;
+  const b = replica('ob').leases;
+  await settle([{ leases: a, hosts: HOSTS }, { leases: b, hosts: HOSTS }]);
+  const owners = await a.owners([...HOSTS, 'nobody']);
+  assert.deepEqual([...owners.keys()].sort(), HOSTS);
+  for (const [h, id] of owners) assert.ok((id === 'oa' && a.owns(h)) || (id === 'ob' && b.owns(h)), `${h} → ${id}`);
+  const engines = await a.engines();
+  assert.deepEqual(engines.map((e) => [e.id, e.hostsOwned]), [['oa', a.owned().size], ['ob', b.owned().size]].sort());
+  await a.releaseAll();
+  await b.releaseAll();
+  assert.deepEqual(await a.engines(), []);
 });

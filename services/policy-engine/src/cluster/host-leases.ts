@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
 import { Mutex } from 'redis-semaphore';
 
 /** What host ownership logs. */
@@ -16,25 +17,43 @@ export interface HostLeasesOptions {
   log: LeaseLog;
 }
 
+/** A replica alive, as GET /v1/engines shows it. */
+export interface EngineInfo {
+  id: string;
+  url?: string;
+  lastBeatMs: number;
+  hostsOwned: number;
+}
+
 export const ENGINES_KEY = 'ballast:engines';
+export const ENGINE_INFO_KEY = 'ballast:engine-info';
 const leaseKey = (hostId: string) => `ballast:host-lease:${hostId}`;
+/** The key redis-semaphore keeps a lease under (it prefixes `mutex:`), read to see who holds it. */
+const storedKey = (hostId: string) => `mutex:${leaseKey(hostId)}`;
 
 /**
  * Which hosts this engine replica decides for. Each host has a lease in Redis (a redis-semaphore mutex with a
- * TTL, refreshed in the background). A replica decides for the hosts whose samples it receives (a collector
- * streams to one replica at a time, docs/replicas.md): it takes the lease of each such host that is free,
- * and gives back those it no longer hears from, so the replica their collector moved to takes them at once.
- * When two replicas hear from a host (a collector that just moved), the lease keeps one decider; a replica
- * that dies stops refreshing, and its leases lapse after `ttlMs`. The replicas alive beat in the sorted set
- * `ballast:engines` (for /healthz and the operator).
+ * TTL, refreshed in the background). Every replica sees every host (it tails the sample streams of all hosts,
+ * sample-tail.ts), so the hosts with fresh samples are divided evenly: each replica holds at most
+ * ceil(hosts / replicas alive) of them. It prefers the hosts whose collectors stream to it (their samples are
+ * a stream read sooner), then its own order of the rest (rendezvous hashing of replica and host, so replicas
+ * reach for different hosts first); it gives back the hosts past its share, those of stale hosts, and takes
+ * free ones up to its share. A replica that dies stops refreshing, and its leases lapse after `ttlMs`; the
+ * others' shares grow and they take its hosts. The replicas alive beat in the sorted set `ballast:engines`.
  */
 export class HostLeases {
   private readonly held = new Map<string, Mutex>();
+  /** Where this replica's API answers (other replicas ask it for decisions), written with each beat. */
+  url: string | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly o: HostLeasesOptions,
   ) {}
+
+  get replicaId(): string {
+    return this.o.replicaId;
+  }
 
   /** The hosts this replica holds now. */
   owned(): ReadonlySet<string> {
@@ -51,30 +70,75 @@ export class HostLeases {
   }
 
   /**
-   * One round (every cycle), with the hosts this replica has fresh samples of: beat, drop leases lost, give
-   * back those of other hosts, take the free ones of these. Returns the hosts held after it.
+   * One round (every cycle), with the hosts that have fresh samples (`direct`: those whose collectors stream
+   * to this replica): beat, drop leases lost, give back those of other hosts and those past this replica's
+   * share, take free ones up to it. Returns the hosts held after it.
    */
-  async balance(hostIds: readonly string[]): Promise<ReadonlySet<string>> {
-    const now = this.o.now();
-    await this.redis.multi().zadd(ENGINES_KEY, now, this.o.replicaId).zremrangebyscore(ENGINES_KEY, '-inf', now - 10 * this.o.ttlMs).exec();
+  async balance(hostIds: readonly string[], direct: ReadonlySet<string> = new Set()): Promise<ReadonlySet<string>> {
+    await this.beat();
     for (const [h, m] of this.held) if (!m.isAcquired) this.drop(h, 'lost');
-    const heard = new Set(hostIds);
-    for (const h of [...this.held.keys()].filter((x) => !heard.has(x))) await this.release(h, 'no fresh samples of it here');
-    for (const h of hostIds) {
-      if (this.held.has(h)) continue;
+    const fresh = new Set(hostIds);
+    for (const h of [...this.held.keys()].filter((x) => !fresh.has(x))) await this.release(h, 'no fresh samples of it');
+    const share = Math.ceil(fresh.size / Math.max(1, (await this.replicas()).length));
+    const rank = (h: string) => (direct.has(h) ? -1 : rendezvous(this.o.replicaId, h));
+    const byRank = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
+    const excess = [...this.held.keys()].sort(byRank).slice(share);
+    for (const h of excess) await this.release(h, `past this replica's share of ${share} hosts`);
+    if (this.held.size < share) await this.take([...fresh].filter((h) => !this.held.has(h)).sort(byRank), share);
+    return this.owned();
+  }
+
+  private async beat(): Promise<void> {
+    const now = this.o.now();
+    const info: EngineInfo = { id: this.o.replicaId, ...(this.url !== undefined ? { url: this.url } : {}), lastBeatMs: now, hostsOwned: this.owned().size };
+    await this.redis
+      .multi()
+      .zadd(ENGINES_KEY, now, this.o.replicaId)
+      .zremrangebyscore(ENGINES_KEY, '-inf', now - 10 * this.o.ttlMs)
+      .hset(ENGINE_INFO_KEY, this.o.replicaId, JSON.stringify(info))
+      .exec();
+  }
+
+  /** Which replica holds the lease of each of these hosts (none: nobody decides for it now). */
+  async owners(hostIds: readonly string[]): Promise<Map<string, string>> {
+    if (hostIds.length === 0) return new Map();
+    const held = await this.redis.mget(hostIds.map(storedKey));
+    const out = new Map<string, string>();
+    hostIds.forEach((h, i) => {
+      const v = held[i];
+      if (v != null && v.endsWith(`:${h}`)) out.set(h, v.slice(0, -h.length - 1));
+    });
+    return out;
+  }
+
+  /** The replicas alive (beat within the TTL), as each last described itself; entries of replicas long gone are removed. */
+  async engines(): Promise<EngineInfo[]> {
+    const [alive, all] = await Promise.all([this.replicas(), this.redis.hgetall(ENGINE_INFO_KEY)]);
+    const live = new Set(alive);
+    const gone = Object.keys(all).filter((id) => !live.has(id) && ((JSON.parse(all[id] as string) as EngineInfo).lastBeatMs ?? 0) < this.o.now() - 10 * this.o.ttlMs);
+    if (gone.length > 0) await this.redis.hdel(ENGINE_INFO_KEY, ...gone);
+    return alive.flatMap((id) => (all[id] !== undefined ? [JSON.parse(all[id] as string) as EngineInfo] : [])).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Takes free leases among `candidates` (best first) until `share` are held; one read finds the free ones. */
+  private async take(candidates: string[], share: number): Promise<void> {
+    if (candidates.length === 0) return;
+    const taken = await this.redis.mget(candidates.map(storedKey));
+    for (const [i, h] of candidates.entries()) {
+      if (this.held.size >= share) return;
+      if (taken[i] !== null) continue;
       const m = this.mutex(h);
       if (await m.tryAcquire().catch(() => false)) {
         this.held.set(h, m);
         this.o.log.info({ hostId: h, replica: this.o.replicaId }, `decides for host ${h} now`);
       }
     }
-    return this.owned();
   }
 
   /** Gives every lease back (shutdown): the other replicas take the hosts at once. */
   async releaseAll(): Promise<void> {
     for (const h of [...this.held.keys()]) await this.release(h, 'shutting down');
-    await this.redis.zrem(ENGINES_KEY, this.o.replicaId).catch(() => 0);
+    await this.redis.multi().zrem(ENGINES_KEY, this.o.replicaId).hdel(ENGINE_INFO_KEY, this.o.replicaId).exec().catch(() => undefined);
   }
 
   private mutex(hostId: string): Mutex {
@@ -98,4 +162,9 @@ export class HostLeases {
     this.held.delete(hostId);
     this.o.log.info({ hostId, why }, `no longer decides for host ${hostId}: ${why}`);
   }
+}
+
+/** A replica's own order of the hosts: each replica reaches for different hosts first. */
+function rendezvous(replicaId: string, hostId: string): number {
+  return createHash('sha1').update(`${replicaId}|${hostId}`).digest().readUInt32BE(0);
 }

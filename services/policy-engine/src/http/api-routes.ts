@@ -1,10 +1,11 @@
-import type { ErrorRequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, Router } from 'express';
 import { z } from 'zod';
 import type { ClusterState } from '@ballast/cycle';
 import type { VmView } from '@ballast/domain';
 import { ApiError } from '../api-error.js';
 import type { JobService } from '../job-service.js';
-import type { DecisionLog } from '../state/decision-log.js';
+import type { LoggedDecision } from '../state/decision-log.js';
+import type { DecisionQuery } from '../state/replica-decisions.js';
 import { decisionJson, hostJson, vmJson, type VmOptOutJson } from './api-views.js';
 import { clientErrorOf } from './body-checks.js';
 import { jobRoutes } from './job-routes.js';
@@ -27,7 +28,8 @@ export interface ApiDeps {
   /** Told when an audit entry could not be written. */
   onAuditError?: (e: Error) => void;
   holdMs: number;
-  decisions?: DecisionLog;
+  /** The decisions (this replica's, and with a caller to ask them for, the other replicas'). */
+  decisions?: { list(q: DecisionQuery, from?: Request, localOnly?: boolean): LoggedDecision[] | Promise<LoggedDecision[]> };
   /** The policy document in force (name → automation + args), readable over the API. */
   policies?: { name: string; automation: string; args: unknown }[];
   /** The versioned policy document in Redis: when given, /v1/policies serves it (policy-routes.ts) instead of `policies`. */
@@ -56,7 +58,10 @@ export const decisionsQuery = z.object({
   kind: z.string().min(1).optional().describe('Only decisions of this kind, e.g. move, unmanaged, skipped.'),
   latest: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).optional().describe("Keep each VM's newest cycle per policy."),
   limit: limit(10000),
+  local: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).optional().describe("Only this engine replica's own decisions (the replicas ask each other with it; default: every replica's)."),
 });
+
+const yes = (v: string | undefined) => v === 'true' || v === '1';
 
 /** The VM a name or UUID names: 404 when no host reports it, 409 when two hosts report that name. */
 function lookupVm(state: ClusterState, name: string) {
@@ -87,9 +92,9 @@ function stateRoutes(d: ApiDeps): Route[] {
       method: 'get', path: '/vms/:name', operationId: 'getVm', tag: 'vms', summary: 'One VM, with its labels, config and the decisions that stand now',
       params: z.object({ name: vmParam }),
       responses: { 200: 'The VM', 404: 'No host reports that VM', 409: 'Two hosts report that name: use the UUID' },
-      handle: ({ params }, res) => {
+      handle: async ({ params }, res, req) => {
         const vm = lookupVm(d.state, params.name);
-        const decisions = d.decisions?.list({ vmUuid: vm.uuid, latest: true }) ?? [];
+        const decisions = (await d.decisions?.list({ vmUuid: vm.uuid, latest: true }, req)) ?? [];
         res.json({ ...vmJson(vm, d.optOutOf?.(vm)), decisions: decisions.map(decisionJson) });
       },
     }),
@@ -97,10 +102,10 @@ function stateRoutes(d: ApiDeps): Route[] {
       method: 'get', path: '/decisions', operationId: 'listDecisions', tag: 'decisions', summary: 'What the policies decided and why, newest first',
       query: decisionsQuery,
       responses: { 200: '`{decisions: [...]}`', 404: 'No host reports that VM', 409: 'Two hosts report that VM name' },
-      handle: ({ query: q }, res) => {
+      handle: async ({ query: q }, res, req) => {
         const vmUuid = q.vm !== undefined ? lookupVm(d.state, q.vm).uuid : undefined;
-        const latest = q.latest === 'true' || q.latest === '1';
-        const list = d.decisions?.list({ ...(vmUuid !== undefined ? { vmUuid } : {}), ...(q.kind !== undefined ? { kind: q.kind } : {}), latest, limit: q.limit }) ?? [];
+        const query = { ...(vmUuid !== undefined ? { vmUuid } : {}), ...(q.kind !== undefined ? { kind: q.kind } : {}), latest: yes(q.latest), limit: q.limit };
+        const list = (await d.decisions?.list(query, req, yes(q.local))) ?? [];
         res.json({ decisions: list.map(decisionJson) });
       },
     }),

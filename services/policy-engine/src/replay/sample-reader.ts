@@ -21,10 +21,11 @@ export interface ReadWindow {
   sliceMs?: number;
 }
 
-type Entry = [Buffer, Buffer[]];
+export type StreamEntry = [Buffer, Buffer[]];
+type Entry = StreamEntry;
 
 /** Entries before the window read to find the keyframes its first deltas need. */
-const LOOK_BACK = 200;
+export const LOOK_BACK = 200;
 /** Keyframes kept per host while reading (several writers may interleave theirs). */
 const KEEP_KEYFRAMES = 8;
 
@@ -38,6 +39,12 @@ export async function recordedHosts(redis: Redis): Promise<string[]> {
     hosts.push(...keys.map((k) => k.slice(SAMPLE_STREAM_PREFIX.length)));
   } while (cursor !== '0');
   return [...new Set(hosts)].sort();
+}
+
+/** The replica that wrote an entry (field `w`), if it says. */
+export function entryWriter(raw: readonly Buffer[]): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) if (String(raw[i]) === SAMPLE_FIELDS.writer) return String(raw[i + 1]);
+  return undefined;
 }
 
 function fieldsOf(fields: Buffer[]): Map<string, Buffer> {
@@ -81,7 +88,7 @@ export class StreamDecoder {
   }
 }
 
-const msOf = (id: Buffer) => Number(id.toString().split('-')[0]);
+export const msOf = (id: Buffer) => Number(id.toString().split('-')[0]);
 
 /** The recorded reports of [fromMs, toMs], oldest first; an entry that does not decode is skipped and counted. */
 export async function* readSamples(redis: Redis, w: ReadWindow, onBad: () => void = () => {}): AsyncGenerator<RecordedSample> {

@@ -10,6 +10,9 @@
  *           k <tag>  d <bytes>             a delta: the report's HostSample raw-deflated with the proto bytes
  *                                          of keyframe `tag` (an earlier entry of the same stream) as the
  *                                          deflate dictionary — inflateRaw(d, {dictionary: keyframe's proto})
+ *           w <replica>                    (after either) the engine replica that wrote it: a replica tailing
+ *                                          the streams (sample-tail.ts) skips its own entries. A delta refers
+ *                                          only to a keyframe of the same writer.
  *
  * A keyframe starts every `keyframeEvery` reports of a host (default 30: a minute at 2 s), and after a failed
  * append. Consecutive reports of a host share most of their bytes (UUIDs, names, configuration, pins), so a
@@ -34,7 +37,7 @@ import type { Redis } from 'ioredis';
 
 export const SAMPLE_STREAM_PREFIX = 'ballast:samples:';
 /** Stream fields: the keyframe tag, a keyframe's bytes, a delta's bytes. */
-export const SAMPLE_FIELDS = { tag: 'k', keyframe: 'z', delta: 'd' } as const;
+export const SAMPLE_FIELDS = { tag: 'k', keyframe: 'z', delta: 'd', writer: 'w' } as const;
 
 export const sampleStreamKey = (hostId: string): string => `${SAMPLE_STREAM_PREFIX}${hostId}`;
 
@@ -73,6 +76,8 @@ export interface SampleRecorderOptions {
   /** Reports waiting (queued, or in a flush not answered yet) beyond this are dropped (Redis unreachable for long); default 5,000. */
   maxQueued?: number;
   log?: { warn(obj: object, msg: string): void };
+  /** This engine replica's id, written with each entry (field `w`); none: not written. */
+  writer?: string;
 }
 
 interface Pending {
@@ -171,7 +176,8 @@ export class SampleRecorder {
       batch.forEach((s, i) => {
         const key = sampleStreamKey(s.hostId);
         keys.add(key);
-        p.xadd(key, 'MINID', '~', minId, '*', SAMPLE_FIELDS.tag, s.tag, s.keyframe ? SAMPLE_FIELDS.delta : SAMPLE_FIELDS.keyframe, bytes[i] as Buffer);
+        const writer = this.opts.writer !== undefined ? [SAMPLE_FIELDS.writer, this.opts.writer] : [];
+        p.xadd(key, 'MINID', '~', minId, '*', SAMPLE_FIELDS.tag, s.tag, s.keyframe ? SAMPLE_FIELDS.delta : SAMPLE_FIELDS.keyframe, bytes[i] as Buffer, ...writer);
       });
       for (const key of keys) p.pexpire(key, retention);
       const results = (await p.exec()) ?? [];

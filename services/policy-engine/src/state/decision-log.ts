@@ -1,7 +1,8 @@
 import type { JobOutcome } from '@ballast/domain';
 import type { CycleDecision, DecisionJob } from '@ballast/cycle';
 
-export type LoggedDecision = CycleDecision;
+/** A decision as logged: `engine`, the engine replica that made it. */
+export type LoggedDecision = CycleDecision & { engine?: string };
 
 /**
  * The last decisions of each VM (and of hosts), newest last, bounded in memory per VM and policy (so a
