@@ -46,6 +46,8 @@ export class SampleTail {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private lastDiscoverMs = -Infinity;
+  /** When tailing started (streams found later are read from then on). */
+  private startedAtMs = Infinity;
   private lastWarnMs = -Infinity;
   private readonly now: () => number;
 
@@ -64,6 +66,7 @@ export class SampleTail {
   /** Reads the streams there are (their backfill ingested), then tails them in the background. */
   async start(): Promise<void> {
     await this.discover();
+    this.startedAtMs = this.now();
     this.reader = this.redis.duplicate();
     this.running = true;
     this.loop = this.run();
@@ -78,14 +81,17 @@ export class SampleTail {
     for (const h of hosts) if (!this.streams.has(h)) await this.add(h);
   }
 
+  /**
+   * A stream to tail: its newest `backfill` entries are ingested, oldest first (the window; this replica's own
+   * too: it may have restarted), and for a stream found after the start, also every entry since the start.
+   */
   private async add(hostId: string): Promise<void> {
     const decoder = new StreamDecoder();
     const newest = (await this.redis.xrevrangeBuffer(sampleStreamKey(hostId), '+', '-', 'COUNT', Math.max(LOOK_BACK, this.o.backfill))) as StreamEntry[];
     decoder.learn(newest);
     this.streams.set(hostId, { lastId: newest[0]?.[0].toString() ?? '0-0', decoder });
-    const start = Math.max(0, newest.length - this.o.backfill);
-    // oldest first; the window needs them all, including this replica's own (it may have restarted)
-    for (const [id, raw] of newest.slice(0, newest.length - start).reverse()) this.ingest(decoder, id, raw, true);
+    const wanted = newest.filter(([id], i) => i < this.o.backfill || msOf(id) >= this.startedAtMs);
+    for (const [id, raw] of wanted.reverse()) this.ingest(decoder, id, raw, true);
   }
 
   private ingest(decoder: StreamDecoder, id: Buffer, raw: Buffer[], own: boolean): void {
