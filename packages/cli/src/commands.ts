@@ -3,7 +3,7 @@ import { approveCommand, rejectCommand, recommendationsCommand } from './cluster
 import { placementCommand } from './cluster/placement-command.js';
 import type { Command } from './command.js';
 import { optInCommand, optOutCommand, optOutsCommand, pauseCommand, resumeCommand } from './control/stop-commands.js';
-import { hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-command.js';
+import { enginesCommand, hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-command.js';
 import { statusCommand } from './inventory/status-command.js';
 import { labCommand } from './lab/lab-command.js';
 import { auditCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './security/token-commands.js';
@@ -26,6 +26,7 @@ export const commands: readonly Command[] = [
   apiCommand(statusCommand),
   apiCommand(hostsCommand),
   apiCommand(vmsCommand),
+  apiCommand(enginesCommand),
   apiGroup('jobs', 'manual jobs: jobs submit <type> … [--wait], jobs get <id>, jobs list [filters], jobs cancel <id>', jobsCommands),
   apiCommand(decisionsCommand),
   apiCommand(recommendationsCommand),

@@ -7,7 +7,7 @@ import { EXIT } from './api/exit-codes.js';
 import { CliError } from './cli-error.js';
 import { placementCommand } from './cluster/placement-command.js';
 import { approveCommand } from './cluster/recommendations-command.js';
-import { hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-command.js';
+import { enginesCommand, hostsCommand, maintenanceCommand, vmsCommand } from './inventory/hosts-command.js';
 import { statusCommand } from './inventory/status-command.js';
 import { jobsGetCommand, jobsSubmitCommand } from './jobs/jobs-command.js';
 
@@ -62,6 +62,25 @@ describe('reads', () => {
     await runApiCommand(hostsCommand, ['-o', 'json'], j.io);
     assert.deepEqual(JSON.parse(j.out[0] as string), { hosts: [HOST] });
     assert.equal(j.seen[0]?.auth, 'Bearer tok', 'reads send the token too');
+  });
+
+  test('engines: each replica with its hosts, the one asked starred, and the hosts nobody decides for', async () => {
+    const beat = new Date().toISOString();
+    const body = {
+      engines: [
+        { id: 'e1', url: 'http://127.0.0.1:8080', lastBeat: beat, hostsOwned: 2, hosts: ['h0', 'h1'], self: true },
+        { id: 'e2', url: 'http://127.0.0.1:8081', lastBeat: beat, hostsOwned: 1, hosts: ['h3'], self: false },
+      ],
+      undecided: ['h2'],
+    };
+    const f = fakeIo(() => ({ body }));
+    assert.equal(await runApiCommand(enginesCommand, [], f.io), EXIT.ok);
+    assert.equal(f.seen[0]?.url, '/v1/engines');
+    const lines = (f.out[0] as string).split('\n');
+    assert.match(lines[0] as string, /^ENGINE\s+URL\s+HOSTS\s+HOST IDS\s+LAST BEAT/);
+    assert.match(lines[1] as string, /^e1 \*\s+http:\/\/127\.0\.0\.1:8080\s+2\s+h0,h1\s+\d+s$/);
+    assert.match(lines[2] as string, /^e2\s+http:\/\/127\.0\.0\.1:8081\s+1\s+h3\s+\d+s$/);
+    assert.match(lines[3] as string, /^\(nobody\)\s+-?\s+1\s+h2/);
   });
 
   test('vms --host passes the host as a query', async () => {

@@ -57,3 +57,22 @@ export const maintenanceCommand: ApiCommandDef = {
     return EXIT.ok;
   },
 };
+
+interface EnginesJson {
+  engines: { id: string; url: string | null; lastBeat: string; hostsOwned: number; hosts: string[]; self: boolean }[];
+  undecided: string[];
+}
+
+export function engineRows(body: EnginesJson, nowMs = Date.now()): string {
+  const rows = body.engines.map((e) => [e.self ? `${e.id} *` : e.id, e.url, e.hostsOwned, e.hosts.join(','), age(e.lastBeat, nowMs)]);
+  if (body.undecided.length > 0) rows.push(['(nobody)', null, body.undecided.length, body.undecided.join(','), null]);
+  return renderTable(['ENGINE', 'URL', 'HOSTS', 'HOST IDS', 'LAST BEAT'], rows);
+}
+
+export const enginesCommand = readCommand<EnginesJson>({
+  name: 'engines',
+  summary: 'the policy-engine replicas alive and the hosts each decides for (* the one asked); hosts nobody decides for',
+  synopsis: '',
+  path: () => '/v1/engines',
+  table: (body) => engineRows(body),
+});
