@@ -81,7 +81,11 @@ export class JobQueues {
     const index: Record<string, string> = {};
     for (const s of checked) index[s.id] = s.hostId;
     const byHost = new Map<string, JobSpec[]>();
-    for (const s of checked) byHost.set(s.hostId, [...(byHost.get(s.hostId) ?? []), s]);
+    for (const s of checked) {
+      const list = byHost.get(s.hostId);
+      if (list) list.push(s);
+      else byHost.set(s.hostId, [s]);
+    }
     // Index first: a job that exists is always findable by id (and listed with its host's queue).
     await this.connection.hset(JOB_INDEX_KEY, index);
     await this.connection.sadd(JOB_HOSTS_KEY, ...byHost.keys());

@@ -74,6 +74,17 @@ const envelope = z.object({
 });
 
 /** Checks job data (read from Redis, or about to be written); throws JobDataError naming the field. */
+/**
+ * Each job type's action schema with unknown keys refused, made once: zod compiles a schema on its first parse,
+ * so one made per call costs that compile on every job (a tenth of the actuator's CPU in the jobs bench).
+ */
+const strictActions = new Map<string, z.ZodType>();
+function strictAction(type: string, action: { strict(): z.ZodType }): z.ZodType {
+  let s = strictActions.get(type);
+  if (!s) strictActions.set(type, (s = action.strict()));
+  return s;
+}
+
 export function parseJobSpec(data: unknown): JobSpec {
   const o = asObject(data);
   if (!o) throw new JobDataError('invalid job data: expected an object');
@@ -91,7 +102,7 @@ export function parseJobSpec(data: unknown): JobSpec {
   const raw = e.data.action;
   if (!isJobTypeName(raw.type)) throw new JobDataError(`invalid job data: action.type: unknown job type "${raw.type}" (known: ${jobTypeNames().join(', ')})`);
   const def = jobType(raw.type);
-  const a = def.action.strict().safeParse(raw);
+  const a = strictAction(raw.type, def.action).safeParse(raw);
   if (!a.success) {
     const p = phrase(a.error.issues[0], raw, raw.type, 'action.');
     throw new JobDataError(`invalid job data: ${p.field}: ${p.message}`);
