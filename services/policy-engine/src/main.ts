@@ -20,6 +20,8 @@ import { PolicyReloader } from './policies/policy-reloader.js';
 import { startPolicies } from './policies/policy-start.js';
 import { DecisionLog } from './state/decision-log.js';
 import { JobJournal } from './state/job-journal.js';
+import { DecisionStore } from './state/decision-store.js';
+import { Takeover } from './state/takeover.js';
 import { ReplicaDecisions } from './state/replica-decisions.js';
 import { engineRoutes } from './cluster/engine-routes.js';
 import { AuditLog } from './security/audit-log.js';
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
   await stops.refresh();
   const events = new EngineEvents({ redis, registry: svc.registry, log, recommendations });
   await events.start();
-  const { cycle, adopt } = policyCycle({ redis, log, state, holds, queues, stops, recommendations }, start.entries);
+  const { cycle, journal } = policyCycle({ redis, log, state, holds, queues, stops, recommendations }, start.entries);
   const reloader = new PolicyReloader(start.docs, cycle, log);
   reloader.loaded = start.current.version;
   const metrics = engineMetrics(svc, { state, queues, cycle, lease, hostLeases, now });
@@ -97,6 +99,8 @@ async function main(): Promise<void> {
   const cluster: ClusterDeps = { state, jobs, maintenance, recommendations, now, place };
   const health = engineHealth({ redis, state, hostLeases, lease, stops });
   const decisions = replicaDecisions(hostLeases, log);
+  const takeover = new Takeover({ journal, cycle, decisions: decisions.local, store: new DecisionStore(redis), vmsOf: (h) => state.vms(h).map((v) => v.uuid), log });
+  svc.onShutdown('decisions', () => takeover.saveAll());
   const extraRoutes = [...clusterRoutes(cluster), ...engineRoutes({ state, leases: hostLeases }), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes, ...replayOf(svc, redis, now)];
   const app = engineApp(svc, { state, jobs, token: api.token, auth: tokens, audit, onAuditError, holdMs: config.holdMs, decisions, policyDocs: start.docs, optOutOf: optOutOf(stops), extraRoutes }, health);
   const httpPort = await svc.listenHttp(createServer(app), { host: config.httpHost, port: config.httpPort });
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
     const leader = await lease.ensure();
     const fresh = state.hosts().filter((h) => !h.stale);
     const owned = await hostLeases.balance(fresh.map((h) => h.hostId), samples.direct(fresh));
-    await adopt(owned);
+    await takeover.gained(owned);
     const r = await cycle.run({ ...(leader ? {} : { skip: CLUSTER_WIDE }), owned: { hosts: owned, except: CLUSTER_WIDE } });
     lastSignals = r.signals;
     if (leader) await recommendationsAfter(r, { state, recommendations, queues });
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
     stopMetrics.cycleDone(r.decisions);
     events.afterCycle(r, (id) => cycle.tracker.spec(id));
     logCycle(decisions.local, r, state.vms(), hostLeases.replicaId);
+    await takeover.afterCycle(owned);
   });
 
   log.info(
@@ -146,26 +151,7 @@ function policyCycle(d: { redis: Redis; log: Svc['log']; state: ClusterState; ho
     stops: d.stops,
     journal,
   });
-  return { cycle, adopt: takeOver(journal, cycle, d.log) };
-}
-
-/**
- * Hosts this replica has just taken (a replica died, or the share changed): the jobs their old owner was
- * tracking are read from the journal and tracked here, so a target in flight is not sent again.
- */
-function takeOver(journal: JobJournal, cycle: PolicyCycle, log: Svc['log']): (owned: ReadonlySet<string>) => Promise<void> {
-  let before = new Set<string>();
-  return async (owned) => {
-    const gained = [...owned].filter((h) => !before.has(h));
-    before = new Set(owned);
-    if (gained.length === 0) return;
-    try {
-      const n = cycle.adopt(await journal.load(gained));
-      if (n > 0) log.info({ hosts: gained.length, jobs: n }, `took over ${gained.length} host(s) with ${n} job(s) their old owner tracked`);
-    } catch (e) {
-      log.warn({ err: (e as Error).message }, 'could not read the jobs tracked for the hosts taken over');
-    }
-  };
+  return { cycle, journal };
 }
 
 /** The decisions this replica makes (in memory), read with the other replicas' (asked over HTTP) by the API. */

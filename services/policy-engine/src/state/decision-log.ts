@@ -60,6 +60,23 @@ export class DecisionLog {
     return [...src].sort((a, b) => b.atMs - a.atMs).slice(0, limit);
   }
 
+  /**
+   * The newest `perPolicy` decisions of each of these subjects (VM UUIDs, `host:<id>`) and policy, oldest first:
+   * what is saved for the replica that takes a host over (decision-store.ts).
+   */
+  snapshot(subjects: readonly string[], perPolicy: number): LoggedDecision[] {
+    const out: LoggedDecision[] = [];
+    for (const key of subjects) for (const arr of this.byKey.get(key)?.values() ?? []) out.push(...arr.slice(-perPolicy));
+    return out.sort((a, b) => a.atMs - b.atMs);
+  }
+
+  /** Decisions made elsewhere (a host taken over): those of subjects and policies with nothing here are added. */
+  restore(list: readonly LoggedDecision[]): number {
+    const fresh = list.filter((d) => (this.byKey.get(d.vmUuid ?? `host:${d.hostId ?? '-'}`)?.get(d.policy)?.length ?? 0) === 0);
+    this.add([...fresh].sort((a, b) => a.atMs - b.atMs));
+    return fresh.length;
+  }
+
   /** Drop VMs no longer reported. */
   retain(live: Set<string>): void {
     for (const [key, policies] of this.byKey) {

@@ -12,4 +12,6 @@ test("decisions of several replicas merge newest first, to the limit; latest kee
   assert.deepEqual(merge([a, b], { limit: 4 }).map((x) => [x.engine, x.atMs]), [['b', 40], ['b', 40], ['b', 30], ['a', 20]]);
   assert.deepEqual(merge([a, b], { latest: true }).map((x) => [x.vmUuid, x.engine, x.kind]), [['vm1', 'b', 'grow'], ['vm1', 'b', 'skipped'], ['vm2', 'a', 'steady']]);
   assert.deepEqual(merge([[], []], {}), []);
+  // b took vm2's host over and restored a's decisions of it: each once
+  assert.deepEqual(merge([a, [...b, d('vm2', 15, 'a')]], {}).filter((x) => x.vmUuid === 'vm2').length, 1);
 });

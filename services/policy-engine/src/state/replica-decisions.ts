@@ -68,9 +68,17 @@ export class ReplicaDecisions {
   }
 }
 
-/** Lists of decisions (each newest first) as one, newest first: `latest` applies across them (a host that moved has a newest cycle on each side). */
+/**
+ * Lists of decisions (each newest first) as one, newest first, each decision once: `latest` applies across them
+ * (a host that moved has a newest cycle on each side).
+ */
 export function merge(lists: readonly LoggedDecision[][], q: DecisionQuery): LoggedDecision[] {
-  let all = lists.flat();
+  // a replica that took a host over holds its old owner's decisions too (takeover.ts): one copy of each
+  const seen = new Set<string>();
+  let all = lists.flat().filter((d) => {
+    const id = `${subjectOf(d)}|${d.atMs}|${d.kind}|${d.engine ?? ''}|${d.reason}`;
+    return !seen.has(id) && seen.add(id);
+  });
   if (q.latest) {
     const newest = new Map<string, number>();
     for (const d of all) newest.set(subjectOf(d), Math.max(newest.get(subjectOf(d)) ?? -Infinity, d.atMs));
