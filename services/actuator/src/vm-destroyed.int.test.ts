@@ -108,7 +108,7 @@ test('destroyed between the read and the balloon change: libvirt refuses, the jo
   await assertNoRetry(job.id);
 });
 
-test('destroyed while the job waits (a grow waiting for a release under a host budget): it fails once, naming the stop, not the budget alone', async (t) => {
+test('destroyed while the job waits (a grow waiting for a release under a host budget): it fails at once, once, naming the stop', async (t) => {
   // another running domain holds most of the budget, so the grow waits for a release that never comes
   const xml = (await hv.connection.getXMLDesc(TEST_UUID)).replace(/<name>test<\/name>/, '<name>other</name>').replace(/<uuid>[^<]+<\/uuid>/, `<uuid>${OTHER_UUID}</uuid>`);
   await hv.connection.defineXML(xml);
@@ -120,14 +120,18 @@ test('destroyed while the job waits (a grow waiting for a release under a host b
   });
   const before = (await hv.vmStats(TEST_UUID, { balloon: true, vcpu: false })).balloon?.currentKiB ?? 0;
   const otherMiB = Math.round(((await hv.vmStats(OTHER_UUID, { balloon: true, vcpu: false })).balloon?.currentKiB ?? 0) / 1024);
-  worker(t, hv, { ...TEST_PROCESSOR_CONFIG, budgetWaitMs: 2500 });
+  worker(t, hv, { ...TEST_PROCESSOR_CONFIG, budgetWaitMs: 20000 });
   const job = spec({ type: 'set-memory', memoryMiB: Math.round(before / 1024) + 512, hostBudgetMiB: otherMiB + Math.round(before / 1024) + 8 });
   await queues.enqueue(job);
   await waitActive(job.id);
+  await sleep(300); // waiting for the budget now
+  const destroyedAt = Date.now();
   await hv.connection.destroy(TEST_UUID);
   const o = await finished(job.id, 15000);
   assert.equal(o.state, 'failed');
-  assert.match(o.error ?? '', /^VM test is shutoff: it stopped while the job ran \(host budget of \d+ MiB is taken/);
+  assert.equal(o.error, 'VM test is shutoff: it stopped while its grow waited for the host budget');
+  // one budget poll (250 ms) later, not at the end of the 20 s wait
+  assert.ok((o.finishedAtMs ?? Infinity) - destroyedAt < 3000, `failed ${(o.finishedAtMs ?? NaN) - destroyedAt} ms after the destroy`);
   await assertNoRetry(job.id);
 });
 

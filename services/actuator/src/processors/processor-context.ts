@@ -49,7 +49,8 @@ export class PermanentJobError extends Error {
 /** A job whose VM is gone or does not run (destroyed, shut off, crashed): it can never succeed here. */
 export class VmNotRunningError extends PermanentJobError {}
 
-const LIVE_STATES = new Set(['running', 'blocked', 'paused']);
+/** States in which a VM can be adjusted live. */
+export const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'blocked', 'paused']);
 
 /** Reads one VM's current stats; a VM that is gone or not running cannot be adjusted live. */
 export async function readVm(ctx: ProcessorContext, uuid: string, balloon: boolean): Promise<VmStats> {
