@@ -20,7 +20,8 @@ import { JOB_SCHEMA_VERSION } from '@ballast/domain';
 import { LibvirtHypervisor } from '@ballast/hypervisor';
 import { JobQueues } from '@ballast/queue';
 import { consume, labMem, LAB_VMS, MEMORY_POLICY } from './memory-lab.js';
-import { labHealth } from './memory-watch.js';
+import { LAB_RULES, violations } from './memory-checks.js';
+import { labHealth, MemoryWatch } from './memory-watch.js';
 import { REPO, waitUntil } from './services.js';
 import { apiVms, startStack, type ApiJob, type Stack } from './stack.js';
 import { ballast, dommemstat, LAB_URI, virsh } from './virsh.js';
@@ -79,19 +80,22 @@ async function decisionsSince(stack: Stack, vm: string, sinceMs: number): Promis
   return decisions.filter((d) => d.atMs >= sinceMs);
 }
 
-/** Puts a guest back as the memory scenarios expect it: nothing consumed, balloon at 512 MiB. */
-async function settleGuest(vm: string): Promise<void> {
+/** Puts a guest back as it was: nothing consumed, its balloon where it was before the test. */
+async function settleGuest(vm: string, balloonMiB: number): Promise<void> {
   await labMem(vm, '--free').catch(() => undefined);
-  await virsh('setmem', vm, '512M', '--live').catch(() => undefined);
+  await virsh('setmem', vm, `${balloonMiB}M`, '--live').catch(() => undefined);
 }
 
 describe('guest faults on the lab', { skip: LAB ? false : 'needs the lab: run via `make test` or `make e2e` (sets BALLAST_LAB=1)' }, () => {
   let stack: Stack;
   let hv: LibvirtHypervisor;
   const events: SeenEvent[] = [];
+  /** Each guest's balloon before the test (memory-balloon, in auto here, may move them): put back after. */
+  let balloonsMiB: Record<string, number> = {};
 
   before(async () => {
     if (!(await allAlive())) await labUp();
+    balloonsMiB = Object.fromEntries(await Promise.all(LAB_VMS.map(async (v) => [v, Math.round(((await dommemstat(v))['actual'] ?? 524288) / 1024)] as const)));
     // libvirt's events as the test sees them, through the binding (the time base of the figures)
     hv = await LibvirtHypervisor.open(LAB_URI, { readOnly: true });
     hv.onEvent((ev) => void (ev.kind === 'lifecycle' && events.push({ atMs: Date.now(), vm: ev.name, event: ev.event, detail: ev.detail })));
@@ -108,14 +112,27 @@ describe('guest faults on the lab', { skip: LAB ? false : 'needs the lab: run vi
     await hv?.close();
     // the lab as it was found: every guest running and answering, nothing consumed, balloons at 512 MiB
     if (!(await allAlive())) await labUp();
-    await Promise.all([CRASH_VM, DESTROY_VM].map((v) => settleGuest(v)));
+    await Promise.all(LAB_VMS.map((v) => settleGuest(v, balloonsMiB[v] ?? 512)));
+    // a guest started again boots at its maximum and inflates its balloon down over a few seconds
+    await waitUntil('the guests back at their balloons', 60_000, async () => {
+      const now = await Promise.all(LAB_VMS.map(async (v) => ((await dommemstat(v))['actual'] ?? 0) / 1024));
+      return now.every((mib, i) => Math.abs(mib - (balloonsMiB[LAB_VMS[i] as string] ?? 512)) <= 4) ? true : undefined;
+    }, 500);
   });
 
   test('a guest that panics: crashed on the API within a second of the crash event, counted, no job while crashed; back up, acted on again', async () => {
+    // the memory scenarios' watch runs meanwhile: its judge must name the death by each of its signals
+    const watch = new MemoryWatch(stack, LAB_VMS);
+    watch.start();
     try {
       await panicAndCheck(stack, events);
+      await watch.stop();
+      const seen = violations(watch.samples, [], { ...LAB_RULES, vms: LAB_VMS }, watch.crashes).filter((l) => l.startsWith(`${CRASH_VM}:`));
+      assert.ok(seen.some((l) => l.startsWith(`${CRASH_VM}: libvirt's crash event at`)), seen.join('\n'));
+      assert.ok(seen.some((l) => /: panicked at .*(Kernel panic|crashed \(panicked\))/.test(l)), seen.join('\n'));
       await recoverAndCheck(stack);
     } finally {
+      await watch.stop().catch(() => undefined);
       if (!(await allAlive())) await labUp();
     }
   });
