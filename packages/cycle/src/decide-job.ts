@@ -1,5 +1,5 @@
 /** Whether one planned job is sent, and if not, why (the reasons in order of precedence). */
-import { resourceOf, targetKeyOf, type JobRecord, type PlannedJob } from '@ballast/domain';
+import { resourceOf, targetKeyOf, type JobRecord, type PlannedJob, type VmState } from '@ballast/domain';
 import type { JobTracker } from './job-tracker.js';
 import type { StopKind } from './stop-port.js';
 import type { Automation } from './validate-policies.js';
@@ -19,7 +19,16 @@ export interface DecideContext {
   paused?: string;
   /** Why a VM-scoped job's VM is opted out of policy jobs, or undefined. */
   optedOut?: (job: PlannedJob) => string | undefined;
+  /** A VM-scoped job's VM state as last reported ('crashed', 'running', …), or undefined when unknown. */
+  vmState?: (job: PlannedJob) => VmState | undefined;
 }
+
+/**
+ * States in which no policy job reaches a VM: it does not run (it panicked and is kept for inspection, it is
+ * shutting down or off). Such a VM is acted on again once it reports running. A paused VM still can be
+ * (a migration moves it paused); policies that need it running say so themselves.
+ */
+export const NOT_RUNNING: ReadonlySet<VmState> = new Set<VmState>(['crashed', 'shutdown', 'shutoff']);
 
 const skip = (why: string): Verdict => ({ send: false, kind: 'skipped', why });
 
@@ -32,6 +41,8 @@ export function decideJob(p: { policy: string; job: PlannedJob; key: string }, c
   // an opted-out VM is out of automation altogether (no job, no recommendation); a pause stops only what would be sent
   const optedOut = c.optedOut?.(p.job);
   if (optedOut !== undefined) return { send: false, kind: 'suppressed', why: optedOut, stop: 'opted_out' };
+  const state = c.vmState?.(p.job);
+  if (state !== undefined && NOT_RUNNING.has(state)) return skip(`VM ${p.job.vmName ?? p.job.vmUuid} is ${state}: no policy acts on it until it runs again`);
   if (c.automation !== 'auto') return skip(`automation is ${c.automation}: not applied`);
   if (c.paused !== undefined) return { send: false, kind: 'suppressed', why: c.paused, stop: 'paused' };
   if (c.staleHosts.has(p.job.hostId)) return skip(`host ${p.job.hostId} is stale`);

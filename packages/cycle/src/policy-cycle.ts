@@ -7,8 +7,9 @@
  *      before it published this cycle;
  *   3. decide each planned job (decide-job.ts): the first policy in order to set a key this cycle wins it
  *      (a later one's job is a `conflict` decision); a job is otherwise skipped — as a `skipped` decision
- *      with the reason — in recommend mode, on a stale host, when a manual job holds the resource, when the
- *      same target is in flight, or while the same target backs off after failing twice or more;
+ *      with the reason — for a VM that does not run (crashed, shut off: NOT_RUNNING), in recommend mode, on
+ *      a stale host, when a manual job holds the resource, when the same target is in flight, or while the
+ *      same target backs off after failing twice or more;
  *   4. enqueue the rest at once, track them, and link each job to the decision that made it.
  *
  * Stop switches (stop-port.ts): a job for an opted-out VM, or any job while the cluster is paused, is a
@@ -239,6 +240,7 @@ export class PolicyCycle {
         holds: this.ports.holds,
         ...(paused !== undefined ? { paused } : {}),
         ...(optedOut ? { optedOut } : {}),
+        vmState: (job) => (job.vmUuid !== undefined ? vms.get(job.vmUuid)?.state : undefined),
       }),
     );
   }

@@ -102,4 +102,31 @@ describe('startIntervalLoop', () => {
     await loop.stop();
     assert.equal(finished, true);
   });
+
+  it('runNow runs a round at once; during a round, one more follows it (once), never overlapping', async () => {
+    let runs = 0;
+    let release: () => void = () => undefined;
+    const loop = startIntervalLoop({
+      name: 'on demand',
+      intervalMs: 60_000,
+      log: recorder(),
+      run: () => {
+        runs++;
+        return new Promise<void>((r) => (release = r));
+      },
+    });
+    loop.runNow();
+    await until(() => runs === 1);
+    loop.runNow();
+    loop.runNow();
+    assert.equal(runs, 1, 'not while a round runs');
+    release();
+    await until(() => runs === 2);
+    release();
+    await sleep(20);
+    assert.equal(runs, 2, 'the calls during the round made one more, not two');
+    await loop.stop();
+    loop.runNow();
+    assert.equal(runs, 2, 'nothing after stop()');
+  });
 });

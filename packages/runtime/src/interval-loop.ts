@@ -18,6 +18,11 @@ export interface IntervalLoopOptions {
 export interface IntervalLoop {
   /** Stops ticking and resolves when the round in progress (if any) has settled. */
   stop(): Promise<void>;
+  /**
+   * Runs a round now, out of turn (something happened that should not wait for the next tick, e.g. a VM
+   * crashed). During a round, the next one starts as soon as it ends (once, however often this is called).
+   */
+  runNow(): void;
   /** Ticks skipped because the previous round was still running. */
   readonly skipped: number;
   readonly stopped: boolean;
@@ -33,6 +38,7 @@ export function startIntervalLoop(o: IntervalLoopOptions): IntervalLoop {
   let current: Promise<void> | undefined;
   let skipped = 0;
   let stopped = false;
+  let again = false;
   const tick = () => {
     if (stopped) return;
     if (current) {
@@ -45,11 +51,21 @@ export function startIntervalLoop(o: IntervalLoopOptions): IntervalLoop {
         () => undefined,
         (err: unknown) => o.log.error({ err: err instanceof Error ? err.message : String(err), loop: o.name }, `${o.name} failed`),
       )
-      .finally(() => (current = undefined));
+      .finally(() => {
+        current = undefined;
+        if (again) {
+          again = false;
+          tick();
+        }
+      });
   };
   const timer = setInterval(tick, o.intervalMs);
   if (o.runAtStart) tick();
   return {
+    runNow() {
+      if (current) again = true;
+      else tick();
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -2,7 +2,7 @@ import { JobDataError, jobKeyOf, jobType, parseJobSpec, type ActionOf, type JobR
 import { isVmGone } from '@ballast/hypervisor';
 import { cpuTuneProcessor } from './processors/cpu-tune-processor.js';
 import { migrateProcessor } from './processors/migrate-processor.js';
-import { PermanentJobError, type HostProcessor, type Processor, type ProcessorContext, type VmJobSpec } from './processors/processor-context.js';
+import { PermanentJobError, VmNotRunningError, whyVmNotRunning, type HostProcessor, type Processor, type ProcessorContext, type VmJobSpec } from './processors/processor-context.js';
 import { pinVcpuProcessor } from './processors/pin-vcpu-processor.js';
 import { setKsmProcessor } from './processors/set-ksm-processor.js';
 import { setMemoryProcessor } from './processors/set-memory-processor.js';
@@ -25,7 +25,7 @@ export const PROCESSORS: { [T in JobTypeName]: ProcessorEntry<ActionOf<T>> } = {
 /**
  * Validates a job (shape, schema version, host), serialises it per VM (VM-scoped types) or per host
  * (host-scoped types) and hands it to the processor of its type. Errors that retrying cannot fix (bad or
- * unknown data, bounds, VM gone) become PermanentJobError.
+ * unknown data, bounds, VM gone, VM stopped or crashed while its job ran) become PermanentJobError.
  */
 export class JobRouter {
   private readonly lock = new KeyedLock();
@@ -80,6 +80,11 @@ export class JobRouter {
       return await entry.vm(ctx, spec as VmJobSpec, spec.action);
     } catch (e) {
       if (isVmGone(e)) throw new PermanentJobError(`VM ${spec.vmName} (${spec.vmUuid}) no longer exists on this host`);
+      if (e instanceof VmNotRunningError || 'host' in entry || spec.vmUuid === undefined) throw e;
+      // a VM destroyed (or crashed) while its job ran makes the job fail in whatever libvirt call came next
+      // ("domain is not running", a verification that never comes): that is final, not worth a retry
+      const why = await whyVmNotRunning(ctx, spec.vmUuid, spec.vmName ?? spec.vmUuid);
+      if (why !== undefined) throw new PermanentJobError(`${why}: it stopped while the job ran (${(e as Error).message})`);
       throw e;
     }
   }

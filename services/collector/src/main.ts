@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ReconnectingHypervisor, isConnectionError, selfMigrationUri } from '@ballast/hypervisor';
-import { createServiceScaffold, registerLibvirtLinkMetrics, runService } from '@ballast/runtime';
+import { createServiceScaffold, registerLibvirtLinkMetrics, runService, type IntervalLoop } from '@ballast/runtime';
 import { collectorConfigSchema, type CollectorConfig } from './collector-config.js';
 import { HostSampler, type SamplerLog } from './host-sampler.js';
 import { hostSampleFromReport } from './mappers.js';
 import { SampleStream } from './sample-stream.js';
+import { isCrashEvent, isUrgentEvent } from './urgent-events.js';
 
 async function main(): Promise<void> {
   const svc = createServiceScaffold({ service: 'collector', schema: collectorConfigSchema, aliases: { libvirtUri: 'LIBVIRT_URI' } });
@@ -25,11 +26,11 @@ async function main(): Promise<void> {
   const stream = new SampleStream({ address: config.engineAddress, credentials: security.credentials, interceptors: security.interceptors, log });
   svc.onShutdown('sample stream', () => stream.close());
 
-  const { cycles, collectSeconds, vmsGauge } = collectionMetrics(registry, stream);
+  const { cycles, collectSeconds, vmsGauge, crashEvents } = collectionMetrics(registry, stream);
   registerLibvirtLinkMetrics(registry, hv);
   let lastOkMs = 0;
 
-  svc.every('collection', config.intervalMs, async () => {
+  const collection = svc.every('collection', config.intervalMs, async () => {
     // While libvirt is away the hypervisor reconnects by itself; a cycle has nothing to read.
     if (!hv.connected) return void cycles.inc({ outcome: 'disconnected' });
     try {
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       log.warn({ err: (e as Error).message }, 'collection failed');
     }
   }, { runAtStart: true });
+  reportAtOnceOn(hv, collection, crashEvents, log);
 
   const ops = await svc.serveOps({
     port: config.opsPort,
@@ -65,6 +67,18 @@ async function main(): Promise<void> {
     { libvirtUri: config.libvirtUri, libvirt: hv.state, engine: config.engineAddress, intervalMs: config.intervalMs, opsPort: ops.port },
     `collector for ${hostId} streaming to ${config.engineAddress}`,
   );
+}
+
+/** A VM that crashed (a guest panic), stopped or started is reported at once, not at the next interval. */
+function reportAtOnceOn(hv: ReconnectingHypervisor, collection: IntervalLoop, crashEvents: Counter, log: SamplerLog): void {
+  hv.onEvent((ev) => {
+    if (!isUrgentEvent(ev) || ev.kind !== 'lifecycle') return;
+    if (isCrashEvent(ev)) {
+      crashEvents.inc();
+      log.info({ vm: ev.name, uuid: ev.uuid, detail: ev.detail }, `${ev.name} crashed (libvirt's crash event): reporting at once`);
+    }
+    collection.runNow();
+  });
 }
 
 /** The host sampler, told of libvirt events, and started over after each (re)connect. */
@@ -120,6 +134,11 @@ function collectionMetrics(registry: Registry, stream: SampleStream) {
       registers: [registry],
     }),
     vmsGauge: new Gauge({ name: 'ballast_collector_vms', help: 'VMs in the last sample', registers: [registry] }),
+    crashEvents: new Counter({
+      name: 'ballast_collector_vm_crash_events_total',
+      help: "libvirt's crashed lifecycle events seen (a guest panic, with a pvpanic device); each is reported at once",
+      registers: [registry],
+    }),
   };
 }
 

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
 
   const samples = await samplePipes(svc, redis, state, hostLeases.replicaId);
   const grpcServer = new grpc.Server({ interceptors: [grpcAuth] });
-  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), samples.received(r), metrics.sampleReceived(r.hostId)), log));
+  grpcServer.addService(IngestServiceService, ingestService((r: HostReport) => (state.ingest(r), samples.received(r), metrics.sampleReceived(r.hostId, r.vms)), log));
   const parts = { stops: { stops, now, actorOf: async (m: grpc.Metadata) => grpcCaller(m) }, policyDocs: start.docs, events: events.stream };
   grpcServer.addService(PolicyServiceService, policyService(state, jobs, { recommendations }, parts));
   const grpcPort = await svc.listenGrpc(grpcServer, security.credentials, { host: config.grpcHost, port: config.grpcPort });

@@ -66,3 +66,18 @@ test('an OOM kill needs a starved decision in the 30 s before', () => {
   assert.ok(violations(s, [], rules).some((x) => /^a: 1 OOM kill\(s\) seen at \+4\.0 s with no 'starved' decision/.test(x)));
   assert.ok(!violations(s, [d(1, 'a', 'starved')], rules).some((x) => /OOM/.test(x)));
 });
+
+test("a guest death is named by libvirt's crash event and by the engine's API state, beside the serial log", () => {
+  // the API shows 'a' crashed from sample 1, lab health (serial log / virsh state) only from sample 2
+  const s = run([[512, 300], [512, 300], [512, 300]], undefined, { 2: 'panicked' });
+  s.forEach((x, i) => (x.apiStates = { a: i >= 1 ? 'crashed' : 'running', b: 'running' }));
+  const v = violations(s, [], rules, [{ atMs: T0 + 1500, vm: 'a', detail: 0 }, { atMs: T0 + 1600, vm: 'other', detail: 0 }]);
+  assert.ok(v.includes("a: libvirt's crash event at +1.5 s (panicked)"), v.join('\n'));
+  assert.ok(v.includes("a: crashed on the engine's API at +2.0 s"), v.join('\n'));
+  assert.ok(v.some((x) => /^a: panicked at \+4\.0 s/.test(x)), 'the serial-log check stays');
+  assert.ok(!v.some((x) => x.startsWith('other:') || x.startsWith('b:')), v.join('\n'));
+  // seen by the API only where lab health says nothing: one line, not one per sample
+  s.forEach((x) => (x.apiStates = { a: 'crashed', b: 'running' }));
+  const lines = violations(s, [], rules).filter((x) => x.includes("engine's API"));
+  assert.deepEqual(lines, ["a: crashed on the engine's API at +0.0 s"]);
+});

@@ -1,9 +1,9 @@
 /**
  * The memory coordinator's promises, judged on what MemoryWatch saw (virsh dommemstat / nodememstats /
- * ballast lab health every 2 s) and on the engine's decisions. Each violation is one line naming the VM,
- * the time into the run and the figures.
+ * ballast lab health / the engine's VM states every 2 s, libvirt's crash events) and on the engine's
+ * decisions. Each violation is one line naming the VM, the time into the run and the figures.
  */
-import type { DecisionRec, LabSample } from './memory-watch.js';
+import type { CrashEvent, DecisionRec, LabSample } from './memory-watch.js';
 
 export interface MemoryRules {
   vms: string[];
@@ -33,8 +33,12 @@ export const LAB_RULES: Omit<MemoryRules, 'vms'> = {
 
 const r0 = (x: number): string => String(Math.round(x));
 
-export function violations(samples: readonly LabSample[], decisions: readonly DecisionRec[], rules: MemoryRules): string[] {
-  const out: string[] = [];
+/**
+ * `crashes`: libvirt's crash events seen during the run. A guest death is named by each signal that saw it:
+ * the serial log or libvirt's state (lab health: 'panicked'), libvirt's crash event, the engine's API state.
+ */
+export function violations(samples: readonly LabSample[], decisions: readonly DecisionRec[], rules: MemoryRules, crashes: readonly CrashEvent[] = []): string[] {
+  const out: string[] = crashLines(samples, crashes, rules.vms);
   const t0 = samples[0]?.atMs ?? 0;
   const at = (ms: number): string => `+${((ms - t0) / 1000).toFixed(1)} s`;
   const starvedBetween = (vm: string, fromMs: number, toMs: number): boolean =>
@@ -114,6 +118,22 @@ export function violations(samples: readonly LabSample[], decisions: readonly De
     const step = from - target;
     const most = Math.min(rules.maxReleaseStepMiB, (rules.maxReleasePercent / 100) * actual) + 1;
     if (step > most) out.push(`${d.vm}: release decision at ${at(d.atMs)} steps ${r0(step)} MiB (${r0(from)} → ${r0(target)}) > ${r0(most - 1)} MiB`);
+  }
+  return out;
+}
+
+/**
+ * Guest deaths from libvirt's crash event and from the engine's API, beside the serial log: a line per crash
+ * event, and one per VM the API showed crashed (its first sample so) where lab health did not already say
+ * it panicked at that sample.
+ */
+function crashLines(samples: readonly LabSample[], crashes: readonly CrashEvent[], vms: readonly string[]): string[] {
+  const t0 = samples[0]?.atMs ?? 0;
+  const at = (ms: number): string => `+${((ms - t0) / 1000).toFixed(1)} s`;
+  const out = crashes.filter((c) => vms.includes(c.vm)).map((c) => `${c.vm}: libvirt's crash event at ${at(c.atMs)} (${c.detail === 0 ? 'panicked' : `detail ${c.detail}`})`);
+  for (const vm of vms) {
+    const first = samples.find((s) => s.apiStates?.[vm] === 'crashed');
+    if (first && first.health[vm]?.status !== 'panicked') out.push(`${vm}: crashed on the engine's API at ${at(first.atMs)}`);
   }
   return out;
 }

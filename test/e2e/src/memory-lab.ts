@@ -97,7 +97,7 @@ export async function runScenario(name: string, body: (w: MemoryWatch) => Promis
   const v = [
     ...(failure ? [`scenario: ${failure.message}`] : []),
     ...watch.errors.map((e) => `watch: ${e}`),
-    ...violations(watch.samples, decisions, all),
+    ...violations(watch.samples, decisions, all, watch.crashes),
   ];
   const table = runTable(watch.samples, LAB_VMS);
   const dir = path.join(os.tmpdir(), 'ballast-e2e');

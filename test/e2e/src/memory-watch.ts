@@ -1,11 +1,13 @@
 /**
  * Watches the lab while a memory scenario runs: every 2 s it reads `virsh dommemstat` of each guest,
- * `virsh nodememstats` and `ballast lab health`, and it collects the engine's decisions (GET
- * /v1/decisions?vm=) so none is lost to the log's bound. memory-checks.ts judges what it saw.
+ * `virsh nodememstats`, `ballast lab health` (serial log, libvirt state, agent) and each VM's state on the
+ * engine's API; it keeps libvirt's crash events (through the binding) and collects the engine's decisions
+ * (GET /v1/decisions?vm=) so none is lost to the log's bound. memory-checks.ts judges what it saw.
  */
+import { LibvirtHypervisor } from '@ballast/hypervisor';
 import { REPO } from './services.js';
 import type { Stack } from './stack.js';
-import { ballast, dommemstat, virsh } from './virsh.js';
+import { ballast, dommemstat, LAB_URI, virsh } from './virsh.js';
 
 export interface VmMem {
   actualMiB: number;
@@ -28,6 +30,19 @@ export interface LabSample {
   vms: Record<string, VmMem>;
   hostFreeMiB: number;
   health: Record<string, HealthRec>;
+  /**
+   * Each VM's state on the engine's API (GET /v1/vms): 'crashed' soon after libvirt's crash event (the
+   * collector reports at once); null when the API does not list the VM (stopped). Absent: not read.
+   */
+  apiStates?: Record<string, string | null>;
+}
+
+/** libvirt's crashed lifecycle event (a guest panic, seen by the pvpanic device), as the watch received it. */
+export interface CrashEvent {
+  atMs: number;
+  vm: string;
+  /** VIR_DOMAIN_EVENT_CRASHED_*: 0 panicked, 1 crashloaded. */
+  detail: number;
 }
 
 export interface DecisionRec {
@@ -77,10 +92,21 @@ export async function labHealth(): Promise<Record<string, HealthRec>> {
   return Object.fromEntries(list.map((h) => [h.vm, { status: h.status, detail: h.detail, oomKills: h.oomKills }]));
 }
 
+/** The engine's view of each VM's state (null: not listed). */
+async function apiStates(stack: Stack, vms: readonly string[]): Promise<Record<string, string | null>> {
+  const r = await stack.api('/v1/vms');
+  if (!r.ok) throw new Error(`GET /v1/vms: HTTP ${r.status}`);
+  const listed = new Map(((await r.json()) as { vms: { name: string; state: string }[] }).vms.map((v) => [v.name, v.state]));
+  return Object.fromEntries(vms.map((v) => [v, listed.get(v) ?? null]));
+}
+
 export class MemoryWatch {
   readonly samples: LabSample[] = [];
   readonly marks: Mark[] = [];
   readonly errors: string[] = [];
+  /** libvirt's crash events for the watched VMs, as they came (the signal of a guest death beside the serial log). */
+  readonly crashes: CrashEvent[] = [];
+  private events: LibvirtHypervisor | undefined;
   private readonly decisions = new Map<string, DecisionRec>();
   private running = false;
   private loop: Promise<void> | undefined;
@@ -94,13 +120,26 @@ export class MemoryWatch {
 
   start(): void {
     this.running = true;
-    this.loop = this.run();
+    this.loop = this.watchEvents().then(() => this.run());
   }
 
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+    await this.events?.close().catch(() => undefined);
     await this.pullDecisions();
+  }
+
+  /** libvirt's lifecycle events through the binding (read-only): each crash of a watched VM is kept. */
+  private async watchEvents(): Promise<void> {
+    try {
+      this.events = await LibvirtHypervisor.open(LAB_URI, { readOnly: true });
+      this.events.onEvent((ev) => {
+        if (ev.kind === 'lifecycle' && ev.event === 'crashed' && this.vms.includes(ev.name)) this.crashes.push({ atMs: Date.now(), vm: ev.name, detail: ev.detail });
+      });
+    } catch (e) {
+      this.errors.push(`${new Date().toISOString()} cannot watch libvirt's events: ${(e as Error).message}`);
+    }
   }
 
   mark(label: string): void {
@@ -138,8 +177,8 @@ export class MemoryWatch {
     while (this.running) {
       try {
         const atMs = Date.now();
-        const [mems, free, health] = await Promise.all([Promise.all(this.vms.map((v) => readVmMem(v))), hostFreeMiB(), labHealth()]);
-        this.samples.push({ atMs, vms: Object.fromEntries(this.vms.map((v, i) => [v, mems[i] as VmMem])), hostFreeMiB: free, health });
+        const [mems, free, health, states] = await Promise.all([Promise.all(this.vms.map((v) => readVmMem(v))), hostFreeMiB(), labHealth(), apiStates(this.stack, this.vms)]);
+        this.samples.push({ atMs, vms: Object.fromEntries(this.vms.map((v, i) => [v, mems[i] as VmMem])), hostFreeMiB: free, health, apiStates: states });
         if (atMs - this.lastDecisionPull > 10000) await this.pullDecisions();
       } catch (e) {
         this.errors.push(`${new Date().toISOString()} ${(e as Error).message}`);

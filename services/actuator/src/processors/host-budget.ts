@@ -7,7 +7,7 @@
  */
 import { KIB_PER_MIB } from '@ballast/domain';
 import { KeyedLock } from '@ballast/runtime';
-import { PermanentJobError, type ProcessorContext, type VmJobSpec } from './processor-context.js';
+import { LIVE_STATES, PermanentJobError, VmNotRunningError, whyVmNotRunning, type ProcessorContext, type VmJobSpec } from './processor-context.js';
 
 const POLL_MS = 250;
 
@@ -20,9 +20,17 @@ function exclusive<T>(ctx: ProcessorContext, fn: () => Promise<T>): Promise<T> {
   return lock.run('admission', fn);
 }
 
-/** Σ balloons (KiB) of the host's active VMs other than `uuid`, each at the larger of its balloon and an admitted grow. */
-export async function otherBalloonsKiB(ctx: ProcessorContext, uuid: string): Promise<number> {
+/**
+ * Σ balloons (KiB) of the host's active VMs other than `uuid`, each at the larger of its balloon and an
+ * admitted grow. The same read shows `uuid` itself: one that stopped or left meanwhile ends the wait
+ * (VmNotRunningError), as nothing will ever be admitted for it.
+ */
+export async function otherBalloonsKiB(ctx: ProcessorContext, uuid: string, name = uuid): Promise<number> {
   const all = await ctx.hv.collectStats({ balloon: true, vcpu: false });
+  const self = all.find((s) => s.uuid === uuid);
+  // the read lists active VMs only: one missing is shut off or gone, which the VM's own read tells apart
+  const why = self ? (LIVE_STATES.has(self.state) ? undefined : `VM ${name} is ${self.state}`) : await whyVmNotRunning(ctx, uuid, name);
+  if (why !== undefined) throw new VmNotRunningError(`${why}: it stopped while its grow waited for the host budget`);
   let sum = 0;
   for (const s of all) {
     if (s.uuid === uuid || s.state === 'shutoff' || s.state === 'nostate') continue;
@@ -63,7 +71,7 @@ export async function admitGrow(
   const stepKiB = Math.max(4, ctx.config.memoryToleranceMiB * 4) * KIB_PER_MIB;
   for (;;) {
     const admitted = await exclusive(ctx, async () => {
-      const others = await otherBalloonsKiB(ctx, spec.vmUuid);
+      const others = await otherBalloonsKiB(ctx, spec.vmUuid, spec.vmName);
       const room = Math.floor((budgetKiB - others) / KIB_PER_MIB) * KIB_PER_MIB;
       if (room >= targetKiB || room >= currentKiB + stepKiB) {
         const t = Math.min(targetKiB, room);

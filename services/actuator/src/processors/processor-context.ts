@@ -46,7 +46,11 @@ export class PermanentJobError extends Error {
   override readonly name = 'PermanentJobError';
 }
 
-const LIVE_STATES = new Set(['running', 'blocked', 'paused']);
+/** A job whose VM is gone or does not run (destroyed, shut off, crashed): it can never succeed here. */
+export class VmNotRunningError extends PermanentJobError {}
+
+/** States in which a VM can be adjusted live. */
+export const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'blocked', 'paused']);
 
 /** Reads one VM's current stats; a VM that is gone or not running cannot be adjusted live. */
 export async function readVm(ctx: ProcessorContext, uuid: string, balloon: boolean): Promise<VmStats> {
@@ -54,11 +58,24 @@ export async function readVm(ctx: ProcessorContext, uuid: string, balloon: boole
   try {
     vm = await ctx.hv.vmStats(uuid, { balloon, vcpu: true });
   } catch (e) {
-    if (isVmGone(e)) throw new PermanentJobError(`VM ${uuid} is not running on this host (no such domain)`);
+    if (isVmGone(e)) throw new VmNotRunningError(`VM ${uuid} is not running on this host (no such domain)`);
     throw e;
   }
-  if (!LIVE_STATES.has(vm.state)) throw new PermanentJobError(`VM ${vm.name} is not running on this host (it is ${vm.state})`);
+  if (!LIVE_STATES.has(vm.state)) throw new VmNotRunningError(`VM ${vm.name} is not running on this host (it is ${vm.state})`);
   return vm;
+}
+
+/**
+ * Why the VM cannot be adjusted any more (gone from this host, or not running: destroyed, shut off, crashed),
+ * or undefined when it runs or its state cannot be read (then a retry may help).
+ */
+export async function whyVmNotRunning(ctx: ProcessorContext, uuid: string, name: string): Promise<string | undefined> {
+  try {
+    const vm = await ctx.hv.vmStats(uuid, { balloon: false, vcpu: false });
+    return LIVE_STATES.has(vm.state) ? undefined : `VM ${name} is ${vm.state}`;
+  } catch (e) {
+    return isVmGone(e) ? `VM ${name} no longer exists on this host` : undefined;
+  }
 }
 
 /** Polls `probe` until it returns a value, or throws after `timeoutMs`. */

@@ -114,6 +114,10 @@ function hostGauges(gauge: GaugeMaker): void {
     for (const h of hosts) g.set({ host: h.hostId }, 0);
     for (const v of vms) g.inc({ host: v.hostId });
   });
+  gauge('ballast_host_vms_crashed', 'VMs the host reports crashed (a guest panic kept for inspection): no policy acts on them until they run again', HOST, (g, { hosts, vms }) => {
+    for (const h of hosts) g.set({ host: h.hostId }, 0);
+    for (const v of vms) if (v.state === 'crashed') g.inc({ host: v.hostId });
+  });
   gauge('ballast_host_cpu_usage_ratio', 'Each pCPU\'s use over the last interval (0-1)', ['host', 'cpu'] as const, (g, { hosts }) => {
     for (const h of hosts) for (const p of h.pcpus) g.set({ host: h.hostId, cpu: String(p.pcpu) }, p.usagePercent / 100);
   });

@@ -63,3 +63,26 @@ test('a host that stops reporting turns stale; a queue that cannot be read is le
   assert.match(warnings[0] ?? '', /"host":"h2".*redis is away/);
   assert.match(text, /^ballast_cluster_lease_held\{service="policy-engine",host="e1"\} 0$/m);
 });
+
+test('a guest crash: the host counts a crashed VM while it stays crashed, and the crash is counted once; running again, the gauge is back to 0', async () => {
+  const { state, registry, metrics, advance, now } = setup(async () => idle);
+  const report = (webState: 'running' | 'crashed' | 'shutoff') => {
+    const r = hostReport('h1', [vmReport('web', { state: webState }), vmReport('db')], { takenAtMs: now() });
+    state.ingest(r);
+    metrics.sampleReceived(r.hostId, r.vms);
+    advance(1000);
+  };
+  const crashes = async () => /^ballast_vm_crashes_total\{host="h1",service="policy-engine"\} (\d+)$/m.exec(await registry.metrics())?.[1];
+  report('running');
+  assert.match(await registry.metrics(), /^ballast_host_vms_crashed\{host="h1",service="policy-engine"\} 0$/m);
+  assert.equal(await crashes(), undefined, 'no crash yet: no series');
+  report('crashed');
+  report('crashed');
+  assert.match(await registry.metrics(), /^ballast_host_vms_crashed\{host="h1",service="policy-engine"\} 1$/m);
+  assert.equal(await crashes(), '1', 'one crash, however many reports show it');
+  report('shutoff');
+  report('running');
+  assert.match(await registry.metrics(), /^ballast_host_vms_crashed\{host="h1",service="policy-engine"\} 0$/m);
+  report('crashed');
+  assert.equal(await crashes(), '2', 'a second crash after it ran again');
+});

@@ -30,6 +30,9 @@ const terminal = new Set(['succeeded', 'failed']);
 
 export class EngineMetrics {
   private readonly samples: Counter<'host'>;
+  private readonly crashes: Counter<'host'>;
+  /** Per host, each VM's state in its last report (a VM turning crashed is counted once). */
+  private readonly lastStates = new Map<string, Map<string, string>>();
   private readonly decisions: Counter<'policy' | 'kind'>;
   private readonly enqueued: Counter<'policy' | 'type'>;
   private readonly outcomes: Counter<'type' | 'state'>;
@@ -39,6 +42,12 @@ export class EngineMetrics {
 
   constructor(registry: Registry, private readonly deps: EngineMetricsDeps) {
     this.samples = new Counter({ name: 'ballast_samples_received_total', help: 'Host samples received from collectors', labelNames: ['host'], registers: [registry] });
+    this.crashes = new Counter({
+      name: 'ballast_vm_crashes_total',
+      help: 'VMs seen turning crashed in their host\'s reports (a guest panic), by host; a VM first seen already crashed counts once',
+      labelNames: ['host'],
+      registers: [registry],
+    });
     this.decisions = new Counter({
       name: 'ballast_decisions_total',
       help: 'Decisions the policies made (and skipped or conflicting jobs), by policy and kind',
@@ -100,9 +109,12 @@ export class EngineMetrics {
     });
   }
 
-  /** A host sample came in. */
-  sampleReceived(hostId: string): void {
+  /** A host sample came in; `vms`: its VMs, whose turning crashed is counted. */
+  sampleReceived(hostId: string, vms: readonly { uuid: string; state: string }[] = []): void {
     this.samples.inc({ host: hostId });
+    const before = this.lastStates.get(hostId);
+    for (const v of vms) if (v.state === 'crashed' && before?.get(v.uuid) !== 'crashed') this.crashes.inc({ host: hostId });
+    this.lastStates.set(hostId, new Map(vms.map((v) => [v.uuid, v.state])));
   }
 
   /** A job was sent outside the cycle (a manual job): its balloon target, if any, is remembered. */
