@@ -125,7 +125,9 @@ interface Failed {
  * again (a link to the destination that is down fails the same way at once, or hangs in its connect). Only
  * when this host cannot tell where the VM is (its libvirt unreachable) does libvirt's error stand, retried.
  * An abort that libvirt carried out only seconds later (it waits for the destination to answer, or for its
- * keepalive to give the destination up) says so, with libvirt's error.
+ * keepalive to give the destination up) says so, with libvirt's error. A source left paused is said
+ * ("it still runs on h1 (paused)"), not resumed: this host cannot see whether the destination runs the guest
+ * (a Finish that succeeded there but whose answer was lost), and resuming here then would run it twice.
  */
 async function failure(ctx: ProcessorContext, spec: VmJobSpec, action: Migrate, f: Failed): Promise<Error> {
   const here = await whereNow(ctx, spec, action);
