@@ -18,9 +18,12 @@ export async function virshAt(uri: string, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-/** libvirt's state of the VM on that host ("running", "paused", …), or null when it has no such domain. */
-export async function domState(uri: string, vm: string): Promise<string | null> {
-  return virshAt(uri, 'domstate', vm, '--reason').then(
+/**
+ * libvirt's state of the VM on that host ("running", "paused", …; with `withReason`, "paused (migrating)"), or
+ * null when it has no such domain.
+ */
+export async function domState(uri: string, vm: string, withReason = false): Promise<string | null> {
+  return virshAt(uri, 'domstate', vm, ...(withReason ? ['--reason'] : [])).then(
     (s) => s.split('\n')[0] ?? null,
     () => null,
   );
@@ -79,8 +82,8 @@ export interface TwoHostLook {
 
 export async function look(h: Host2, vm: string, t0: number): Promise<TwoHostLook> {
   const [host1, host2, paused1, paused2] = await Promise.all([
-    domState(h.HOST1_URI, vm),
-    domState(h.HOST2_URI, vm),
+    domState(h.HOST1_URI, vm, true),
+    domState(h.HOST2_URI, vm, true),
     pausedDomains(h.HOST1_URI).catch(() => ['?']),
     pausedDomains(h.HOST2_URI).catch(() => ['?']),
   ]);
