@@ -8,7 +8,7 @@ HOSTS ?= 1
 ENGINES ?= 1
 export UV_THREADPOOL_SIZE ?= 16
 
-.PHONY: deps node_modules proto native build run test unit e2e bench lab-up lab-down lint clean
+.PHONY: deps node_modules proto native build run test unit e2e bench soak lab-up lab-down lint clean
 
 deps:
 	@bash infra/setup/deps.sh
@@ -46,6 +46,9 @@ e2e: build
 
 bench: build
 	@VMS=$(VMS) bash infra/bench/run-bench.sh $(ARGS)
+
+soak: build
+	@VMS=$(VMS) bash infra/soak/soak.sh
 
 lint: build
 	@npx --no-install buf lint

@@ -8,6 +8,7 @@ import { freePort } from '@ballast/testkit';
 import { host2DownIfOurs, host2Up, type Host2 } from './host2.js';
 import { REPO, startService, waitUntil, type ServiceProc } from './services.js';
 import { apiVms, startStack, submitJob, waitJob, type ApiJob, type Stack } from './stack.js';
+import { domState, ensureOnRoot, settle, virshAt } from './two-hosts.js';
 import { LAB_URI } from './virsh.js';
 
 // Live migration of a lab guest between two libvirt hosts on this machine: the root namespace's
@@ -29,19 +30,6 @@ const HOST2 = 'lab-host2';
 const MEMORY_MIB = 512; // the lab's start value, restored at the end
 const LAB_STATE_DIR = process.env.LAB_STATE_DIR || '/var/lib/ballast-lab';
 
-async function virshAt(uri: string, ...args: string[]): Promise<string> {
-  const { stdout } = await exec('virsh', ['-q', '-c', uri, ...args], { timeout: 60000 });
-  return stdout.trim();
-}
-
-/** libvirt's state of the VM on that host ("running", "shut off", …), or null when it has no such domain. */
-async function domState(uri: string, vm: string): Promise<string | null> {
-  return virshAt(uri, 'domstate', vm).then(
-    (s) => s.split('\n')[0] ?? null,
-    () => null,
-  );
-}
-
 async function actualMiB(uri: string, vm: string): Promise<number> {
   const m = /^actual\s+(\d+)/m.exec(await virshAt(uri, 'dommemstat', vm));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -57,28 +45,6 @@ async function labHealth(vm: string, stateDir?: string): Promise<{ status: strin
   const parsed = JSON.parse(stdout || '[]') as unknown;
   const h = (Array.isArray(parsed) ? parsed[0] : parsed) as { status?: string; detail?: string } | undefined;
   return { status: h?.status ?? 'unknown', detail: h?.detail ?? stdout };
-}
-
-/** Waits while a migration (or any job) of the VM runs on either host. */
-async function settle(h: Host2, vm: string): Promise<void> {
-  await waitUntil(`no job of ${vm} on either host`, 120000, async () => {
-    for (const uri of [h.HOST1_URI, h.HOST2_URI]) {
-      const info = await virshAt(uri, 'domjobinfo', vm).catch(() => '');
-      if (/Job type:\s+(Unbounded|Bounded)/.test(info)) return undefined;
-    }
-    return true;
-  }, 500);
-}
-
-/** Makes sure the VM runs on the root host again, migrating it back with virsh when it is on host2. */
-async function ensureOnRoot(h: Host2, vm: string): Promise<string> {
-  await settle(h, vm);
-  const [s1, s2] = [await domState(h.HOST1_URI, vm), await domState(h.HOST2_URI, vm)];
-  if (s1 === 'running') return 'already on the root host';
-  if (s2 !== 'running' && s2 !== 'paused') throw new Error(`${vm} is neither running on the root host (${s1}) nor on host2 (${s2})`);
-  const t0 = Date.now();
-  await virshAt(h.HOST2_URI, 'migrate', '--live', '--p2p', '--persistent', '--undefinesource', vm, h.HOST1_MIGRATION_URI, '--migrateuri', h.HOST1_MIGRATION_DATA_URI);
-  return `migrated back by virsh in ${Date.now() - t0} ms`;
 }
 
 async function migrateJob(stack: Stack, targetHost: string): Promise<{ job: ApiJob & { host?: string }; wallMs: number }> {
@@ -171,8 +137,9 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
       const j = job as ApiJob & { progress?: Record<string, unknown> };
       assert.equal(j.state, 'failed', `${JSON.stringify(j)}\n${output()}`);
       // how far it got is said when libvirt's stats came back before the deadline (on a busy CI host a stats call
-      // can wait seconds for QEMU: the abort does not wait for it)
-      assert.match(j.error ?? '', /^migration of lab-vm4 to lab-host2 did not finish within 3 s (\(.*MiB of memory sent.*\) )?and was aborted after [345]\.\d s: it still runs on lab-host \(running\)$/);
+      // can wait seconds for QEMU: the abort does not wait for it); an abort that took libvirt 2 s or more to carry
+      // out says so, with libvirt's error (6.3 s on this machine once, busy with other tests)
+      assert.match(j.error ?? '', /^migration of lab-vm4 to lab-host2 did not finish within 3 s (\(.*MiB of memory sent.*\) )?and was aborted after [345]\.\d s(; libvirt ended it \d+\.\d s later \(.+\))?: it still runs on lab-host \(running\)$/);
       assert.equal(j.attempts, 1, 'an aborted migration is not retried');
       if (j.progress !== undefined) {
         // at 1 MiB/s for under 3 s: a few MiB of its memory sent, as libvirt's job stats said before the abort

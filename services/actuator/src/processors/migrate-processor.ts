@@ -1,5 +1,5 @@
 import type { JobAction } from '@ballast/domain';
-import type { MigrateOptions, MigrationProgress } from '@ballast/hypervisor';
+import { isVmGone, type MigrateOptions, type MigrationProgress } from '@ballast/hypervisor';
 import { PermanentJobError, readVm, waitFor, type Processor, type ProcessorContext, type VmJobSpec } from './processor-context.js';
 
 type Migrate = Extract<JobAction, { type: 'migrate' }>;
@@ -13,7 +13,9 @@ type Settled = { ok: true } | { ok: false; err: Error };
  * Live-migrates a VM to another host. While it runs, its progress (libvirt's job stats on this host) is
  * reported with the job every MIGRATION_POLL_MS; one still running after `migrateTimeoutMs` is aborted
  * (virDomainAbortJob), the VM stays here, and the job fails permanently saying how far it got (the policy
- * that wanted it decides again). `migrateBandwidthMiBPerSec` caps its bandwidth. A VM already gone from this
+ * that wanted it decides again). A migration libvirt fails (the link to the destination lost: its keepalive gives
+ * up after ~30 s) fails permanently too, with libvirt's reason and where the VM is now; see `failure`.
+ * `migrateBandwidthMiBPerSec` caps its bandwidth. A VM already gone from this
  * host after an earlier attempt is not "already there" here (the actuator cannot see the destination):
  * that job fails as gone.
  */
@@ -30,10 +32,7 @@ export const migrateProcessor: Processor<Migrate> = async (ctx, spec, action) =>
   if (action.migrateUri) opts.migrateUri = action.migrateUri;
   if (ctx.config.migrateBandwidthMiBPerSec > 0) opts.bandwidthMiBs = ctx.config.migrateBandwidthMiBPerSec;
   const { settled, abortedAtMs, last } = await watchMigration(ctx, spec, action, opts, started);
-  if (!settled.ok) {
-    if (abortedAtMs !== undefined) throw new PermanentJobError(await abortedMessage(ctx, spec, action, last, abortedAtMs - started));
-    throw settled.err;
-  }
+  if (!settled.ok) throw await failure(ctx, spec, action, { err: settled.err, started, abortedAtMs, endedAtMs: ctx.now(), last });
   await waitFor(
     ctx,
     ctx.config.verifyTimeoutMs,
@@ -110,14 +109,56 @@ function figures(p: MigrationProgress, action: Migrate): Record<string, unknown>
   return out;
 }
 
-async function abortedMessage(ctx: ProcessorContext, spec: VmJobSpec, action: Migrate, last: MigrationProgress | undefined, afterMs: number): Promise<string> {
-  const f = last ? figures(last, action) : undefined;
-  const how = f && f['memorySentMiB'] !== undefined
-    ? ` (${String(f['memorySentMiB'])} of ${String(f['memoryTotalMiB'] ?? '?')} MiB of memory sent${f['rateMiBs'] !== undefined ? ` at ${String(f['rateMiBs'])} MiB/s` : ''})`
-    : '';
-  const here = await ctx.hv.vmStats(spec.vmUuid, { balloon: false, vcpu: false }).then(
-    (s) => `it still runs on ${spec.hostId} (${s.state})`,
-    () => `it is not found on ${spec.hostId} any more: check ${action.targetHost}`,
+/** An abort that took effect later than this is said in the job's outcome (libvirt waited on the destination). */
+export const ABORT_LAG_REPORT_MS = 2000;
+
+interface Failed {
+  err: Error;
+  started: number;
+  abortedAtMs: number | undefined;
+  endedAtMs: number;
+  last: MigrationProgress | undefined;
+}
+
+/**
+ * Why a migration failed, as a permanent error saying where the VM is now: the policy that wanted it decides
+ * again (a link to the destination that is down fails the same way at once, or hangs in its connect). Only
+ * when this host cannot tell where the VM is (its libvirt unreachable) does libvirt's error stand, retried.
+ * An abort that libvirt carried out only seconds later (it waits for the destination to answer, or for its
+ * keepalive to give the destination up) says so, with libvirt's error. A source left paused is said
+ * ("it still runs on h1 (paused)"), not resumed: this host cannot see whether the destination runs the guest
+ * (a Finish that succeeded there but whose answer was lost), and resuming here then would run it twice.
+ */
+async function failure(ctx: ProcessorContext, spec: VmJobSpec, action: Migrate, f: Failed): Promise<Error> {
+  const here = await whereNow(ctx, spec, action);
+  if (here === undefined && f.abortedAtMs === undefined) return f.err;
+  const where = here ?? `its state on ${spec.hostId} could not be read: check ${action.targetHost}`;
+  const what = `migration of ${spec.vmName} to ${action.targetHost}`;
+  const how = sentSoFar(f.last, action);
+  if (f.abortedAtMs === undefined) {
+    return new PermanentJobError(`${what} failed after ${secs(f.endedAtMs - f.started)} s${how}: ${f.err.message}: ${where}`);
+  }
+  const lag = f.endedAtMs - f.abortedAtMs;
+  const ended = lag >= ABORT_LAG_REPORT_MS ? `; libvirt ended it ${secs(lag)} s later (${f.err.message})` : '';
+  return new PermanentJobError(
+    `${what} did not finish within ${ctx.config.migrateTimeoutMs / 1000} s${how} and was aborted after ${secs(f.abortedAtMs - f.started)} s${ended}: ${where}`,
   );
-  return `migration of ${spec.vmName} to ${action.targetHost} did not finish within ${ctx.config.migrateTimeoutMs / 1000} s${how} and was aborted after ${(afterMs / 1000).toFixed(1)} s: ${here}`;
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+/** " (x of y MiB of memory sent at z MiB/s)" from the last progress seen, or "". */
+function sentSoFar(last: MigrationProgress | undefined, action: Migrate): string {
+  const f = last ? figures(last, action) : undefined;
+  if (f?.['memorySentMiB'] === undefined) return '';
+  const rate = f['rateMiBs'] !== undefined ? ` at ${String(f['rateMiBs'])} MiB/s` : '';
+  return ` (${String(f['memorySentMiB'])} of ${String(f['memoryTotalMiB'] ?? '?')} MiB of memory sent${rate})`;
+}
+
+/** Where the VM is after a failed migration, as this host sees it; undefined when this host cannot tell. */
+async function whereNow(ctx: ProcessorContext, spec: VmJobSpec, action: Migrate): Promise<string | undefined> {
+  return ctx.hv.vmStats(spec.vmUuid, { balloon: false, vcpu: false }).then(
+    (s) => `it still runs on ${spec.hostId} (${s.state})`,
+    (e: unknown) => (isVmGone(e) ? `it is not found on ${spec.hostId} any more: check ${action.targetHost}` : undefined),
+  );
 }

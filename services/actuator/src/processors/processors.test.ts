@@ -169,6 +169,83 @@ test('migrate reports its progress while it runs; one past migrateTimeoutMs is a
   assert.ok(seen.some((f) => f['percent'] !== undefined), JSON.stringify(seen));
 });
 
+/**
+ * The setup's hypervisor with a migrate() that never moves anything: it fails with `error` once the sim clock is
+ * `failAfterMs` past its start, or `lagMs` past an abort. Like libvirt when the link to the destination is cut:
+ * an abort takes effect only when libvirt gives the destination up.
+ */
+function cutLink(s: ReturnType<typeof setup>, o: { error: string; failAfterMs?: number; lagMs?: number; statsFail?: boolean }) {
+  const calls = { aborts: 0, migrates: 0 };
+  let pending: { started: number; abortedAt?: number; reject: (e: Error) => void } | undefined;
+  let failed = false;
+  // the migration is looked at whenever the actuator sleeps (sim time), never by a timer of its own
+  const check = () => {
+    const p = pending;
+    if (!p) return;
+    const now = s.ctx.now();
+    if (now - p.started >= (o.failAfterMs ?? Infinity) || (p.abortedAt !== undefined && now - p.abortedAt >= (o.lagMs ?? 0))) {
+      pending = undefined;
+      failed = true;
+      p.reject(new Error(o.error));
+    }
+  };
+  const hv = Object.assign(Object.create(s.hv) as typeof s.hv, {
+    migrate() {
+      calls.migrates++;
+      return new Promise<void>((_resolve, reject) => void (pending = { started: s.ctx.now(), reject }));
+    },
+    async abortMigration() {
+      calls.aborts++;
+      if (pending) pending.abortedAt = s.ctx.now();
+    },
+    async migrationProgress() {
+      return undefined;
+    },
+    async vmStats(...args: Parameters<typeof s.hv.vmStats>) {
+      if (failed && o.statsFail) throw new Error('cannot recv data: Connection reset by peer');
+      return s.hv.vmStats(...args);
+    },
+  });
+  const sleep = async (ms: number) => {
+    await s.ctx.sleep(ms);
+    check();
+  };
+  return { ctx: { ...s.ctx, hv, sleep }, calls };
+}
+
+test('a migration cut off from its destination: the abort lands when libvirt gives up; the job fails once with both reasons', async () => {
+  const s = setup();
+  const { ctx, calls } = cutLink(s, { error: 'internal error: client socket is closed', lagMs: 23000 });
+  const router = new JobRouter({ ...ctx, config: { ...CONFIG, migrateTimeoutMs: 8000 } }, 'h1');
+  const err = await router.handle(s.spec({ type: 'migrate', targetHost: 'h2', destUri: 'sim://h2' })).catch((e: Error) => e);
+  assert.ok(err instanceof PermanentJobError, String(err));
+  assert.match(
+    err.message,
+    /^migration of g1 to h2 did not finish within 8 s and was aborted after 8\.0 s; libvirt ended it 23\.\d s later \(internal error: client socket is closed\): it still runs on h1 \(running\)$/,
+  );
+  assert.equal(calls.aborts, 1, 'aborted once');
+  assert.equal(s.sim.inspect(s.vm.uuid).hostId, 'h1');
+});
+
+test('a migration libvirt fails before the timeout fails permanently with libvirt\'s reason and where the VM is', async () => {
+  const s = setup();
+  const { ctx, calls } = cutLink(s, { error: 'operation failed: Lost connection to destination host', failAfterMs: 30000 });
+  const router = new JobRouter({ ...ctx, config: { ...CONFIG, migrateTimeoutMs: 300000 } }, 'h1');
+  const err = await router.handle(s.spec({ type: 'migrate', targetHost: 'h2', destUri: 'sim://h2' })).catch((e: Error) => e);
+  assert.ok(err instanceof PermanentJobError, String(err));
+  assert.match(err.message, /^migration of g1 to h2 failed after 30\.\d s: operation failed: Lost connection to destination host: it still runs on h1 \(running\)$/);
+  assert.deepEqual(calls, { aborts: 0, migrates: 1 });
+});
+
+test('a failed migration whose VM this host cannot look at any more keeps libvirt\'s error, to be retried', async () => {
+  const s = setup();
+  const { ctx } = cutLink(s, { error: 'internal error: client socket is closed', failAfterMs: 5000, statsFail: true });
+  const router = new JobRouter({ ...ctx, config: { ...CONFIG, migrateTimeoutMs: 300000 } }, 'h1');
+  const err = await router.handle(s.spec({ type: 'migrate', targetHost: 'h2', destUri: 'sim://h2' })).catch((e: Error) => e);
+  assert.ok(!(err instanceof PermanentJobError), String(err));
+  assert.equal(err.message, 'internal error: client socket is closed');
+});
+
 test('jobs of one VM run one at a time, in order', async () => {
   const s = setup();
   await withStats(s);
