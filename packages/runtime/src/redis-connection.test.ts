@@ -99,7 +99,6 @@ describe('redisConnection', () => {
     assert.deepEqual(c.sentinels, [{ host: '10.0.0.5', port: 26379 }, { host: '10.0.0.6', port: 26380 }, { host: '::1', port: 26381 }]);
     assert.deepEqual([c.options.sentinels, c.options.name, c.options.sentinelPassword, c.options.username, c.options.password], [c.sentinels, 'ballast', 'sentinel-pw', 'ballast', 'hunter2']);
     assert.equal(c.options.failoverDetector, true);
-    assert.equal(c.options.sentinelRetryStrategy?.(1), null, 'no sentinel answering fails the attempt (ioredis reconnects as usual)');
     assert.equal(c.display, 'sentinels 10.0.0.5:26379,10.0.0.6:26380,[::1]:26381, primary "ballast"');
     assert.equal(c.redact('AUTH sentinel-pw / hunter2'), 'AUTH *** / ***');
     assert.equal(c.options.enableTLSForSentinelMode, undefined);

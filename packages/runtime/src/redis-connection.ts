@@ -129,7 +129,13 @@ export function redisConnection(c: RedisConnectionConfig, deps: RedisConnectionD
 export function createRedis(conn: RedisConnection, extra: RedisOptions = {}): Redis {
   if (conn.sentinels.length > 0) {
     const db = Number(new URL(conn.url).pathname.slice(1) || 0);
-    return new Redis({ ...conn.options, ...(db ? { db } : {}), ...extra });
+    // Until the first connection: no sentinel answering fails the connect (a service stops with one line
+    // instead of waiting for ever). Afterwards ioredis keeps asking them (10 ms more each round, at most 1 s):
+    // a connector that gives up ends the client for good. Duplicates (BullMQ's) share the closure.
+    const state = { ready: false };
+    const client = new Redis({ ...conn.options, ...(db ? { db } : {}), sentinelRetryStrategy: (n) => (state.ready ? Math.min(n * 10, 1000) : null), ...extra });
+    client.once('ready', () => void (state.ready = true));
+    return client;
   }
   return new Redis(conn.url, { ...conn.options, ...extra });
 }
@@ -150,9 +156,6 @@ function sentinelOptions(c: RedisConnectionConfig, options: RedisOptions, tls: b
   options.name = c.redisSentinelName;
   // Tell the sentinels' +switch-master at once, rather than when the old primary's socket times out.
   options.failoverDetector = true;
-  // No sentinel answering: this connect attempt fails (at start: the one-line exit; later: ioredis's usual
-  // reconnect backoff tries again) instead of ioredis looping inside one attempt for ever.
-  options.sentinelRetryStrategy = () => null;
   if (c.redisSentinelUsername !== undefined) options.sentinelUsername = c.redisSentinelUsername;
   if (c.redisSentinelPassword !== undefined) options.sentinelPassword = c.redisSentinelPassword;
   if (tls) {
