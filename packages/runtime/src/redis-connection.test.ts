@@ -98,7 +98,9 @@ describe('redisConnection', () => {
     const c = conn({ redisUrl: 'redis://ballast:hunter2@ignored:1', redisSentinels: '10.0.0.5:26379, 10.0.0.6:26380,[::1]:26381', redisSentinelName: 'ballast', redisSentinelPassword: 'sentinel-pw' });
     assert.deepEqual(c.sentinels, [{ host: '10.0.0.5', port: 26379 }, { host: '10.0.0.6', port: 26380 }, { host: '::1', port: 26381 }]);
     assert.deepEqual([c.options.sentinels, c.options.name, c.options.sentinelPassword, c.options.username, c.options.password], [c.sentinels, 'ballast', 'sentinel-pw', 'ballast', 'hunter2']);
-    assert.equal(c.options.failoverDetector, true);
+    assert.equal(c.options.failoverDetector, undefined, "ioredis's detector ends a client that is reconnecting when the failover is announced");
+    assert.equal(c.options.reconnectOnError?.(new Error("READONLY You can't write against a read only replica.")), 2);
+    assert.equal(c.options.reconnectOnError?.(new Error('ERR other')), false);
     assert.equal(c.display, 'sentinels 10.0.0.5:26379,10.0.0.6:26380,[::1]:26381, primary "ballast"');
     assert.equal(c.redact('AUTH sentinel-pw / hunter2'), 'AUTH *** / ***');
     assert.equal(c.options.enableTLSForSentinelMode, undefined);

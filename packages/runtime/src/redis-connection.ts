@@ -154,8 +154,11 @@ function sentinelOptions(c: RedisConnectionConfig, options: RedisOptions, tls: b
   }
   options.sentinels = sentinels;
   options.name = c.redisSentinelName;
-  // Tell the sentinels' +switch-master at once, rather than when the old primary's socket times out.
-  options.failoverDetector = true;
+  // Not ioredis's failoverDetector: a +switch-master that arrives while the client is reconnecting (the
+  // primary died) makes the reconnect throw and ends the client for good (seen in redis-ha.int.test.ts).
+  // A primary demoted while still up answers writes with READONLY: reconnect (the sentinels name the new one)
+  // and send the command again.
+  options.reconnectOnError = (err) => (err.message.startsWith('READONLY') ? 2 : false);
   if (c.redisSentinelUsername !== undefined) options.sentinelUsername = c.redisSentinelUsername;
   if (c.redisSentinelPassword !== undefined) options.sentinelPassword = c.redisSentinelPassword;
   if (tls) {

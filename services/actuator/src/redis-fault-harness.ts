@@ -43,6 +43,9 @@ export interface FlowReport {
   appliedAgain: string[];
   /** For each lost job, ms between its acknowledgement and the crash (negative: acknowledged after it). */
   lostAckedBeforeCrashMs: number[];
+  /** Of the lost: applied by the processor all the same; still stored (job hash) but not indexed by id. */
+  lostButApplied: number;
+  lostButStored: number;
 }
 
 type Svc = ServiceScaffold<ReturnType<typeof actuatorConfigSchema.parse>>;
@@ -160,6 +163,7 @@ export class JobFlow {
       if (c !== null && f !== null) both.push(id);
     }
     const lost = ids.filter((id) => !outcomes.has(id));
+    const stored = await Promise.all(lost.map((id) => this.engineRedis.exists(q.toKey(id))));
     return {
       acked: ids.length,
       succeeded: ids.filter((id) => outcomes.get(id)?.state === 'succeeded').length,
@@ -169,6 +173,8 @@ export class JobFlow {
       twoTerminalStates: both,
       appliedAgain: [...this.applied].filter(([, n]) => n > 1).map(([id]) => id),
       lostAckedBeforeCrashMs: lost.map((id) => crashAtMs - (this.acked.get(id) ?? 0)),
+      lostButApplied: lost.filter((id) => this.applied.has(id)).length,
+      lostButStored: stored.filter((n) => n > 0).length,
     };
   }
 
@@ -184,19 +190,29 @@ export class JobFlow {
     return { schemaVersion: JOB_SCHEMA_VERSION, id: randomUUID(), hostId: FLOW_HOST, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: Date.now(), action: { type: 'set-cpu-tune', shares: 1000 + (i % 5000) } };
   }
 
+  /** Stops everything; a step stuck on a client that gave up is abandoned after 5 s (a failed test must not hang). */
   async close(): Promise<void> {
-    await this.stopProducing();
-    await this.worker?.close();
-    await this.queues?.close();
+    this.stopRequested = true;
+    await within(5000, this.producing);
+    await within(5000, this.worker?.close());
+    await within(5000, this.queues?.close());
     for (const s of this.svcs) {
-      await s.shutdown.shutdown('test');
+      await within(5000, s.shutdown.shutdown('test'));
       s.shutdown.dispose();
     }
+    this.engineRedis?.disconnect();
+    this.workerRedis?.disconnect();
   }
+}
+
+async function within(ms: number, p: Promise<unknown> | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p?.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 /** One line for the test output: what the crash cost. */
 export function describeReport(what: string, r: FlowReport): string {
   const ages = r.lostAckedBeforeCrashMs.length > 0 ? ` (acknowledged ${Math.min(...r.lostAckedBeforeCrashMs)}..${Math.max(...r.lostAckedBeforeCrashMs)} ms before the crash)` : '';
-  return `${what}: ${r.acked} jobs acknowledged, ${r.succeeded} succeeded, ${r.failed} failed, ${r.lost.length} lost${ages}, ${r.appliedAgain.length} applied twice, ${r.unsettled.length} unsettled, ${r.twoTerminalStates.length} in two terminal states`;
+  return `${what}: ${r.acked} jobs acknowledged, ${r.succeeded} succeeded, ${r.failed} failed, ${r.lost.length} lost${ages}${r.lost.length > 0 ? ` (of which applied all the same ${r.lostButApplied}, stored but not indexed ${r.lostButStored})` : ''}, ${r.appliedAgain.length} applied twice, ${r.unsettled.length} unsettled, ${r.twoTerminalStates.length} in two terminal states`;
 }
