@@ -7,7 +7,7 @@ import { startRedis } from '@ballast/testkit';
 import { ballastRun } from './jobs-bench.js';
 import { median, type BenchRow } from './stats.js';
 
-export async function aofBench(n = 3000, runs = 3): Promise<BenchRow[]> {
+export async function aofBench(n = 3000, runs = 5): Promise<BenchRow[]> {
   const everysec = await startRedis({ appendfsync: 'everysec' });
   const always = await startRedis({ appendfsync: 'always' });
   try {
