@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import type { JobSpec } from '@ballast/domain';
 import { JobQueues } from '@ballast/queue';
@@ -20,6 +21,8 @@ import { JobRouter } from './job-router.js';
 import { TEST_PROCESSOR_CONFIG } from './processors/test-config.js';
 import { describeReport, FLOW_HOST, JobFlow, type FlowHost } from './redis-fault-harness.js';
 import { pino } from 'pino';
+import { createServiceScaffold } from '@ballast/runtime';
+import { actuatorConfigSchema } from './actuator-config.js';
 
 /** FLOW_HOST on the simulator: 40 one-vCPU guests; the actuator's clock and sleeps run on sim time. */
 function simFlowHost(): FlowHost {
@@ -192,5 +195,32 @@ test('Sentinel: the primary killed with -9, the replica promoted; the services f
     await flow.close();
     ask.disconnect();
     probe.disconnect();
+  }
+});
+
+test('Sentinel at start: no sentinel answering, or a primary name they do not know — one line naming redisSentinels, exit 2', async () => {
+  const primary = await startRedis();
+  servers.push(primary);
+  const sentinel = await startSentinel({ primaryPort: primary.port, name: 'ballast' });
+  sentinels.push(sentinel);
+  const nobody = await freePort();
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ BALLAST_REDIS_SENTINELS: `127.0.0.1:${nobody}`, BALLAST_REDIS_SENTINEL_NAME: 'ballast' }, new RegExp(`^config: redisSentinels=127\\.0\\.0\\.1:${nobody} — cannot connect: All sentinels are unreachable.* \\(check redisSentinels, redisSentinelName`)],
+    [{ BALLAST_REDIS_SENTINELS: sentinel.address, BALLAST_REDIS_SENTINEL_NAME: 'not-ballast' }, new RegExp(`^config: redisSentinels=127\\.0\\.0\\.1:${sentinel.port} — cannot connect: All sentinels are unreachable.* \\(check redisSentinels, redisSentinelName`)],
+  ];
+  for (const [env, line] of cases) {
+    const stderr: string[] = [];
+    const svc = createServiceScaffold({
+      service: 'actuator',
+      schema: actuatorConfigSchema,
+      env: { BALLAST_HOST_ID: 'h1', ...env },
+      exit: { writeStderr: (l) => void stderr.push(l), exit: (code) => { throw new Error(`exit ${code}`); } },
+      shutdown: { signals: [], exit: () => {} },
+      logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
+    });
+    await assert.rejects(svc.connectRedis(), /exit 2/, JSON.stringify(env));
+    assert.equal(stderr.length, 1, stderr.join(''));
+    assert.match(stderr[0] ?? '', line);
+    svc.shutdown.dispose();
   }
 });
