@@ -190,7 +190,8 @@ test('Sentinel: the primary killed with -9, the replica promoted; the services f
     assert.equal(r.succeeded + r.lost.length, r.acked);
     // asynchronous replication: what the primary acknowledged but had not yet sent to the replica
     assert.ok(r.lost.length <= 50, `lost ${r.lost.length}: more than a handful`);
-    for (const ms of r.lostAckedBeforeCrashMs) assert.ok(ms >= 0 && ms <= 2000, `a job acknowledged ${ms} ms before the crash was lost`);
+    // (negative: an enqueue that spanned the failover, its index entry lost with the primary, its jobs sent again)
+    for (const ms of r.lostAckedBeforeCrashMs) assert.ok(ms <= 2000, `a job acknowledged ${ms} ms before the crash was lost`);
   } finally {
     await flow.close();
     ask.disconnect();
