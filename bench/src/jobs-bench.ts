@@ -40,7 +40,7 @@ async function rawRun(url: string, n: number): Promise<number> {
  * Through Ballast's path: JobQueues.enqueueMany (validation + index) → the actuator's worker → JobRouter
  * (validation, per-VM lock) → set-cpu-tune processor (check, apply, verify) on a SimHypervisor with 200 VMs.
  */
-async function ballastRun(url: string, n: number): Promise<number> {
+export async function ballastRun(url: string, n: number): Promise<number> {
   const conn = new Redis(url, { maxRetriesPerRequest: null });
   const hostId = `bench-${randomUUID().slice(0, 8)}`;
   const sim = new SimCluster({ seed: 1 });

@@ -13,7 +13,7 @@ if (!only || only === 'stats') {
   rows.push(...(await labStatsBench(uri)));
   rows.push(...(await manyDomainsBench()));
 }
-if (!only || only === 'jobs') rows.push(...(await jobsBench()));
+if (!only || only === 'jobs') rows.push(...(await jobsBench()), ...(await (await import('./aof-bench.js')).aofBench()));
 if (!only || only === 'memory') rows.push(...(await (await import('./memory-bench.js')).memoryBench()));
 if (!only || only === 'cpu') rows.push(...(await (await import('./cpu-bench.js')).cpuBench()));
 if (!only || only === 'cluster') rows.push(...(await (await import('./cluster-bench.js')).clusterBench()));

@@ -59,12 +59,20 @@ return 0`;
 export class JobQueues {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(private readonly connection: Redis) {}
+  /**
+   * `onError`: what a queue reports (mostly its connection's errors while Redis is away; commands wait and go
+   * through once it is back). Without a listener BullMQ prints each to stderr, stack and all.
+   */
+  constructor(
+    private readonly connection: Redis,
+    private readonly onError: (err: Error) => void = () => {},
+  ) {}
 
   queue(hostId: string): Queue {
     let q = this.queues.get(hostId);
     if (!q) {
       q = new Queue(jobQueueName(hostId), { connection: this.connection, prefix: QUEUE_PREFIX, defaultJobOptions });
+      q.on('error', (e: Error) => this.onError(e));
       this.queues.set(hostId, q);
     }
     return q;

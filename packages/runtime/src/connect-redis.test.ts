@@ -19,4 +19,16 @@ describe('connectRedis', () => {
     assert.deepEqual(codes, [2]);
     assert.equal(handlers.size, 0);
   });
+  it('with sentinels: the line names redisSentinels and hints at the sentinel settings', async () => {
+    const redis = {
+      on: () => {},
+      off: () => {},
+      connect: () => Promise.reject(new Error('All sentinels are unreachable and retry is disabled. Last error: connect ECONNREFUSED 127.0.0.1:26379')),
+      disconnect: () => {},
+    } as unknown as Redis;
+    const lines: string[] = [];
+    const target = { display: 'sentinels 127.0.0.1:26379, primary "m"', redact: (t: string) => t, sentinels: [{ host: '127.0.0.1', port: 26379 }] };
+    await connectRedis(redis, target, { writeStderr: (l) => lines.push(l), exit: () => {} });
+    assert.match(lines[0] ?? '', /^config: redisSentinels=127\.0\.0\.1:26379 — cannot connect: All sentinels are unreachable.* \(check redisSentinels, redisSentinelName and the sentinels' own login: redisSentinelUsername, redisSentinelPassword\)\n$/);
+  });
 });

@@ -50,11 +50,11 @@ describe('createLogger', () => {
   it('masks the password of Redis URLs and redacts Redis passwords, at the top level and one down', () => {
     const out = capture();
     const log = createLogger({ service: 's', hostId: 'h', destination: out.stream });
-    log.info({ redisUrl: 'rediss://ballast:hunter2@cache:6380', config: { redisUrl: 'redis://:hunter3@h:1', redisPassword: 'hunter4' } }, 'start');
+    log.info({ redisUrl: 'rediss://ballast:hunter2@cache:6380', config: { redisUrl: 'redis://:hunter3@h:1', redisPassword: 'hunter4', redisSentinelPassword: 'hunter5' } }, 'start');
     log.info({ url: 'redis://127.0.0.1:6379' }, 'no password');
     const [first, second] = out.lines();
     assert.equal(first?.redisUrl, 'rediss://ballast:***@cache:6380');
-    assert.deepEqual(first?.config, { redisUrl: 'redis://:***@h:1', redisPassword: '[redacted]' });
+    assert.deepEqual(first?.config, { redisUrl: 'redis://:***@h:1', redisPassword: '[redacted]', redisSentinelPassword: '[redacted]' });
     assert.equal(second?.url, 'redis://127.0.0.1:6379');
     assert.ok(!JSON.stringify(out.lines()).includes('hunter'));
   });

@@ -19,7 +19,7 @@ export interface CreateLoggerOptions {
 }
 
 /** Fields whose values never reach a log line, at the top level and one level down (`config.redisPassword`). */
-const SECRET_FIELDS = ['token', 'apiToken', 'grpcToken', 'password', 'redisPassword'];
+const SECRET_FIELDS = ['token', 'apiToken', 'grpcToken', 'password', 'redisPassword', 'redisSentinelPassword'];
 /** Redis URLs are logged with their password masked. */
 const URL_FIELDS = ['redisUrl', 'url'];
 const REDACT = [

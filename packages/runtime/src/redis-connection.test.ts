@@ -94,4 +94,38 @@ describe('redisConnection', () => {
     const file = conn({ redisPasswordFile: '/etc/ballast/redis-pw' });
     assert.equal(file.redact('AUTH s3cret-pw refused'), 'AUTH *** refused');
   });
+  it('sentinels: the list parsed (IPv6 in brackets), the primary name, their login; display and redact show no password', () => {
+    const c = conn({ redisUrl: 'redis://ballast:hunter2@ignored:1', redisSentinels: '10.0.0.5:26379, 10.0.0.6:26380,[::1]:26381', redisSentinelName: 'ballast', redisSentinelPassword: 'sentinel-pw' });
+    assert.deepEqual(c.sentinels, [{ host: '10.0.0.5', port: 26379 }, { host: '10.0.0.6', port: 26380 }, { host: '::1', port: 26381 }]);
+    assert.deepEqual([c.options.sentinels, c.options.name, c.options.sentinelPassword, c.options.username, c.options.password], [c.sentinels, 'ballast', 'sentinel-pw', 'ballast', 'hunter2']);
+    assert.equal(c.options.failoverDetector, undefined, "ioredis's detector ends a client that is reconnecting when the failover is announced");
+    assert.equal(c.options.reconnectOnError?.(new Error("READONLY You can't write against a read only replica.")), 2);
+    assert.equal(c.options.reconnectOnError?.(new Error('ERR other')), false);
+    assert.equal(c.display, 'sentinels 10.0.0.5:26379,10.0.0.6:26380,[::1]:26381, primary "ballast"');
+    assert.equal(c.redact('AUTH sentinel-pw / hunter2'), 'AUTH *** / ***');
+    assert.equal(c.options.enableTLSForSentinelMode, undefined);
+  });
+
+  it('sentinels with TLS: the primary and the sentinels both over TLS with the same CA', () => {
+    const c = conn({ redisUrl: 'rediss://h:1', redisTlsCaFile: '/tls/ca.pem', redisSentinels: 's1:26379', redisSentinelName: 'm' });
+    assert.equal(c.options.enableTLSForSentinelMode, true);
+    assert.equal((c.options.sentinelTLS as { ca: Buffer }).ca.toString(), 'CA PEM');
+  });
+
+  it('sentinel errors name the field: not host:port, no primary name, sentinel settings without sentinels', () => {
+    const cases: [Partial<RedisConnectionConfig>, string, RegExp][] = [
+      [{ redisSentinels: '10.0.0.5', redisSentinelName: 'm' }, 'redisSentinels', /^config: redisSentinels=10\.0\.0\.5 — "10\.0\.0\.5" is not host:port \(expected e\.g\. 10\.0\.0\.5:26379,10\.0\.0\.6:26379\)$/],
+      [{ redisSentinels: 'a:26379,b:99999', redisSentinelName: 'm' }, 'redisSentinels', /"b:99999" is not host:port/],
+      [{ redisSentinels: 'a:26379,', redisSentinelName: 'm' }, 'redisSentinels', /"" is not host:port/],
+      [{ redisSentinels: 'a:26379' }, 'redisSentinelName', /^config: redisSentinelName is required with redisSentinels/],
+      [{ redisSentinelName: 'm' }, 'redisSentinelName', /^config: redisSentinelName is set but redisSentinels is not/],
+      [{ redisSentinelPassword: 'hunter2' }, 'redisSentinelPassword', /redisSentinels is not/],
+    ];
+    for (const [c, field, message] of cases) {
+      const e = configError(() => conn(c));
+      assert.equal(e.field, field, JSON.stringify(c));
+      assert.match(e.message, message);
+      assert.ok(!e.message.includes('hunter2'));
+    }
+  });
 });

@@ -22,6 +22,16 @@ export const redisSecurityFields = {
   redisTlsKeyFile: z.string().min(1).optional(),
   /** The name Redis's certificate must carry, when it is not the host of redisUrl. */
   redisTlsServername: z.string().min(1).optional(),
+  /**
+   * Redis Sentinel: `host:port,host:port` of the sentinels to ask where the primary is (docs/redis-ha.md). Set:
+   * redisUrl's host and port are not used (its scheme, user and password are), redisSentinelName is required.
+   */
+  redisSentinels: z.string().min(1).optional(),
+  /** The primary's name in the sentinels' config (`sentinel monitor <name> …`). */
+  redisSentinelName: z.string().min(1).optional(),
+  /** For sentinels that require a login (`requirepass`/ACL in sentinel.conf); Redis's own user and password are separate. */
+  redisSentinelUsername: z.string().min(1).optional(),
+  redisSentinelPassword: z.string().min(1).optional(),
 };
 
 export type RedisConnectionConfig = { redisUrl: string } & { [K in keyof typeof redisSecurityFields]?: string | undefined };
@@ -32,8 +42,10 @@ export interface RedisConnection {
   url: string;
   options: RedisOptions;
   tls: boolean;
-  /** The URL fit for a log line (password masked). */
+  /** The URL fit for a log line (password masked); with sentinels, the sentinels and the primary's name. */
   display: string;
+  /** The sentinels asked for the primary (empty: redisUrl's host is Redis). */
+  sentinels: Array<{ host: string; port: number }>;
   /** Problems worth a warning line at start (a password file others can read). */
   warnings: string[];
   /** `text` with the password (wherever it appears) and the URL's password masked. */
@@ -88,7 +100,9 @@ export function redisConnection(c: RedisConnectionConfig, deps: RedisConnectionD
     };
   }
 
-  const display = redactRedisUrl(c.redisUrl);
+  const sentinels = sentinelOptions(c, options, tls);
+  const urlDisplay = redactRedisUrl(c.redisUrl);
+  const display = sentinels.length === 0 ? urlDisplay : `sentinels ${sentinelList(sentinels)}, primary "${c.redisSentinelName}"`;
   const bare = new URL(url.href);
   bare.username = '';
   bare.password = '';
@@ -97,18 +111,75 @@ export function redisConnection(c: RedisConnectionConfig, deps: RedisConnectionD
     options,
     tls,
     display,
+    sentinels,
     warnings,
     redact: (text) => {
-      let out = text.split(c.redisUrl).join(display);
-      if (secret) out = out.split(secret).join('***');
+      let out = text.split(c.redisUrl).join(urlDisplay);
+      for (const s of [secret, c.redisSentinelPassword]) if (s) out = out.split(s).join('***');
       return out;
     },
   };
 }
 
-/** A client for `conn`, with `extra` options (maxRetriesPerRequest, lazyConnect, …) on top. */
+/**
+ * A client for `conn`, with `extra` options (maxRetriesPerRequest, lazyConnect, …) on top. With sentinels,
+ * ioredis asks them for the primary at every (re)connect and checks its role, so a failover needs no restart;
+ * BullMQ's duplicated connections (a worker's blocking one) inherit the same options.
+ */
 export function createRedis(conn: RedisConnection, extra: RedisOptions = {}): Redis {
+  if (conn.sentinels.length > 0) {
+    const db = Number(new URL(conn.url).pathname.slice(1) || 0);
+    // Until the first connection: no sentinel answering fails the connect (a service stops with one line
+    // instead of waiting for ever). Afterwards ioredis keeps asking them (10 ms more each round, at most 1 s):
+    // a connector that gives up ends the client for good. Duplicates (BullMQ's) share the closure.
+    const state = { ready: false };
+    const client = new Redis({ ...conn.options, ...(db ? { db } : {}), sentinelRetryStrategy: (n) => (state.ready ? Math.min(n * 10, 1000) : null), ...extra });
+    client.once('ready', () => void (state.ready = true));
+    return client;
+  }
   return new Redis(conn.url, { ...conn.options, ...extra });
+}
+
+/** The sentinel settings, checked, into `options` (TLS, when on, covers the sentinels and the primary alike). */
+function sentinelOptions(c: RedisConnectionConfig, options: RedisOptions, tls: boolean): Array<{ host: string; port: number }> {
+  if (c.redisSentinels === undefined) {
+    for (const field of ['redisSentinelName', 'redisSentinelUsername', 'redisSentinelPassword'] as const) {
+      if (c[field] !== undefined) throw new ConfigError(`config: ${field} is set but redisSentinels is not — list the sentinels (host:port,host:port)`, { field, problem: 'redisSentinels is not set' });
+    }
+    return [];
+  }
+  const sentinels = c.redisSentinels.split(',').map((part) => parseSentinel(part.trim(), c.redisSentinels ?? ''));
+  if (c.redisSentinelName === undefined) {
+    throw new ConfigError('config: redisSentinelName is required with redisSentinels — the primary\'s name in the sentinels\' config (sentinel monitor <name> …)', { field: 'redisSentinelName', problem: 'is required' });
+  }
+  options.sentinels = sentinels;
+  options.name = c.redisSentinelName;
+  // Not ioredis's failoverDetector: a +switch-master that arrives while the client is reconnecting (the
+  // primary died) makes the reconnect throw and ends the client for good (seen in redis-ha.int.test.ts).
+  // A primary demoted while still up answers writes with READONLY: reconnect (the sentinels name the new one)
+  // and send the command again.
+  options.reconnectOnError = (err) => (err.message.startsWith('READONLY') ? 2 : false);
+  if (c.redisSentinelUsername !== undefined) options.sentinelUsername = c.redisSentinelUsername;
+  if (c.redisSentinelPassword !== undefined) options.sentinelPassword = c.redisSentinelPassword;
+  if (tls) {
+    options.enableTLSForSentinelMode = true;
+    options.sentinelTLS = { ...options.tls };
+  }
+  return sentinels;
+}
+
+/** `host:port,host:port` (IPv6 hosts in brackets). */
+export function sentinelList(sentinels: ReadonlyArray<{ host: string; port: number }>): string {
+  return sentinels.map((a) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`).join(',');
+}
+
+function parseSentinel(part: string, all: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:,\[\]]+):(\d{1,5})$/.exec(part);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new ConfigError(`config: redisSentinels=${all} — "${part}" is not host:port (expected e.g. 10.0.0.5:26379,10.0.0.6:26379)`, { field: 'redisSentinels', problem: 'not host:port' });
+  }
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 function parseRedisUrl(raw: string): URL {

@@ -69,7 +69,8 @@ async function main(): Promise<void> {
   const start = await startPolicies(redis, builtinPolicies(), policyFile, log).catch((e: unknown) =>
     svc.fail(e instanceof PolicyDocumentError ? e.issues.map((l) => `config: stored policy document: ${l}`) : [(e as Error).message]),
   );
-  const queues = new JobQueues(redis);
+  // The client's own 'redis error' line already says Redis is away: a queue's copy of it is debug.
+  const queues = new JobQueues(redis, (e) => log.debug({ err: e.message }, 'job queue error'));
   svc.onShutdown('queues', () => queues.close());
   const stops = new StopSwitches(redis);
   await stops.refresh();

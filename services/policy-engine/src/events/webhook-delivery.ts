@@ -54,6 +54,9 @@ export class WebhookDelivery {
   ) {
     this.o = { attempts: 8, backoffMs: 5000, timeoutMs: 10_000, concurrency: 4, ...o };
     this.queue = new Queue<DeliveryData>(WEBHOOK_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
+    // Without a listener BullMQ prints each error (Redis away) to stderr, stack and all; they are the
+    // client's errors, which the engine's 'redis error' line logs already.
+    this.queue.on('error', () => {});
     this.counter = new Counter({
       name: 'ballast_webhook_deliveries_total',
       help: 'Webhook delivery attempts by outcome: delivered (2xx), retrying (failed, will retry), failed (gave up after the last attempt), dropped (its webhook was deleted).',
