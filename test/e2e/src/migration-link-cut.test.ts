@@ -1,14 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { chmod } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { freePort } from '@ballast/testkit';
-import { host2DownIfOurs, host2Up, type Host2 } from './host2.js';
-import { REPO, startService, waitUntil, type ServiceProc } from './services.js';
+import { host2Up, type Host2 } from './host2.js';
+import { startService, waitUntil, type ServiceProc } from './services.js';
 import { apiVms, startStack, submitJob, type ApiJob, type Stack } from './stack.js';
-import { domState, ensureOnRoot, linkIsUp, look, pausedDomains, setLink, settle, virshAt, watchHosts, type TwoHostLook } from './two-hosts.js';
+import { domState, ensureOnRoot, labHealth, linkIsUp, look, pausedDomains, putBackOnRoot, setLink, settle, virshAt, watchHosts, type TwoHostLook } from './two-hosts.js';
 import { LAB_URI } from './virsh.js';
 
 // Fault test (issue 11): the link between the two lab hosts cut during a live migration. A migrate job of a lab
@@ -18,7 +14,6 @@ import { LAB_URI } from './virsh.js';
 // the reason, the guest keep running on exactly one host (the source), nothing be left paused on either host nor
 // an incoming domain on host2. The link comes back and the lab is left as found (finally).
 
-const exec = promisify(execFile);
 const LAB = process.env.BALLAST_LAB === '1';
 const SKIP = !LAB
   ? 'needs the lab: run via `make test` or `make e2e` (sets BALLAST_LAB=1)'
@@ -32,20 +27,10 @@ const TIMEOUT_MS = 8000; // the actuator's migration timeout
 const BANDWIDTH_MIBS = 1; // 512 MiB at 1 MiB/s: minutes, so the cut lands mid-flight
 const CUT_AFTER_SENT_MIB = 1; // cut once the source reports this much memory sent
 const MEMORY_MIB = 512;
-const LAB_STATE_DIR = process.env.LAB_STATE_DIR || '/var/lib/ballast-lab';
 
 interface JobView extends ApiJob {
   host?: string;
   progress?: Record<string, unknown>;
-}
-
-async function labHealth(vm: string): Promise<{ status: string; detail: string }> {
-  const { stdout } = await exec(process.execPath, [path.join(REPO, 'packages/cli/dist/bin.js'), 'lab', 'health', vm, '--timeout', '5'], {
-    timeout: 30000,
-  }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
-  const parsed = JSON.parse(stdout || '[]') as unknown;
-  const h = (Array.isArray(parsed) ? parsed[0] : parsed) as { status?: string; detail?: string } | undefined;
-  return { status: h?.status ?? 'unknown', detail: h?.detail ?? stdout };
 }
 
 /** MiB of memory the source reports sent for the VM's migration (virsh domjobinfo), or undefined without one. */
@@ -112,24 +97,11 @@ describe('the link between the two lab hosts cut during a live migration', { ski
   });
 
   after(async () => {
-    const problems: string[] = [];
     await collector2?.stop();
     await stack?.stop();
-    if (h) {
-      try {
-        if (!(await linkIsUp())) await setLink(true);
-        console.log(`${VM} after the test: ${await ensureOnRoot(h, VM)}`);
-        const actual = /^actual\s+(\d+)/m.exec(await virshAt(h.HOST1_URI, 'dommemstat', VM));
-        if (Number(actual?.[1]) !== MEMORY_MIB * 1024) await virshAt(h.HOST1_URI, 'setmem', VM, `${MEMORY_MIB}M`, '--live');
-        await chmod(path.join(LAB_STATE_DIR, `${VM}.serial.log`), 0o644).catch(() => {});
-      } catch (e) {
-        problems.push((e as Error).message);
-      }
-    }
-    const down = await host2DownIfOurs(h);
-    if (down) problems.push(down);
-    const health = await labHealth(VM);
-    if (health.status !== 'alive') problems.push(`${VM} is ${health.status} after the test: ${health.detail}`);
+    const problems = await putBackOnRoot(h, VM, MEMORY_MIB, async () => {
+      if (!(await linkIsUp())) await setLink(true);
+    });
     console.log(`link-cut test: ${Date.now() - t0} ms in all (host2 ${h?.HOST2_WAS_UP === '1' ? 'left up' : 'taken down'})`);
     if (problems.length > 0) throw new Error(problems.join('\n'));
   });

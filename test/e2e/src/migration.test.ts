@@ -1,14 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { chmod } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { freePort } from '@ballast/testkit';
-import { host2DownIfOurs, host2Up, type Host2 } from './host2.js';
-import { REPO, startService, waitUntil, type ServiceProc } from './services.js';
+import { host2Up, type Host2 } from './host2.js';
+import { startService, waitUntil, type ServiceProc } from './services.js';
 import { apiVms, startStack, submitJob, waitJob, type ApiJob, type Stack } from './stack.js';
-import { domState, ensureOnRoot, settle, virshAt } from './two-hosts.js';
+import { actualMiB, domState, ensureOnRoot, labHealth, putBackOnRoot, settle, virshAt } from './two-hosts.js';
 import { LAB_URI } from './virsh.js';
 
 // Live migration of a lab guest between two libvirt hosts on this machine: the root namespace's
@@ -16,7 +12,6 @@ import { LAB_URI } from './virsh.js';
 // with its own libvirtd, "lab-host2"), each with its own collector and actuator, one policy engine. host2 is
 // brought up here and taken down at the end unless it was up before.
 
-const exec = promisify(execFile);
 const LAB = process.env.BALLAST_LAB === '1';
 const SKIP = !LAB
   ? 'needs the lab: run via `make test` or `make e2e` (sets BALLAST_LAB=1)'
@@ -28,24 +23,6 @@ const VM = 'lab-vm4';
 const HOST1 = 'lab-host'; // the id startStack gives the root host
 const HOST2 = 'lab-host2';
 const MEMORY_MIB = 512; // the lab's start value, restored at the end
-const LAB_STATE_DIR = process.env.LAB_STATE_DIR || '/var/lib/ballast-lab';
-
-async function actualMiB(uri: string, vm: string): Promise<number> {
-  const m = /^actual\s+(\d+)/m.exec(await virshAt(uri, 'dommemstat', vm));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** `ballast lab health <vm>` against a lab state dir (the lab's, or host2's view of it). */
-async function labHealth(vm: string, stateDir?: string): Promise<{ status: string; detail: string }> {
-  const env = { ...process.env, ...(stateDir ? { LAB_STATE_DIR: stateDir } : {}) };
-  const { stdout } = await exec(process.execPath, [path.join(REPO, 'packages/cli/dist/bin.js'), 'lab', 'health', vm, '--timeout', '5'], {
-    env,
-    timeout: 30000,
-  }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
-  const parsed = JSON.parse(stdout || '[]') as unknown;
-  const h = (Array.isArray(parsed) ? parsed[0] : parsed) as { status?: string; detail?: string } | undefined;
-  return { status: h?.status ?? 'unknown', detail: h?.detail ?? stdout };
-}
 
 async function migrateJob(stack: Stack, targetHost: string): Promise<{ job: ApiJob & { host?: string }; wallMs: number }> {
   const t0 = Date.now();
@@ -104,24 +81,9 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
   });
 
   after(async () => {
-    const problems: string[] = [];
     await Promise.all(host2Services.map((s) => s.stop()));
     await stack?.stop();
-    if (h) {
-      try {
-        console.log(`${VM} after the test: ${await ensureOnRoot(h, VM)}`);
-        if ((await actualMiB(h.HOST1_URI, VM)) !== MEMORY_MIB) await virshAt(h.HOST1_URI, 'setmem', VM, `${MEMORY_MIB}M`, '--live');
-        // The destination (re)creates the serial log 0600; the lab keeps it 0644.
-        await chmod(path.join(LAB_STATE_DIR, `${VM}.serial.log`), 0o644).catch(() => {});
-      } catch (e) {
-        problems.push((e as Error).message);
-      }
-    }
-    // host2 goes down unless it was up before (`make test` brings it up for the whole lab phase)
-    const down = await host2DownIfOurs(h);
-    if (down) problems.push(down);
-    const health = await labHealth(VM);
-    if (health.status !== 'alive') problems.push(`${VM} is ${health.status} after the test: ${health.detail}`);
+    const problems = await putBackOnRoot(h, VM, MEMORY_MIB);
     console.log(`migration test: ${Date.now() - t0} ms in all (host2 up + stack + tests + cleanup${h?.HOST2_WAS_UP === '1' ? '; host2 left up' : ' + host2 down'})`);
     if (problems.length > 0) throw new Error(problems.join('\n'));
   });

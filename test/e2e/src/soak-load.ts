@@ -4,20 +4,12 @@
  * can be repeated. What a guest holds is bounded (SOAK_MAX_HELD_MIB) so that the load stays what a guest survives
  * with the memory policy doing its job: a guest that dies anyway is what the soak is there to find.
  */
+import { mulberry32 } from '@ballast/domain';
 import { setLoad } from './cpu-lab.js';
 import { consume, labMem } from './memory-lab.js';
 
-/** mulberry32: a small seeded generator, enough to pick loads reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator loads are drawn from (so a run can be repeated). */
+export const seededRandom = mulberry32;
 
 export interface LoadLimits {
   /** Duty cycles (percent of one vCPU) a step picks from; 0 stops the CPU load. */

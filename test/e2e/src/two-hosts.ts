@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { waitUntil } from './services.js';
-import type { Host2 } from './host2.js';
+import { REPO, waitUntil } from './services.js';
+import { host2DownIfOurs, type Host2 } from './host2.js';
 
 // What a lab test sees of the two libvirt hosts (the root namespace's qemu:///system and host2) from outside,
 // through virsh only, as ../shared/tools judges a scenario: a domain's state on each host, jobs under way,
@@ -113,4 +115,49 @@ export function watchHosts(h: Host2, vm: string, t0: number, everyMs = 500): { s
       return seen;
     },
   };
+}
+
+const LAB_STATE_DIR = process.env.LAB_STATE_DIR || '/var/lib/ballast-lab';
+
+/** A domain's balloon (`virsh dommemstat` actual), MiB. */
+export async function actualMiB(uri: string, vm: string): Promise<number> {
+  const m = /^actual\s+(\d+)/m.exec(await virshAt(uri, 'dommemstat', vm));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** `ballast lab health <vm>` against a lab state dir (the lab's, or host2's view of it). */
+export async function labHealth(vm: string, stateDir?: string): Promise<{ status: string; detail: string }> {
+  const env = { ...process.env, ...(stateDir ? { LAB_STATE_DIR: stateDir } : {}) };
+  const { stdout } = await exec(process.execPath, [path.join(REPO, 'packages/cli/dist/bin.js'), 'lab', 'health', vm, '--timeout', '5'], {
+    env,
+    timeout: 30000,
+  }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const parsed = JSON.parse(stdout || '[]') as unknown;
+  const h = (Array.isArray(parsed) ? parsed[0] : parsed) as { status?: string; detail?: string } | undefined;
+  return { status: h?.status ?? 'unknown', detail: h?.detail ?? stdout };
+}
+
+/**
+ * A migration test's cleanup: the guest back on the root host at `memoryMiB`, its serial log readable again (the
+ * destination recreates it 0600; the lab keeps it 0644), host2 down unless it was up before, the guest alive.
+ * Returns the problems found (the test's `after` throws them).
+ */
+export async function putBackOnRoot(h: Host2 | undefined, vm: string, memoryMiB: number, before?: () => Promise<void>): Promise<string[]> {
+  const problems: string[] = [];
+  if (h) {
+    try {
+      await before?.();
+      console.log(`${vm} after the test: ${await ensureOnRoot(h, vm)}`);
+      if ((await actualMiB(h.HOST1_URI, vm)) !== memoryMiB) await virshAt(h.HOST1_URI, 'setmem', vm, `${memoryMiB}M`, '--live');
+      await chmod(path.join(LAB_STATE_DIR, `${vm}.serial.log`), 0o644).catch(() => {});
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  // host2 goes down unless it was up before (`make test` brings it up for the whole lab phase)
+  const down = await host2DownIfOurs(h);
+  if (down) problems.push(down);
+  const health = await labHealth(vm);
+  if (health.status !== 'alive') problems.push(`${vm} is ${health.status} after the test: ${health.detail}`);
+  return problems;
 }
