@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/args.cc",
         "native/connection.cc",
+        "native/domain-cache.cc",
         "native/domain-calls.cc",
         "native/domain-handle.cc",
         "native/domain-memory.cc",

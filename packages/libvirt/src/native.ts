@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import type {
   DomainInfo,
+  DomainRef,
   DomainStatsRecord,
   DomainSummary,
   EventSupport,
@@ -38,6 +39,7 @@ export interface NativeMigrateOptions {
 export interface NativeConnection {
   readonly keepaliveSupported: boolean;
   readonly closed: boolean;
+  readonly domainCacheSize: number;
   close(): Promise<void>;
   isAlive(): Promise<boolean>;
   enableEvents(callback: (event: LibvirtEvent) => void): Promise<EventSupport>;
@@ -56,6 +58,7 @@ export interface NativeConnection {
   setNodeMemoryParameters(params: NodeMemoryTunables): Promise<void>;
 
   listAllDomains(flags: number): Promise<DomainSummary[]>;
+  listDomainRefs(flags: number): Promise<DomainRef[]>;
   lookupByName(name: string): Promise<DomainSummary>;
   lookupByUuid(uuid: string): Promise<DomainSummary>;
   defineXML(xml: string): Promise<DomainSummary>;
@@ -88,6 +91,7 @@ export interface NativeConnection {
   setNumaParameters(uuid: string, params: TypedParams, flags: number): Promise<void>;
 
   getAllDomainStats(stats: number, flags: number): Promise<DomainStatsRecord[]>;
+  getDomainStats(uuids: string[], stats: number, flags: number): Promise<DomainStatsRecord[]>;
 
   migrate(uuid: string, destUri: string, flags: number, options: NativeMigrateOptions): Promise<void>;
   getJobInfo(uuid: string): Promise<JobInfo>;

@@ -70,6 +70,14 @@ export interface NodeMemoryParameters extends NodeMemoryTunables {
 }
 
 /** What list and lookup calls return about a domain. */
+/** A domain as listDomainRefs reports it: no state query, just what the list itself says. */
+export interface DomainRef {
+  uuid: string;
+  name: string;
+  /** Hypervisor id; -1 when inactive. */
+  id: number;
+}
+
 export interface DomainSummary {
   uuid: string;
   name: string;
