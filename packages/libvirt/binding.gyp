@@ -11,6 +11,7 @@
         "native/domain-handle.cc",
         "native/domain-memory.cc",
         "native/domain-metadata.cc",
+        "native/domain-sample.cc",
         "native/domain-tune.cc",
         "native/domain-vcpu.cc",
         "native/errors.cc",

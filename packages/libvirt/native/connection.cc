@@ -70,6 +70,7 @@ Napi::Function Connection::Define(Napi::Env env) {
           InstanceMethod<&Connection::SetNumaParameters>("setNumaParameters"),
           InstanceMethod<&Connection::GetAllDomainStats>("getAllDomainStats"),
           InstanceMethod<&Connection::GetDomainStats>("getDomainStats"),
+          InstanceMethod<&Connection::SampleDomain>("sampleDomain"),
           InstanceMethod<&Connection::Migrate>("migrate"),
           InstanceMethod<&Connection::GetJobInfo>("getJobInfo"),
           InstanceMethod<&Connection::GetJobStats>("getJobStats"),

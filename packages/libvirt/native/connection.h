@@ -98,6 +98,9 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value GetAllDomainStats(const Napi::CallbackInfo& info);
   Napi::Value GetDomainStats(const Napi::CallbackInfo& info);
 
+  // One domain's per-cycle read (domain-sample.cc)
+  Napi::Value SampleDomain(const Napi::CallbackInfo& info);
+
   // Migration and jobs (migrate.cc)
   Napi::Value Migrate(const Napi::CallbackInfo& info);
   Napi::Value GetJobInfo(const Napi::CallbackInfo& info);

@@ -4,6 +4,7 @@ import type { NativeConnection } from './native.js';
 import type {
   DomainInfo,
   DomainRef,
+  DomainSample,
   DomainStatsRecord,
   DomainSummary,
   EventSupport,
@@ -254,6 +255,17 @@ export class Connection {
    */
   getDomainStats(uuids: string[], stats: number, flags = 0): Promise<DomainStatsRecord[]> {
     return this.#wrap(this.#native.getDomainStats(uuids, stats, flags));
+  }
+
+  /**
+   * One domain's per-cycle read in one worker, one call after the other on its kept handle: virDomainGetInfo,
+   * then virDomainGetVcpus (`vcpus`) and virDomainListGetStats of `statsGroups` (a DomainStats mask; 0: none) with
+   * `statsFlags` (e.g. NOWAIT). Issued for every domain at once, each holds one pool thread and comes back to JS
+   * once. A part that fails (a driver without it, a domain stopped meanwhile) is left out; a domain gone rejects
+   * with isNoDomain, a connection gone with its error.
+   */
+  sampleDomain(uuid: string, opts: { vcpus?: boolean; statsGroups?: number; statsFlags?: number } = {}): Promise<DomainSample> {
+    return this.#wrap(this.#native.sampleDomain(uuid, opts.vcpus ? 1 : 0, opts.statsGroups ?? 0, opts.statsFlags ?? 0));
   }
 
   // ---- memory -----------------------------------------------------------------------------

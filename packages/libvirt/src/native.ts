@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type {
   DomainInfo,
   DomainRef,
+  DomainSample,
   DomainStatsRecord,
   DomainSummary,
   EventSupport,
@@ -92,6 +93,7 @@ export interface NativeConnection {
 
   getAllDomainStats(stats: number, flags: number): Promise<DomainStatsRecord[]>;
   getDomainStats(uuids: string[], stats: number, flags: number): Promise<DomainStatsRecord[]>;
+  sampleDomain(uuid: string, parts: number, statsGroups: number, statsFlags: number): Promise<DomainSample>;
 
   migrate(uuid: string, destUri: string, flags: number, options: NativeMigrateOptions): Promise<void>;
   getJobInfo(uuid: string): Promise<JobInfo>;

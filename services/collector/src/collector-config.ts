@@ -34,6 +34,13 @@ export const collectorConfigSchema = z.object({
    */
   placementEvery: z.number().int().min(0).max(100000).default(1),
   /**
+   * Read each vCPU's wait for a pCPU (libvirt's vcpu stats group: vcpu.N.delay, the cluster policy's unmet CPU
+   * demand) every Nth cycle; the cycles between repeat the last figure, measured over the span since the VM's
+   * previous reading. The group costs about as much as the balloon read on the lab (`make bench ARGS=stats`), so by
+   * default it is read every 5th cycle (10 s at the 2 s interval); 1 reads it every cycle.
+   */
+  vcpuWaitEvery: z.number().int().min(1).max(100000).default(5),
+  /**
    * Measure each running VM's memory dirty rate (QEMU page sampling, dirtyRateSec long) every this many
    * cycles, for the cluster policy's migration cost; 0: never.
    */

@@ -78,6 +78,7 @@ function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, h
     hostInfoEvery: config.hostInfoEvery,
     configEvery: config.configEvery,
     placementEvery: config.placementEvery,
+    vcpuWaitEvery: config.vcpuWaitEvery,
     dirtyRateEvery: config.dirtyRateEvery,
     dirtyRateSec: config.dirtyRateSec,
     now: () => Date.now(),
