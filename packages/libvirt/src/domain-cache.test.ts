@@ -146,6 +146,22 @@ describe('domain handle cache (test:///default)', () => {
     assert.ok(conn.domainCacheSize <= base + 1, `cache ${conn.domainCacheSize}, base ${base}`);
   });
 
+  test('sampleDomain: info, vCPUs and stats groups in one call; a domain gone rejects with NO_DOMAIN', async () => {
+    const uuid = uuidOf('cacc000a', 1);
+    await conn.createXML(domainXml('cache-sample', uuid));
+    const s = await conn.sampleDomain(uuid, { vcpus: true, statsGroups: DomainStats.STATE });
+    assert.equal(s.info.state, DomainState.RUNNING);
+    assert.equal(s.info.maxMemKiB, 262144);
+    assert.equal(s.vcpus?.length, 1);
+    assert.equal(s.name, 'cache-sample');
+    assert.equal(s.params?.['state.state'], DomainState.RUNNING);
+    const bare = await conn.sampleDomain(uuid);
+    assert.equal(bare.vcpus, undefined);
+    assert.equal(bare.params, undefined);
+    await other.destroy(uuid); // behind the cached handle
+    await assert.rejects(conn.sampleDomain(uuid, { vcpus: true }), (err) => isNoDomain(err));
+  });
+
   test('close drops every handle', async () => {
     const c = await open('test:///default');
     await c.listDomainRefs();
