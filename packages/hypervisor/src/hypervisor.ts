@@ -17,6 +17,11 @@ import type {
 export interface CollectOptions {
   /** Include balloon stats (the costly part: a QEMU monitor round trip per VM). */
   balloon: boolean;
+  /**
+   * With balloon: which VMs need them this cycle (the collector's per-VM balloon schedule); default all. A read that
+   * can skip VMs (LibvirtHypervisor per-domain) leaves the others' balloon out; a bulk read has everyone's.
+   */
+  balloonFor?: (uuid: string) => boolean;
   /** Include per-vCPU stats. */
   vcpu: boolean;
   /**

@@ -68,6 +68,7 @@ export class PerDomainStatsReader {
 
   async #vm(uuid: string, name: string, opts: CollectOptions): Promise<VmStats | undefined> {
     const wait = opts.vcpu && opts.vcpuWait !== false;
+    const balloon = opts.balloon && (opts.balloonFor?.(uuid) ?? true);
     const groups = (wait ? DomainStats.VCPU : 0) | (opts.dirtyRate ? DomainStats.DIRTYRATE : 0);
     let sample: DomainSample;
     let records: DomainStatsRecord[] | undefined;
@@ -76,7 +77,7 @@ export class PerDomainStatsReader {
       [sample, records, mem] = await Promise.all([
         this.#conn.sampleDomain(uuid, { vcpus: opts.vcpu || opts.placement === true }),
         groups === 0 ? undefined : this.#conn.getDomainStats([uuid], groups | DomainStats.STATE, GetAllDomainStatsFlags.NOWAIT),
-        opts.balloon ? this.#guestBalloon(uuid) : undefined,
+        balloon ? this.#guestBalloon(uuid) : undefined,
       ]);
     } catch (err) {
       if (isNoDomain(err)) return undefined; // gone since the list
@@ -87,7 +88,7 @@ export class PerDomainStatsReader {
     const vm: VmStats = record ? toVmStats(record) : { uuid, name, state: toVmState(info.state), vcpus: [] };
     vm.state = toVmState(info.state);
     vm.cpuTimeNs = info.cpuTimeNs;
-    if (opts.balloon) vm.balloon = balloonOf(info.memoryKiB, info.maxMemKiB, mem);
+    if (balloon) vm.balloon = balloonOf(info.memoryKiB, info.maxMemKiB, mem);
     if (!vcpus) return vm;
     if (opts.vcpu && vm.vcpus.length === 0) vm.vcpus = vcpus.map((v) => ({ id: v.vcpu, timeNs: v.cpuTimeNs, online: v.state !== VcpuState.OFFLINE }));
     return opts.placement && vm.state === 'running' ? withPcpus(vm, vcpus) : vm;

@@ -18,6 +18,7 @@ import { KsmReader } from './ksm-reader.js';
 import { PerVmReads } from './per-vm-reads.js';
 import { readVmStats } from './vm-stats-read.js';
 import { VcpuWaitTracker } from './vcpu-wait.js';
+import { BalloonSchedule, type BalloonScheduleOptions } from './balloon-schedule.js';
 
 /** The logger method used; a pino Logger fits. */
 export interface SamplerLog {
@@ -42,6 +43,12 @@ export interface SamplerOptions {
    * the last figure. Default 1.
    */
   vcpuWaitEvery?: number;
+  /**
+   * Read each VM's balloon stats on its own schedule (BalloonSchedule: every cycle while its memory use moves, every
+   * steadyMs while steady, at once after a balloon-change event) within the cycles balloonEvery allows. Unset: every
+   * VM in every such cycle.
+   */
+  balloonSchedule?: BalloonScheduleOptions;
   /**
    * Start a dirty-rate measurement of each running VM (QEMU page sampling over `dirtyRateSec`) every this
    * many cycles; 0: never. Reports carry each VM's last measured rate. Default 0.
@@ -90,6 +97,7 @@ export class HostSampler {
   private host: HostInfo | undefined;
   private lastBalloon = new Map<string, VmReport['balloon']>();
   private readonly vcpuWait = new VcpuWaitTracker();
+  private readonly balloons: BalloonSchedule | undefined;
   private readonly unsupportedLogged = new Set<string>();
   private readonly pinning: PerVmReads<number[][]>;
   private readonly configs: PerVmReads<VmConfig>;
@@ -107,6 +115,7 @@ export class HostSampler {
     this.cpuTunes = new PerVmReads('CPU tune (cpu_shares)', (uuid) => this.hv.getCpuTune(uuid), unsupported);
     this.numaTunes = new PerVmReads('numatune', (uuid) => this.hv.getNumaTune(uuid), unsupported);
     this.ksm = new KsmReader(hv, unsupported);
+    this.balloons = opts.balloonSchedule ? new BalloonSchedule(opts.balloonSchedule) : undefined;
   }
 
   /** Swap the hypervisor after a reconnect; counters restart from the next cycle, everything is read again. */
@@ -123,6 +132,7 @@ export class HostSampler {
    * numatune and domain XML (a pin is followed by its record in <metadata>); metadata-change: the XML.
    */
   handleEvent(ev: HypervisorEvent): void {
+    if (ev.kind === 'balloon-change') this.balloons?.changed(ev.uuid);
     if (ev.kind === 'lifecycle' || ev.kind === 'tunable') {
       this.invalidatePinning(ev.uuid);
       this.invalidateTuning(ev.uuid);
@@ -159,7 +169,7 @@ export class HostSampler {
     const t0 = clock();
     const takenAtMs = this.opts.now();
     const [stats, pcpus, mem, host] = await Promise.all([
-      readVmStats(this.hv, { balloon: withBalloon, placement: readPlacement, vcpuWait: readWait, dirtyRate: this.dirtyRateOn }),
+      readVmStats(this.hv, { balloon: withBalloon, ...this.balloonFor(takenAtMs), placement: readPlacement, vcpuWait: readWait, dirtyRate: this.dirtyRateOn }),
       this.hv.nodeCpuTimes(),
       this.hv.nodeMemory(),
       refreshHost ? this.hv.hostInfo() : Promise.resolve(this.host as HostInfo),
@@ -174,6 +184,11 @@ export class HostSampler {
     const report = this.hostReport({ stats, pcpus, mem, host, t0, t1, takenAtMs, withBalloon });
     if (ksm) report.ksm = ksm;
     return report;
+  }
+
+  private balloonFor(nowMs: number): { balloonFor?: (uuid: string) => boolean } {
+    const schedule = this.balloons;
+    return schedule ? { balloonFor: (uuid) => schedule.wants(uuid, nowMs) } : {};
   }
 
   private get dirtyRateOn(): boolean {
@@ -214,6 +229,7 @@ export class HostSampler {
     for (const reads of [this.pinning, this.configs, this.cpuTunes, this.numaTunes]) reads.retain(live);
     for (const uuid of this.lastBalloon.keys()) if (!live.has(uuid)) this.lastBalloon.delete(uuid);
     this.vcpuWait.retain(live);
+    this.balloons?.retain(live);
     const report: HostReport = {
       hostId: this.opts.hostId,
       hostname: c.host.hostname,
@@ -256,8 +272,10 @@ export class HostSampler {
     if (withBalloon && s.balloon) {
       report.balloon = balloonReport(s.balloon);
       this.lastBalloon.set(s.uuid, report.balloon);
-    } else if (!withBalloon) {
-      // Cycles without a balloon read repeat the last balloon figures (their lastUpdateSec tells their age).
+      this.balloons?.read(s.uuid, report.balloon, this.opts.now());
+    } else if (!withBalloon || this.balloons) {
+      // Cycles (or VMs, on the balloon schedule) without a balloon read repeat the last figures (their lastUpdateSec
+      // tells their age).
       const last = this.lastBalloon.get(s.uuid);
       if (last) report.balloon = last;
     }

@@ -79,6 +79,9 @@ function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, h
     configEvery: config.configEvery,
     placementEvery: config.placementEvery,
     vcpuWaitEvery: config.vcpuWaitEvery,
+    ...(config.balloonSteadyMs > 0
+      ? { balloonSchedule: { steadyMs: config.balloonSteadyMs, movingKiB: config.balloonMovingKiB, settleMs: config.balloonSettleMs } }
+      : {}),
     dirtyRateEvery: config.dirtyRateEvery,
     dirtyRateSec: config.dirtyRateSec,
     now: () => Date.now(),

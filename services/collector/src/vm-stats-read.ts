@@ -4,6 +4,8 @@ import { withPlacement } from './vcpu-placement.js';
 
 export interface VmStatsRead {
   balloon: boolean;
+  /** With balloon: the VMs that need it this cycle (BalloonSchedule); default all. */
+  balloonFor?: (uuid: string) => boolean;
   /** Where each running VM's vCPUs are now (vcpus[].pcpu). */
   placement: boolean;
   /** Each vCPU's wait for a pCPU (delayNs); default true. */
@@ -20,6 +22,7 @@ export interface VmStatsRead {
 export async function readVmStats(hv: Hypervisor, read: VmStatsRead): Promise<VmStats[]> {
   const stats = await hv.collectStats({
     balloon: read.balloon,
+    ...(read.balloonFor ? { balloonFor: read.balloonFor } : {}),
     vcpu: true,
     placement: read.placement,
     vcpuWait: read.vcpuWait ?? true,
