@@ -96,3 +96,31 @@ describe('PerDomainStatsReader: a balloon read that hangs', () => {
     assert.deepEqual(vm?.balloon, { currentKiB: 600, maximumKiB: 1024, unusedKiB: 100, lastUpdateSec: 7 });
   });
 });
+
+describe('PerDomainStatsReader: the connection goes away', () => {
+  test('a failing list and failing samples reject the read once, with no unhandled rejection', async () => {
+    const lost = Object.assign(new Error('internal error: client socket is closed'), { code: 1, domain: 7 });
+    let unhandled = 0;
+    const onUnhandled = (): void => {
+      unhandled++;
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const sample: DomainSample = { info: { state: 1, maxMemKiB: 1024, memoryKiB: 512, nrVirtCpu: 1, cpuTimeNs: 5 } };
+      let fail = false;
+      const fake = {
+        listDomainRefs: () => (fail ? new Promise((_, reject) => setTimeout(() => reject(lost), 20)) : Promise.resolve([{ uuid: 'u1', name: 'vm1', id: 1 }])),
+        sampleDomain: () => (fail ? Promise.reject(lost) : Promise.resolve(sample)),
+        memoryStats: () => Promise.resolve({}),
+      } as unknown as Connection;
+      const reader = new PerDomainStatsReader(fake, 50);
+      assert.equal((await reader.read({ balloon: false, vcpu: false })).length, 1);
+      fail = true;
+      await assert.rejects(reader.read({ balloon: false, vcpu: false }), /client socket is closed/);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(unhandled, 0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -57,6 +57,7 @@ export class PerDomainStatsReader {
     const listing = this.#conn.listDomainRefs(0);
     const known = this.#running;
     const first = Promise.all(known.map((d) => this.#vm(d.uuid, d.name, opts)));
+    first.catch(() => undefined); // awaited below, after the list: not an unhandled rejection meanwhile
     // All domains (no state queries): the full list also lets the binding drop handles of domains gone.
     const running = (await listing).filter((d) => d.id !== -1);
     this.#running = running;
