@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""libvirt's own client (libvirt-python, Debian python3-libvirt) doing the same reads as the binding bench.
+"""libvirt's own client (libvirt-python, Debian python3-libvirt) doing the same reads as the binding bench:
+bulk, per domain serially (info + memoryStats + vcpus, as MOM polls), the same on one thread per domain, and
+domainListGetStats (state, cpu, vcpu, balloon) of one domain per thread.
 Prints JSON: {variant: [ms per run, ...]}. Usage: libvirt_stats.py URI RUNS"""
 import json
 import sys
@@ -21,6 +23,10 @@ def per_domain(dom):
     dom.vcpus()
 
 
+def list_get_stats(dom):
+    conn.domainListGetStats([dom], ALL, 1 << 29)  # NOWAIT
+
+
 def timed(fn):
     out = []
     fn()  # warm-up
@@ -38,6 +44,7 @@ result = {
     "bulk-no-balloon": timed(lambda: conn.getAllDomainStats(NO_BALLOON, FLAGS)),
     "serial": timed(lambda: [per_domain(d) for d in doms]),
     "threads": timed(lambda: list(pool.map(per_domain, doms))),
+    "list-stats-threads": timed(lambda: list(pool.map(list_get_stats, doms))),
     "vms": len(doms),
 }
 print(json.dumps(result))

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // make bench: stats collection (lab guests, test driver), job throughput, the memory coordinator and the vCPU
 // balancer, side by side; KSM's gain per ksmd CPU-second on the lab; JSON + a table.
+import './threadpool.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { jobsBench } from './jobs-bench.js';
 import { labStatsBench, manyDomainsBench } from './stats-bench.js';

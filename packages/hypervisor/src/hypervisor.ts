@@ -17,10 +17,27 @@ import type {
 export interface CollectOptions {
   /** Include balloon stats (the costly part: a QEMU monitor round trip per VM). */
   balloon: boolean;
+  /**
+   * With balloon: which VMs need them this cycle (the collector's per-VM balloon schedule); default all. A read that
+   * can skip VMs (LibvirtHypervisor per-domain) leaves the others' balloon out; a bulk read has everyone's.
+   */
+  balloonFor?: (uuid: string) => boolean;
   /** Include per-vCPU stats. */
   vcpu: boolean;
+  /**
+   * Include each vCPU's wait for a pCPU (delayNs). Default true. False lets LibvirtHypervisor's per-domain read
+   * skip libvirt's vcpu stats group (about half the cost of a cycle on the lab) and take per-vCPU times from
+   * virDomainGetVcpus; the bulk read always has it.
+   */
+  vcpuWait?: boolean;
   /** Include each VM's last dirty-rate measurement (see startDirtyRateCalc). */
   dirtyRate?: boolean;
+  /**
+   * Also where each running VM's vCPUs are now (vcpus[].pcpu), where the hypervisor can read it along with the
+   * stats (LibvirtHypervisor: virDomainGetVcpus per VM, issued with its stats); others leave it out and
+   * currentPcpus() is the way.
+   */
+  placement?: boolean;
 }
 
 /** What setNumaTune asks for: the cells, and the mode when it should be set or kept. */

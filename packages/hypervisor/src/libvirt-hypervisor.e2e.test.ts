@@ -47,6 +47,27 @@ describe('LibvirtHypervisor integration (BALLAST_LAB_URI)', { skip: SKIP }, () =
     assert.ok(lean.every((s) => s.balloon === undefined && s.vcpus.length === 0));
   });
 
+  test('the per-domain read (default) agrees with the bulk read on real guests', async (t) => {
+    const bulk = new LibvirtHypervisor(hv.connection, { statsStrategy: 'bulk' });
+    const opts = { balloon: true, vcpu: true, placement: true };
+    const [a, b] = await Promise.all([hv.collectStats(opts), bulk.collectStats(opts)]);
+    if (b.length === 0) return t.skip('no running guest on BALLAST_LAB_URI');
+    assert.deepEqual(a.map((s) => s.uuid).sort(), b.map((s) => s.uuid).sort());
+    for (const x of a) {
+      const y = b.find((s) => s.uuid === x.uuid)!;
+      assert.equal(x.name, y.name);
+      assert.equal(x.state, y.state);
+      assert.deepEqual(x.vcpus.map((v) => v.id), y.vcpus.map((v) => v.id));
+      assert.ok(x.vcpus.every((v) => v.delayNs !== undefined && v.pcpu !== undefined), 'vCPU wait and placement');
+      assert.ok(Math.abs((x.cpuTimeNs ?? 0) - (y.cpuTimeNs ?? 0)) < 5e9, 'CPU time within 5 s of the bulk read');
+      assert.equal(x.balloon?.maximumKiB, y.balloon?.maximumKiB);
+      assert.equal(x.balloon?.currentKiB, y.balloon?.currentKiB);
+      assert.equal(x.balloon?.lastUpdateSec !== undefined, y.balloon?.lastUpdateSec !== undefined, 'guest balloon figures in both or neither');
+    }
+    const lean = await hv.collectStats({ balloon: true, vcpu: true, vcpuWait: false });
+    assert.ok(lean.every((s) => s.vcpus.length > 0 && s.vcpus.every((v) => v.delayNs === undefined && v.timeNs > 0)));
+  });
+
   test('getCpuTune on a running guest', async (t) => {
     const vms = (await hv.listVms()).filter((v) => v.state === 'running');
     const vm = vms[0];

@@ -65,9 +65,16 @@ describe('LibvirtHypervisor on test:///default', () => {
   test('listVms and collectStats', async () => {
     assert.deepEqual(await hv.listVms(), [{ uuid: TEST_UUID, name: 'test', state: 'running' }]);
     // The test driver's bulk stats carry state only.
-    assert.deepEqual(await hv.collectStats({ balloon: true, vcpu: true }), [
-      { uuid: TEST_UUID, name: 'test', state: 'running', vcpus: [] },
-    ]);
+    const bulk = new LibvirtHypervisor(hv.connection, { affect: 'current', statsStrategy: 'bulk' });
+    assert.deepEqual(await bulk.collectStats({ balloon: true, vcpu: true }), [{ uuid: TEST_UUID, name: 'test', state: 'running', vcpus: [] }]);
+    // The per-domain read (the default) has CPU time, vCPUs (virDomainGetVcpus) and balloon figures there too.
+    const [vm] = await hv.collectStats({ balloon: true, vcpu: true, placement: true });
+    assert.equal(vm?.state, 'running');
+    assert.ok((vm?.cpuTimeNs ?? 0) > 0);
+    assert.deepEqual(vm?.vcpus.map((v) => v.id), [0, 1]);
+    assert.ok(vm?.vcpus.every((v) => v.pcpu !== undefined && v.timeNs > 0 && v.online));
+    assert.equal(vm?.balloon?.maximumKiB, 8388608);
+    assert.ok(vm?.balloon?.unusedKiB !== undefined);
   });
 
   test('pinning and memory', async () => {

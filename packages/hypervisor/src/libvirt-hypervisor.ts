@@ -29,6 +29,7 @@ import { toHypervisorEvent } from './libvirt-events.js';
 import { buildHostInfo } from './libvirt-host-info.js';
 import { getKsmSettings, setKsmSettings } from './libvirt-ksm.js';
 import { numaTuneChange } from './numa-tune-change.js';
+import { PerDomainStatsReader, withPcpus } from './libvirt-per-domain-stats.js';
 
 export interface LibvirtHypervisorOptions {
   /**
@@ -39,7 +40,17 @@ export interface LibvirtHypervisorOptions {
   affect?: 'live' | 'current';
   /** Open read-only (collector). */
   readOnly?: boolean;
+  /**
+   * How collectStats reads: 'per-domain' (default; PerDomainStatsReader) lists the domains (one call) and reads
+   * each running one with a few small calls, all at once, on kept domain handles, so libvirtd serves them in
+   * parallel; 'bulk' makes one virConnectGetAllDomainStats call, which libvirtd serves one domain after the other.
+   * On the lab's 4 guests per-domain is the faster (`make bench ARGS=stats`, packages/libvirt/README.md).
+   */
+  statsStrategy?: StatsStrategy;
 }
+
+export type StatsStrategy = 'per-domain' | 'bulk';
+
 
 /**
  * The Hypervisor of a real libvirt host, built on @ballast/libvirt. Reads use CURRENT (= live for
@@ -49,13 +60,17 @@ export interface LibvirtHypervisorOptions {
 export class LibvirtHypervisor implements Hypervisor {
   readonly uri: string;
   readonly connection: Connection;
+  readonly statsStrategy: StatsStrategy;
   readonly #affect: number;
+  readonly #perDomain: PerDomainStatsReader;
   #nodeMemoryStatsSupported = true;
 
   constructor(connection: Connection, options: LibvirtHypervisorOptions = {}) {
     this.connection = connection;
     this.uri = connection.uri;
     this.#affect = options.affect === 'current' ? AffectFlags.CURRENT : AffectFlags.LIVE;
+    this.statsStrategy = options.statsStrategy ?? 'per-domain';
+    this.#perDomain = new PerDomainStatsReader(connection);
   }
 
   static async open(uri: string, options: LibvirtHypervisorOptions = {}): Promise<LibvirtHypervisor> {
@@ -104,17 +119,27 @@ export class LibvirtHypervisor implements Hypervisor {
     return doms.map((d) => ({ uuid: d.uuid, name: d.name, state: toVmState(d.state) }));
   }
 
-  /** One virConnectGetAllDomainStats over active VMs, with NOWAIT so a busy VM cannot stall the cycle. */
+  /**
+   * Stats of the running VMs, without letting a busy VM stall the cycle: per domain at once on kept handles
+   * (PerDomainStatsReader), or one bulk call with NOWAIT (statsStrategy). With `placement`, each running VM's
+   * virDomainGetVcpus comes too (per domain: issued with its stats).
+   */
   async collectStats(opts: CollectOptions): Promise<VmStats[]> {
+    if (this.statsStrategy === 'per-domain') return this.#perDomain.read(opts);
     const stats =
       DomainStats.STATE |
       DomainStats.CPU_TOTAL |
       (opts.vcpu ? DomainStats.VCPU : 0) |
       (opts.balloon ? DomainStats.BALLOON : 0) |
       (opts.dirtyRate ? DomainStats.DIRTYRATE : 0);
-    const flags = GetAllDomainStatsFlags.ACTIVE | GetAllDomainStatsFlags.NOWAIT;
-    const records = await this.connection.getAllDomainStats(stats, flags);
-    return records.map(toVmStats);
+    const records = await this.connection.getAllDomainStats(stats, GetAllDomainStatsFlags.ACTIVE | GetAllDomainStatsFlags.NOWAIT);
+    return Promise.all(records.map((r) => this.#placed(toVmStats(r), opts.placement === true)));
+  }
+
+  async #placed(vm: VmStats, placement: boolean): Promise<VmStats> {
+    if (!placement || vm.state !== 'running') return vm;
+    const vcpus = await this.connection.getVcpus(vm.uuid).catch(() => undefined);
+    return vcpus ? withPcpus(vm, vcpus) : vm;
   }
 
   /** One VM from domain info (+ balloon stats, + vCPU info): three small calls instead of a bulk read. */

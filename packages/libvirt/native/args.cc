@@ -92,6 +92,23 @@ std::vector<uint32_t> ArgUintArray(const Napi::CallbackInfo& info, size_t index,
   return out;
 }
 
+std::vector<std::string> ArgStringArray(const Napi::CallbackInfo& info, size_t index,
+                                        const char* name) {
+  Napi::Value value = info[index];
+  if (!value.IsArray()) Fail(info, name, "an array of non-empty strings");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array.Get(i);
+    if (!item.IsString() || item.As<Napi::String>().Utf8Value().empty()) {
+      Fail(info, name, "an array of non-empty strings");
+    }
+    out.push_back(item.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
 Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t index, const char* name) {
   Napi::Value value = info[index];
   if (!value.IsFunction()) Fail(info, name, "a function");

@@ -28,6 +28,9 @@ bool ArgBool(const Napi::CallbackInfo& info, size_t index, const char* name, boo
 // An array of non-negative integers each up to `max`.
 std::vector<uint32_t> ArgUintArray(const Napi::CallbackInfo& info, size_t index, const char* name,
                                    uint32_t max);
+// An array of non-empty strings (e.g. UUIDs).
+std::vector<std::string> ArgStringArray(const Napi::CallbackInfo& info, size_t index,
+                                        const char* name);
 Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t index, const char* name);
 Napi::Object ArgObject(const Napi::CallbackInfo& info, size_t index, const char* name);
 

@@ -27,6 +27,7 @@ Napi::Function Connection::Define(Napi::Env env) {
           InstanceMethod<&Connection::DisableEvents>("disableEvents"),
           InstanceAccessor<&Connection::GetKeepaliveSupported>("keepaliveSupported"),
           InstanceAccessor<&Connection::GetClosed>("closed"),
+          InstanceAccessor<&Connection::GetDomainCacheSize>("domainCacheSize"),
           InstanceMethod<&Connection::GetUri>("getUri"),
           InstanceMethod<&Connection::GetHostname>("getHostname"),
           InstanceMethod<&Connection::GetCapabilities>("getCapabilities"),
@@ -39,6 +40,7 @@ Napi::Function Connection::Define(Napi::Env env) {
           InstanceMethod<&Connection::GetNodeMemoryParameters>("getNodeMemoryParameters"),
           InstanceMethod<&Connection::SetNodeMemoryParameters>("setNodeMemoryParameters"),
           InstanceMethod<&Connection::ListAllDomains>("listAllDomains"),
+          InstanceMethod<&Connection::ListDomainRefs>("listDomainRefs"),
           InstanceMethod<&Connection::LookupByName>("lookupByName"),
           InstanceMethod<&Connection::LookupByUuid>("lookupByUuid"),
           InstanceMethod<&Connection::DefineXml>("defineXML"),
@@ -67,6 +69,8 @@ Napi::Function Connection::Define(Napi::Env env) {
           InstanceMethod<&Connection::GetNumaParameters>("getNumaParameters"),
           InstanceMethod<&Connection::SetNumaParameters>("setNumaParameters"),
           InstanceMethod<&Connection::GetAllDomainStats>("getAllDomainStats"),
+          InstanceMethod<&Connection::GetDomainStats>("getDomainStats"),
+          InstanceMethod<&Connection::SampleDomain>("sampleDomain"),
           InstanceMethod<&Connection::Migrate>("migrate"),
           InstanceMethod<&Connection::GetJobInfo>("getJobInfo"),
           InstanceMethod<&Connection::GetJobStats>("getJobStats"),
@@ -97,6 +101,7 @@ Connection::~Connection() {
   // TSFN keeps this object reachable, so this only runs at environment teardown.)
   if (conn_ != nullptr) {
     events_->Deregister(conn_);
+    domains_->Shutdown();
     virConnectClose(conn_);
     conn_ = nullptr;
   }
@@ -140,9 +145,14 @@ Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
   conn_ = nullptr;
   events_->Shutdown();
   std::shared_ptr<EventHub> events = events_;
+  std::shared_ptr<DomainCache> domains = domains_;
   return Call<Nothing>::Start(
       env, "ballast:libvirt:close", owned,
-      [events](virConnectPtr conn, Nothing&) { events->Deregister(conn); }, ResolveUndefined);
+      [events, domains](virConnectPtr conn, Nothing&) {
+        events->Deregister(conn);
+        domains->Shutdown();  // the cached handles' references on the connection
+      },
+      ResolveUndefined);
 }
 
 Napi::Value Connection::IsAlive(const Napi::CallbackInfo& info) {
@@ -178,6 +188,10 @@ Napi::Value Connection::GetKeepaliveSupported(const Napi::CallbackInfo& info) {
 
 Napi::Value Connection::GetClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), conn_ == nullptr);
+}
+
+Napi::Value Connection::GetDomainCacheSize(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(domains_->Size()));
 }
 
 }  // namespace ballast

@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "domain-cache.h"
 #include "domain-handle.h"
 #include "events.h"
 #include "worker.h"
@@ -39,6 +40,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value DisableEvents(const Napi::CallbackInfo& info);
   Napi::Value GetKeepaliveSupported(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  Napi::Value GetDomainCacheSize(const Napi::CallbackInfo& info);
 
   // Host (host-calls.cc)
   Napi::Value GetUri(const Napi::CallbackInfo& info);
@@ -55,6 +57,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   // Domains (domain-calls.cc)
   Napi::Value ListAllDomains(const Napi::CallbackInfo& info);
+  Napi::Value ListDomainRefs(const Napi::CallbackInfo& info);
   Napi::Value LookupByName(const Napi::CallbackInfo& info);
   Napi::Value LookupByUuid(const Napi::CallbackInfo& info);
   Napi::Value DefineXml(const Napi::CallbackInfo& info);
@@ -93,6 +96,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   // Bulk stats (stats.cc)
   Napi::Value GetAllDomainStats(const Napi::CallbackInfo& info);
+  Napi::Value GetDomainStats(const Napi::CallbackInfo& info);
+
+  // One domain's per-cycle read (domain-sample.cc)
+  Napi::Value SampleDomain(const Napi::CallbackInfo& info);
 
   // Migration and jobs (migrate.cc)
   Napi::Value Migrate(const Napi::CallbackInfo& info);
@@ -114,22 +121,25 @@ class Connection : public Napi::ObjectWrap<Connection> {
     return Call<R>::Start(env, name, ref, std::move(exec), std::move(done));
   }
 
-  // Looks the domain up by UUID inside Execute, then runs fn(dom, out).
+  // Runs fn(dom, out) inside Execute on the domain's cached handle (looked up
+  // by UUID on a miss; see WithDomain for the NO_DOMAIN retry). fn must not
+  // return the handle's local data (name, id): it may be stale.
   template <typename R, typename Fn>
   Napi::Value RunOnDomain(Napi::Env env, const char* name, std::string uuid, Fn fn,
                           typename Call<R>::Done done) {
     return Run<R>(
         env, name,
-        [uuid = std::move(uuid), fn = std::move(fn)](virConnectPtr conn, R& out) {
-          DomainHandle dom = FindDomain(conn, uuid);
-          fn(dom.get(), out);
+        [uuid = std::move(uuid), fn = std::move(fn), cache = domains_](virConnectPtr conn,
+                                                                       R& out) mutable {
+          WithDomain(*cache, conn, uuid, fn, out);
         },
         std::move(done));
   }
 
   virConnectPtr conn_ = nullptr;
   bool keepalive_ = false;
-  std::shared_ptr<EventHub> events_ = std::make_shared<EventHub>();
+  std::shared_ptr<DomainCache> domains_ = std::make_shared<DomainCache>();
+  std::shared_ptr<EventHub> events_ = std::make_shared<EventHub>(domains_);
 };
 
 // done() for calls that resolve to undefined.

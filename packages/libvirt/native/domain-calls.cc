@@ -10,6 +10,31 @@ namespace {
 
 Napi::Value SummaryDone(Napi::Env env, DomainSummary& out) { return SummaryToJs(env, out); }
 
+// virConnectListAllDomains; every (fresh) handle replaces the cached one, and a
+// full list (flags 0) also drops the cached handles of domains no longer there.
+std::vector<DomainHandle> ListAndCache(virConnectPtr conn, uint32_t flags, DomainCache& cache) {
+  virDomainPtr* doms = nullptr;
+  int n = Check(virConnectListAllDomains(conn, &doms, flags), "virConnectListAllDomains");
+  std::vector<DomainHandle> handles;
+  handles.reserve(n);
+  for (int i = 0; i < n; i++) handles.emplace_back(doms[i]);
+  free(doms);
+  std::vector<std::string> uuids;
+  uuids.reserve(n);
+  for (const DomainHandle& dom : handles) {
+    uuids.push_back(UuidOf(dom.get()));
+    cache.Put(uuids.back(), dom.get());
+  }
+  if (flags == 0) cache.Retain(uuids);
+  return handles;
+}
+
+struct DomainRef {
+  std::string uuid;
+  std::string name;
+  int id = -1;
+};
+
 
 }  // namespace
 
@@ -17,14 +42,9 @@ Napi::Value Connection::ListAllDomains(const Napi::CallbackInfo& info) {
   uint32_t flags = ArgFlags(info, 0, "flags", 0);
   return Run<std::vector<DomainSummary>>(
       info.Env(), "ballast:libvirt:listAllDomains",
-      [flags](virConnectPtr conn, std::vector<DomainSummary>& out) {
-        virDomainPtr* doms = nullptr;
-        int n = Check(virConnectListAllDomains(conn, &doms, flags), "virConnectListAllDomains");
-        std::vector<DomainHandle> handles;
-        handles.reserve(n);
-        for (int i = 0; i < n; i++) handles.emplace_back(doms[i]);
-        free(doms);
-        out.reserve(n);
+      [flags, cache = domains_](virConnectPtr conn, std::vector<DomainSummary>& out) {
+        std::vector<DomainHandle> handles = ListAndCache(conn, flags, *cache);
+        out.reserve(handles.size());
         for (const DomainHandle& dom : handles) {
           try {
             out.push_back(Summarize(dom.get()));
@@ -52,10 +72,49 @@ Napi::Value Connection::LookupByName(const Napi::CallbackInfo& info) {
       SummaryDone);
 }
 
+Napi::Value Connection::ListDomainRefs(const Napi::CallbackInfo& info) {
+  uint32_t flags = ArgFlags(info, 0, "flags", 0);
+  return Run<std::vector<DomainRef>>(
+      info.Env(), "ballast:libvirt:listDomainRefs",
+      [flags, cache = domains_](virConnectPtr conn, std::vector<DomainRef>& out) {
+        std::vector<DomainHandle> handles = ListAndCache(conn, flags, *cache);
+        out.reserve(handles.size());
+        for (const DomainHandle& dom : handles) {  // fresh pointers: their local data is current
+          DomainRef ref;
+          ref.uuid = UuidOf(dom.get());
+          const char* name = virDomainGetName(dom.get());
+          ref.name = name != nullptr ? name : "";
+          unsigned int id = virDomainGetID(dom.get());
+          ref.id = id == static_cast<unsigned int>(-1) ? -1 : static_cast<int>(id);
+          out.push_back(std::move(ref));
+        }
+      },
+      [](Napi::Env env, std::vector<DomainRef>& out) -> Napi::Value {
+        Napi::Array arr = Napi::Array::New(env, out.size());
+        for (size_t i = 0; i < out.size(); i++) {
+          Napi::Object obj = Napi::Object::New(env);
+          obj.Set("uuid", out[i].uuid);
+          obj.Set("name", out[i].name);
+          obj.Set("id", out[i].id);
+          arr.Set(static_cast<uint32_t>(i), obj);
+        }
+        return arr;
+      });
+}
+
+// Always a fresh lookup (the summary's name and id are the pointer's local
+// data, stale on a cached handle after a rename or restart); it refreshes the
+// cached handle.
 Napi::Value Connection::LookupByUuid(const Napi::CallbackInfo& info) {
-  return RunOnDomain<DomainSummary>(
-      info.Env(), "ballast:libvirt:lookupByUuid", ArgNonEmptyString(info, 0, "uuid"),
-      [](virDomainPtr dom, DomainSummary& out) { out = Summarize(dom); }, SummaryDone);
+  std::string uuid = ArgNonEmptyString(info, 0, "uuid");
+  return Run<DomainSummary>(
+      info.Env(), "ballast:libvirt:lookupByUuid",
+      [uuid, cache = domains_](virConnectPtr conn, DomainSummary& out) {
+        DomainHandle dom = FindDomain(conn, uuid);
+        cache->Put(uuid, dom.get());
+        out = Summarize(dom.get());
+      },
+      SummaryDone);
 }
 
 Napi::Value Connection::DefineXml(const Napi::CallbackInfo& info) {
@@ -90,19 +149,37 @@ Napi::Value Connection::CreateXml(const Napi::CallbackInfo& info) {
   }
 
 BALLAST_DOMAIN_OP(Create, "create", virDomainCreate)
-BALLAST_DOMAIN_OP(Destroy, "destroy", virDomainDestroy)
 BALLAST_DOMAIN_OP(Shutdown, "shutdown", virDomainShutdown)
 BALLAST_DOMAIN_OP(Suspend, "suspend", virDomainSuspend)
 BALLAST_DOMAIN_OP(Resume, "resume", virDomainResume)
 
 #undef BALLAST_DOMAIN_OP
 
+// Destroy and undefine drop the cached handle once done: a destroyed transient
+// domain and an undefined inactive one are gone.
+Napi::Value Connection::Destroy(const Napi::CallbackInfo& info) {
+  std::string uuid = ArgNonEmptyString(info, 0, "uuid");
+  return Run<Nothing>(
+      info.Env(), "ballast:libvirt:destroy",
+      [uuid, cache = domains_](virConnectPtr conn, Nothing& out) {
+        auto fn = [](virDomainPtr dom, Nothing&) { Check(virDomainDestroy(dom), "virDomainDestroy"); };
+        WithDomain(*cache, conn, uuid, fn, out);
+        cache->Evict(uuid);
+      },
+      ResolveUndefined);
+}
+
 Napi::Value Connection::Undefine(const Napi::CallbackInfo& info) {
+  std::string uuid = ArgNonEmptyString(info, 0, "uuid");
   uint32_t flags = ArgFlags(info, 1, "flags", 0);
-  return RunOnDomain<Nothing>(
-      info.Env(), "ballast:libvirt:undefine", ArgNonEmptyString(info, 0, "uuid"),
-      [flags](virDomainPtr dom, Nothing&) {
-        Check(virDomainUndefineFlags(dom, flags), "virDomainUndefineFlags");
+  return Run<Nothing>(
+      info.Env(), "ballast:libvirt:undefine",
+      [uuid, flags, cache = domains_](virConnectPtr conn, Nothing& out) {
+        auto fn = [flags](virDomainPtr dom, Nothing&) {
+          Check(virDomainUndefineFlags(dom, flags), "virDomainUndefineFlags");
+        };
+        WithDomain(*cache, conn, uuid, fn, out);
+        cache->Evict(uuid);
       },
       ResolveUndefined);
 }

@@ -47,12 +47,12 @@ Napi::Value Connection::PinVcpu(const Napi::CallbackInfo& info) {
   unsigned int vcpu = static_cast<unsigned int>(ArgUint(info, 1, "vcpu", 65535));
   std::vector<uint32_t> pcpus = ArgUintArray(info, 2, "pcpus", 65535);
   uint32_t flags = ArgFlags(info, 3, "flags", VIR_DOMAIN_AFFECT_LIVE);
-  return Run<Nothing>(
-      info.Env(), "ballast:libvirt:pinVcpu",
-      [uuid, vcpu, pcpus, flags](virConnectPtr conn, Nothing&) {
+  return RunOnDomain<Nothing>(
+      info.Env(), "ballast:libvirt:pinVcpu", uuid,
+      [vcpu, pcpus, flags](virDomainPtr dom, Nothing&) {
+        virConnectPtr conn = virDomainGetConnect(dom);
         std::vector<unsigned char> map = CpuMapOf(conn, pcpus);
-        DomainHandle dom = FindDomain(conn, uuid);
-        Check(virDomainPinVcpuFlags(dom.get(), vcpu, map.data(), static_cast<int>(map.size()), flags),
+        Check(virDomainPinVcpuFlags(dom, vcpu, map.data(), static_cast<int>(map.size()), flags),
               "virDomainPinVcpuFlags");
       },
       ResolveUndefined);
@@ -61,21 +61,21 @@ Napi::Value Connection::PinVcpu(const Napi::CallbackInfo& info) {
 Napi::Value Connection::GetVcpuPinInfo(const Napi::CallbackInfo& info) {
   std::string uuid = ArgNonEmptyString(info, 0, "uuid");
   uint32_t flags = ArgFlags(info, 1, "flags", VIR_DOMAIN_AFFECT_CURRENT);
-  return Run<std::vector<std::vector<int>>>(
-      info.Env(), "ballast:libvirt:getVcpuPinInfo",
-      [uuid, flags](virConnectPtr conn, std::vector<std::vector<int>>& out) {
+  return RunOnDomain<std::vector<std::vector<int>>>(
+      info.Env(), "ballast:libvirt:getVcpuPinInfo", uuid,
+      [flags](virDomainPtr dom, std::vector<std::vector<int>>& out) {
+        virConnectPtr conn = virDomainGetConnect(dom);
         int hostCpus = HostCpuCount(conn);
-        DomainHandle dom = FindDomain(conn, uuid);
-        int vcpus = virDomainGetVcpusFlags(dom.get(), flags | VIR_DOMAIN_VCPU_MAXIMUM);
+        int vcpus = virDomainGetVcpusFlags(dom, flags | VIR_DOMAIN_VCPU_MAXIMUM);
         if (vcpus < 0) {  // some drivers refuse MAXIMUM with LIVE: fall back to the info
           virResetLastError();
           virDomainInfo di;
-          Check(virDomainGetInfo(dom.get(), &di), "virDomainGetInfo");
+          Check(virDomainGetInfo(dom, &di), "virDomainGetInfo");
           vcpus = static_cast<int>(di.nrVirtCpu);
         }
         int maplen = VIR_CPU_MAPLEN(hostCpus);
         std::vector<unsigned char> maps(static_cast<size_t>(vcpus) * maplen, 0);
-        int n = Check(virDomainGetVcpuPinInfo(dom.get(), vcpus, maps.data(), maplen, flags),
+        int n = Check(virDomainGetVcpuPinInfo(dom, vcpus, maps.data(), maplen, flags),
                       "virDomainGetVcpuPinInfo");
         for (int v = 0; v < n; v++) {
           std::vector<int> cpus;
@@ -100,12 +100,12 @@ Napi::Value Connection::PinEmulator(const Napi::CallbackInfo& info) {
   std::string uuid = ArgNonEmptyString(info, 0, "uuid");
   std::vector<uint32_t> pcpus = ArgUintArray(info, 1, "pcpus", 65535);
   uint32_t flags = ArgFlags(info, 2, "flags", VIR_DOMAIN_AFFECT_LIVE);
-  return Run<Nothing>(
-      info.Env(), "ballast:libvirt:pinEmulator",
-      [uuid, pcpus, flags](virConnectPtr conn, Nothing&) {
+  return RunOnDomain<Nothing>(
+      info.Env(), "ballast:libvirt:pinEmulator", uuid,
+      [pcpus, flags](virDomainPtr dom, Nothing&) {
+        virConnectPtr conn = virDomainGetConnect(dom);
         std::vector<unsigned char> map = CpuMapOf(conn, pcpus);
-        DomainHandle dom = FindDomain(conn, uuid);
-        Check(virDomainPinEmulator(dom.get(), map.data(), static_cast<int>(map.size()), flags),
+        Check(virDomainPinEmulator(dom, map.data(), static_cast<int>(map.size()), flags),
               "virDomainPinEmulator");
       },
       ResolveUndefined);
@@ -114,14 +114,14 @@ Napi::Value Connection::PinEmulator(const Napi::CallbackInfo& info) {
 Napi::Value Connection::GetEmulatorPinInfo(const Napi::CallbackInfo& info) {
   std::string uuid = ArgNonEmptyString(info, 0, "uuid");
   uint32_t flags = ArgFlags(info, 1, "flags", VIR_DOMAIN_AFFECT_CURRENT);
-  return Run<std::vector<int>>(
-      info.Env(), "ballast:libvirt:getEmulatorPinInfo",
-      [uuid, flags](virConnectPtr conn, std::vector<int>& out) {
+  return RunOnDomain<std::vector<int>>(
+      info.Env(), "ballast:libvirt:getEmulatorPinInfo", uuid,
+      [flags](virDomainPtr dom, std::vector<int>& out) {
+        virConnectPtr conn = virDomainGetConnect(dom);
         int hostCpus = HostCpuCount(conn);
-        DomainHandle dom = FindDomain(conn, uuid);
         int maplen = VIR_CPU_MAPLEN(hostCpus);
         std::vector<unsigned char> map(static_cast<size_t>(maplen), 0);
-        Check(virDomainGetEmulatorPinInfo(dom.get(), map.data(), maplen, flags),
+        Check(virDomainGetEmulatorPinInfo(dom, map.data(), maplen, flags),
               "virDomainGetEmulatorPinInfo");
         for (int c = 0; c < hostCpus; c++) {
           if (VIR_CPU_USED(map.data(), c)) out.push_back(c);

@@ -48,6 +48,7 @@ int OnLifecycle(virConnectPtr, virDomainPtr dom, int event, int detail, void* op
   EventMsg* msg = DomainMsg(EventMsg::Lifecycle, dom);
   msg->event = event;
   msg->detail = detail;
+  HubOf(opaque).ForgetDomainOn(*msg);
   HubOf(opaque).Post(msg);
   return 0;
 }
@@ -179,6 +180,13 @@ void EventHub::Finalize(Napi::Env, std::shared_ptr<EventHub>* self, std::nullptr
 void EventHub::Post(EventMsg* msg) {
   std::lock_guard<std::mutex> lock(sinkMu_);
   if (!active_ || tsfn_.NonBlockingCall(msg) != napi_ok) delete msg;
+}
+
+void EventHub::ForgetDomainOn(const EventMsg& msg) {
+  if (msg.uuid.empty()) return;
+  bool gone = msg.event == VIR_DOMAIN_EVENT_UNDEFINED || msg.event == VIR_DOMAIN_EVENT_STOPPED ||
+              (msg.event == VIR_DOMAIN_EVENT_DEFINED && msg.detail == VIR_DOMAIN_EVENT_DEFINED_RENAMED);
+  if (gone) domains_->Evict(msg.uuid);
 }
 
 EventSupport EventHub::Register(virConnectPtr conn) {

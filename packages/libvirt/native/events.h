@@ -9,8 +9,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "domain-cache.h"
 #include "typed-params.h"
 
 namespace ballast {
@@ -51,6 +53,8 @@ struct EventSupport {
 // libvirt callback registration (as its opaque pointer) and the TSFN finalizer.
 class EventHub : public std::enable_shared_from_this<EventHub> {
  public:
+  explicit EventHub(std::shared_ptr<DomainCache> domains) : domains_(std::move(domains)) {}
+
   // JS thread. Creates the TSFN on first use, else re-refs it.
   void Listen(Napi::Env env, Napi::Function callback);
   // JS thread. No listeners: the TSFN no longer keeps the process alive.
@@ -65,9 +69,16 @@ class EventHub : public std::enable_shared_from_this<EventHub> {
 
   // Event-loop thread. Takes ownership of msg.
   void Post(EventMsg* msg);
+  // Event-loop thread. Drops the cached handle of a domain that an event says
+  // is gone or renamed (UNDEFINED, STOPPED: a transient domain is gone once
+  // stopped, and a stopped persistent one costs one lookup later; DEFINED as
+  // the new name of a rename).
+  void ForgetDomainOn(const EventMsg& msg);
 
  private:
   static void Finalize(Napi::Env env, std::shared_ptr<EventHub>* self, std::nullptr_t* ctx);
+
+  std::shared_ptr<DomainCache> domains_;
 
   std::mutex regMu_;  // registration state (worker threads)
   std::vector<int> callbackIds_;

@@ -3,6 +3,8 @@ import { toLibvirtError } from './libvirt-error.js';
 import type { NativeConnection } from './native.js';
 import type {
   DomainInfo,
+  DomainRef,
+  DomainSample,
   DomainStatsRecord,
   DomainSummary,
   EventSupport,
@@ -64,6 +66,14 @@ export class Connection {
 
   get closed(): boolean {
     return this.#native.closed;
+  }
+
+  /**
+   * For tests and debugging: how many domain handles the native layer keeps (uuid -> virDomainPtr). Per-domain
+   * calls use them instead of looking the domain up by UUID each time; see the README's "Domain handles".
+   */
+  get domainCacheSize(): number {
+    return this.#native.domainCacheSize;
   }
 
   /** Deregisters events and drops the connection; idempotent. */
@@ -139,6 +149,14 @@ export class Connection {
   /** virConnectListAllDomains (ListDomainsFlags filters; 0 = all), with state and persistence. */
   listAllDomains(flags = 0): Promise<DomainSummary[]> {
     return this.#wrap(this.#native.listAllDomains(flags));
+  }
+
+  /**
+   * virConnectListAllDomains (ListDomainsFlags) without the two state queries per domain that listAllDomains
+   * makes: one round trip. Refreshes the domain handles; with flags 0 it also drops those of domains gone.
+   */
+  listDomainRefs(flags = 0): Promise<DomainRef[]> {
+    return this.#wrap(this.#native.listDomainRefs(flags));
   }
 
   lookupByName(name: string): Promise<DomainSummary> {
@@ -227,6 +245,27 @@ export class Connection {
    */
   getAllDomainStats(stats: number, flags = 0): Promise<DomainStatsRecord[]> {
     return this.#wrap(this.#native.getAllDomainStats(stats, flags));
+  }
+
+  /**
+   * virDomainListGetStats for the given domains, from kept handles (looked up on first use): records as
+   * getAllDomainStats gives them, for the domains found (one gone is left out). `flags`: NOWAIT, ENFORCE_STATS
+   * (libvirt refuses the list filters such as ACTIVE here). One call per domain, issued together, overlaps in
+   * libvirtd: each runs on its own pool thread.
+   */
+  getDomainStats(uuids: string[], stats: number, flags = 0): Promise<DomainStatsRecord[]> {
+    return this.#wrap(this.#native.getDomainStats(uuids, stats, flags));
+  }
+
+  /**
+   * One domain's per-cycle read in one worker, one call after the other on its kept handle: virDomainGetInfo,
+   * then virDomainGetVcpus (`vcpus`) and virDomainListGetStats of `statsGroups` (a DomainStats mask; 0: none) with
+   * `statsFlags` (e.g. NOWAIT). Issued for every domain at once, each holds one pool thread and comes back to JS
+   * once. A part that fails (a driver without it, a domain stopped meanwhile) is left out; a domain gone rejects
+   * with isNoDomain, a connection gone with its error.
+   */
+  sampleDomain(uuid: string, opts: { vcpus?: boolean; statsGroups?: number; statsFlags?: number } = {}): Promise<DomainSample> {
+    return this.#wrap(this.#native.sampleDomain(uuid, opts.vcpus ? 1 : 0, opts.statsGroups ?? 0, opts.statsFlags ?? 0));
   }
 
   // ---- memory -----------------------------------------------------------------------------

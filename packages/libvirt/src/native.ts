@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 import type {
   DomainInfo,
+  DomainRef,
+  DomainSample,
   DomainStatsRecord,
   DomainSummary,
   EventSupport,
@@ -38,6 +40,7 @@ export interface NativeMigrateOptions {
 export interface NativeConnection {
   readonly keepaliveSupported: boolean;
   readonly closed: boolean;
+  readonly domainCacheSize: number;
   close(): Promise<void>;
   isAlive(): Promise<boolean>;
   enableEvents(callback: (event: LibvirtEvent) => void): Promise<EventSupport>;
@@ -56,6 +59,7 @@ export interface NativeConnection {
   setNodeMemoryParameters(params: NodeMemoryTunables): Promise<void>;
 
   listAllDomains(flags: number): Promise<DomainSummary[]>;
+  listDomainRefs(flags: number): Promise<DomainRef[]>;
   lookupByName(name: string): Promise<DomainSummary>;
   lookupByUuid(uuid: string): Promise<DomainSummary>;
   defineXML(xml: string): Promise<DomainSummary>;
@@ -88,6 +92,8 @@ export interface NativeConnection {
   setNumaParameters(uuid: string, params: TypedParams, flags: number): Promise<void>;
 
   getAllDomainStats(stats: number, flags: number): Promise<DomainStatsRecord[]>;
+  getDomainStats(uuids: string[], stats: number, flags: number): Promise<DomainStatsRecord[]>;
+  sampleDomain(uuid: string, parts: number, statsGroups: number, statsFlags: number): Promise<DomainSample>;
 
   migrate(uuid: string, destUri: string, flags: number, options: NativeMigrateOptions): Promise<void>;
   getJobInfo(uuid: string): Promise<JobInfo>;

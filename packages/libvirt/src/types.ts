@@ -70,6 +70,24 @@ export interface NodeMemoryParameters extends NodeMemoryTunables {
 }
 
 /** What list and lookup calls return about a domain. */
+/** One domain's per-cycle read (sampleDomain). */
+export interface DomainSample {
+  info: DomainInfo;
+  /** virDomainGetVcpus, when asked and it worked. */
+  vcpus?: VcpuInfo[];
+  /** virDomainListGetStats of the asked groups, when asked and reported: the record's name and params. */
+  name?: string;
+  params?: TypedParams;
+}
+
+/** A domain as listDomainRefs reports it: no state query, just what the list itself says. */
+export interface DomainRef {
+  uuid: string;
+  name: string;
+  /** Hypervisor id; -1 when inactive. */
+  id: number;
+}
+
 export interface DomainSummary {
   uuid: string;
   name: string;

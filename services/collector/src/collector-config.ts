@@ -17,6 +17,17 @@ export const collectorConfigSchema = z.object({
   intervalMs: z.number().int().min(100).max(600000).default(2000),
   /** Read balloon stats every Nth cycle (1 = every cycle); CPU stats are read every cycle. */
   balloonEvery: z.number().int().min(1).max(100).default(1),
+  /**
+   * Per VM, within those cycles: a VM whose memory use is steady has its balloon stats (a QEMU monitor round trip,
+   * the costly part of a read) read only once this many ms have passed since its last read; one whose guest-used
+   * memory moved by balloonMovingKiB or more is read every cycle until it has been steady for balloonSettleMs; a
+   * balloon-change event has it read in the next cycle; cycles without a read repeat its last figures. Keep it under
+   * what the memory policy takes for fresh: staleAfterIntervals (3) × the interval − the guest stats period
+   * (3 × 2 s − 2 s = 4 s by default). 0: every VM every cycle.
+   */
+  balloonSteadyMs: z.number().int().min(0).max(600000).default(3000),
+  balloonMovingKiB: z.number().int().min(0).default(8192),
+  balloonSettleMs: z.number().int().min(0).max(3600000).default(10000),
   /** Refresh host info (NUMA free memory) and KSM (settings, counters) every Nth cycle; ksmd's CPU is read every cycle. */
   hostInfoEvery: z.number().int().min(1).default(5),
   /**
@@ -33,6 +44,13 @@ export const collectorConfigSchema = z.object({
    * hundreds, read it every few cycles.
    */
   placementEvery: z.number().int().min(0).max(100000).default(1),
+  /**
+   * Read each vCPU's wait for a pCPU (libvirt's vcpu stats group: vcpu.N.delay, the cluster policy's unmet CPU
+   * demand) every Nth cycle; the cycles between repeat the last figure, measured over the span since the VM's
+   * previous reading. The group costs about as much as the balloon read on the lab (`make bench ARGS=stats`), so by
+   * default it is read every 5th cycle (10 s at the 2 s interval); 1 reads it every cycle.
+   */
+  vcpuWaitEvery: z.number().int().min(1).max(100000).default(5),
   /**
    * Measure each running VM's memory dirty rate (QEMU page sampling, dirtyRateSec long) every this many
    * cycles, for the cluster policy's migration cost; 0: never.

@@ -16,7 +16,9 @@ import {
 import { isUnsupported, type Hypervisor } from '@ballast/hypervisor';
 import { KsmReader } from './ksm-reader.js';
 import { PerVmReads } from './per-vm-reads.js';
-import { withPlacement } from './vcpu-placement.js';
+import { readVmStats } from './vm-stats-read.js';
+import { VcpuWaitTracker } from './vcpu-wait.js';
+import { BalloonSchedule, type BalloonScheduleOptions } from './balloon-schedule.js';
 
 /** The logger method used; a pino Logger fits. */
 export interface SamplerLog {
@@ -36,6 +38,17 @@ export interface SamplerOptions {
   configEvery?: number;
   /** Read where each running VM's vCPUs are now (one call per VM) every this many cycles; 0: never. Default 1. */
   placementEvery?: number;
+  /**
+   * Read each vCPU's wait for a pCPU (libvirt's vcpu stats group) every this many cycles; the cycles between repeat
+   * the last figure. Default 1.
+   */
+  vcpuWaitEvery?: number;
+  /**
+   * Read each VM's balloon stats on its own schedule (BalloonSchedule: every cycle while its memory use moves, every
+   * steadyMs while steady, at once after a balloon-change event) within the cycles balloonEvery allows. Unset: every
+   * VM in every such cycle.
+   */
+  balloonSchedule?: BalloonScheduleOptions;
   /**
    * Start a dirty-rate measurement of each running VM (QEMU page sampling over `dirtyRateSec`) every this
    * many cycles; 0: never. Reports carry each VM's last measured rate. Default 0.
@@ -72,8 +85,8 @@ interface CycleReads {
 }
 
 /**
- * Reads one host each cycle — one bulk stats call for every VM, node CPU times and memory, and where each
- * running VM's vCPUs are now (one call per VM) — and turns cumulative counters into usage over the interval.
+ * Reads one host each cycle — the stats of every running VM with where its vCPUs are now (readVmStats), node
+ * CPU times and memory — and turns cumulative counters into usage over the interval.
  * Pinning is read for new VMs and after events; the domain configuration (VmConfig, with the pins Ballast
  * recorded), CPU tune and numatune for new VMs, after events and every `configEvery` cycles; KSM with the
  * host info. Reads only: it never changes the hypervisor.
@@ -83,6 +96,8 @@ export class HostSampler {
   private cycle = 0;
   private host: HostInfo | undefined;
   private lastBalloon = new Map<string, VmReport['balloon']>();
+  private readonly vcpuWait = new VcpuWaitTracker();
+  private readonly balloons: BalloonSchedule | undefined;
   private readonly unsupportedLogged = new Set<string>();
   private readonly pinning: PerVmReads<number[][]>;
   private readonly configs: PerVmReads<VmConfig>;
@@ -100,6 +115,7 @@ export class HostSampler {
     this.cpuTunes = new PerVmReads('CPU tune (cpu_shares)', (uuid) => this.hv.getCpuTune(uuid), unsupported);
     this.numaTunes = new PerVmReads('numatune', (uuid) => this.hv.getNumaTune(uuid), unsupported);
     this.ksm = new KsmReader(hv, unsupported);
+    this.balloons = opts.balloonSchedule ? new BalloonSchedule(opts.balloonSchedule) : undefined;
   }
 
   /** Swap the hypervisor after a reconnect; counters restart from the next cycle, everything is read again. */
@@ -116,6 +132,7 @@ export class HostSampler {
    * numatune and domain XML (a pin is followed by its record in <metadata>); metadata-change: the XML.
    */
   handleEvent(ev: HypervisorEvent): void {
+    if (ev.kind === 'balloon-change') this.balloons?.changed(ev.uuid);
     if (ev.kind === 'lifecycle' || ev.kind === 'tunable') {
       this.invalidatePinning(ev.uuid);
       this.invalidateTuning(ev.uuid);
@@ -146,27 +163,32 @@ export class HostSampler {
     const refreshHost = !this.host || this.cycle % this.opts.hostInfoEvery === 0;
     const placementEvery = this.opts.placementEvery ?? 1;
     const readPlacement = placementEvery > 0 && this.cycle % placementEvery === 0;
+    const readWait = this.cycle % Math.max(1, this.opts.vcpuWaitEvery ?? 1) === 0;
     this.cycle++;
     const clock = this.opts.monotonicNs ?? process.hrtime.bigint;
     const t0 = clock();
     const takenAtMs = this.opts.now();
-    const [bulk, pcpus, mem, host] = await Promise.all([
-      this.hv.collectStats({ balloon: withBalloon, vcpu: true, ...(this.dirtyRateOn ? { dirtyRate: true } : {}) }),
+    const [stats, pcpus, mem, host] = await Promise.all([
+      readVmStats(this.hv, { balloon: withBalloon, ...this.balloonFor(takenAtMs), placement: readPlacement, vcpuWait: readWait, dirtyRate: this.dirtyRateOn }),
       this.hv.nodeCpuTimes(),
       this.hv.nodeMemory(),
       refreshHost ? this.hv.hostInfo() : Promise.resolve(this.host as HostInfo),
     ]);
     this.host = host;
     const t1 = clock();
-    const [stats, ksm] = await Promise.all([
-      readPlacement ? withPlacement(this.hv, bulk) : bulk,
+    const [ksm] = await Promise.all([
       this.ksm.read(refreshHost, t1),
-      this.refreshVmReads(bulk),
-      this.startDirtyRates(bulk, this.cycle - 1),
+      this.refreshVmReads(stats),
+      this.startDirtyRates(stats, this.cycle - 1),
     ]);
     const report = this.hostReport({ stats, pcpus, mem, host, t0, t1, takenAtMs, withBalloon });
     if (ksm) report.ksm = ksm;
     return report;
+  }
+
+  private balloonFor(nowMs: number): { balloonFor?: (uuid: string) => boolean } {
+    const schedule = this.balloons;
+    return schedule ? { balloonFor: (uuid) => schedule.wants(uuid, nowMs) } : {};
   }
 
   private get dirtyRateOn(): boolean {
@@ -201,11 +223,13 @@ export class HostSampler {
   private hostReport(c: CycleReads): HostReport {
     const prev = this.prev;
     const dtNs = prev ? Number(c.t1 - prev.atNs) : 0;
-    const vms = c.stats.map((s) => this.vmReport(s, prev?.stats.get(s.uuid), dtNs, c.withBalloon));
+    const vms = c.stats.map((s) => this.vmReport(s, prev?.stats.get(s.uuid), dtNs, c.withBalloon, this.vcpuWait.update(s, c.t1)));
     this.prev = { atNs: c.t1, stats: new Map(c.stats.map((s) => [s.uuid, s])), pcpus: c.pcpus };
     const live = new Set(c.stats.map((s) => s.uuid));
     for (const reads of [this.pinning, this.configs, this.cpuTunes, this.numaTunes]) reads.retain(live);
     for (const uuid of this.lastBalloon.keys()) if (!live.has(uuid)) this.lastBalloon.delete(uuid);
+    this.vcpuWait.retain(live);
+    this.balloons?.retain(live);
     const report: HostReport = {
       hostId: this.opts.hostId,
       hostname: c.host.hostname,
@@ -226,14 +250,17 @@ export class HostSampler {
     return report;
   }
 
-  private vmReport(s: VmStats, prev: VmStats | undefined, dtNs: number, withBalloon: boolean): VmReport {
+  private vmReport(s: VmStats, prev: VmStats | undefined, dtNs: number, withBalloon: boolean, waits: Map<number, number>): VmReport {
     const pins = this.pinning.get(s.uuid) ?? [];
     const report: VmReport = {
       uuid: s.uuid,
       name: s.name,
       state: s.state,
       cpuPercent: cpuPercent(prev?.cpuTimeNs, s.cpuTimeNs, dtNs, Math.max(s.vcpus.length, 1)),
-      vcpus: vcpuUsage(prev, s, dtNs).map((u) => ({ ...u, pcpus: pins[u.id] ?? [] })),
+      vcpus: vcpuUsage(prev, s, dtNs).map(({ waitPercent: _, ...u }) => {
+        const waitPercent = waits.get(u.id);
+        return { ...u, ...(waitPercent !== undefined ? { waitPercent } : {}), pcpus: pins[u.id] ?? [] };
+      }),
     };
     const config = this.configs.get(s.uuid);
     if (config) report.config = config;
@@ -245,8 +272,10 @@ export class HostSampler {
     if (withBalloon && s.balloon) {
       report.balloon = balloonReport(s.balloon);
       this.lastBalloon.set(s.uuid, report.balloon);
-    } else if (!withBalloon) {
-      // Cycles without a balloon read repeat the last balloon figures (their lastUpdateSec tells their age).
+      this.balloons?.read(s.uuid, report.balloon, this.opts.now());
+    } else if (!withBalloon || this.balloons) {
+      // Cycles (or VMs, on the balloon schedule) without a balloon read repeat the last figures (their lastUpdateSec
+      // tells their age).
       const last = this.lastBalloon.get(s.uuid);
       if (last) report.balloon = last;
     }

@@ -1,2 +1,3 @@
 export * from './host-sampler.js';
 export * from './collector-config.js';
+export * from './vm-stats-read.js';

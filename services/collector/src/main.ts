@@ -92,6 +92,10 @@ function samplerFollowing(hv: ReconnectingHypervisor, config: CollectorConfig, h
     hostInfoEvery: config.hostInfoEvery,
     configEvery: config.configEvery,
     placementEvery: config.placementEvery,
+    vcpuWaitEvery: config.vcpuWaitEvery,
+    ...(config.balloonSteadyMs > 0
+      ? { balloonSchedule: { steadyMs: config.balloonSteadyMs, movingKiB: config.balloonMovingKiB, settleMs: config.balloonSettleMs } }
+      : {}),
     dirtyRateEvery: config.dirtyRateEvery,
     dirtyRateSec: config.dirtyRateSec,
     now: () => Date.now(),
