@@ -40,7 +40,8 @@ export class ClusterState {
   private readonly hostsById = new Map<string, HostEntry>();
   /** VM uuid → host id that last reported it. */
   private readonly vmHost = new Map<string, string>();
-  private readonly windows = new Map<string, WindowEntry[]>();
+  /** VM uuid → its window, frozen: a sample makes a new one, so vms() hands it out without copying it. */
+  private readonly windows = new Map<string, readonly WindowEntry[]>();
   /** VMs seen moving between hosts, oldest first (the last MIGRATION_HISTORY_MS). */
   private readonly moves: MigrationRecord[] = [];
   /**
@@ -128,10 +129,9 @@ export class ClusterState {
 
   private pushWindow(vm: VmReport, takenAtMs: number): void {
     const w = this.windows.get(vm.uuid) ?? [];
-    const e = windowEntryFor(vm, takenAtMs);
-    w.push(e);
-    while (w.length > this.opts.windowSize) w.shift();
-    this.windows.set(vm.uuid, w);
+    const next = w.slice(Math.max(0, w.length + 1 - this.opts.windowSize));
+    next.push(windowEntryFor(vm, takenAtMs));
+    this.windows.set(vm.uuid, Object.freeze(next));
   }
 
   hostReport(hostId: string): HostReport | undefined {
@@ -166,7 +166,8 @@ export class ClusterState {
     const order = hostId === undefined ? (this.order ??= this.sortedOrder()) : this.sortedOrder(hostId);
     return order.map(({ hostId: h, index }) => {
       const vm = (this.hostsById.get(h) as HostEntry).report.vms[index] as VmReport;
-      return { ...vm, hostId: h, window: [...(this.windows.get(vm.uuid) ?? [])], holds: this.holds.active(vm.uuid, now) };
+      // the window as it is (frozen; the next sample makes a new one): 20,000 copies of it a call cost more than the policies
+      return { ...vm, hostId: h, window: (this.windows.get(vm.uuid) ?? NO_WINDOW) as WindowEntry[], holds: this.holds.active(vm.uuid, now) };
     });
   }
 
@@ -200,6 +201,8 @@ export class ClusterState {
 function isRunning(state: VmReport['state']): boolean {
   return state === 'running' || state === 'blocked';
 }
+
+const NO_WINDOW: readonly WindowEntry[] = Object.freeze([]);
 
 /** Whether two reports of a host list the same VMs (uuid and name) in the same order. */
 function sameLayout(a: readonly VmReport[], b: readonly VmReport[]): boolean {

@@ -1,2 +1,4 @@
 export * from './host-sampler.js';
 export * from './collector-config.js';
+export * from './sample-stream.js';
+export { hostSampleFromReport } from './mappers.js';
