@@ -8,6 +8,8 @@ import { labStatsBench, manyDomainsBench } from './stats-bench.js';
 import { printTable, type BenchRow } from './stats.js';
 
 const rows: BenchRow[] = [];
+// Ctrl-C or a timeout: exit, so the scale section's children (engines, simulator, collectors) are reaped
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 const only = process.argv[2];
 if (!only || only === 'stats') {
   const uri = process.env.BALLAST_LAB_URI ?? 'qemu:///system';

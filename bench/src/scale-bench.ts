@@ -86,20 +86,34 @@ interface Stack {
 
 async function startStack(hosts: number): Promise<Stack> {
   const [redis, sim] = await Promise.all([startRedis(), startSim(hosts, VMS_PER_HOST)]);
+  const s: Stack = { redis, client: new Redis(redis.url), sim: sim.proc, engines: [], collectors: [], actuators: [] };
+  try {
+    await startServices(s, sim);
+    return s;
+  } catch (e) {
+    await stopStack(s);
+    throw e;
+  }
+}
+
+/** The engines, then the collectors and the actuators in groups; each group's start waited for in turn (a 2-core machine). */
+async function startServices(s: Stack, sim: { uriPrefix: string; hosts: string[] }): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ballast-scale-'));
   const policyFile = path.join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify(POLICY));
-  const env = { REDIS_URL: redis.url, BALLAST_CYCLE_MS: String(CYCLE_MS), BALLAST_HOST_LEASE_TTL_MS: String(LEASE_TTL_MS), BALLAST_POLICY_FILE: policyFile };
-  const engines: Engine[] = [];
-  for (let i = 0; i < ENGINES; i++) engines.push(await startEngine(env));
-  for (const e of engines) await waitFor(`${e.proc.name} serving`, 60_000, async () => health(e.ops));
+  const env = { REDIS_URL: s.redis.url, BALLAST_CYCLE_MS: String(CYCLE_MS), BALLAST_HOST_LEASE_TTL_MS: String(LEASE_TTL_MS), BALLAST_POLICY_FILE: policyFile };
+  for (let i = 0; i < ENGINES; i++) s.engines.push(await startEngine(env));
+  for (const e of s.engines) await waitFor(`${e.proc.name} serving`, 120_000, async () => health(e.ops));
   const all = sim.hosts.map((id, index) => ({ id, index }));
-  const collectors: Proc[] = [];
-  for (let i = 0; i < all.length; i += GROUP_HOSTS) collectors.push(startCollectorGroup(sim.uriPrefix, all.slice(i, i + GROUP_HOSTS), engines, INTERVAL_MS));
-  const actuators: Proc[] = [];
-  for (let i = 0; i < all.length; i += GROUP_HOSTS) actuators.push(startActuatorGroup(sim.uriPrefix, sim.hosts.slice(i, i + GROUP_HOSTS), redis.url));
-  for (const c of [...collectors, ...actuators]) await c.line('ready', 120_000);
-  return { redis, client: new Redis(redis.url), sim: sim.proc, engines, collectors, actuators };
+  for (let i = 0; i < all.length; i += GROUP_HOSTS) {
+    const c = startCollectorGroup(sim.uriPrefix, all.slice(i, i + GROUP_HOSTS), s.engines, INTERVAL_MS);
+    s.collectors.push(c);
+    await c.line('ready', 600_000);
+    const a = startActuatorGroup(sim.uriPrefix, sim.hosts.slice(i, i + GROUP_HOSTS), s.redis.url);
+    s.actuators.push(a);
+    await a.line('ready', 600_000);
+    process.stderr.write(`scale: ${Math.min(all.length, i + GROUP_HOSTS)}/${all.length} hosts' collectors and actuators up\n`);
+  }
 }
 
 async function stopStack(s: Stack): Promise<void> {
@@ -216,7 +230,7 @@ export async function runSize(hosts: number, o: { measureSec: number; withFailov
   const t0 = Date.now();
   const s = await startStack(hosts);
   try {
-    const ownedMs = await ownedByAll(s.engines, hosts, 180_000);
+    const ownedMs = await ownedByAll(s.engines, hosts, 600_000);
     await sleep(WARM_CYCLES * CYCLE_MS);
     const m = await measure(s, s.engines, o.measureSec);
     const fig: SizeFigures = {

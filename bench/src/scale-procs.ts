@@ -28,6 +28,10 @@ export function startProc(name: string, script: string, args: string[], env: Rec
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // the bench ending (an error, Ctrl-C) takes its children with it
+  const reap = () => void child.kill('SIGKILL');
+  process.once('exit', reap);
+  void exited.then(() => process.off('exit', reap));
   return {
     name,
     child,
