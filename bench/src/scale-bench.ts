@@ -71,6 +71,10 @@ export interface SizeFigures {
   /** Jobs the actuators finished so far (from start). */
   jobs: { succeeded: number; failed: number };
   samplesDropped: number;
+  /** Samples the collectors sent a second (hosts / interval when they keep up). */
+  samplesPerSec: number;
+  /** From the stack up to every host owned by a replica; NaN: not within 2 minutes. */
+  ownedAfterMs: number;
   failover?: { killedOwned: number; failoverMs: number; cyclesMissed: number; after: ReplicaFigures[] };
   meets: boolean;
 }
@@ -194,12 +198,15 @@ function sampleToJob(a: Mark, b: Mark): SizeFigures['sampleToJob'] {
 
 async function measure(s: Stack, live: Engine[], seconds: number) {
   const a = await mark(s, live);
+  const sent0 = lastCounts(s.collectors, 'sent');
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const b = await mark(s, live);
+  const samplesPerSec = (lastCounts(s.collectors, 'sent') - sent0) / ((b.atMs - a.atMs) / 1000);
   const sec = (b.atMs - a.atMs) / 1000;
   const cpuOf = (ps: Proc[]) => ps.reduce((n, p) => n + cpuPercent(a, b, p.child.pid), 0);
   return {
     sec,
+    samplesPerSec,
     replicas: await replicaFigures(live, a, b),
     sampleToJob: sampleToJob(a, b),
     redis: { opsPerSec: (b.redis.commands - a.redis.commands) / sec, instantaneousOpsPerSec: b.redis.opsPerSec, usedMemoryMiB: b.redis.usedMemoryMiB, cpuPercent: cpuPercent(a, b, b.redis.pid), top: topCommands(a.redis, b.redis, sec) },
@@ -217,7 +224,8 @@ async function failover(s: Stack, hosts: number): Promise<{ killedOwned: number;
   const victim = owned.indexOf(Math.max(...owned));
   const live = s.engines.filter((_, i) => i !== victim);
   (s.engines[victim] as Engine).proc.child.kill('SIGKILL');
-  const failoverMs = await ownedByAll(live, hosts, 60_000);
+  // NaN: the others did not own every host within a minute
+  const failoverMs = await ownedByAll(live, hosts, 60_000).catch(() => NaN);
   // its hosts got no decision from the kill until the cycle after the takeover
   return { killedOwned: owned[victim] ?? 0, failoverMs, cyclesMissed: Math.ceil(failoverMs / CYCLE_MS), live };
 }
@@ -230,7 +238,8 @@ export async function runSize(hosts: number, o: { measureSec: number; withFailov
   const t0 = Date.now();
   const s = await startStack(hosts);
   try {
-    const ownedMs = await ownedByAll(s.engines, hosts, 600_000);
+    // a stack that never gets every host owned (collectors starved: hosts stale) is measured all the same
+    const ownedMs = await ownedByAll(s.engines, hosts, 120_000).catch(() => NaN);
     await sleep(WARM_CYCLES * CYCLE_MS);
     const m = await measure(s, s.engines, o.measureSec);
     const fig: SizeFigures = {
@@ -247,6 +256,8 @@ export async function runSize(hosts: number, o: { measureSec: number; withFailov
       jobs: m.jobs,
       collectorProcs: s.collectors.length,
       samplesDropped: lastCounts(s.collectors, 'dropped'),
+      samplesPerSec: m.samplesPerSec,
+      ownedAfterMs: ownedMs,
       meets: m.replicas.every((r) => r.cycles > 0 && r.p99Ms < TARGET_P99_S * 1000),
     };
     if (o.withFailover) {
@@ -281,7 +292,7 @@ function sizeRows(f: SizeFigures): BenchRow[] {
     median: r0(f.redis.opsPerSec),
     unit: 'ops/s',
     runs: 1,
-    note: `load avg ${f.loadAvg.toFixed(1)}; used_memory ${r0(f.redis.usedMemoryMiB)} MiB; redis CPU ${r0(f.redis.cpuPercent)} %; sim CPU ${r0(f.simCpuPercent)} %; ${f.collectorProcs}+${f.collectorProcs} collector+actuator procs CPU ${r0(f.collectorsCpuPercent)}+${r0(f.actuatorsCpuPercent)} %; samples dropped ${f.samplesDropped}; jobs done ${f.jobs.succeeded} ok, ${f.jobs.failed} failed; top commands: ${f.redis.top}`,
+    note: `load avg ${f.loadAvg.toFixed(1)}; samples ${r0(f.samplesPerSec)}/s of ${r0(f.hosts / (INTERVAL_MS / 1000))}/s; all hosts owned ${Number.isNaN(f.ownedAfterMs) ? 'never' : `after ${r0(f.ownedAfterMs / 1000)} s`}; used_memory ${r0(f.redis.usedMemoryMiB)} MiB; redis CPU ${r0(f.redis.cpuPercent)} %; sim CPU ${r0(f.simCpuPercent)} %; ${f.collectorProcs}+${f.collectorProcs} collector+actuator procs CPU ${r0(f.collectorsCpuPercent)}+${r0(f.actuatorsCpuPercent)} %; samples dropped ${f.samplesDropped}; jobs done ${f.jobs.succeeded} ok, ${f.jobs.failed} failed; top commands: ${f.redis.top}`,
   });
   if (f.failover) {
     const fo = f.failover;

@@ -60,7 +60,7 @@ export function gaugeValue(text: string, name: string): number {
 }
 
 export async function scrape(opsPort: number): Promise<string> {
-  const r = await fetch(`http://127.0.0.1:${opsPort}/metrics`, { signal: AbortSignal.timeout(30_000) });
+  const r = await fetch(`http://127.0.0.1:${opsPort}/metrics`, { signal: AbortSignal.timeout(120_000) });
   if (!r.ok) throw new Error(`/metrics on ${opsPort}: HTTP ${r.status}`);
   return r.text();
 }

@@ -21,6 +21,12 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** The bench ending (an error, Ctrl-C) takes its children with it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 export function startProc(name: string, script: string, args: string[], env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [path.join(REPO, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -28,10 +34,8 @@ export function startProc(name: string, script: string, args: string[], env: Rec
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // the bench ending (an error, Ctrl-C) takes its children with it
-  const reap = () => void child.kill('SIGKILL');
-  process.once('exit', reap);
-  void exited.then(() => process.off('exit', reap));
+  running.add(child);
+  void exited.then(() => running.delete(child));
   return {
     name,
     child,
