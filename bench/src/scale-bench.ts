@@ -7,7 +7,7 @@
  * every host: /healthz details.hostsOwned) and the cycles its hosts missed. Then sizes up and down to find the
  * largest host count whose slowest replica keeps p99 < 1 s (docs/scale.md).
  *
- *   nice -n 10 node bench/dist/main.js scale                    # main size + failover, then the sweep
+ *   nice -n 10 node bench/dist/main.js scale                    # main size + failover, then the sweep (make bench ARGS=scale)
  *   SCALE_SIZES=250,500 nice -n 10 node bench/dist/main.js scale # other sweep sizes ('' for none)
  *   SCALE_MAIN_HOSTS=30 SCALE_SIZES= node bench/dist/main.js scale # a quick try of the harness
  */
@@ -311,12 +311,19 @@ function sweepSizes(): number[] {
     .filter((n) => Number.isInteger(n) && n > 0 && n !== MAIN_HOSTS);
 }
 
-/** `sweep` false (the default make bench): the main size and its failover only. */
+/** `sweep` false: the main size and its failover only. A size that fails (a stack that never starts) is a row saying why. */
 export async function scaleBench(o: { sweep: boolean } = { sweep: true }): Promise<BenchRow[]> {
-  const main = await runSize(Number(process.env.SCALE_MAIN_HOSTS ?? MAIN_HOSTS), { measureSec: 30, withFailover: true });
-  const figures = [main];
-  for (const hosts of o.sweep ? sweepSizes() : []) figures.push(await runSize(hosts, { measureSec: 20, withFailover: false }));
-  const rows = figures.sort((a, b) => a.hosts - b.hosts).flatMap(sizeRows);
+  const figures: SizeFigures[] = [];
+  const failed: BenchRow[] = [];
+  const sizes = [Number(process.env.SCALE_MAIN_HOSTS ?? MAIN_HOSTS), ...(o.sweep ? sweepSizes() : [])];
+  for (const [i, hosts] of sizes.entries()) {
+    try {
+      figures.push(await runSize(hosts, i === 0 ? { measureSec: 30, withFailover: true } : { measureSec: 20, withFailover: false }));
+    } catch (e) {
+      failed.push({ bench: `scale ${hosts}×${hosts * VMS_PER_HOST}`, variant: 'not measured', median: NaN, unit: 'ms', runs: 0, note: (e as Error).message.slice(0, 300) });
+    }
+  }
+  const rows = [...figures.sort((a, b) => a.hosts - b.hosts).flatMap(sizeRows), ...failed];
   const meeting = figures.filter((f) => f.meets).map((f) => f.hosts);
   const best = meeting.length ? Math.max(...meeting) : 0;
   const tried = figures.map((f) => `${f.hosts}${f.meets ? '✓' : '✗'}`).join(' ');
