@@ -40,7 +40,8 @@ export class ClusterState {
   private readonly hostsById = new Map<string, HostEntry>();
   /** VM uuid → host id that last reported it. */
   private readonly vmHost = new Map<string, string>();
-  private readonly windows = new Map<string, WindowEntry[]>();
+  /** VM uuid → its window, frozen: a sample makes a new one, so vms() hands it out without copying it. */
+  private readonly windows = new Map<string, readonly WindowEntry[]>();
   /** VMs seen moving between hosts, oldest first (the last MIGRATION_HISTORY_MS). */
   private readonly moves: MigrationRecord[] = [];
   /**
@@ -48,6 +49,12 @@ export class ClusterState {
    * whose source reports (without it) before its destination (with it) is thus still seen to move.
    */
   private readonly left = new Map<string, { hostId: string; atMs: number }>();
+  /**
+   * vms()'s order (by name, then host): each VM as its host and its index in that host's report. Sorting
+   * 20,000 names each cycle cost more than the policies; the order changes only when a report's VMs do
+   * (added, gone, renamed, reordered) or a VM changes host, so it is sorted again only then.
+   */
+  private order: { hostId: string; index: number }[] | undefined;
 
   constructor(
     private readonly opts: ClusterStateOptions,
@@ -77,6 +84,7 @@ export class ClusterState {
    */
   ingest(report: HostReport, receivedAtMs = this.opts.now()): void {
     const prev = this.hostsById.get(report.hostId);
+    if (!prev || !sameLayout(prev.report.vms, report.vms)) this.order = undefined;
     this.hostsById.set(report.hostId, { report, receivedAtMs });
     const seen = new Set<string>();
     for (const vm of report.vms) {
@@ -92,6 +100,7 @@ export class ClusterState {
         this.moves.push(m);
         this.onMigration?.(m);
       }
+      if (this.vmHost.get(vm.uuid) !== report.hostId) this.order = undefined;
       this.vmHost.set(vm.uuid, report.hostId);
       this.pushWindow(vm, report.takenAtMs);
     }
@@ -100,6 +109,7 @@ export class ClusterState {
       if (!seen.has(vm.uuid) && this.vmHost.get(vm.uuid) === report.hostId) {
         this.vmHost.delete(vm.uuid);
         this.windows.delete(vm.uuid);
+        this.order = undefined;
         this.left.set(vm.uuid, { hostId: report.hostId, atMs: this.opts.now() });
       }
     }
@@ -123,10 +133,9 @@ export class ClusterState {
 
   private pushWindow(vm: VmReport, takenAtMs: number): void {
     const w = this.windows.get(vm.uuid) ?? [];
-    const e = windowEntryFor(vm, takenAtMs);
-    w.push(e);
-    while (w.length > this.opts.windowSize) w.shift();
-    this.windows.set(vm.uuid, w);
+    const next = w.slice(Math.max(0, w.length + 1 - this.opts.windowSize));
+    next.push(windowEntryFor(vm, takenAtMs));
+    this.windows.set(vm.uuid, Object.freeze(next));
   }
 
   /** Whether a report is newer than the host's latest one here (a report read back twice, or late, is not). */
@@ -163,21 +172,25 @@ export class ClusterState {
   }
 
   vms(hostId?: string): VmView[] {
-    const out: VmView[] = [];
     const now = this.opts.now();
+    const order = hostId === undefined ? (this.order ??= this.sortedOrder()) : this.sortedOrder(hostId);
+    return order.map(({ hostId: h, index }) => {
+      const vm = (this.hostsById.get(h) as HostEntry).report.vms[index] as VmReport;
+      // the window as it is (frozen; the next sample makes a new one): 20,000 copies of it a call cost more than the policies
+      return { ...vm, hostId: h, window: (this.windows.get(vm.uuid) ?? NO_WINDOW) as WindowEntry[], holds: this.holds.active(vm.uuid, now) };
+    });
+  }
+
+  /** The VMs each host runs (of one host, or all), sorted by name then host. */
+  private sortedOrder(hostId?: string): { hostId: string; index: number }[] {
+    const out: { hostId: string; index: number; name: string }[] = [];
     for (const { report } of this.hostsById.values()) {
       if (hostId !== undefined && report.hostId !== hostId) continue;
-      for (const vm of report.vms) {
-        if (this.vmHost.get(vm.uuid) !== report.hostId) continue;
-        out.push({
-          ...vm,
-          hostId: report.hostId,
-          window: [...(this.windows.get(vm.uuid) ?? [])],
-          holds: this.holds.active(vm.uuid, now),
-        });
-      }
+      report.vms.forEach((vm, index) => {
+        if (this.vmHost.get(vm.uuid) === report.hostId) out.push({ hostId: report.hostId, index, name: vm.name });
+      });
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name) || a.hostId.localeCompare(b.hostId));
+    return out.sort((a, b) => a.name.localeCompare(b.name) || a.hostId.localeCompare(b.hostId)).map(({ hostId: h, index }) => ({ hostId: h, index }));
   }
 
   /** Finds a running VM by name (or UUID). A name reported by two hosts is ambiguous. */
@@ -197,4 +210,13 @@ export class ClusterState {
 
 function isRunning(state: VmReport['state']): boolean {
   return state === 'running' || state === 'blocked';
+}
+
+const NO_WINDOW: readonly WindowEntry[] = Object.freeze([]);
+
+/** Whether two reports of a host list the same VMs (uuid and name) in the same order. */
+function sameLayout(a: readonly VmReport[], b: readonly VmReport[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] as VmReport).uuid !== (b[i] as VmReport).uuid || (a[i] as VmReport).name !== (b[i] as VmReport).name) return false;
+  return true;
 }

@@ -22,6 +22,8 @@ export interface EngineMetricsDeps {
   leaseHeld(): boolean;
   /** How many hosts this replica decides for (its host leases); absent: not shown. */
   hostsOwned?: () => number;
+  /** When the collector took a host's latest sample (ClusterState.hostReport(h)?.takenAtMs); absent: no sample-to-job figure. */
+  sampleTakenAtMs?: (hostId: string) => number | undefined;
   now(): number;
   log?: { warn(obj: object, msg?: string): void };
 }
@@ -37,6 +39,7 @@ export class EngineMetrics {
   private readonly enqueued: Counter<'policy' | 'type'>;
   private readonly outcomes: Counter<'type' | 'state'>;
   private readonly cycleSeconds: Histogram;
+  private readonly sampleToJobSeconds: Histogram;
   /** VM uuid → the last set-memory target sent for it, KiB. */
   private readonly targets = new Map<string, number>();
 
@@ -64,7 +67,14 @@ export class EngineMetrics {
     this.cycleSeconds = new Histogram({
       name: 'ballast_policy_cycle_seconds',
       help: 'Time of one policy cycle (outcomes read, policies run, jobs enqueued)',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      // fine enough around 1 s for a p99 read from two scrapes (make bench scale, docs/scale.md)
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1, 1.25, 1.5, 2, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.sampleToJobSeconds = new Histogram({
+      name: 'ballast_sample_to_job_seconds',
+      help: "Time from the collector taking a host's latest sample to a policy job for that host enqueued",
+      buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
       registers: [registry],
     });
     const state = deps.state;
@@ -126,8 +136,11 @@ export class EngineMetrics {
   cycleDone(r: Pick<CycleResult, 'decisions' | 'enqueued' | 'outcomes'>, seconds: number): void {
     this.cycleSeconds.observe(seconds);
     for (const d of r.decisions) this.decisions.inc({ policy: d.policy, kind: d.kind });
+    const nowMs = this.deps.now();
     for (const spec of r.enqueued) {
       this.enqueued.inc({ policy: spec.policy ?? 'none', type: spec.action.type });
+      const takenAtMs = this.deps.sampleTakenAtMs?.(spec.hostId);
+      if (takenAtMs !== undefined) this.sampleToJobSeconds.observe(Math.max(0, nowMs - takenAtMs) / 1000);
       this.noteTarget(spec);
     }
     for (const [id, o] of r.outcomes) {

@@ -7,7 +7,7 @@
  */
 import type { HostKsm } from '../../host-report.js';
 import type { KsmRun } from '../../model.js';
-import type { ClusterSnapshot, HostView } from '../../snapshot.js';
+import type { ClusterSnapshot, HostView, VmView } from '../../snapshot.js';
 import { KIB_PER_MIB } from '../../units.js';
 import { KSM_PAGE_KIB, type KsmArgs, type KsmKnobs } from './args.js';
 import { KSM_POLICY_NAME, type KsmDecision, type KsmPlan } from './decision.js';
@@ -21,11 +21,14 @@ export type { KsmDecision, KsmDecisionKind, KsmPlan } from './decision.js';
 
 export function planKsm(snapshot: ClusterSnapshot, args: KsmArgs): KsmPlan {
   const out: KsmPlan = { jobs: [], decisions: [] };
-  for (const host of [...snapshot.hosts].sort((a, b) => a.hostId.localeCompare(b.hostId))) planHost(host, snapshot, args, out);
+  // each host's VMs, grouped once (filtering every VM for each host was 20 million steps a cycle at 1,000 hosts)
+  const vmsOf = new Map<string, VmView[]>();
+  for (const v of snapshot.vms) vmsOf.set(v.hostId, [...(vmsOf.get(v.hostId) ?? []), v]);
+  for (const host of [...snapshot.hosts].sort((a, b) => a.hostId.localeCompare(b.hostId))) planHost(host, snapshot, vmsOf.get(host.hostId) ?? [], args, out);
   return out;
 }
 
-function planHost(host: HostView, snapshot: ClusterSnapshot, args: KsmArgs, out: KsmPlan): void {
+function planHost(host: HostView, snapshot: ClusterSnapshot, hostVms: readonly VmView[], args: KsmArgs, out: KsmPlan): void {
   const hk = knobsForHost(args, host.hostId);
   const base = { automation: hk.knobs.automation };
   if (!hk.managed) return void out.decisions.push({ hostId: host.hostId, kind: 'unmanaged', reason: hk.reason, inputs: base });
@@ -40,7 +43,7 @@ function planHost(host: HostView, snapshot: ClusterSnapshot, args: KsmArgs, out:
   const collected = { ...ksm, run: ksm.run };
   const jobs = ksmJobsOf(snapshot.jobs, host.hostId);
   const planned = settingsPlanned(collected, jobs);
-  const p = assessPressure(host, snapshot.vms, k);
+  const p = assessPressure(host, hostVms, k);
   const gain: Gain =
     ksm.run === 'run' && planned.run === 'run'
       ? measureGain(ksm, host.lastSampleMs, newestCheckpoint(jobs), k)

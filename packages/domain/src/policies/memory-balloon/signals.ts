@@ -24,30 +24,54 @@ export function guestEntries(window: readonly Entry[]): Entry[] {
  * `before` limits the search to entries before that index.
  */
 export function kernelOverheadKiB(entries: readonly Entry[], before = entries.length): number | undefined {
-  for (let i = Math.min(before, entries.length) - 1; i >= 1; i--) {
-    const o = settledOverhead(entries, i);
-    if (o !== undefined) return o;
+  const upTo = Math.min(before, entries.length);
+  if (upTo < 2) return undefined;
+  return overheadsAt(entries.slice(0, upTo))[upTo - 1];
+}
+
+/**
+ * For each index i, kernelOverheadKiB(entries, i + 1): the overhead of the latest settled entry at or
+ * before i. One pass, each entry's settledness judged once (the walk per entry used to make the policy's
+ * plan quadratic, and worse, in the window length).
+ */
+export function overheadsAt(entries: readonly Entry[]): (number | undefined)[] {
+  const ordered = takenInOrder(entries);
+  const out: (number | undefined)[] = [];
+  let latest: number | undefined;
+  for (let i = 0; i < entries.length; i++) {
+    if (i >= 1) latest = settledOverhead(entries, i, ordered) ?? latest;
+    out.push(latest);
   }
-  return undefined;
+  return out;
+}
+
+/** Whether sample times never go down (as the engine's windows are built); NaN counts as out of order. */
+function takenInOrder(entries: readonly Entry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (!((entries[i - 1] as Entry).takenAtMs <= (entries[i] as Entry).takenAtMs)) return false;
+  return true;
 }
 
 /**
  * actual − available of entry i when its report was taken after the balloon reached its current size: the
  * balloon had that size since sample k < i (the start of the run of equal sizes) and the report is not
  * older than that sample. Report times are whole seconds (floored), so a run of one interval is often not
- * enough; longer runs are.
+ * enough; longer runs are. With sample times in order, the walk back stops at the first sample of the run
+ * not newer than the report: the run's start is no newer than it (same answer, a few steps instead of the
+ * whole run).
  */
-function settledOverhead(entries: readonly Entry[], i: number): number | undefined {
+function settledOverhead(entries: readonly Entry[], i: number, ordered: boolean): number | undefined {
   const e = entries[i] as Entry;
   if (e.availableKiB === undefined || e.statsAtSec === undefined || e.actualKiB === undefined) return undefined;
+  const reportMs = e.statsAtSec * 1000;
   let k = i;
   while (k > 0) {
     const a = entries[k - 1]?.actualKiB;
     if (a === undefined || Math.abs(a - e.actualKiB) >= KIB_PER_MIB) break;
     k--;
+    if (ordered && reportMs >= (entries[k] as Entry).takenAtMs) return e.actualKiB - e.availableKiB;
   }
   const since = entries[k] as Entry;
-  if (k === i || e.statsAtSec * 1000 < since.takenAtMs) return undefined;
+  if (k === i || reportMs < since.takenAtMs) return undefined;
   return e.actualKiB - e.availableKiB;
 }
 
@@ -74,13 +98,14 @@ export function guestUsedKiB(e: { actualKiB?: number; unusedKiB?: number; availa
  */
 /** Used memory (MiB) per distinct guest report, at the report's time (s); see usedTrendMiBPerSec. */
 export function usedPoints(entries: readonly Entry[], useOverhead = true): { x: number; y: number }[] {
-  const later = useOverhead ? kernelOverheadKiB(entries) : undefined;
+  const at = useOverhead ? overheadsAt(entries) : [];
+  const later = at[entries.length - 1];
   const pts: { x: number; y: number }[] = [];
   let lastReport: number | undefined;
   entries.forEach((e, i) => {
     if (e.statsAtSec !== undefined && e.statsAtSec === lastReport) return;
     lastReport = e.statsAtSec;
-    const overhead = useOverhead ? (kernelOverheadKiB(entries, i + 1) ?? later) : undefined;
+    const overhead = useOverhead ? (at[i] ?? later) : undefined;
     pts.push({ x: e.statsAtSec !== undefined ? e.statsAtSec : e.takenAtMs / 1000, y: guestUsedKiB(e, overhead) / KIB_PER_MIB });
   });
   return pts;

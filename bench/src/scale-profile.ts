@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * One engine cycle at scale in one process, to profile (docs/scale.md): a seeded simulator cluster of N hosts ×
+ * 20 VMs, each host's collector HostSampler, the engine's ClusterState (window 30) and PolicyCycle with every
+ * built-in policy on auto at its defaults (SimClusterLoop, sim-loop.ts). Warms up for a window's worth of
+ * samples, then times `cycles` cycles (and prints the median); run it under --cpu-prof for where the time goes.
+ *
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/dist/scale-profile.js 1000 5
+ */
+import { builtinPolicies } from '@ballast/domain';
+import { buildRandomCluster } from '@ballast/sim';
+import { SimClusterLoop, type LoopPolicy } from './sim-loop.js';
+import { median } from './stats.js';
+
+const hosts = Number(process.argv[2] ?? 1000);
+const cycles = Number(process.argv[3] ?? 5);
+const INTERVAL_MS = 2000;
+const WINDOW = 30;
+
+const registry = builtinPolicies();
+const policies: LoopPolicy[] = registry.names().map((name) => {
+  const policy = registry.get(name) as NonNullable<ReturnType<typeof registry.get>>;
+  const v = policy.validate({});
+  if (!v.ok) throw new Error(`${policy.name}: default args invalid: ${JSON.stringify(v.issues)}`);
+  return { policy, args: v.args };
+});
+const sim = buildRandomCluster({ seed: 1, hosts, vmsPerHost: 20, pcpusPerHost: 32, numaNodes: 2, statsPeriodSec: 2, epochSec: 1_800_000_000 });
+const loop = new SimClusterLoop(sim, sim.hosts().map((h) => ({ hostId: h.id })), INTERVAL_MS, policies);
+let t = 0;
+const step = async (): Promise<void> => {
+  sim.advance(INTERVAL_MS);
+  t += INTERVAL_MS;
+  await loop.applyPending();
+  await loop.sampleAll();
+};
+for (let i = 0; i < WINDOW; i++) await step();
+const ms: number[] = [];
+for (let i = 0; i < cycles; i++) {
+  await step();
+  const t0 = performance.now();
+  await loop.plan(t, 0);
+  ms.push(performance.now() - t0);
+}
+console.log(JSON.stringify({ hosts, vms: hosts * 20, cycles, medianCycleMs: Math.round(median(ms)), cycleMs: ms.map(Math.round), jobsSent: loop.jobsSent }));
