@@ -104,11 +104,23 @@ export function violations(samples: readonly LabSample[], decisions: readonly De
       prev = s;
     }
   }
+  return [...out, ...budgetLines(samples, rules, at), ...releaseStepLines(decisions, rules, at)];
+}
+
+/** The budget of the balloons and the host's free-memory floor, at every sample. */
+function budgetLines(samples: readonly LabSample[], rules: MemoryRules, at: (ms: number) => string): string[] {
+  const out: string[] = [];
   for (const s of samples) {
     const sum = rules.vms.reduce((acc, vm) => acc + (s.vms[vm]?.actualMiB ?? 0), 0);
     if (sum > rules.budgetMiB + 1) out.push(`Σ balloons ${r0(sum)} MiB > budget ${rules.budgetMiB} MiB at ${at(s.atMs)}`);
     if (s.hostFreeMiB < rules.hostFreeFloorMiB) out.push(`host free ${r0(s.hostFreeMiB)} MiB < floor ${rules.hostFreeFloorMiB} MiB at ${at(s.atMs)}`);
   }
+  return out;
+}
+
+/** Each release decision's step (from what is committed, or the balloon when lower) within the step limits. */
+function releaseStepLines(decisions: readonly DecisionRec[], rules: MemoryRules, at: (ms: number) => string): string[] {
+  const out: string[] = [];
   for (const d of decisions) {
     if (d.kind !== 'release' || !rules.vms.includes(d.vm)) continue;
     const actual = Number(d.inputs['actualMiB']);

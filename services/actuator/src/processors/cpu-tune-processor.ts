@@ -26,7 +26,7 @@ function matches(cur: CpuTune, w: Partial<CpuTune>): boolean {
 
 /** Sets CPU weight (shares), bandwidth (quota/period) and/or the emulator threads' pCPUs; verifies by reading back. */
 export const cpuTuneProcessor: Processor<SetCpuTune> = async (ctx, spec, action) => {
-  await readVm(ctx, spec.vmUuid, false);
+  await readVm(ctx, spec.vmUuid, false, false); // that it runs: no balloon or vCPU figures needed
   const w = wanted(action);
   const before = await ctx.hv.getCpuTune(spec.vmUuid);
   if (matches(before, w)) {

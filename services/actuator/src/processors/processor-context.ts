@@ -53,10 +53,10 @@ export class VmNotRunningError extends PermanentJobError {}
 export const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'blocked', 'paused']);
 
 /** Reads one VM's current stats; a VM that is gone or not running cannot be adjusted live. */
-export async function readVm(ctx: ProcessorContext, uuid: string, balloon: boolean): Promise<VmStats> {
+export async function readVm(ctx: ProcessorContext, uuid: string, balloon: boolean, vcpu = true): Promise<VmStats> {
   let vm: VmStats;
   try {
-    vm = await ctx.hv.vmStats(uuid, { balloon, vcpu: true });
+    vm = await ctx.hv.vmStats(uuid, { balloon, vcpu });
   } catch (e) {
     if (isVmGone(e)) throw new VmNotRunningError(`VM ${uuid} is not running on this host (no such domain)`);
     throw e;
