@@ -50,8 +50,16 @@ describe('LibvirtHypervisor integration (BALLAST_LAB_URI)', { skip: SKIP }, () =
   test('the per-domain read (default) agrees with the bulk read on real guests', async (t) => {
     const bulk = new LibvirtHypervisor(hv.connection, { statsStrategy: 'bulk' });
     const opts = { balloon: true, vcpu: true, placement: true };
-    const [a, b] = await Promise.all([hv.collectStats(opts), bulk.collectStats(opts)]);
+    const read = () => Promise.all([hv.collectStats(opts), bulk.collectStats(opts)]);
+    const guestFigures = (xs: readonly { balloon?: { lastUpdateSec?: number } }[]) => xs.filter((s) => s.balloon?.lastUpdateSec !== undefined).length;
+    let [a, b] = await read();
     if (b.length === 0) return t.skip('no running guest on BALLAST_LAB_URI');
+    // guests just booted (a fresh lab) start reporting balloon figures between the two reads: wait until every
+    // guest reports (a guest's balloon driver refreshes them every few seconds), at most 30 s
+    for (let i = 0; i < 30 && (guestFigures(a) < a.length || guestFigures(b) < b.length); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      [a, b] = await read();
+    }
     assert.deepEqual(a.map((s) => s.uuid).sort(), b.map((s) => s.uuid).sort());
     for (const x of a) {
       const y = b.find((s) => s.uuid === x.uuid)!;
