@@ -121,7 +121,8 @@ if [ "$HOSTS" = 2 ]; then
   supervise "collector $HOST2_ID" collector "${h2[@]}" BALLAST_OPS_PORT=9466 \
     BALLAST_MIGRATION_URI="$HOST2_MIGRATION_URI" BALLAST_MIGRATION_DATA_URI="$HOST2_MIGRATION_DATA_URI" & supervisors+=($!)
 else
-  supervise actuator actuator & supervisors+=($!)
+  # its status port apart from the engine's gRPC port (BALLAST_GRPC_PORT, when set, is the engine's)
+  supervise actuator actuator BALLAST_GRPC_PORT=50061 & supervisors+=($!)
   supervise collector collector BALLAST_ENGINE_ADDRESS="$engine" & supervisors+=($!)
 fi
 if [ "$ENGINES" -gt 1 ]; then
