@@ -35,20 +35,12 @@ export interface StartRedisOptions {
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHandle> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'ballast-redis-'));
-  const child: ChildProcess = spawn(
-    'redis-server',
+  const { child, exited } = await spawnRedis(
     [...portArgs(port, opts.tls), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes',
       ...(opts.appendfsync ? ['--appendfsync', opts.appendfsync] : []), ...userArgs(opts.users), ...(opts.args ?? [])],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    port,
+    'redis-server',
   );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPort(port, 10000).catch((e: Error) => {
-    child.kill('SIGKILL');
-    throw new Error(`redis-server did not start on port ${port}: ${e.message}\n${output.slice(-2000)}`);
-  });
   return {
     url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
@@ -99,15 +91,7 @@ export async function startSentinel(o: StartSentinelOptions): Promise<SentinelHa
     `sentinel failover-timeout ${o.name} ${o.failoverTimeoutMs ?? 5000}`,
     `sentinel parallel-syncs ${o.name} 1`, '',
   ].join('\n'));
-  const child = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPort(port, 10000).catch((e: Error) => {
-    child.kill('SIGKILL');
-    throw new Error(`redis sentinel did not start on port ${port}: ${e.message}\n${output.slice(-2000)}`);
-  });
+  const { child, exited } = await spawnRedis([conf, '--sentinel'], port, 'redis sentinel');
   return {
     port,
     address: `127.0.0.1:${port}`,
@@ -119,6 +103,20 @@ export async function startSentinel(o: StartSentinelOptions): Promise<SentinelHa
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `redis-server <args>`, its output kept for the error, once it listens on `port` (else killed, and the error says why). */
+async function spawnRedis(args: string[], port: number, what: string): Promise<{ child: ChildProcess; exited: Promise<void> }> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitForPort(port, 10000).catch((e: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${what} did not start on port ${port}: ${e.message}\n${output.slice(-2000)}`);
+  });
+  return { child, exited };
 }
 
 function portArgs(port: number, tls: StartRedisOptions['tls']): string[] {
