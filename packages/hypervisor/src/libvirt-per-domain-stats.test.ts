@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { type Connection, type DomainSample, type MemoryStats, open } from '@ballast/libvirt';
+import { type Connection, type DomainSample, LibvirtError, type MemoryStats, open } from '@ballast/libvirt';
 
-import { PerDomainStatsReader } from './libvirt-per-domain-stats.js';
+import { LIST_REFRESH_MS, PerDomainStatsReader } from './libvirt-per-domain-stats.js';
+import type { LibvirtEvent } from '@ballast/libvirt';
 
 const TEST_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 
@@ -38,8 +39,17 @@ describe('PerDomainStatsReader on test:///default', () => {
 
     const uuid = 'dddddddd-0000-4000-8000-000000000001';
     await other.createXML(xml('per-domain-new', uuid));
-    // New since the last read: read in the same cycle, after the list.
-    assert.deepEqual((await reader.read(opts)).map((s) => s.uuid).sort(), [TEST_UUID, uuid].sort());
+    // New since the last read: its started event makes the next read list, and it is read in that cycle, after the
+    // list. The event comes through libvirt's event loop: a read that starts before it arrives does not see the VM
+    // yet; the one after does (well before LIST_REFRESH_MS).
+    const t0 = Date.now();
+    let uuids: string[] = [];
+    while (Date.now() - t0 < 2000 && !uuids.includes(uuid)) {
+      uuids = (await reader.read(opts)).map((s) => s.uuid);
+      if (!uuids.includes(uuid)) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(uuids.sort(), [TEST_UUID, uuid].sort());
+    assert.ok(Date.now() - t0 < LIST_REFRESH_MS / 2, 'seen through the event, not the periodic list');
     await other.destroy(uuid);
     // Gone since the last read: its sample fails with NO_DOMAIN and it is left out, the cycle goes on.
     assert.deepEqual((await reader.read(opts)).map((s) => s.uuid), [TEST_UUID]);
@@ -121,6 +131,83 @@ describe('PerDomainStatsReader: the connection goes away', () => {
       assert.equal(unhandled, 0);
     } finally {
       process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
+describe('PerDomainStatsReader: the domain list follows lifecycle events', () => {
+  /** A connection with two running VMs that counts list calls and lets the test send events and stop a VM. */
+  function fakeConnection(events: 'ok' | 'failing' | 'absent') {
+    const state = { lists: 0, stopped: new Set<string>(), gone: new Set<string>(), send: (_e: LibvirtEvent): void => undefined };
+    const refs = [{ uuid: 'u1', name: 'vm1', id: 1 }, { uuid: 'u2', name: 'vm2', id: 2 }];
+    const conn = {
+      listDomainRefs: () => {
+        state.lists++;
+        return Promise.resolve(refs.filter((r) => !state.gone.has(r.uuid)).map((r) => (state.stopped.has(r.uuid) ? { ...r, id: -1 } : r)));
+      },
+      sampleDomain: (uuid: string) => {
+        if (state.gone.has(uuid)) return Promise.reject(new LibvirtError('Domain not found', 42, 10));
+        const sample: DomainSample = { info: { state: state.stopped.has(uuid) ? 5 : 1, maxMemKiB: 1024, memoryKiB: 512, nrVirtCpu: 1, cpuTimeNs: 5 } };
+        return Promise.resolve(sample);
+      },
+      memoryStats: () => Promise.resolve({}),
+      ...(events === 'absent'
+        ? {}
+        : {
+            onEvent: (l: (e: LibvirtEvent) => void) => {
+              state.send = l;
+              return () => undefined;
+            },
+            eventsReady: () => (events === 'ok' ? Promise.resolve({}) : Promise.reject(new Error('no events here'))),
+          }),
+    } as unknown as Connection;
+    return { conn, state };
+  }
+  const opts = { balloon: false, vcpu: false };
+  const settle = () => new Promise((r) => setImmediate(r));
+  const uuidsOf = (xs: { uuid: string }[]) => xs.map((x) => x.uuid).sort();
+
+  test('lists until events are in place, then only after an event, a VM found stopped or gone, or LIST_REFRESH_MS', async () => {
+    let now = 0;
+    const { conn, state } = fakeConnection('ok');
+    const reader = new PerDomainStatsReader(conn, 50, () => now);
+    assert.deepEqual(uuidsOf(await reader.read(opts)), ['u1', 'u2']);
+    await settle(); // events in place: the next read lists once more (the list they keep true)
+    await reader.read(opts);
+    assert.equal(state.lists, 2);
+    for (let i = 0; i < 5; i++) assert.deepEqual(uuidsOf(await reader.read(opts)), ['u1', 'u2']);
+    assert.equal(state.lists, 2, 'no list while no event says the set changed');
+    state.send({ type: 'lifecycle', uuid: 'u3', name: 'vm3', event: 2, detail: 0 });
+    await reader.read(opts);
+    assert.equal(state.lists, 3, 'a started event: the next read lists');
+    state.send({ type: 'balloon-change', uuid: 'u1', name: 'vm1', actualKiB: 1 });
+    await reader.read(opts);
+    assert.equal(state.lists, 3, 'other events change nothing');
+    // stopped with its event lost: left out at once (shut off), and the next read lists
+    state.stopped.add('u2');
+    assert.deepEqual(uuidsOf(await reader.read(opts)), ['u1']);
+    assert.equal(state.lists, 3);
+    assert.deepEqual(uuidsOf(await reader.read(opts)), ['u1']);
+    assert.equal(state.lists, 4);
+    // gone (undefined) with its event lost: the same
+    state.gone.add('u1');
+    assert.deepEqual(uuidsOf(await reader.read(opts)), []);
+    await reader.read(opts);
+    assert.equal(state.lists, 5);
+    now += LIST_REFRESH_MS;
+    await reader.read(opts);
+    assert.equal(state.lists, 6, 'listed again after LIST_REFRESH_MS without any event');
+  });
+
+  test('events that cannot be had, or a connection without them: every read lists', async () => {
+    for (const kind of ['failing', 'absent'] as const) {
+      const { conn, state } = fakeConnection(kind);
+      const reader = new PerDomainStatsReader(conn, 50);
+      for (let i = 0; i < 4; i++) {
+        await reader.read(opts);
+        await settle();
+      }
+      assert.equal(state.lists, 4, kind);
     }
   });
 });

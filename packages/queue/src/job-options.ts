@@ -11,3 +11,12 @@ export const defaultJobOptions: JobsOptions = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 50000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 50000 },
 };
+
+/**
+ * BullMQ adds every job's state changes (added, waiting, active, completed, ...) to a per-queue events stream, kept to
+ * 10,000 entries by default, for QueueEvents listeners. Ballast has none (outcomes are read from the jobs themselves),
+ * so the stream is trimmed as short as Redis allows (XADD MAXLEN ~ 0 keeps at most one stream node): at 1,000 hosts
+ * the default would hold 10 million entries, and the shorter stream is cheaper for Redis on every job
+ * (`make bench ARGS=jobs`).
+ */
+export const EVENTS_STREAM_MAX_LEN = 0;

@@ -1,7 +1,7 @@
 import { Queue, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseJobSpec, type JobOutcome, type JobResult, type JobSource, type JobSpec, type JobState } from '@ballast/domain';
-import { defaultJobOptions } from './job-options.js';
+import { EVENTS_STREAM_MAX_LEN, defaultJobOptions } from './job-options.js';
 import { JOB_HOSTS_KEY, JOB_INDEX_KEY, QUEUE_PREFIX, jobQueueName } from './queue-names.js';
 
 export interface JobStatus extends JobOutcome {
@@ -71,7 +71,7 @@ export class JobQueues {
   queue(hostId: string): Queue {
     let q = this.queues.get(hostId);
     if (!q) {
-      q = new Queue(jobQueueName(hostId), { connection: this.connection, prefix: QUEUE_PREFIX, defaultJobOptions });
+      q = new Queue(jobQueueName(hostId), { connection: this.connection, prefix: QUEUE_PREFIX, defaultJobOptions, streams: { events: { maxLen: EVENTS_STREAM_MAX_LEN } } });
       q.on('error', (e: Error) => this.onError(e));
       this.queues.set(hostId, q);
     }

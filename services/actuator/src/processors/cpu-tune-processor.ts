@@ -24,13 +24,26 @@ function matches(cur: CpuTune, w: Partial<CpuTune>): boolean {
   return true;
 }
 
+/** The read-back figures the job asked for (the result stays small: it is stored with every job). */
+function pick(t: CpuTune, w: Partial<CpuTune>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(w) as (keyof CpuTune)[]) o[k] = t[k];
+  return o;
+}
+
+function describe(t: CpuTune, w: Partial<CpuTune>): string {
+  return Object.entries(pick(t, w))
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+    .join(' ');
+}
+
 /** Sets CPU weight (shares), bandwidth (quota/period) and/or the emulator threads' pCPUs; verifies by reading back. */
 export const cpuTuneProcessor: Processor<SetCpuTune> = async (ctx, spec, action) => {
   await readVm(ctx, spec.vmUuid, false, false); // that it runs: no balloon or vCPU figures needed
   const w = wanted(action);
   const before = await ctx.hv.getCpuTune(spec.vmUuid);
   if (matches(before, w)) {
-    return { message: 'already there', alreadyThere: true, observed: { ...before } };
+    return { message: 'already there', alreadyThere: true, observed: pick(before, w) };
   }
   await ctx.hv.setCpuTune(spec.vmUuid, w);
   const after = await waitFor(
@@ -42,6 +55,5 @@ export const cpuTuneProcessor: Processor<SetCpuTune> = async (ctx, spec, action)
     },
     () => `cpu tune did not read back as ${JSON.stringify(w)}`,
   );
-  const emulator = after.emulatorPcpus !== undefined ? ` emulatorPcpus=${after.emulatorPcpus.join(',')}` : '';
-  return { message: `cpu tune shares=${after.shares} quotaUs=${after.quotaUs} periodUs=${after.periodUs}${emulator}`, alreadyThere: false, observed: { ...after } };
+  return { message: `cpu tune ${describe(after, w)}`, alreadyThere: false, observed: pick(after, w) };
 };
