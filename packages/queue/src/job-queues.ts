@@ -201,6 +201,63 @@ export class JobQueues {
     return { waiting, active: counts['active'] ?? 0, delayed: counts['delayed'] ?? 0, oldestWaitingAgeMs };
   }
 
+  /**
+   * What waits in many hosts' queues, as `backlog` reads it, in two pipelined round trips whatever the number
+   * of hosts (no BullMQ Queue object per host): the lengths of wait, prioritized, active and delayed and the
+   * next job of wait and of prioritized, then those jobs' timestamps. A host whose queue cannot be read (a
+   * bad host id, a command's error) maps to its Error; a lost connection rejects.
+   */
+  async backlogs(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>> {
+    const out = new Map<string, QueueBacklog | Error>();
+    const heads: { host: string; keys: string[]; counts: QueueBacklog }[] = [];
+    const named: { host: string; name: string }[] = [];
+    for (const host of hostIds) {
+      try {
+        named.push({ host, name: jobQueueName(host) });
+      } catch (e) {
+        out.set(host, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    const first = this.connection.pipeline();
+    for (const { name } of named) {
+      const key = (t: string) => `${QUEUE_PREFIX}:${name}:${t}`;
+      first.llen(key('wait'));
+      first.lrange(key('wait'), -2, -1);
+      first.zcard(key('prioritized'));
+      first.zrange(key('prioritized'), '0', '0');
+      first.llen(key('active'));
+      first.zcard(key('delayed'));
+    }
+    const replies = named.length > 0 ? ((await first.exec()) ?? []) : [];
+    named.forEach(({ host, name }, i) => {
+      const r = replies.slice(i * 6, i * 6 + 6);
+      const err = r.find(([e]) => e)?.[0];
+      if (err || r.length < 6) {
+        out.set(host, err ?? new Error(`no reply for ${host}'s queue`));
+        return;
+      }
+      const head = waitHead(r.map(([, v]) => v));
+      const counts = { waiting: head.waiting, active: Number(r[4]?.[1]), delayed: Number(r[5]?.[1]), oldestWaitingAgeMs: 0 };
+      out.set(host, counts);
+      if (head.waiting > 0 && head.ids.length > 0) heads.push({ host, keys: head.ids.map((id) => `${QUEUE_PREFIX}:${name}:${id}`), counts });
+    });
+    await this.oldestAges(heads, nowMs);
+    return new Map(hostIds.filter((h) => out.has(h)).map((h) => [h, out.get(h) as QueueBacklog | Error]));
+  }
+
+  /** Sets each head's oldestWaitingAgeMs from its jobs' timestamps (one pipelined round trip). */
+  private async oldestAges(heads: { keys: string[]; counts: QueueBacklog }[], nowMs: number): Promise<void> {
+    if (heads.length === 0) return;
+    const p = this.connection.pipeline();
+    for (const h of heads) for (const k of h.keys) p.hget(k, 'timestamp');
+    const replies = (await p.exec()) ?? [];
+    let i = 0;
+    for (const h of heads) {
+      const stamps = h.keys.map(() => replies[i++]).map((r) => (r && !r[0] && typeof r[1] === 'string' ? parseInt(r[1]) : NaN)).filter((t) => Number.isFinite(t));
+      if (stamps.length > 0) h.counts.oldestWaitingAgeMs = Math.max(0, nowMs - Math.min(...stamps));
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
@@ -225,4 +282,22 @@ function toStatus(job: Job, raw: string): JobStatus {
   if (job.finishedOn && (state === 'succeeded' || state === 'failed')) s.finishedAtMs = job.finishedOn;
   if (typeof job.progress === 'object' && job.progress !== null) s.progress = job.progress as Record<string, unknown>;
   return s;
+}
+
+/**
+ * The waiting count and the ids of the next jobs to be taken from one host's first replies (LLEN wait, LRANGE
+ * wait -2 -1, ZCARD prioritized, ZRANGE prioritized 0 0), as BullMQ's getCounts and getRanges read them: a
+ * BullMQ 4 marker ("0:…") at the tail of wait is not a job.
+ */
+function waitHead(r: unknown[]): { waiting: number; ids: string[] } {
+  let wait = Number(r[0]);
+  const tail = (r[1] as string[] | undefined) ?? [];
+  let oldest = tail[tail.length - 1];
+  if (oldest?.startsWith('0:')) {
+    wait = wait > 1 ? wait - 1 : 0;
+    oldest = wait > 0 ? tail[tail.length - 2] : undefined;
+  }
+  const prioritized = Number(r[2]);
+  const ids = [oldest, ...((r[3] as string[] | undefined) ?? [])].filter((x): x is string => typeof x === 'string');
+  return { waiting: wait + prioritized, ids };
 }
