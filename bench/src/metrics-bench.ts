@@ -12,7 +12,7 @@
  *   owned (1/3)      only a third of the hosts' queues (one replica of 3 shows the hosts it owns)
  *   no queue gauges  the cluster gauges and counters alone
  *
- *   node bench/dist/main.js metrics            (METRICS_SIZES=250,1000 to choose sizes; METRICS_RUNS=5)
+ *   node bench/dist/main.js metrics    (METRICS_SIZES=250,1000 sizes; METRICS_RUNS=5; METRICS_VARIANTS=1,3 some variants)
  */
 import { ClusterState } from '@ballast/cycle';
 import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
@@ -100,7 +100,8 @@ export async function metricsBench(): Promise<BenchRow[]> {
       await fillQueues(filler, hosts);
       await filler.close();
       const queues = new JobQueues(conn);
-      for (const v of VARIANTS) {
+      const only = process.env.METRICS_VARIANTS?.split(',').map(Number); // e.g. 1,3: the second and fourth
+      for (const v of VARIANTS.filter((_, i) => !only || only.includes(i))) {
         const { ms, bytes } = await timeVariant(v, state, queues, v.before && hosts > 1000 ? Math.min(runs, 3) : runs);
         rows.push({ bench: `metrics scrape ${hosts} hosts / ${hosts * VMS_PER_HOST} VMs`, variant: v.name, median: median(ms), p90: percentile(ms, 90), unit: 'ms', runs: ms.length, note: `${(bytes / 1e6).toFixed(1)} MB of text` });
       }

@@ -55,6 +55,49 @@ if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then return 1 end
 if redis.call('ZREM', KEYS[4], ARGV[1]) == 1 then return 1 end
 return 0`;
 
+/**
+ * Each queue's backlog (ARGV: the queues' key prefixes, "ballast:jobs-<host>:"), as BullMQ's getCounts and
+ * getRanges read them and JobQueues.backlog takes them: { waiting (wait + prioritized), active, delayed, the
+ * smallest timestamp of the next job of wait (its tail; a BullMQ 4 marker "0:…" there is not a job) and of
+ * prioritized (its lowest score), or -1 }; a queue whose keys cannot be read: { "error", message }.
+ */
+const BACKLOGS = `
+local out = {}
+for i = 1, #ARGV do
+  local b = ARGV[i]
+  local function c(...)
+    local r = redis.pcall(...)
+    if type(r) == 'table' and r.err then error(r.err) end
+    return r
+  end
+  local ok, res = pcall(function()
+    local wait = c('LLEN', b .. 'wait')
+    local tail = c('LRANGE', b .. 'wait', -2, -1)
+    local oldest = tail[#tail]
+    if oldest and string.sub(oldest, 1, 2) == '0:' then
+      if wait > 1 then wait = wait - 1 else wait = 0 end
+      if wait > 0 then oldest = tail[#tail - 1] else oldest = nil end
+    end
+    local prioritized = c('ZCARD', b .. 'prioritized')
+    local ids = {}
+    if oldest then ids[#ids + 1] = oldest end
+    local first = c('ZRANGE', b .. 'prioritized', 0, 0)
+    if first[1] then ids[#ids + 1] = first[1] end
+    local min = -1
+    if wait + prioritized > 0 then
+      for _, id in ipairs(ids) do
+        local t = tonumber(c('HGET', b .. id, 'timestamp'))
+        if t and (min < 0 or t < min) then min = t end
+      end
+    end
+    return { wait + prioritized, c('LLEN', b .. 'active'), c('ZCARD', b .. 'delayed'), tostring(min) }
+  end)
+  if ok then out[i] = res else out[i] = { 'error', tostring(res) } end
+end
+return out`;
+/** Hosts per BACKLOGS call: Redis runs a script alone, so a long one holds every other client up. */
+const BACKLOG_CHUNK = 200;
+
 /** The policy engine's side of the per-host queues: enqueue jobs and read their outcomes. */
 export class JobQueues {
   private readonly queues = new Map<string, Queue>();
@@ -202,60 +245,31 @@ export class JobQueues {
   }
 
   /**
-   * What waits in many hosts' queues, as `backlog` reads it, in two pipelined round trips whatever the number
-   * of hosts (no BullMQ Queue object per host): the lengths of wait, prioritized, active and delayed and the
-   * next job of wait and of prioritized, then those jobs' timestamps. A host whose queue cannot be read (a
-   * bad host id, a command's error) maps to its Error; a lost connection rejects.
+   * What waits in many hosts' queues, as `backlog` reads it, in one round trip whatever the number of hosts
+   * and no BullMQ Queue object per host: a script (BACKLOGS) per BACKLOG_CHUNK hosts, sent together, reads
+   * each queue's wait, prioritized, active and delayed and the timestamps of the next job of wait and of
+   * prioritized. A host whose queue cannot be read (a bad host id, a command's error) maps to its Error; a
+   * lost connection rejects.
    */
   async backlogs(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>> {
     const out = new Map<string, QueueBacklog | Error>();
-    const heads: { host: string; keys: string[]; counts: QueueBacklog }[] = [];
-    const named: { host: string; name: string }[] = [];
+    const named: { host: string; base: string }[] = [];
     for (const host of hostIds) {
       try {
-        named.push({ host, name: jobQueueName(host) });
+        named.push({ host, base: `${QUEUE_PREFIX}:${jobQueueName(host)}:` });
       } catch (e) {
         out.set(host, e instanceof Error ? e : new Error(String(e)));
       }
     }
-    const first = this.connection.pipeline();
-    for (const { name } of named) {
-      const key = (t: string) => `${QUEUE_PREFIX}:${name}:${t}`;
-      first.llen(key('wait'));
-      first.lrange(key('wait'), -2, -1);
-      first.zcard(key('prioritized'));
-      first.zrange(key('prioritized'), '0', '0');
-      first.llen(key('active'));
-      first.zcard(key('delayed'));
-    }
-    const replies = named.length > 0 ? ((await first.exec()) ?? []) : [];
-    named.forEach(({ host, name }, i) => {
-      const r = replies.slice(i * 6, i * 6 + 6);
-      const err = r.find(([e]) => e)?.[0];
-      if (err || r.length < 6) {
-        out.set(host, err ?? new Error(`no reply for ${host}'s queue`));
-        return;
-      }
-      const head = waitHead(r.map(([, v]) => v));
-      const counts = { waiting: head.waiting, active: Number(r[4]?.[1]), delayed: Number(r[5]?.[1]), oldestWaitingAgeMs: 0 };
-      out.set(host, counts);
-      if (head.waiting > 0 && head.ids.length > 0) heads.push({ host, keys: head.ids.map((id) => `${QUEUE_PREFIX}:${name}:${id}`), counts });
-    });
-    await this.oldestAges(heads, nowMs);
+    const chunks: (typeof named)[] = [];
+    for (let i = 0; i < named.length; i += BACKLOG_CHUNK) chunks.push(named.slice(i, i + BACKLOG_CHUNK));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const replies = (await this.connection.eval(BACKLOGS, 0, ...chunk.map((n) => n.base))) as unknown[][];
+        chunk.forEach(({ host }, i) => out.set(host, backlogOf(replies[i], nowMs, host)));
+      }),
+    );
     return new Map(hostIds.filter((h) => out.has(h)).map((h) => [h, out.get(h) as QueueBacklog | Error]));
-  }
-
-  /** Sets each head's oldestWaitingAgeMs from its jobs' timestamps (one pipelined round trip). */
-  private async oldestAges(heads: { keys: string[]; counts: QueueBacklog }[], nowMs: number): Promise<void> {
-    if (heads.length === 0) return;
-    const p = this.connection.pipeline();
-    for (const h of heads) for (const k of h.keys) p.hget(k, 'timestamp');
-    const replies = (await p.exec()) ?? [];
-    let i = 0;
-    for (const h of heads) {
-      const stamps = h.keys.map(() => replies[i++]).map((r) => (r && !r[0] && typeof r[1] === 'string' ? parseInt(r[1]) : NaN)).filter((t) => Number.isFinite(t));
-      if (stamps.length > 0) h.counts.oldestWaitingAgeMs = Math.max(0, nowMs - Math.min(...stamps));
-    }
   }
 
   async close(): Promise<void> {
@@ -284,20 +298,10 @@ function toStatus(job: Job, raw: string): JobStatus {
   return s;
 }
 
-/**
- * The waiting count and the ids of the next jobs to be taken from one host's first replies (LLEN wait, LRANGE
- * wait -2 -1, ZCARD prioritized, ZRANGE prioritized 0 0), as BullMQ's getCounts and getRanges read them: a
- * BullMQ 4 marker ("0:…") at the tail of wait is not a job.
- */
-function waitHead(r: unknown[]): { waiting: number; ids: string[] } {
-  let wait = Number(r[0]);
-  const tail = (r[1] as string[] | undefined) ?? [];
-  let oldest = tail[tail.length - 1];
-  if (oldest?.startsWith('0:')) {
-    wait = wait > 1 ? wait - 1 : 0;
-    oldest = wait > 0 ? tail[tail.length - 2] : undefined;
-  }
-  const prioritized = Number(r[2]);
-  const ids = [oldest, ...((r[3] as string[] | undefined) ?? [])].filter((x): x is string => typeof x === 'string');
-  return { waiting: wait + prioritized, ids };
+/** One host's reply of BACKLOGS as a QueueBacklog (or the error it names). */
+function backlogOf(r: unknown[] | undefined, nowMs: number, host: string): QueueBacklog | Error {
+  if (!Array.isArray(r)) return new Error(`no reply for ${host}'s queue`);
+  if (r[0] === 'error') return new Error(String(r[1]));
+  const [waiting, active, delayed, oldest] = r.map(Number) as [number, number, number, number];
+  return { waiting, active, delayed, oldestWaitingAgeMs: waiting > 0 && oldest >= 0 ? Math.max(0, nowMs - oldest) : 0 };
 }

@@ -10,7 +10,8 @@ import { hostReport, vmReport } from '@ballast/testkit';
 import { registerClusterGauges } from './cluster-gauges.js';
 import { registerClusterGaugesReference } from './cluster-gauges-reference.js';
 
-function cluster(): ClusterState {
+/** `repeats`: a host reporting two VMs of one name (then a series is set twice: the gauges keep a map, as prom-client's). */
+function cluster(repeats: boolean): ClusterState {
   let nowMs = 5_000_000;
   const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 3, now: () => nowMs });
   const ksm = { run: 'run' as const, pagesToScan: 100, sleepMillisecs: 20, pagesShared: 10, pagesSharing: 40, pagesUnshared: 5, pagesVolatile: 1, fullScans: 3 };
@@ -20,13 +21,13 @@ function cluster(): ClusterState {
   state.ingest(hostReport('h-a', [vmReport('beta', { balloon: noStats, vcpus: [0, 1, 2].map((id) => ({ id, usagePercent: 10 * id, ...(id > 0 ? { waitPercent: id } : {}), pcpus: [id] })) }), vmReport('gamma', { balloon: undefined })], { takenAtMs: nowMs, pcpus: [{ pcpu: 0, usagePercent: 33.3 }], maintenance: true } as never));
   // the same name on two hosts, and a host with no VMs
   state.ingest(hostReport('h-c', [vmReport('zeta', { uuid: 'uuid-zeta-2' })], { takenAtMs: nowMs }));
-  state.ingest(hostReport('h-d', [], { takenAtMs: nowMs }));
+  state.ingest(hostReport('h-d', repeats ? [vmReport('dup', { uuid: 'u1' }), vmReport('dup', { uuid: 'u2', cpuPercent: 70 })] : [], { takenAtMs: nowMs }));
   return state;
 }
 
 const targets = new Map([['uuid-beta', 700 * 1024], ['uuid-zeta-2', 900 * 1024]]);
 
-for (const [kind, make] of [
+for (const repeats of [false, true]) for (const [kind, make] of [
   ['createMetricsRegistry', () => createMetricsRegistry({ service: 'policy-engine', hostId: 'e1', processMetrics: false })],
   ['a plain prom-client Registry with default labels', () => {
     const r = new Registry();
@@ -34,8 +35,8 @@ for (const [kind, make] of [
     return r;
   }],
 ] as const) {
-  test(`the same text as the prom-client Gauges wrote (${kind})`, async () => {
-    const state = cluster();
+  test(`the same text as the prom-client Gauges wrote (${kind}${repeats ? ', a VM name repeated on a host' : ''})`, async () => {
+    const state = cluster(repeats);
     const now = () => 5_020_000;
     const before = make();
     registerClusterGaugesReference(before, { hosts: () => state.hosts(), vms: () => state.vms(), balloonTargetKiB: (u) => targets.get(u), now });
@@ -50,5 +51,6 @@ for (const [kind, make] of [
     assert.match(text, /^ballast_hosts_stale\{service="policy-engine",host="e1"\} 1$/m);
     assert.match(text, /^ballast_domain_balloon_target_bytes\{host="h-c",domain="zeta",service="policy-engine"\} 943718400$/m);
     assert.deepEqual(await after.getMetricsAsJSON(), await before.getMetricsAsJSON());
+    if (repeats) assert.match(text, /^ballast_domain_cpu_usage_ratio\{host="h-d",domain="dup",service="policy-engine"\} 0.7$/m);
   });
 }

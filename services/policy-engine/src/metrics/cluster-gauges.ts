@@ -37,6 +37,8 @@ interface ClusterView {
   vmText: string[];
   /** Each host's label (host) as text, by host id. */
   hostText: Map<string, string>;
+  /** No two VMs with the same host and name, no VM with two vCPUs of one id, no host with two pCPUs of one id: each series is set once. */
+  distinct: boolean;
 }
 
 /**
@@ -46,8 +48,8 @@ interface ClusterView {
 export function registerClusterGauges(registry: Registry, source: ClusterGaugeSource): void {
   // one read of the state per scrape, shared by every gauge
   const view = onePerScrape((nowMs): ClusterView => viewOf(nowMs, source.hosts(), source.vms()), source.now);
-  const gauge = (name: string, help: string, labelNames: readonly string[], fill: Fill) =>
-    new TextGauge({ name, help, labelNames, registers: [registry], fill: (w) => fill(w, view()) });
+  const gauge = (name: string, help: string, labelNames: readonly string[], fill: Fill, counts = false) =>
+    new TextGauge({ name, help, labelNames, registers: [registry], fill: (w) => fill(w, view()), distinct: () => !counts && view().distinct });
   vmGauges(gauge, source);
   hostGauges(gauge);
   ksmGauges(gauge);
@@ -62,10 +64,17 @@ function viewOf(nowMs: number, hosts: HostView[], vms: readonly PlacedVm[]): Clu
   };
   for (const h of hosts) hostLabel(h.hostId);
   const vmText = vms.map((v) => `${hostLabel(v.hostId)},${labelPairs({ domain: v.vm.name })}`);
-  return { nowMs, hosts, vms, vmText, hostText };
+  const distinct = new Set(vmText).size === vmText.length && vms.every((v) => idsDistinct(v.vm.vcpus.map((c) => c.id))) && hosts.every((h) => idsDistinct(h.pcpus.map((p) => p.pcpu)));
+  return { nowMs, hosts, vms, vmText, hostText, distinct };
 }
 
-type GaugeMaker = (name: string, help: string, labelNames: readonly string[], fill: Fill) => TextGauge;
+function idsDistinct(ids: number[]): boolean {
+  for (let i = 1; i < ids.length; i++) for (let j = 0; j < i; j++) if (ids[i] === ids[j]) return false;
+  return true;
+}
+
+/** `counts`: the fill adds up (inc), so the series are kept in a map. */
+type GaugeMaker = (name: string, help: string, labelNames: readonly string[], fill: Fill, counts?: boolean) => TextGauge;
 
 const VM = ['host', 'domain'] as const;
 type Balloon = NonNullable<VmReport['balloon']>;
@@ -134,7 +143,7 @@ function hostGauges(gauge: GaugeMaker): void {
     gauge(name, help, HOST, (w, { hosts, vms, hostText }) => {
       for (const h of hosts) w.set(hostText.get(h.hostId) as string, 0);
       for (const v of vms) if (counts(v)) w.inc(hostText.get(v.hostId) as string);
-    });
+    }, true);
   countVms('ballast_host_vms', 'VMs the host reports', () => true);
   countVms('ballast_host_vms_crashed', 'VMs the host reports crashed (a guest panic kept for inspection): no policy acts on them until they run again', (v) => v.vm.state === 'crashed');
   gauge('ballast_host_cpu_usage_ratio', 'Each pCPU\'s use over the last interval (0-1)', ['host', 'cpu'], (w, { hosts, hostText }) => {

@@ -90,8 +90,10 @@ test('one pipelined read of every host gives what the per-host read gives, and B
   assert.equal((all.get('h-delayed') as QueueBacklog).oldestWaitingAgeMs, 0);
 });
 
-test('a host id that is no queue name maps to its error; the others are read', async () => {
-  const all = await queues.backlogs(['h-wait', 'not a host!'], Date.now());
+test('a host id that is no queue name, or whose queue keys are not BullMQ\'s, maps to its error; the others are read', async () => {
+  await conn.set(`${QUEUE_PREFIX}:${jobQueueName('h-broken')}:wait`, 'not a list');
+  const all = await queues.backlogs(['h-wait', 'not a host!', 'h-broken'], Date.now());
+  assert.match(String(all.get('h-broken')), /WRONGTYPE/);
   assert.equal((all.get('h-wait') as QueueBacklog).waiting, 3);
   assert.ok(all.get('not a host!') instanceof Error);
   assert.match((all.get('not a host!') as Error).message, /invalid host id/);
