@@ -8,7 +8,7 @@
  *                    cluster-gauges-reference.ts), each host's queue read with JobQueues.backlog (getJobCounts,
  *                    then the oldest waiting job of wait and prioritized: 2-4 round trips per host)
  *   after            the engine's EngineMetrics now: TextGauges over ClusterState.placedVms(), every host's
- *                    queue in two pipelined round trips (JobQueues.backlogs)
+ *                    queue in one round trip (JobQueues.backlogs: a script per 200 hosts, sent together)
  *   owned (1/3)      only a third of the hosts' queues (one replica of 3 shows the hosts it owns)
  *   no queue gauges  the cluster gauges and counters alone
  *
@@ -63,7 +63,7 @@ type Variant = { name: string; before?: true; deps?: (q: JobQueues, hosts: strin
 
 const VARIANTS: Variant[] = [
   { name: 'before: prom-client Gauges, vms(), per-host queue reads', before: true },
-  { name: 'after: TextGauges, one pipelined queue read', deps: (q) => ({ backlogs: (hs, n) => q.backlogs(hs, n) }) },
+  { name: 'after: TextGauges, queues in one round trip', deps: (q) => ({ backlogs: (hs, n) => q.backlogs(hs, n) }) },
   { name: 'after, queues of owned hosts (1/3)', deps: (q, hosts) => ({ backlogs: (hs, n) => q.backlogs(hs, n), queueHosts: () => hosts.filter((_, i) => i % 3 === 0) }) },
   { name: 'after, no queue gauges', deps: () => ({ queueHosts: () => [] }) },
 ];

@@ -283,12 +283,9 @@ async function redisClient(svc: Svc): Promise<Redis> {
 function engineMetrics(svc: Svc, d: { state: ClusterState; queues: JobQueues; cycle: PolicyCycle; lease: ClusterLease; hostLeases: HostLeases; now: () => number }): EngineMetrics {
   return new EngineMetrics(svc.registry, {
     state: d.state,
+    // every reporting host's queue, in one round trip. Not only the owned hosts' (queueHosts): a restarted
+    // engine owns nothing until the dead process's leases lapse, and would show no queue meanwhile.
     backlogs: (hostIds, nowMs) => d.queues.backlogs(hostIds, nowMs),
-    // each host's queue shown by the replica deciding for it; a stale host (nobody takes it) by each replica that has it
-    queueHosts: () => {
-      const owned = d.hostLeases.owned();
-      return d.state.hosts().filter((h) => owned.has(h.hostId) || h.stale).map((h) => h.hostId);
-    },
     specOf: (id) => d.cycle.tracker.spec(id),
     leaseHeld: () => d.lease.isHeld,
     hostsOwned: () => d.hostLeases.owned().size,

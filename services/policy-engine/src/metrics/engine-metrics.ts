@@ -19,8 +19,8 @@ export interface EngineMetricsDeps {
   /** A host's queue now (JobQueues.backlog fits): read per host when `backlogs` is not given. */
   backlog?(hostId: string, nowMs: number): Promise<QueueBacklog>;
   /**
-   * The hosts whose queue gauges this engine shows (a replica: the hosts it owns, so that each host's queue is
-   * read and shown by one replica); absent: every host reporting.
+   * The hosts whose queue gauges this engine shows; absent: every host reporting (what main.ts does: showing
+   * only the owned hosts' would leave a replica that has not yet taken its hosts' leases without any).
    */
   queueHosts?: () => Iterable<string>;
   /** The spec of a job the cycle tracks (PolicyCycle.tracker.spec fits): tells an outcome's job type. */

@@ -7,7 +7,7 @@ import type { QueueBacklog } from '@ballast/queue';
 import { onePerScrape } from './one-per-scrape.js';
 
 export interface QueueGaugeSource {
-  /** The hosts whose queues to read (those reporting to the engine, or those this replica owns). */
+  /** The hosts whose queues to read (those reporting to the engine). */
   hostIds(): Iterable<string>;
   /**
    * Many hosts' queues now, at once (JobQueues.backlogs fits: one pipelined read for every host); a host whose
