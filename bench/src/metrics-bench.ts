@@ -12,7 +12,8 @@
  *   owned (1/3)      only a third of the hosts' queues (one replica of 3 shows the hosts it owns)
  *   no queue gauges  the cluster gauges and counters alone
  *
- *   node bench/dist/main.js metrics    (METRICS_SIZES=250,1000 sizes; METRICS_RUNS=5; METRICS_VARIANTS=1,3 some variants)
+ *   node bench/dist/main.js metrics    (METRICS_SIZES=250,1000 sizes; METRICS_RUNS=5; METRICS_VARIANTS=1,3 some
+ *                                       variants; METRICS_VMS_PER_HOST=16 for 2,500 hosts / 40,000 VMs)
  */
 import { ClusterState } from '@ballast/cycle';
 import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
@@ -24,7 +25,7 @@ import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { median, percentile, timeMs, type BenchRow } from './stats.js';
 
-const VMS_PER_HOST = 20;
+const VMS_PER_HOST = Number(process.env.METRICS_VMS_PER_HOST ?? 20);
 const JOBS_PER_HOST = 3;
 
 /** A ClusterState holding `hosts` synthetic hosts' reports (taken now). */
