@@ -64,12 +64,24 @@ function viewOf(nowMs: number, hosts: HostView[], vms: readonly PlacedVm[]): Clu
   };
   for (const h of hosts) hostLabel(h.hostId);
   const vmText = vms.map((v) => `${hostLabel(v.hostId)},${labelPairs({ domain: v.vm.name })}`);
-  const distinct = new Set(vmText).size === vmText.length && vms.every((v) => idsDistinct(v.vm.vcpus.map((c) => c.id))) && hosts.every((h) => idsDistinct(h.pcpus.map((p) => p.pcpu)));
+  const distinct = namesDistinct(vms) && vms.every((v) => idsDistinct(v.vm.vcpus, (c) => c.id)) && hosts.every((h) => idsDistinct(h.pcpus, (p) => p.pcpu));
   return { nowMs, hosts, vms, vmText, hostText, distinct };
 }
 
-function idsDistinct(ids: number[]): boolean {
-  for (let i = 1; i < ids.length; i++) for (let j = 0; j < i; j++) if (ids[i] === ids[j]) return false;
+/** No host with two VMs of one name (by the reports' own name strings: their hashes are kept from scrape to scrape). */
+function namesDistinct(vms: readonly PlacedVm[]): boolean {
+  const byHost = new Map<string, Set<string>>();
+  for (const { hostId, vm } of vms) {
+    let names = byHost.get(hostId);
+    if (!names) byHost.set(hostId, (names = new Set()));
+    if (names.has(vm.name)) return false;
+    names.add(vm.name);
+  }
+  return true;
+}
+
+function idsDistinct<T>(xs: readonly T[], id: (x: T) => number): boolean {
+  for (let i = 1; i < xs.length; i++) for (let j = 0; j < i; j++) if (id(xs[i] as T) === id(xs[j] as T)) return false;
   return true;
 }
 
