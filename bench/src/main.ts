@@ -22,6 +22,7 @@ if (!only || only === 'memory') rows.push(...(await (await import('./memory-benc
 if (!only || only === 'cpu') rows.push(...(await (await import('./cpu-bench.js')).cpuBench()));
 if (!only || only === 'cluster') rows.push(...(await (await import('./cluster-bench.js')).clusterBench()));
 if (!only || only === 'replay') rows.push(...(await (await import('./replay-bench.js')).replayBench()));
+if (!only || only === 'metrics') rows.push(...(await (await import('./metrics-bench.js')).metricsBench()));
 if (!only || only === 'ksm') rows.push(...(await (await import('./ksm-bench.js')).ksmBench()));
 // scale: only when asked (make bench ARGS=scale): 1,000 hosts' stack takes minutes to start on a 2-core machine
 if (only === 'scale') rows.push(...(await (await import('./scale-bench.js')).scaleBench({ sweep: true })));

@@ -181,6 +181,15 @@ export class ClusterState {
     });
   }
 
+  /**
+   * Every VM's latest report and its host, in vms()'s order, without its window or holds (no copy of the
+   * report: for readers that want only what the collectors reported, e.g. the metrics at each scrape).
+   */
+  placedVms(): { hostId: string; vm: VmReport }[] {
+    const order = (this.order ??= this.sortedOrder());
+    return order.map(({ hostId, index }) => ({ hostId, vm: (this.hostsById.get(hostId) as HostEntry).report.vms[index] as VmReport }));
+  }
+
   /** The VMs each host runs (of one host, or all), sorted by name then host. */
   private sortedOrder(hostId?: string): { hostId: string; index: number }[] {
     const out: { hostId: string; index: number; name: string }[] = [];

@@ -55,6 +55,49 @@ if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then return 1 end
 if redis.call('ZREM', KEYS[4], ARGV[1]) == 1 then return 1 end
 return 0`;
 
+/**
+ * Each queue's backlog (ARGV: the queues' key prefixes, "ballast:jobs-<host>:"), as BullMQ's getCounts and
+ * getRanges read them and JobQueues.backlog takes them: { waiting (wait + prioritized), active, delayed, the
+ * smallest timestamp of the next job of wait (its tail; a BullMQ 4 marker "0:…" there is not a job) and of
+ * prioritized (its lowest score), or -1 }; a queue whose keys cannot be read: { "error", message }.
+ */
+const BACKLOGS = `
+local out = {}
+for i = 1, #ARGV do
+  local b = ARGV[i]
+  local function c(...)
+    local r = redis.pcall(...)
+    if type(r) == 'table' and r.err then error(r.err) end
+    return r
+  end
+  local ok, res = pcall(function()
+    local wait = c('LLEN', b .. 'wait')
+    local tail = c('LRANGE', b .. 'wait', -2, -1)
+    local oldest = tail[#tail]
+    if oldest and string.sub(oldest, 1, 2) == '0:' then
+      if wait > 1 then wait = wait - 1 else wait = 0 end
+      if wait > 0 then oldest = tail[#tail - 1] else oldest = nil end
+    end
+    local prioritized = c('ZCARD', b .. 'prioritized')
+    local ids = {}
+    if oldest then ids[#ids + 1] = oldest end
+    local first = c('ZRANGE', b .. 'prioritized', 0, 0)
+    if first[1] then ids[#ids + 1] = first[1] end
+    local min = -1
+    if wait + prioritized > 0 then
+      for _, id in ipairs(ids) do
+        local t = tonumber(c('HGET', b .. id, 'timestamp'))
+        if t and (min < 0 or t < min) then min = t end
+      end
+    end
+    return { wait + prioritized, c('LLEN', b .. 'active'), c('ZCARD', b .. 'delayed'), tostring(min) }
+  end)
+  if ok then out[i] = res else out[i] = { 'error', tostring(res) } end
+end
+return out`;
+/** Hosts per BACKLOGS call: Redis runs a script alone, so a long one holds every other client up. */
+const BACKLOG_CHUNK = 200;
+
 /** The policy engine's side of the per-host queues: enqueue jobs and read their outcomes. */
 export class JobQueues {
   private readonly queues = new Map<string, Queue>();
@@ -201,6 +244,34 @@ export class JobQueues {
     return { waiting, active: counts['active'] ?? 0, delayed: counts['delayed'] ?? 0, oldestWaitingAgeMs };
   }
 
+  /**
+   * What waits in many hosts' queues, as `backlog` reads it, in one round trip whatever the number of hosts
+   * and no BullMQ Queue object per host: a script (BACKLOGS) per BACKLOG_CHUNK hosts, sent together, reads
+   * each queue's wait, prioritized, active and delayed and the timestamps of the next job of wait and of
+   * prioritized. A host whose queue cannot be read (a bad host id, a command's error) maps to its Error; a
+   * lost connection rejects.
+   */
+  async backlogs(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>> {
+    const out = new Map<string, QueueBacklog | Error>();
+    const named: { host: string; base: string }[] = [];
+    for (const host of hostIds) {
+      try {
+        named.push({ host, base: `${QUEUE_PREFIX}:${jobQueueName(host)}:` });
+      } catch (e) {
+        out.set(host, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    const chunks: (typeof named)[] = [];
+    for (let i = 0; i < named.length; i += BACKLOG_CHUNK) chunks.push(named.slice(i, i + BACKLOG_CHUNK));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const replies = (await this.connection.eval(BACKLOGS, 0, ...chunk.map((n) => n.base))) as unknown[][];
+        chunk.forEach(({ host }, i) => out.set(host, backlogOf(replies[i], nowMs, host)));
+      }),
+    );
+    return new Map(hostIds.filter((h) => out.has(h)).map((h) => [h, out.get(h) as QueueBacklog | Error]));
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
@@ -225,4 +296,12 @@ function toStatus(job: Job, raw: string): JobStatus {
   if (job.finishedOn && (state === 'succeeded' || state === 'failed')) s.finishedAtMs = job.finishedOn;
   if (typeof job.progress === 'object' && job.progress !== null) s.progress = job.progress as Record<string, unknown>;
   return s;
+}
+
+/** One host's reply of BACKLOGS as a QueueBacklog (or the error it names). */
+function backlogOf(r: unknown[] | undefined, nowMs: number, host: string): QueueBacklog | Error {
+  if (!Array.isArray(r)) return new Error(`no reply for ${host}'s queue`);
+  if (r[0] === 'error') return new Error(String(r[1]));
+  const [waiting, active, delayed, oldest] = r.map(Number) as [number, number, number, number];
+  return { waiting, active, delayed, oldestWaitingAgeMs: waiting > 0 && oldest >= 0 ? Math.max(0, nowMs - oldest) : 0 };
 }

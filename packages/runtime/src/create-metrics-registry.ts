@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { isTextGauge } from './text-gauge.js';
 
 export interface CreateMetricsRegistryOptions {
   /** Default label `service` on every metric of the registry. */
@@ -20,8 +21,27 @@ export const METRIC_PREFIX = 'ballast_';
  *   const jobs = new Counter({ name: 'ballast_jobs_total', help: '…', registers: [registry] });
  */
 export function createMetricsRegistry(options: CreateMetricsRegistryOptions): Registry {
-  const registry = new Registry();
+  const registry = new TextRegistry();
   registry.setDefaultLabels(options.hostId ? { service: options.service, host: options.hostId } : { service: options.service });
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   return registry;
+}
+
+/** A Registry that lets a TextGauge write its own text (text-gauge.ts); every other metric as prom-client does. */
+class TextRegistry extends Registry {
+  private defaults: Record<string, string> = {};
+
+  override setDefaultLabels(labels: object): void {
+    super.setDefaultLabels(labels);
+    this.defaults = { ...(labels as Record<string, string>) };
+  }
+
+  /** As prom-client's (Prometheus text): each metric's text, a blank line between them. */
+  override async metrics(): Promise<string> {
+    const parts = await Promise.all(this.getMetricsAsArray().map((m): string | Promise<string> => {
+      const own: unknown = m;
+      return isTextGauge(own) ? own.promText(this.defaults) : this.getSingleMetricAsString(m.name);
+    }));
+    return `${parts.join('\n\n')}\n`;
+  }
 }

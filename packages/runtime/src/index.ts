@@ -22,3 +22,4 @@ export * from './service-scaffold.js';
 export * from './redis-connection.js';
 export * from './log-format.js';
 export * from './insecure-listener.js';
+export * from './text-gauge.js';

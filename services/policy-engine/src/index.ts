@@ -6,3 +6,7 @@ export * from './replay/sample-recorder.js';
 export * from './replay/sample-reader.js';
 export * from './replay/replay-run.js';
 export * from './replay/candidate-document.js';
+// The engine's metrics registration (bench: a /metrics scrape at scale without the lab).
+export * from './metrics/engine-metrics.js';
+export * from './metrics/cluster-gauges-reference.js';
+export * from './metrics/queue-gauges.js';

@@ -283,7 +283,9 @@ async function redisClient(svc: Svc): Promise<Redis> {
 function engineMetrics(svc: Svc, d: { state: ClusterState; queues: JobQueues; cycle: PolicyCycle; lease: ClusterLease; hostLeases: HostLeases; now: () => number }): EngineMetrics {
   return new EngineMetrics(svc.registry, {
     state: d.state,
-    backlog: (hostId, nowMs) => d.queues.backlog(hostId, nowMs),
+    // every reporting host's queue, in one round trip. Not only the owned hosts' (queueHosts): a restarted
+    // engine owns nothing until the dead process's leases lapse, and would show no queue meanwhile.
+    backlogs: (hostIds, nowMs) => d.queues.backlogs(hostIds, nowMs),
     specOf: (id) => d.cycle.tracker.spec(id),
     leaseHeld: () => d.lease.isHeld,
     hostsOwned: () => d.hostLeases.owned().size,

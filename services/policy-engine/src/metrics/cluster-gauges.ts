@@ -5,61 +5,100 @@
  * `host` (the reporting host's id) and `domain` (the VM's name, as the exporter labels it), plus `vcpu` /
  * `cpu` on per-vCPU and per-pCPU series. Series of VMs and hosts that left the state go with them.
  */
-import { Gauge, type Registry } from 'prom-client';
-import type { HostView, VmView } from '@ballast/domain';
+import type { Registry } from 'prom-client';
+import type { HostView, VmReport } from '@ballast/domain';
+import { TextGauge, labelPairs, type SeriesWriter } from '@ballast/runtime';
 import { onePerScrape } from './one-per-scrape.js';
 
 const KiB = 1024;
 
+/** A VM as the gauges read it: its latest report and its host (ClusterState.placedVms fits). */
+export interface PlacedVm {
+  hostId: string;
+  vm: Pick<VmReport, 'uuid' | 'name' | 'state' | 'cpuPercent' | 'vcpus' | 'balloon'>;
+}
+
 /** What the gauges read: the cluster now (ClusterState fits) and the last balloon target sent per VM. */
 export interface ClusterGaugeSource {
   hosts(): HostView[];
-  vms(): VmView[];
+  vms(): readonly PlacedVm[];
   /** The last set-memory target this engine sent for the VM (by uuid), KiB; undefined when it sent none. */
   balloonTargetKiB(vmUuid: string): number | undefined;
   now(): number;
 }
 
-type Fill<L extends string> = (g: Gauge<L>, view: ClusterView) => void;
+type Fill = (w: SeriesWriter, view: ClusterView) => void;
 
 interface ClusterView {
   nowMs: number;
   hosts: HostView[];
-  vms: VmView[];
+  vms: readonly PlacedVm[];
+  /** Each VM's labels (host, domain) as text, by its index in vms: made once a scrape, shared by its series. */
+  vmText: string[];
+  /** Each host's label (host) as text, by host id. */
+  hostText: Map<string, string>;
+  /** No two VMs with the same host and name, no VM with two vCPUs of one id, no host with two pCPUs of one id: each series is set once. */
+  distinct: boolean;
 }
 
-/** Registers every cluster gauge on `registry`. */
+/**
+ * Registers every cluster gauge on `registry`. They are TextGauges (@ballast/runtime): at 20,000 VMs a scrape
+ * writes some 250,000 series, too many for prom-client's Gauge to hash and format in time.
+ */
 export function registerClusterGauges(registry: Registry, source: ClusterGaugeSource): void {
   // one read of the state per scrape, shared by every gauge
-  const view = onePerScrape((nowMs): ClusterView => ({ nowMs, hosts: source.hosts(), vms: source.vms() }), source.now);
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: Fill<L>) =>
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        fill(this, view());
-      },
-    });
+  const view = onePerScrape((nowMs): ClusterView => viewOf(nowMs, source.hosts(), source.vms()), source.now);
+  const gauge = (name: string, help: string, labelNames: readonly string[], fill: Fill, counts = false) =>
+    new TextGauge({ name, help, labelNames, registers: [registry], fill: (w) => fill(w, view()), distinct: () => !counts && view().distinct });
   vmGauges(gauge, source);
   hostGauges(gauge);
   ksmGauges(gauge);
 }
 
-type GaugeMaker = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: Fill<L>) => Gauge<L>;
+function viewOf(nowMs: number, hosts: HostView[], vms: readonly PlacedVm[]): ClusterView {
+  const hostText = new Map<string, string>();
+  const hostLabel = (h: string) => {
+    let t = hostText.get(h);
+    if (t === undefined) hostText.set(h, (t = labelPairs({ host: h })));
+    return t;
+  };
+  for (const h of hosts) hostLabel(h.hostId);
+  const vmText = vms.map((v) => `${hostLabel(v.hostId)},${labelPairs({ domain: v.vm.name })}`);
+  const distinct = namesDistinct(vms) && vms.every((v) => idsDistinct(v.vm.vcpus, (c) => c.id)) && hosts.every((h) => idsDistinct(h.pcpus, (p) => p.pcpu));
+  return { nowMs, hosts, vms, vmText, hostText, distinct };
+}
+
+/** No host with two VMs of one name (by the reports' own name strings: their hashes are kept from scrape to scrape). */
+function namesDistinct(vms: readonly PlacedVm[]): boolean {
+  const byHost = new Map<string, Set<string>>();
+  for (const { hostId, vm } of vms) {
+    let names = byHost.get(hostId);
+    if (!names) byHost.set(hostId, (names = new Set()));
+    if (names.has(vm.name)) return false;
+    names.add(vm.name);
+  }
+  return true;
+}
+
+function idsDistinct<T>(xs: readonly T[], id: (x: T) => number): boolean {
+  for (let i = 1; i < xs.length; i++) for (let j = 0; j < i; j++) if (id(xs[i] as T) === id(xs[j] as T)) return false;
+  return true;
+}
+
+/** `counts`: the fill adds up (inc), so the series are kept in a map. */
+type GaugeMaker = (name: string, help: string, labelNames: readonly string[], fill: Fill, counts?: boolean) => TextGauge;
 
 const VM = ['host', 'domain'] as const;
-const vmLabels = (v: VmView) => ({ host: v.hostId, domain: v.name });
+type Balloon = NonNullable<VmReport['balloon']>;
+type Vcpu = VmReport['vcpus'][number];
 
 function vmGauges(gauge: GaugeMaker, source: ClusterGaugeSource): void {
-  const balloon = (name: string, help: string, pick: (b: NonNullable<VmView['balloon']>) => number | undefined) =>
-    gauge(name, help, VM, (g, { vms }) => {
-      for (const v of vms) {
-        const value = v.balloon ? pick(v.balloon) : undefined;
-        if (value !== undefined) g.set(vmLabels(v), value * KiB);
-      }
+  const balloon = (name: string, help: string, pick: (b: Balloon) => number | undefined) =>
+    gauge(name, help, VM, (w, { vms, vmText }) => {
+      vms.forEach(({ vm }, i) => {
+        const value = vm.balloon ? pick(vm.balloon) : undefined;
+        if (value !== undefined) w.set(vmText[i] as string, value * KiB);
+      });
     });
   balloon('libvirt_domain_info_memory_usage_bytes', 'The VM\'s current memory (its balloon), bytes', (b) => b.actualKiB);
   balloon('libvirt_domain_info_maximum_memory_bytes', 'The VM\'s maximum memory, bytes', (b) => b.maximumKiB);
@@ -70,26 +109,28 @@ function vmGauges(gauge: GaugeMaker, source: ClusterGaugeSource): void {
   balloon('libvirt_domain_memory_stats_usable_bytes', 'Memory the guest can use without swapping (its MemAvailable), bytes (guests that report memory stats)', (b) =>
     b.hasGuestStats && b.usableKiB > 0 ? b.usableKiB : undefined,
   );
-  gauge('ballast_domain_balloon_target_bytes', 'The last balloon target Ballast sent for the VM (set-memory), bytes; absent when it sent none since the engine started', VM, (g, { vms }) => {
-    for (const v of vms) {
-      const kib = source.balloonTargetKiB(v.uuid);
-      if (kib !== undefined) g.set(vmLabels(v), kib * KiB);
-    }
+  gauge('ballast_domain_balloon_target_bytes', 'The last balloon target Ballast sent for the VM (set-memory), bytes; absent when it sent none since the engine started', VM, (w, { vms, vmText }) => {
+    vms.forEach(({ vm }, i) => {
+      const kib = source.balloonTargetKiB(vm.uuid);
+      if (kib !== undefined) w.set(vmText[i] as string, kib * KiB);
+    });
   });
-  gauge('libvirt_domain_info_virtual_cpus', 'Number of virtual CPUs of the VM (VMs whose vCPU stats the collector reads)', VM, (g, { vms }) => {
-    for (const v of vms) if (v.vcpus.length > 0) g.set(vmLabels(v), v.vcpus.length);
+  gauge('libvirt_domain_info_virtual_cpus', 'Number of virtual CPUs of the VM (VMs whose vCPU stats the collector reads)', VM, (w, { vms, vmText }) => {
+    vms.forEach(({ vm }, i) => {
+      if (vm.vcpus.length > 0) w.set(vmText[i] as string, vm.vcpus.length);
+    });
   });
-  gauge('ballast_domain_cpu_usage_ratio', 'The VM\'s CPU use over the last interval, in pCPUs (1 = one pCPU busy)', VM, (g, { vms }) => {
-    for (const v of vms) g.set(vmLabels(v), v.cpuPercent / 100);
+  gauge('ballast_domain_cpu_usage_ratio', 'The VM\'s CPU use over the last interval, in pCPUs (1 = one pCPU busy)', VM, (w, { vms, vmText }) => {
+    vms.forEach(({ vm }, i) => w.set(vmText[i] as string, vm.cpuPercent / 100));
   });
-  const perVcpu = (name: string, help: string, pick: (c: VmView['vcpus'][number]) => number | undefined) =>
-    gauge(name, help, [...VM, 'vcpu'] as const, (g, { vms }) => {
-      for (const v of vms) {
-        for (const c of v.vcpus) {
+  const perVcpu = (name: string, help: string, pick: (c: Vcpu) => number | undefined) =>
+    gauge(name, help, [...VM, 'vcpu'], (w, { vms, vmText }) => {
+      vms.forEach(({ vm }, i) => {
+        for (const c of vm.vcpus) {
           const value = pick(c);
-          if (value !== undefined) g.set({ ...vmLabels(v), vcpu: String(c.id) }, value / 100);
+          if (value !== undefined) w.set(`${vmText[i] as string},${labelPairs({ vcpu: String(c.id) })}`, value / 100);
         }
-      }
+      });
     });
   perVcpu('ballast_domain_vcpu_usage_ratio', 'Each vCPU\'s use over the last interval, share of one pCPU', (c) => c.usagePercent);
   perVcpu('ballast_domain_vcpu_wait_ratio', 'Share of the last interval each vCPU waited, runnable, for a pCPU (where the collector reads it)', (c) => c.waitPercent);
@@ -98,10 +139,10 @@ function vmGauges(gauge: GaugeMaker, source: ClusterGaugeSource): void {
 function hostGauges(gauge: GaugeMaker): void {
   const HOST = ['host'] as const;
   const perHost = (name: string, help: string, pick: (h: HostView, nowMs: number) => number | undefined) =>
-    gauge(name, help, HOST, (g, { hosts, nowMs }) => {
+    gauge(name, help, HOST, (w, { hosts, nowMs, hostText }) => {
       for (const h of hosts) {
         const value = pick(h, nowMs);
-        if (value !== undefined) g.set({ host: h.hostId }, value);
+        if (value !== undefined) w.set(hostText.get(h.hostId) as string, value);
       }
     });
   perHost('ballast_host_cpus', 'pCPUs of the host', (h) => h.pcpuCount);
@@ -110,19 +151,21 @@ function hostGauges(gauge: GaugeMaker): void {
   perHost('ballast_host_stale', 'Whether the host\'s last sample is older than the engine\'s staleAfterIntervals (1): policies leave a stale host alone', (h) => (h.stale ? 1 : 0));
   perHost('ballast_host_last_sample_age_seconds', 'Time since the engine received the host\'s last sample, seconds', (h, nowMs) => Math.max(0, nowMs - h.lastSampleMs) / 1000);
   perHost('ballast_host_maintenance', 'Whether the host is in maintenance mode (1)', (h) => (h.maintenance ? 1 : 0));
-  gauge('ballast_host_vms', 'VMs the host reports', HOST, (g, { hosts, vms }) => {
-    for (const h of hosts) g.set({ host: h.hostId }, 0);
-    for (const v of vms) g.inc({ host: v.hostId });
+  const countVms = (name: string, help: string, counts: (v: PlacedVm) => boolean) =>
+    gauge(name, help, HOST, (w, { hosts, vms, hostText }) => {
+      for (const h of hosts) w.set(hostText.get(h.hostId) as string, 0);
+      for (const v of vms) if (counts(v)) w.inc(hostText.get(v.hostId) as string);
+    }, true);
+  countVms('ballast_host_vms', 'VMs the host reports', () => true);
+  countVms('ballast_host_vms_crashed', 'VMs the host reports crashed (a guest panic kept for inspection): no policy acts on them until they run again', (v) => v.vm.state === 'crashed');
+  gauge('ballast_host_cpu_usage_ratio', 'Each pCPU\'s use over the last interval (0-1)', ['host', 'cpu'], (w, { hosts, hostText }) => {
+    for (const h of hosts) {
+      const host = hostText.get(h.hostId) as string;
+      for (const p of h.pcpus) w.set(`${host},${labelPairs({ cpu: String(p.pcpu) })}`, p.usagePercent / 100);
+    }
   });
-  gauge('ballast_host_vms_crashed', 'VMs the host reports crashed (a guest panic kept for inspection): no policy acts on them until they run again', HOST, (g, { hosts, vms }) => {
-    for (const h of hosts) g.set({ host: h.hostId }, 0);
-    for (const v of vms) if (v.state === 'crashed') g.inc({ host: v.hostId });
-  });
-  gauge('ballast_host_cpu_usage_ratio', 'Each pCPU\'s use over the last interval (0-1)', ['host', 'cpu'] as const, (g, { hosts }) => {
-    for (const h of hosts) for (const p of h.pcpus) g.set({ host: h.hostId, cpu: String(p.pcpu) }, p.usagePercent / 100);
-  });
-  gauge('ballast_hosts', 'Hosts reporting to the engine', [], (g, { hosts }) => g.set(hosts.length));
-  gauge('ballast_hosts_stale', 'Hosts whose last sample is stale', [], (g, { hosts }) => g.set(hosts.filter((h) => h.stale).length));
+  gauge('ballast_hosts', 'Hosts reporting to the engine', [], (w, { hosts }) => w.set('', hosts.length));
+  gauge('ballast_hosts_stale', 'Hosts whose last sample is stale', [], (w, { hosts }) => w.set('', hosts.filter((h) => h.stale).length));
 }
 
 const KSM_RUN: Record<string, number> = { stop: 0, run: 1, unmerge: 2 };
@@ -130,10 +173,10 @@ const KSM_RUN: Record<string, number> = { stop: 0, run: 1, unmerge: 2 };
 function ksmGauges(gauge: GaugeMaker): void {
   const HOST = ['host'] as const;
   const perHost = (name: string, help: string, pick: (k: NonNullable<HostView['ksm']>) => number | undefined) =>
-    gauge(name, help, HOST, (g, { hosts }) => {
+    gauge(name, help, HOST, (w, { hosts, hostText }) => {
       for (const h of hosts) {
         const value = h.ksm ? pick(h.ksm) : undefined;
-        if (value !== undefined) g.set({ host: h.hostId }, value);
+        if (value !== undefined) w.set(hostText.get(h.hostId) as string, value);
       }
     });
   perHost('ballast_host_ksm_run', 'ksmd\'s mode: 0 stop, 1 run, 2 unmerge (hosts whose collector reads /sys/kernel/mm/ksm)', (k) => (k.run !== undefined ? KSM_RUN[k.run] : undefined));

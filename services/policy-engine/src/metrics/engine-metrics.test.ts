@@ -5,9 +5,9 @@ import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
 import type { QueueBacklog } from '@ballast/queue';
 import { createMetricsRegistry } from '@ballast/runtime';
 import { hostReport, vmReport } from '@ballast/testkit';
-import { EngineMetrics } from './engine-metrics.js';
+import { EngineMetrics, type EngineMetricsDeps } from './engine-metrics.js';
 
-function setup(backlog: (host: string) => Promise<QueueBacklog>) {
+function setup(backlog: (host: string) => Promise<QueueBacklog>, more: Partial<EngineMetricsDeps> = {}) {
   let nowMs = 1_000_000;
   const now = () => nowMs;
   const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 3, now });
@@ -20,6 +20,7 @@ function setup(backlog: (host: string) => Promise<QueueBacklog>) {
     leaseHeld: () => false,
     now,
     log: { warn: (o) => void warnings.push(JSON.stringify(o)) },
+    ...more,
   });
   return { state, registry, metrics, warnings, advance: (ms: number) => (nowMs += ms), now };
 }
@@ -85,4 +86,23 @@ test('a guest crash: the host counts a crashed VM while it stays crashed, and th
   assert.match(await registry.metrics(), /^ballast_host_vms_crashed\{host="h1",service="policy-engine"\} 0$/m);
   report('crashed');
   assert.equal(await crashes(), '2', 'a second crash after it ran again');
+});
+
+test('many queues read at once: only the hosts asked for (a replica\'s own), a host not readable is left out and said', async () => {
+  const asked: string[][] = [];
+  const { state, registry, warnings, now } = setup(async () => assert.fail('backlogs is given: no per-host read'), {
+    backlogs: async (hosts) => {
+      asked.push([...hosts]);
+      return new Map(hosts.map((h) => [h, h === 'h3' ? new Error('WRONGTYPE') : { waiting: 2, active: 0, delayed: 1, oldestWaitingAgeMs: 1500 }]));
+    },
+    queueHosts: () => ['h3', 'h1'],
+  });
+  for (const h of ['h1', 'h2', 'h3']) state.ingest(hostReport(h, [], { takenAtMs: now() }));
+  const text = await registry.metrics();
+  assert.deepEqual(asked, [['h3', 'h1']], 'one read a scrape, of the hosts asked for');
+  assert.match(text, /^ballast_queue_jobs\{host="h1",state="delayed",service="policy-engine"\} 1$/m);
+  assert.match(text, /^ballast_queue_oldest_waiting_age_seconds\{host="h1",service="policy-engine"\} 1.5$/m);
+  assert.doesNotMatch(text, /^ballast_queue_jobs\{host="h[23]"/m);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? '', /"host":"h3".*WRONGTYPE/);
 });

@@ -8,14 +8,21 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HostView, JobSpec, VmView } from '@ballast/domain';
 import type { CycleResult } from '@ballast/cycle';
 import type { QueueBacklog } from '@ballast/queue';
-import { registerClusterGauges } from './cluster-gauges.js';
+import { registerClusterGauges, type PlacedVm } from './cluster-gauges.js';
 import { registerQueueGauges } from './queue-gauges.js';
 
 export interface EngineMetricsDeps {
   /** The cluster (ClusterState fits). */
-  state: { hosts(): HostView[]; vms(): VmView[] };
-  /** A host's queue now (JobQueues.backlog fits). */
-  backlog(hostId: string, nowMs: number): Promise<QueueBacklog>;
+  state: { hosts(): HostView[]; vms(): VmView[]; placedVms?(): PlacedVm[] };
+  /** Many hosts' queues now, in one read (JobQueues.backlogs fits); a host not readable maps to its Error. */
+  backlogs?(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>>;
+  /** A host's queue now (JobQueues.backlog fits): read per host when `backlogs` is not given. */
+  backlog?(hostId: string, nowMs: number): Promise<QueueBacklog>;
+  /**
+   * The hosts whose queue gauges this engine shows; absent: every host reporting (what main.ts does: showing
+   * only the owned hosts' would leave a replica that has not yet taken its hosts' leases without any).
+   */
+  queueHosts?: () => Iterable<string>;
   /** The spec of a job the cycle tracks (PolicyCycle.tracker.spec fits): tells an outcome's job type. */
   specOf(jobId: string): JobSpec | undefined;
   /** Whether this engine holds the cluster lease (runs the cluster-wide policies). */
@@ -83,7 +90,7 @@ export class EngineMetrics {
       help: 'VMs reported by collectors',
       registers: [registry],
       collect() {
-        this.set(state.vms().length);
+        this.set(state.placedVms ? state.placedVms().length : state.vms().length);
       },
     });
     new Gauge({
@@ -107,13 +114,16 @@ export class EngineMetrics {
     }
     registerClusterGauges(registry, {
       hosts: () => state.hosts(),
-      vms: () => state.vms(),
+      // the reports as they are (no window or holds per VM: ClusterState.vms() copies 20,000 VMs a call)
+      vms: () => (state.placedVms ? state.placedVms() : state.vms().map((vm) => ({ hostId: vm.hostId, vm }))),
       balloonTargetKiB: (uuid) => this.targets.get(uuid),
       now: deps.now,
     });
+    const { backlogs, backlog, queueHosts } = deps;
     registerQueueGauges(registry, {
-      hostIds: () => state.hosts().map((h) => h.hostId),
-      backlog: (host, nowMs) => deps.backlog(host, nowMs),
+      hostIds: queueHosts ?? (() => state.hosts().map((h) => h.hostId)),
+      ...(backlogs ? { backlogs: (hosts: readonly string[], nowMs: number) => backlogs(hosts, nowMs) } : {}),
+      ...(backlog ? { backlog: (host: string, nowMs: number) => backlog(host, nowMs) } : {}),
       now: deps.now,
       onError: (host, err) => deps.log?.warn({ host, err: err.message }, 'metrics: cannot read the host\'s queue'),
     });

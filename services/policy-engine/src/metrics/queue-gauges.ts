@@ -8,9 +8,14 @@ import { onePerScrape } from './one-per-scrape.js';
 
 export interface QueueGaugeSource {
   /** The hosts whose queues to read (those reporting to the engine). */
-  hostIds(): string[];
+  hostIds(): Iterable<string>;
+  /**
+   * Many hosts' queues now, at once (JobQueues.backlogs fits: one pipelined read for every host); a host whose
+   * queue cannot be read maps to its Error. Used when given, else `backlog` per host.
+   */
+  backlogs?(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>>;
   /** One host's queue now (JobQueues.backlog fits). */
-  backlog(hostId: string, nowMs: number): Promise<QueueBacklog>;
+  backlog?(hostId: string, nowMs: number): Promise<QueueBacklog>;
   now(): number;
   /** A queue that cannot be read is left out of the scrape and told here. */
   onError?: (hostId: string, err: Error) => void;
@@ -49,15 +54,29 @@ export function registerQueueGauges(registry: Registry, source: QueueGaugeSource
 }
 
 async function readAll(source: QueueGaugeSource, nowMs: number): Promise<Map<string, QueueBacklog>> {
+  const hosts = [...source.hostIds()];
+  const read = await readEach(source, hosts, nowMs);
   const out = new Map<string, QueueBacklog>();
-  await Promise.all(
-    source.hostIds().map(async (host) => {
-      try {
-        out.set(host, await source.backlog(host, nowMs));
-      } catch (e) {
-        source.onError?.(host, e instanceof Error ? e : new Error(String(e)));
-      }
-    }),
-  );
+  for (const host of hosts) {
+    const b = read.get(host);
+    if (b instanceof Error) source.onError?.(host, b);
+    else if (b !== undefined) out.set(host, b);
+  }
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Every host's backlog (or the Error reading it), at once when the source can, else one read per host. */
+async function readEach(source: QueueGaugeSource, hosts: string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>> {
+  const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+  if (source.backlogs) {
+    try {
+      return await source.backlogs(hosts, nowMs);
+    } catch (e) {
+      return new Map(hosts.map((h) => [h, asError(e)]));
+    }
+  }
+  const one = source.backlog;
+  if (!one) return new Map();
+  const all = await Promise.all(hosts.map(async (h) => [h, await one(h, nowMs).catch(asError)] as const));
+  return new Map(all);
 }
