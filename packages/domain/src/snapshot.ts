@@ -153,3 +153,25 @@ export interface PublishedSignal {
   name: string;
   value: unknown;
 }
+
+/** Per snapshot VM list, its VMs by UUID (a VM reported by two hosts while it migrates appears twice). */
+const vmsByUuid = new WeakMap<readonly VmView[], Map<string, VmView[]>>();
+
+/**
+ * The VM `uuid` as `hostId` reports it, or undefined. Indexed once per VM list (the list is not changed once in a
+ * snapshot): in-flight rules ask for every tracked job's VM, and a scan of every VM for each was O(jobs × VMs).
+ */
+export function findVm(vms: readonly VmView[], uuid: string | undefined, hostId: string): VmView | undefined {
+  if (uuid === undefined) return undefined;
+  let index = vmsByUuid.get(vms);
+  if (!index) {
+    index = new Map();
+    for (const v of vms) {
+      const list = index.get(v.uuid);
+      if (list) list.push(v);
+      else index.set(v.uuid, [v]);
+    }
+    vmsByUuid.set(vms, index);
+  }
+  return index.get(uuid)?.find((v) => v.hostId === hostId);
+}

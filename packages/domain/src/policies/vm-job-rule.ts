@@ -1,5 +1,5 @@
 import type { ActionOf, JobTypeName } from '../jobs/index.js';
-import type { ClusterSnapshot, VmView } from '../snapshot.js';
+import { findVm, type ClusterSnapshot, type VmView } from '../snapshot.js';
 import type { InFlightRule } from './policy.js';
 
 /**
@@ -16,7 +16,7 @@ export function vmJobRule<T extends JobTypeName>(
     ...timing,
     settled(job, snapshot) {
       if (job.action.type !== type) return true;
-      const vm = snapshot.vms.find((v) => v.uuid === job.vmUuid && v.hostId === job.hostId);
+      const vm = findVm(snapshot.vms, job.vmUuid, job.hostId);
       return vm === undefined || settled(job.action as ActionOf<T>, vm, snapshot);
     },
   };

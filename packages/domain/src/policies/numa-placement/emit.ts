@@ -23,6 +23,8 @@ export interface HostPlan {
   placed: NumaPlaced[];
   /** Placements made on this host this cycle. */
   moves: number;
+  /** placementJobTimes of the snapshot's jobs (made once a plan). */
+  placedAt: ReadonlyMap<string, number>;
 }
 
 export function decideVm(h: HostPlan, v: PlacementVm, d: { kind: NumaDecisionKind; reason: string }): void {
@@ -31,7 +33,7 @@ export function decideVm(h: HostPlan, v: PlacementVm, d: { kind: NumaDecisionKin
 
 /** Why a wanted placement is not made this cycle; undefined when it is. */
 export function gateMove(h: HostPlan, v: PlacementVm, choice: Choice): Choice | undefined {
-  const at = lastPlacedAtMs(v.vm, h.snapshot.jobs);
+  const at = lastPlacedAtMs(v.vm, h.placedAt);
   if (at !== undefined && h.snapshot.nowMs - at < h.knobs.cooldownMs) {
     return { kind: 'cooldown', reason: `placed at ${at}: not moved again before ${at + h.knobs.cooldownMs} (cool-down ${h.knobs.cooldownMs} ms); it would ${choice.reason}` };
   }
@@ -72,7 +74,7 @@ function inputsOf(h: HostPlan, v: PlacementVm): Record<string, unknown> {
       const view = h.book.view(v, c);
       return { cell: c, freeMiB: r1(view.freeMiB), freeCpuPercent: r1(view.freeCpuPercent), score: Math.round(view.score), fits: view.misfit ?? true };
     }),
-    lastPlacedAtMs: lastPlacedAtMs(v.vm, h.snapshot.jobs) ?? null,
+    lastPlacedAtMs: lastPlacedAtMs(v.vm, h.placedAt) ?? null,
     cooldownMs: h.knobs.cooldownMs,
     movesThisCycle: h.moves,
     maxMovesPerCycle: h.knobs.maxMovesPerCycle,

@@ -22,6 +22,7 @@ import { CellBook } from './cell-book.js';
 import { choosePlacement } from './choose.js';
 import { liveJobApplies } from './live-move.js';
 import type { NumaPlan } from './decision.js';
+import { placementJobTimes } from './cooldown.js';
 import { decideVm, gateMove, placeJob, type HostPlan } from './emit.js';
 import { numaPlaced, type NumaPlaced } from './placed-signal.js';
 import { placementFacts, type PlacementVm } from './vm-facts.js';
@@ -32,13 +33,18 @@ export function planNumaPlacement(snapshot: ClusterSnapshot, args: NumaPlacement
   const out: NumaPlan = { jobs: [], decisions: [] };
   const placed: NumaPlaced[] = [];
   const inFlight = newestInFlight(snapshot.jobs, 'set-numa');
+  const placedAt = placementJobTimes(snapshot.jobs);
   const hosts = new Map<string, HostView>(snapshot.hosts.map((h) => [h.hostId, h]));
   const byHost = new Map<string, VmView[]>();
-  for (const vm of snapshot.vms) byHost.set(vm.hostId, [...(byHost.get(vm.hostId) ?? []), vm]);
+  for (const vm of snapshot.vms) {
+    const list = byHost.get(vm.hostId);
+    if (list) list.push(vm);
+    else byHost.set(vm.hostId, [vm]);
+  }
   for (const host of snapshot.hosts) if (!byHost.has(host.hostId)) byHost.set(host.hostId, []);
   for (const hostId of [...byHost.keys()].sort()) {
     const vms = [...(byHost.get(hostId) ?? [])].sort((a, b) => a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid));
-    planHost(hostId, hosts.get(hostId), vms, args, snapshot, inFlight, out, placed);
+    planHost(hostId, hosts.get(hostId), vms, args, snapshot, { inFlight, placedAt }, out, placed);
   }
   out.signals = [publish(numaPlaced, placed)];
   return out;
@@ -50,7 +56,7 @@ function planHost(
   vms: VmView[],
   args: NumaPlacementArgs,
   snapshot: ClusterSnapshot,
-  inFlight: ReadonlyMap<string, ActionOf<'set-numa'>>,
+  jobs: { inFlight: ReadonlyMap<string, ActionOf<'set-numa'>>; placedAt: ReadonlyMap<string, number> },
   out: NumaPlan,
   placed: NumaPlaced[],
 ): void {
@@ -65,11 +71,11 @@ function planHost(
     return;
   }
   const knobs = withOverrides(args.host, args.hosts[hostId]);
-  const h: HostPlan = { hostId, knobs, book: new CellBook(host, knobs), snapshot, out, placed, moves: 0 };
+  const h: HostPlan = { hostId, knobs, book: new CellBook(host, knobs), snapshot, out, placed, moves: 0, placedAt: jobs.placedAt };
   // 2. facts; placements in flight booked first
   const rest: PlacementVm[] = [];
   for (const v of vms.map((vm) => placementFacts(vm, host, args, snapshot.nowMs))) {
-    const job = inFlight.get(v.vm.uuid);
+    const job = jobs.inFlight.get(v.vm.uuid);
     if (!job) {
       rest.push(v);
       continue;

@@ -5,7 +5,7 @@
  * <metadata> is read back: the collector re-reads the domain configuration only now and then).
  */
 import type { InFlightRule } from '../policy.js';
-import type { JobRecord } from '../../snapshot.js';
+import { findVm, type JobRecord } from '../../snapshot.js';
 import { sameSet } from './cpu-sets.js';
 
 /**
@@ -18,7 +18,7 @@ export const vcpuInFlightRule: InFlightRule = {
   settled(job, snapshot) {
     if (job.action.type !== 'pin-vcpu') return true;
     const { vcpu, pcpus } = job.action;
-    const vm = snapshot.vms.find((v) => v.uuid === job.vmUuid && v.hostId === job.hostId);
+    const vm = findVm(snapshot.vms, job.vmUuid, job.hostId);
     const now = vm?.vcpus.find((c) => c.id === vcpu);
     return now === undefined || sameSet(now.pcpus, pcpus);
   },
