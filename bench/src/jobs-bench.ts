@@ -19,7 +19,7 @@ async function drain(queue: Queue, n: number): Promise<void> {
   }
 }
 
-type RawKind = 'noop' | 'spec' | 'spec+options';
+type RawKind = 'noop' | 'ids' | 'spec' | 'spec+options';
 
 /** A job's data as the engine enqueues it (what a Ballast job carries: ~250 bytes of JSON). */
 const specData = (i: number): JobSpec => ({
@@ -35,16 +35,20 @@ const specData = (i: number): JobSpec => ({
 
 /**
  * Raw BullMQ: addBulk N jobs, a worker with concurrency 50 completes them doing nothing. `noop`: data {i} (the
- * baseline); `spec`: a Ballast job spec as data; `spec+options`: also Ballast's job options (attempts,
- * backoff, finished jobs kept): these two say how much of the gap is the job itself rather than Ballast's code.
+ * baseline); `ids`: the same with a job id of ours (a UUID: Ballast's ids are derived from what was decided, so
+ * that two replicas deciding the same thing enqueue one job); `spec`: a Ballast job spec as data, with its id;
+ * `spec+options`: also Ballast's job options (attempts, backoff, finished jobs kept): these say how much of the gap is
+ * the job itself rather than Ballast's code.
  */
-async function rawRun(url: string, n: number, kind: RawKind = 'noop'): Promise<number> {
+export async function rawRun(url: string, n: number, kind: RawKind = 'noop'): Promise<number> {
   const conn = new Redis(url, { maxRetriesPerRequest: null });
   const name = `raw-${randomUUID()}`;
   const q = new Queue(name, { connection: conn, prefix: QUEUE_PREFIX, ...(kind === 'spec+options' ? { defaultJobOptions } : {}) });
   const t0 = process.hrtime.bigint();
   const w = new Worker(name, async () => ({ ok: true }), { connection: conn, prefix: QUEUE_PREFIX, concurrency: 50 });
-  await q.addBulk(Array.from({ length: n }, (_, i) => (kind === 'noop' ? { name: 'noop', data: { i } } : { name: 'set-cpu-tune', data: specData(i), opts: { jobId: randomUUID() } })));
+  const job = (i: number) =>
+    kind === 'noop' ? { name: 'noop', data: { i } } : kind === 'ids' ? { name: 'noop', data: { i }, opts: { jobId: randomUUID() } } : { name: 'set-cpu-tune', data: specData(i), opts: { jobId: randomUUID() } };
+  await q.addBulk(Array.from({ length: n }, (_, i) => job(i)));
   await drain(q, n);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   await w.close();
@@ -92,25 +96,50 @@ export async function ballastRun(url: string, n: number): Promise<number> {
   return (n / ms) * 1000;
 }
 
-export async function jobsBench(n = 5000, runs = 5): Promise<BenchRow[]> {
+/** Redis's own CPU time so far (INFO cpu: user + sys), µs. */
+async function redisCpuUs(conn: Redis): Promise<number> {
+  const info = await conn.info('cpu');
+  const f = (k: string): number => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (f('used_cpu_user') + f('used_cpu_sys')) * 1e6;
+}
+
+type Kind = RawKind | 'ours';
+
+/**
+ * Each variant's jobs/s, and the CPU a job cost this process (enqueue and worker: process.cpuUsage) and Redis (INFO
+ * cpu), µs: on 2 cores both are near saturation, so where a variant's extra CPU goes says where the gap goes.
+ */
+export async function jobsBench(n = 5000, runs = 7): Promise<BenchRow[]> {
   const redis = await startRedis();
+  const probe = new Redis(redis.url);
   try {
-    const xs: Record<RawKind | 'ours', number[]> = { noop: [], spec: [], 'spec+options': [], ours: [] };
+    const kinds: Kind[] = ['noop', 'ids', 'spec', 'spec+options', 'ours'];
+    const xs = Object.fromEntries(kinds.map((k) => [k, { rate: [] as number[], node: [] as number[], redis: [] as number[] }])) as Record<Kind, { rate: number[]; node: number[]; redis: number[] }>;
     await rawRun(redis.url, n); // warm-up: the first run of a fresh Redis and process is slow
     for (let r = 0; r < runs; r++) {
       // Alternate so drift on a noisy machine hits all alike.
-      for (const k of ['noop', 'spec', 'spec+options'] as const) xs[k].push(await rawRun(redis.url, n, k));
-      xs.ours.push(await ballastRun(redis.url, n));
+      for (const k of kinds) {
+        const c0 = process.cpuUsage();
+        const r0 = await redisCpuUs(probe);
+        xs[k].rate.push(k === 'ours' ? await ballastRun(redis.url, n) : await rawRun(redis.url, n, k));
+        const c = process.cpuUsage(c0);
+        xs[k].redis.push(((await redisCpuUs(probe)) - r0) / n);
+        xs[k].node.push((c.user + c.system) / n);
+      }
     }
-    const m = (k: keyof typeof xs) => median(xs[k]);
-    const of = (k: keyof typeof xs) => `ratio ${(m(k) / m('noop')).toFixed(2)} of raw no-op; runs ${xs[k].map(Math.round).join(', ')}`;
+    const m = (k: Kind) => median(xs[k].rate);
+    const cpu = (k: Kind) => `CPU a job: this process ${Math.round(median(xs[k].node))} µs, Redis ${Math.round(median(xs[k].redis))} µs`;
+    const of = (k: Kind) => `ratio ${(m(k) / m('noop')).toFixed(2)} of raw no-op; ${cpu(k)}; runs ${xs[k].rate.map(Math.round).join(', ')}`;
+    const row = (k: Kind, variant: string, note: string): BenchRow => ({ bench: 'job throughput', variant, median: m(k), unit: 'jobs/s', runs, note });
     return [
-      { bench: 'job throughput', variant: 'raw BullMQ add/complete (no-op)', median: m('noop'), unit: 'jobs/s', runs, note: `${n} jobs, concurrency 50; runs ${xs.noop.map(Math.round).join(', ')}` },
-      { bench: 'job throughput', variant: 'raw BullMQ, a Ballast job spec as data', median: m('spec'), unit: 'jobs/s', runs, note: of('spec') },
-      { bench: 'job throughput', variant: "raw BullMQ, the spec and Ballast's job options", median: m('spec+options'), unit: 'jobs/s', runs, note: of('spec+options') },
-      { bench: 'job throughput', variant: 'Ballast queue → actuator (sim)', median: m('ours'), unit: 'jobs/s', runs, note: `${of('ours')}; ${(m('ours') / m('spec+options')).toFixed(2)} of raw with the same jobs` },
+      row('noop', 'raw BullMQ add/complete (no-op)', `${n} jobs, concurrency 50; ${cpu('noop')}; runs ${xs.noop.rate.map(Math.round).join(', ')}`),
+      row('ids', 'raw BullMQ, job ids of ours (UUIDs)', of('ids')),
+      row('spec', 'raw BullMQ, a Ballast job spec as data', of('spec')),
+      row('spec+options', "raw BullMQ, the spec and Ballast's job options", of('spec+options')),
+      row('ours', 'Ballast queue → actuator (sim)', `${of('ours')}; ${(m('ours') / m('spec+options')).toFixed(2)} of raw with the same jobs`),
     ];
   } finally {
+    await probe.quit();
     await redis.stop();
   }
 }

@@ -27,8 +27,9 @@ process.once('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
 
-export function startProc(name: string, script: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [path.join(REPO, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `nodeArgs`: flags for node itself (e.g. SCALE_ENGINE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p": node refuses them in NODE_OPTIONS). */
+export function startProc(name: string, script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(REPO, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-100_000));
   child.stdout?.on('data', keep);
@@ -101,7 +102,7 @@ export async function startEngine(env: Record<string, string>): Promise<Engine> 
     BALLAST_GRPC_PORT: String(grpc),
     BALLAST_OPS_PORT: String(ops),
     ...env,
-  });
+  }, (process.env['SCALE_ENGINE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''));
   return { proc, grpc, ops };
 }
 

@@ -25,6 +25,9 @@ export function webhookJson(w: Webhook) {
 }
 
 export class WebhookStore {
+  /** Webhooks created or deleted through this store (this replica): the dispatcher reads the list again at once. */
+  changes = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly now: () => number = Date.now,
@@ -51,11 +54,14 @@ export class WebhookStore {
       createdBy,
     };
     await this.redis.hset(WEBHOOKS_KEY, hook.id, JSON.stringify(hook));
+    this.changes++;
     return hook;
   }
 
   /** True when it existed. */
   async delete(id: string): Promise<boolean> {
-    return (await this.redis.hdel(WEBHOOKS_KEY, id)) === 1;
+    const deleted = (await this.redis.hdel(WEBHOOKS_KEY, id)) === 1;
+    this.changes++;
+    return deleted;
   }
 }

@@ -10,6 +10,9 @@ import { startTestEngine, type TestEngine } from '../test-engine.js';
 import { createApp } from '../http/create-app.js';
 import { EngineEvents } from './engine-events.js';
 import { EventStream } from './event-stream.js';
+import type { BallastEvent } from './event-types.js';
+import { DISPATCH_REFRESH_MS, WebhookDelivery } from './webhook-delivery.js';
+import { WebhookStore } from './webhook-store.js';
 
 const TOKEN = 'hooks-admin-token-0123456789';
 const VIEWER = 'hooks-viewer-token-0123456789';
@@ -177,4 +180,31 @@ test('events published while no engine runs are delivered when one starts again 
   const ids = received.filter((r) => r.path === '/restart').map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id);
   assert.deepEqual(ids, ['before-stop', 'while-down'], 'each once, in order');
   await api('DELETE', `/webhooks/${created.id}`, TOKEN);
+});
+
+test('the dispatcher reads the webhook list once per DISPATCH_REFRESH_MS (at once after a change here) and saves its place at most as often, the last at close', async () => {
+  const store = new WebhookStore(engine.redis);
+  let lists = 0;
+  const counting = Object.assign(Object.create(store) as WebhookStore, {
+    list: () => {
+      lists++;
+      return store.list();
+    },
+  });
+  const delivery = new WebhookDelivery(engine.redis, counting, { registry: new Registry(), log: pino({ level: 'silent' }) });
+  const ev = (i: number): BallastEvent => ({ id: `9000000000000-${i}`, type: 'job', action: 'submitted', atMs: 0, data: { id: `d${i}` } });
+  const t0 = 1_000_000;
+  for (let i = 0; i < 50; i++) await delivery.dispatch(ev(i), t0 + i);
+  assert.equal(lists, 1, 'one read for 50 events within the refresh time');
+  assert.equal(await engine.redis.get('ballast:webhooks:cursor'), ev(0).id, 'the place saved once');
+  const hook = await store.create({ url: `${receiverUrl}/cache`, types: ['job'] }, 'admin1');
+  await delivery.dispatch(ev(50), t0 + 60);
+  assert.equal(lists, 2, 'a webhook created through this replica is read at once');
+  await delivery.dispatch(ev(51), t0 + 60 + DISPATCH_REFRESH_MS);
+  assert.equal(lists, 3, 'and again after the refresh time');
+  assert.equal(await engine.redis.get('ballast:webhooks:cursor'), ev(51).id);
+  await delivery.dispatch(ev(52), t0 + 61 + DISPATCH_REFRESH_MS);
+  await delivery.close();
+  assert.equal(await engine.redis.get('ballast:webhooks:cursor'), ev(52).id, 'the last place saved at close');
+  await store.delete(hook.id);
 });
