@@ -61,18 +61,19 @@ async function fillQueues(queues: JobQueues, hosts: number): Promise<void> {
 type Deps = Pick<EngineMetricsDeps, 'backlogs' | 'queueHosts'>;
 /** A variant: the engine's EngineMetrics with these deps, or (before) the cluster and queue gauges as they were. */
 type Variant = { name: string; before?: true; deps?: (q: JobQueues, hosts: string[]) => Deps };
+const oneRead = (q: JobQueues): Deps['backlogs'] => (hs, n) => q.backlogs(hs, n);
 
 const VARIANTS: Variant[] = [
   { name: 'before: prom-client Gauges, vms(), per-host queue reads', before: true },
-  { name: 'after: TextGauges, queues in one round trip', deps: (q) => ({ backlogs: (hs, n) => q.backlogs(hs, n) }) },
-  { name: 'after, queues of owned hosts (1/3)', deps: (q, hosts) => ({ backlogs: (hs, n) => q.backlogs(hs, n), queueHosts: () => hosts.filter((_, i) => i % 3 === 0) }) },
-  { name: 'after, no queue gauges', deps: () => ({ queueHosts: () => [] }) },
+  { name: 'after: TextGauges, queues in one round trip', deps: (q) => ({ backlogs: oneRead(q) }) },
+  { name: 'after, queues of owned hosts (1/3)', deps: (q, hosts) => ({ backlogs: oneRead(q), queueHosts: () => hosts.filter((_, i) => i % 3 === 0) }) },
+  { name: 'after, no queue gauges', deps: (q) => ({ backlogs: oneRead(q), queueHosts: () => [] }) },
 ];
 
 /** The gauges as they were (commit 125f39d): the reference cluster gauges and per-host queue reads. */
 function registerBefore(registry: Registry, state: ClusterState, q: JobQueues): void {
   registerClusterGaugesReference(registry, { hosts: () => state.hosts(), vms: () => state.vms(), balloonTargetKiB: () => undefined, now: Date.now });
-  registerQueueGauges(registry, { hostIds: () => state.hosts().map((h) => h.hostId), backlog: (h, n) => q.backlog(h, n), now: Date.now });
+  registerQueueGauges(registry, { hostIds: () => state.hosts().map((h) => h.hostId), backlogs: async (hs, n) => new Map(await Promise.all(hs.map(async (h) => [h, await q.backlog(h, n)] as const))), now: Date.now });
 }
 
 /** Times `runs` scrapes of one variant (after one untimed scrape: the engine's Queue objects exist by then). */
@@ -80,7 +81,7 @@ async function timeVariant(v: Variant, state: ClusterState, queues: JobQueues, r
   const registry = createMetricsRegistry({ service: 'policy-engine', hostId: 'bench', processMetrics: false });
   const hosts = state.hosts().map((h) => h.hostId);
   if (v.before) registerBefore(registry, state, queues);
-  else new EngineMetrics(registry, { state, specOf: () => undefined, leaseHeld: () => true, now: Date.now, ...v.deps?.(queues, hosts) });
+  else new EngineMetrics(registry, { state, specOf: () => undefined, leaseHeld: () => true, now: Date.now, backlogs: oneRead(queues), ...v.deps?.(queues, hosts) });
   const bytes = (await registry.metrics()).length;
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) ms.push(await timeMs(() => registry.metrics()));

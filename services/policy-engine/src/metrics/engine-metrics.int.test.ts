@@ -33,7 +33,7 @@ before(async () => {
   engine = await startTestEngine(300000);
   metrics = new EngineMetrics(registry, {
     state: engine.state,
-    backlog: (host, nowMs) => engine.queues.backlog(host, nowMs),
+    backlogs: (hosts, nowMs) => engine.queues.backlogs(hosts, nowMs),
     specOf: (id) => tracker.spec(id),
     leaseHeld: () => true,
     now: () => Date.now(),

@@ -15,7 +15,8 @@ function setup(backlog: (host: string) => Promise<QueueBacklog>, more: Partial<E
   const warnings: string[] = [];
   const metrics = new EngineMetrics(registry, {
     state,
-    backlog: (host) => backlog(host),
+    // per host, as the fakes give them; a host whose read throws maps to its Error
+    backlogs: async (hosts) => new Map(await Promise.all(hosts.map(async (h) => [h, await backlog(h).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))] as const))),
     specOf: () => undefined,
     leaseHeld: () => false,
     now,

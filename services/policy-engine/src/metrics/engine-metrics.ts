@@ -15,9 +15,7 @@ export interface EngineMetricsDeps {
   /** The cluster (ClusterState fits). */
   state: { hosts(): HostView[]; vms(): VmView[]; placedVms?(): PlacedVm[] };
   /** Many hosts' queues now, in one read (JobQueues.backlogs fits); a host not readable maps to its Error. */
-  backlogs?(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>>;
-  /** A host's queue now (JobQueues.backlog fits): read per host when `backlogs` is not given. */
-  backlog?(hostId: string, nowMs: number): Promise<QueueBacklog>;
+  backlogs(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>>;
   /**
    * The hosts whose queue gauges this engine shows; absent: every host reporting (what main.ts does: showing
    * only the owned hosts' would leave a replica that has not yet taken its hosts' leases without any).
@@ -119,11 +117,10 @@ export class EngineMetrics {
       balloonTargetKiB: (uuid) => this.targets.get(uuid),
       now: deps.now,
     });
-    const { backlogs, backlog, queueHosts } = deps;
+    const { backlogs, queueHosts } = deps;
     registerQueueGauges(registry, {
       hostIds: queueHosts ?? (() => state.hosts().map((h) => h.hostId)),
-      ...(backlogs ? { backlogs: (hosts: readonly string[], nowMs: number) => backlogs(hosts, nowMs) } : {}),
-      ...(backlog ? { backlog: (host: string, nowMs: number) => backlog(host, nowMs) } : {}),
+      backlogs: (hosts, nowMs) => backlogs(hosts, nowMs),
       now: deps.now,
       onError: (host, err) => deps.log?.warn({ host, err: err.message }, 'metrics: cannot read the host\'s queue'),
     });

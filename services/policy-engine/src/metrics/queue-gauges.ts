@@ -11,11 +11,9 @@ export interface QueueGaugeSource {
   hostIds(): Iterable<string>;
   /**
    * Many hosts' queues now, at once (JobQueues.backlogs fits: one pipelined read for every host); a host whose
-   * queue cannot be read maps to its Error. Used when given, else `backlog` per host.
+   * queue cannot be read maps to its Error.
    */
-  backlogs?(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>>;
-  /** One host's queue now (JobQueues.backlog fits). */
-  backlog?(hostId: string, nowMs: number): Promise<QueueBacklog>;
+  backlogs(hostIds: readonly string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>>;
   now(): number;
   /** A queue that cannot be read is left out of the scrape and told here. */
   onError?: (hostId: string, err: Error) => void;
@@ -65,18 +63,12 @@ async function readAll(source: QueueGaugeSource, nowMs: number): Promise<Map<str
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Every host's backlog (or the Error reading it), at once when the source can, else one read per host. */
+/** Every host's backlog, or the Error reading it (all of them when the read as a whole failed). */
 async function readEach(source: QueueGaugeSource, hosts: string[], nowMs: number): Promise<Map<string, QueueBacklog | Error>> {
-  const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
-  if (source.backlogs) {
-    try {
-      return await source.backlogs(hosts, nowMs);
-    } catch (e) {
-      return new Map(hosts.map((h) => [h, asError(e)]));
-    }
+  try {
+    return await source.backlogs(hosts, nowMs);
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    return new Map(hosts.map((h) => [h, err]));
   }
-  const one = source.backlog;
-  if (!one) return new Map();
-  const all = await Promise.all(hosts.map(async (h) => [h, await one(h, nowMs).catch(asError)] as const));
-  return new Map(all);
 }
