@@ -20,7 +20,8 @@ run_part() { # name, concurrency, files...
   [ $# -gt 0 ] || { echo "== $name: no test files"; return 0; }
   echo "== $name tests ($# files)"
   node --test --test-concurrency="$conc" --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$out/$name.tap" "$@"
+    --test-reporter=tap --test-reporter-destination="$out/$name.tap" \
+    --test-reporter="$PWD/infra/test/failures-reporter.mjs" --test-reporter-destination="$out/$name.fail" "$@"
   local rc=$?
   echo "== $name: exit $rc"
   return $rc
@@ -82,6 +83,14 @@ for t in "$out"/*.tap; do
   pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
 done
 echo
+# why the first tests failed, again at the end (the spec output above has it all, but a long log is read from its end)
+fails=()
+for n in unit int e2e e2e-dashboard; do [ -s "$out/$n.fail" ] && fails+=("$out/$n.fail"); done
+if [ ${#fails[@]} -gt 0 ]; then
+  echo "failed tests, the first lines of each error (in full above):"
+  cat "${fails[@]}" | awk '/^✖/ { n++ } n <= 6' | head -40
+  echo
+fi
 echo "tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] || rc=1
 exit $rc

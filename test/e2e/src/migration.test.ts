@@ -43,11 +43,21 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
   const host2Services: ServiceProc[] = [];
   const output = () =>
     [
-      ...(stack ? [[`${HOST1} collector`, stack.collector] as const, [`${HOST1} actuator`, stack.actuator] as const] : []),
+      ...(stack
+        ? [['engine', stack.engine] as const, [`${HOST1} collector`, stack.collector] as const, [`${HOST1} actuator`, stack.actuator] as const]
+        : []),
       ...host2Services.map((s) => [`${HOST2} ${s.name}`, s] as const),
     ]
       .map(([label, s]) => `--- ${label} ---\n${s.output().slice(-3000)}`)
       .join('\n');
+  /** waitUntil, failing with the services' last output (what each host's collector saw, what the engine planned). */
+  const until = (what: string, ms: number, check: () => Promise<true | undefined>) =>
+    waitUntil(what, ms, check).catch(async (e: Error) => {
+      const vm = (await apiVms(stack!).catch(() => [])).find((v) => v.name === VM);
+      const seen = vm ? `host ${vm.host}, state ${vm.state}, guest stats ${vm.balloon?.hasGuestStats === true}` : 'not listed';
+      const virsh = `virsh: ${HOST1} ${await domState(h.HOST1_URI, VM)}, ${HOST2} ${await domState(h.HOST2_URI, VM)}`;
+      throw new Error(`${e.message}; ${VM} in GET /v1/vms: ${seen}; ${virsh}\n${output()}`);
+    });
 
   before(async () => {
     t0 = Date.now();
@@ -129,10 +139,10 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
     assert.equal(job.host, HOST1);
     console.log(`migrate job to ${HOST2}: ${wallMs} ms from POST to succeeded (${job.result?.message})`);
     const seenAt = Date.now();
-    await waitUntil(`GET /v1/vms to show ${VM} on ${HOST2}`, 3 * INTERVAL_MS + 2000, async () => ((await hostOf(stack!, VM)) === HOST2 ? true : undefined));
+    await until(`GET /v1/vms to show ${VM} on ${HOST2}`, 3 * INTERVAL_MS + 2000, async () => ((await hostOf(stack!, VM)) === HOST2 ? true : undefined));
     console.log(`GET /v1/vms shows ${VM} on ${HOST2} ${Date.now() - seenAt} ms after the job`);
     // host2's collector reads its balloon stats (the stats period moved with the domain).
-    await waitUntil(`guest balloon stats of ${VM} from ${HOST2}`, 3 * INTERVAL_MS + 2000, async () => {
+    await until(`guest balloon stats of ${VM} from ${HOST2}`, 3 * INTERVAL_MS + 2000, async () => {
       const vm = (await apiVms(stack!)).find((v) => v.name === VM);
       return vm?.host === HOST2 && vm.balloon?.hasGuestStats ? true : undefined;
     });
@@ -158,7 +168,7 @@ describe('live migration between two libvirt hosts (lab + host2)', { skip: SKIP 
     assert.equal(job.state, 'succeeded', `${JSON.stringify(job)}\n${output()}`);
     assert.equal(job.host, HOST2);
     console.log(`migrate job back to ${HOST1}: ${wallMs} ms from POST to succeeded (${job.result?.message})`);
-    await waitUntil(`GET /v1/vms to show ${VM} on ${HOST1}`, 3 * INTERVAL_MS + 2000, async () => ((await hostOf(stack!, VM)) === HOST1 ? true : undefined));
+    await until(`GET /v1/vms to show ${VM} on ${HOST1}`, 3 * INTERVAL_MS + 2000, async () => ((await hostOf(stack!, VM)) === HOST1 ? true : undefined));
     assert.equal(await domState(h.HOST1_URI, VM), 'running');
     assert.equal(await domState(h.HOST2_URI, VM), null);
     assert.match(await virshAt(h.HOST1_URI, 'dominfo', VM), /Persistent:\s+yes/);

@@ -80,6 +80,7 @@ export interface ApiVm {
   name: string;
   uuid: string;
   host: string;
+  state: string;
   vcpus: { id: number; pcpus: number[]; usagePercent: number }[];
   balloon: { actualMiB: number; unusedMiB: number | null; availableMiB: number | null; hasGuestStats: boolean } | null;
 }
