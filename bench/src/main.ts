@@ -14,7 +14,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => proces
 const only = process.argv[2];
 if (!only || only === 'stats') {
   const uri = process.env.BALLAST_LAB_URI ?? 'qemu:///system';
-  rows.push(...(await labStatsBench(uri)));
+  const runs = process.env.STATS_RUNS === undefined ? undefined : Number(process.env.STATS_RUNS);
+  if (runs !== undefined && !(Number.isInteger(runs) && runs >= 12)) throw new Error(`STATS_RUNS must be an integer of at least 12, got "${process.env.STATS_RUNS}"`);
+  rows.push(...(await labStatsBench(uri, runs)));
   rows.push(...(await manyDomainsBench()));
 }
 if (!only || only === 'jobs') rows.push(...(await jobsBench()), ...(await (await import('./aof-bench.js')).aofBench()));

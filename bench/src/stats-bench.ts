@@ -90,7 +90,7 @@ function row(n: number, variant: string, xs: number[], runs: number, note: strin
  * (in rounds with the binding's, so drift on the shared machine hits both), and the collector's actual read against
  * libvirt-python's best strategy.
  */
-export async function labStatsBench(uri: string, runs = 30): Promise<BenchRow[]> {
+export async function labStatsBench(uri: string, runs = 120): Promise<BenchRow[]> {
   const conn = await open(uri, { readOnly: true });
   try {
     const doms = (await conn.listAllDomains(ListDomainsFlags.ACTIVE)).map((d) => d.uuid);
@@ -98,7 +98,7 @@ export async function labStatsBench(uri: string, runs = 30): Promise<BenchRow[]>
     if (n === 0) throw new Error(`no running domains on ${uri}: bring the lab up first (make lab-up)`);
     // Rounds: libvirt-python, the binding's strategies, the collector's cycle, a few runs each, again and again, so
     // the load of the shared machine, which drifts over seconds, weighs on all of them alike.
-    const rounds = 6;
+    const rounds = 12;
     const per = Math.max(1, Math.ceil(runs / rounds));
     const ours: Record<string, number[]> = {};
     const cycle: Record<string, number[]> = {};
