@@ -19,7 +19,7 @@ async function drain(queue: Queue, n: number): Promise<void> {
   }
 }
 
-type RawKind = 'noop' | 'ids' | 'spec' | 'spec+options';
+type RawKind = 'noop' | 'ids' | 'spec' | 'spec+attempts' | 'spec+keep' | 'spec+options';
 
 /** A job's data as the engine enqueues it (what a Ballast job carries: ~250 bytes of JSON). */
 const specData = (i: number): JobSpec => ({
@@ -38,12 +38,14 @@ const specData = (i: number): JobSpec => ({
  * baseline); `ids`: the same with a job id of ours (a UUID: Ballast's ids are derived from what was decided, so
  * that two replicas deciding the same thing enqueue one job); `spec`: a Ballast job spec as data, with its id;
  * `spec+options`: also Ballast's job options (attempts, backoff, finished jobs kept): these say how much of the gap is
- * the job itself rather than Ballast's code.
+ * the job itself rather than Ballast's code; `spec+attempts` and `spec+keep` each with one half of those options.
  */
 export async function rawRun(url: string, n: number, kind: RawKind = 'noop'): Promise<number> {
   const conn = new Redis(url, { maxRetriesPerRequest: null });
   const name = `raw-${randomUUID()}`;
-  const q = new Queue(name, { connection: conn, prefix: QUEUE_PREFIX, ...(kind === 'spec+options' ? { defaultJobOptions } : {}) });
+  const { attempts, backoff, removeOnComplete, removeOnFail } = defaultJobOptions;
+  const opts = { 'spec+options': defaultJobOptions, 'spec+attempts': { attempts, backoff }, 'spec+keep': { removeOnComplete, removeOnFail } }[kind as string];
+  const q = new Queue(name, { connection: conn, prefix: QUEUE_PREFIX, ...(opts ? { defaultJobOptions: opts } : {}) });
   const t0 = process.hrtime.bigint();
   const w = new Worker(name, async () => ({ ok: true }), { connection: conn, prefix: QUEUE_PREFIX, concurrency: 50 });
   const job = (i: number) =>
@@ -58,13 +60,8 @@ export async function rawRun(url: string, n: number, kind: RawKind = 'noop'): Pr
   return (n / ms) * 1000;
 }
 
-/**
- * Through Ballast's path: JobQueues.enqueueMany (validation + index) → the actuator's worker → JobRouter
- * (validation, per-VM lock) → set-cpu-tune processor (check, apply, verify) on a SimHypervisor with 200 VMs.
- */
-export async function ballastRun(url: string, n: number): Promise<number> {
-  const conn = new Redis(url, { maxRetriesPerRequest: null });
-  const hostId = `bench-${randomUUID().slice(0, 8)}`;
+/** A simulated host of 200 VMs and the actuator's JobRouter on it, as the bench's actuator runs it. */
+function simRouter(hostId: string): { router: JobRouter; vms: { uuid: string; name: string }[] } {
   const sim = new SimCluster({ seed: 1 });
   sim.addHost({ id: hostId, pcpus: 16, memoryKiB: gib(256) });
   const vms = Array.from({ length: 200 }, (_, i) =>
@@ -75,6 +72,38 @@ export async function ballastRun(url: string, n: number): Promise<number> {
     { hv, config: { minMemoryMiB: 200, guestHeadroomMiB: 64, staleStatsSec: 30, verifyTimeoutMs: 5000, migrateTimeoutMs: 5000, migrateBandwidthMiBPerSec: 0, memoryToleranceMiB: 4, budgetWaitMs: 0, hostFreeFloorMiB: 512 }, now: () => sim.wallClockMs, sleep: async (ms) => sim.advance(ms) },
     hostId,
   );
+  return { router, vms };
+}
+
+/**
+ * The actuator's own part of a job alone, no Redis: JobRouter.handle (the data checked, the per-VM lock, the
+ * set-cpu-tune processor's read, apply and read-back on the sim) on job data as a worker hands it over, 50 at once.
+ * CPU µs a job.
+ */
+export async function routerOnly(n: number): Promise<number> {
+  const hostId = 'bench-router';
+  const { router, vms } = simRouter(hostId);
+  const data = Array.from({ length: n }, (_, i) => {
+    const vm = vms[i % vms.length]!;
+    return JSON.stringify({ schemaVersion: JOB_SCHEMA_VERSION, id: randomUUID(), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } });
+  });
+  const c0 = process.cpuUsage();
+  let next = 0;
+  await Promise.all(Array.from({ length: 50 }, async () => {
+    while (next < n) await router.handle(JSON.parse(data[next++]!) as unknown);
+  }));
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
+}
+
+/**
+ * Through Ballast's path: JobQueues.enqueueMany (validation + index) → the actuator's worker → JobRouter
+ * (validation, per-VM lock) → set-cpu-tune processor (check, apply, verify) on a SimHypervisor with 200 VMs.
+ */
+export async function ballastRun(url: string, n: number): Promise<number> {
+  const conn = new Redis(url, { maxRetriesPerRequest: null });
+  const hostId = `bench-${randomUUID().slice(0, 8)}`;
+  const { router, vms } = simRouter(hostId);
   const queues = new JobQueues(conn);
   const specs: JobSpec[] = Array.from({ length: n }, (_, i) => {
     const vm = vms[i % vms.length]!;
@@ -113,7 +142,11 @@ export async function jobsBench(n = 5000, runs = 7): Promise<BenchRow[]> {
   const redis = await startRedis();
   const probe = new Redis(redis.url);
   try {
-    const kinds: Kind[] = ['noop', 'ids', 'spec', 'spec+options', 'ours'];
+    const all: Kind[] = ['noop', 'ids', 'spec', 'spec+attempts', 'spec+keep', 'spec+options', 'ours'];
+    // JOBS_VARIANTS=spec,ours: only these beside the raw no-op (and spec+options, the ratio's other base)
+    const picked = process.env['JOBS_VARIANTS']?.split(',').map((v) => v.trim());
+    for (const v of picked ?? []) if (!all.includes(v as Kind)) throw new Error(`JOBS_VARIANTS: unknown variant "${v}" (one of ${all.join(', ')})`);
+    const kinds = picked ? all.filter((k) => k === 'noop' || k === 'spec+options' || picked.includes(k)) : all;
     const xs = Object.fromEntries(kinds.map((k) => [k, { rate: [] as number[], node: [] as number[], redis: [] as number[] }])) as Record<Kind, { rate: number[]; node: number[]; redis: number[] }>;
     await rawRun(redis.url, n); // warm-up: the first run of a fresh Redis and process is slow
     for (let r = 0; r < runs; r++) {
@@ -131,13 +164,26 @@ export async function jobsBench(n = 5000, runs = 7): Promise<BenchRow[]> {
     const cpu = (k: Kind) => `CPU a job: this process ${Math.round(median(xs[k].node))} µs, Redis ${Math.round(median(xs[k].redis))} µs`;
     const of = (k: Kind) => `ratio ${(m(k) / m('noop')).toFixed(2)} of raw no-op; ${cpu(k)}; runs ${xs[k].rate.map(Math.round).join(', ')}`;
     const row = (k: Kind, variant: string, note: string): BenchRow => ({ bench: 'job throughput', variant, median: m(k), unit: 'jobs/s', runs, note });
-    return [
-      row('noop', 'raw BullMQ add/complete (no-op)', `${n} jobs, concurrency 50; ${cpu('noop')}; runs ${xs.noop.rate.map(Math.round).join(', ')}`),
-      row('ids', 'raw BullMQ, job ids of ours (UUIDs)', of('ids')),
-      row('spec', 'raw BullMQ, a Ballast job spec as data', of('spec')),
-      row('spec+options', "raw BullMQ, the spec and Ballast's job options", of('spec+options')),
-      row('ours', 'Ballast queue → actuator (sim)', `${of('ours')}; ${(m('ours') / m('spec+options')).toFixed(2)} of raw with the same jobs`),
+    const rows: [Kind, () => BenchRow][] = [
+      ['noop', () => row('noop', 'raw BullMQ add/complete (no-op)', `${n} jobs, concurrency 50; ${cpu('noop')}; runs ${xs.noop.rate.map(Math.round).join(', ')}`)],
+      ['ids', () => row('ids', 'raw BullMQ, job ids of ours (UUIDs)', of('ids'))],
+      ['spec', () => row('spec', 'raw BullMQ, a Ballast job spec as data', of('spec'))],
+      ['spec+attempts', () => row('spec+attempts', 'raw BullMQ, the spec, attempts and backoff', of('spec+attempts'))],
+      ['spec+keep', () => row('spec+keep', 'raw BullMQ, the spec, finished jobs kept (age, count)', of('spec+keep'))],
+      ['spec+options', () => row('spec+options', "raw BullMQ, the spec and Ballast's job options", of('spec+options'))],
+      ['ours', () => row('ours', 'Ballast queue → actuator (sim)', `${of('ours')}; ${(m('ours') / m('spec+options')).toFixed(2)} of raw with the same jobs`)],
     ];
+    const alone: number[] = [];
+    for (let r = 0; r < runs; r++) alone.push(await routerOnly(n));
+    const path: BenchRow = {
+      bench: 'job throughput',
+      variant: "the actuator's part alone (JobRouter.handle on the sim, no Redis)",
+      median: median(alone),
+      unit: 'CPU µs/job',
+      runs,
+      note: `data checked, per-VM lock, set-cpu-tune read/apply/read-back; ${kinds.includes('ours') ? `Ballast's run cost this process ${Math.round(median(xs.ours.node) - median(xs['spec+options'].node))} µs a job more than raw with the same jobs; ` : ''}runs ${alone.map((x) => x.toFixed(1)).join(', ')}`,
+    };
+    return [...rows.filter(([k]) => kinds.includes(k)).map(([, r]) => r()), path];
   } finally {
     await probe.quit();
     await redis.stop();
