@@ -6,14 +6,19 @@
  * samples, then times `cycles` cycles (and prints the median); run it under --cpu-prof for where the time goes.
  *
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/dist/scale-profile.js 1000 5
+ *
+ * A third argument, `leader` or `replica`, runs the cycle as one of 3 engine replicas does: owning a third of the
+ * hosts, with (leader: it holds the cluster lease) or without cluster-balance.
  */
-import { builtinPolicies } from '@ballast/domain';
+import { builtinPolicies, CLUSTER_BALANCE_POLICY_NAME } from '@ballast/domain';
 import { buildRandomCluster } from '@ballast/sim';
 import { SimClusterLoop, type LoopPolicy } from './sim-loop.js';
 import { median } from './stats.js';
 
 const hosts = Number(process.argv[2] ?? 1000);
 const cycles = Number(process.argv[3] ?? 5);
+const role = process.argv[4];
+if (role !== undefined && role !== 'leader' && role !== 'replica') throw new Error(`role: leader or replica, got "${role}"`);
 const INTERVAL_MS = 2000;
 const WINDOW = 30;
 
@@ -34,11 +39,14 @@ const step = async (): Promise<void> => {
   await loop.sampleAll();
 };
 for (let i = 0; i < WINDOW; i++) await step();
+const wide = new Set([CLUSTER_BALANCE_POLICY_NAME]);
+const owned = { hosts: new Set(sim.hosts().slice(0, Math.ceil(hosts / 3)).map((h) => h.id)), except: wide };
+const run = role === undefined ? undefined : { owned, ...(role === 'replica' ? { skip: wide } : {}) };
 const ms: number[] = [];
 for (let i = 0; i < cycles; i++) {
   await step();
   const t0 = performance.now();
-  await loop.plan(t, 0);
+  await loop.plan(t, 0, run);
   ms.push(performance.now() - t0);
 }
-console.log(JSON.stringify({ hosts, vms: hosts * 20, cycles, medianCycleMs: Math.round(median(ms)), cycleMs: ms.map(Math.round), jobsSent: loop.jobsSent }));
+console.log(JSON.stringify({ hosts, vms: hosts * 20, role: role ?? 'every host', cycles, medianCycleMs: Math.round(median(ms)), cycleMs: ms.map(Math.round), jobsSent: loop.jobsSent }));

@@ -200,8 +200,9 @@ export class SimClusterLoop {
     return reports;
   }
 
-  async plan(tMs: number, budgetMiB: number): Promise<CycleResult> {
-    const result = await this.cycle.run();
+  /** One cycle; `run`: as an engine replica runs it (its owned hosts, the policies skipped), default every host. */
+  async plan(tMs: number, budgetMiB: number, run?: Parameters<PolicyCycle['run']>[0]): Promise<CycleResult> {
+    const result = await this.cycle.run(run);
     this.onCycle?.({ tMs, result, sim: this.sim, budgetMiB });
     return result;
   }

@@ -4,6 +4,7 @@ import { defineSignal, publish, readSignal, type ClusterSnapshot, type InFlightR
 import { hostReport, vmReport } from '@ballast/testkit';
 import { failed, kit, succeeded } from './test-cycle-kit.js';
 import { BACKOFF_BASE_MS } from './job-tracker.js';
+import { everyHostPolicies } from './policy-cycle.js';
 
 type MemArgs = { memoryMiB: number };
 
@@ -208,4 +209,45 @@ test("an engine replica plans its own hosts only, unless it runs a cluster-wide 
   assert.deepEqual(full.signals['test/seen-vms'], ['a', 'b']);
   assert.equal(full.decisions.find((d) => d.policy === 'wide')?.reason, 'a,b');
   assert.deepEqual(k.enqueued.map((j) => j.vmName), ['a']);
+});
+
+test('on the replica running a cluster-wide policy, a per-host policy whose signals it does not read plans the own hosts only', async () => {
+  const read = defineSignal<string[]>('test/read');
+  const unread = defineSignal<string[]>('test/unread');
+  const seen = new Map<string, string[]>();
+  const perHost = (name: string, order: number, publishes: Policy<unknown>['publishes'], signal = unread): Policy<unknown> => ({
+    name,
+    order,
+    defaults: {},
+    validate: () => ({ ok: true, args: {} }),
+    plan: (s) => (seen.set(name, s.vms.map((v) => v.name)), { jobs: [], decisions: [], signals: [publish(signal, s.vms.map((v) => v.name))] }),
+    reads: [],
+    ...(publishes !== undefined ? { publishes } : {}),
+  });
+  const wide: Policy<unknown> = { name: 'wide', order: 9, defaults: {}, validate: () => ({ ok: true, args: {} }), plan: (s) => ({ jobs: [], decisions: [{ kind: 'saw', reason: String(readSignal(s, read)) }] }), reads: [read] };
+  const policies = [perHost('a-read', 1, [read], read), perHost('b-unread', 2, [unread]), perHost('c-undeclared', 3, undefined), wide];
+  const k = kit(policies, policies.map((p) => auto(p.name, {})));
+  k.state.ingest(hostReport('h1', [vmReport('a')], { takenAtMs: k.now.t }));
+  k.state.ingest(hostReport('h2', [vmReport('b')], { takenAtMs: k.now.t }));
+  const r = await k.cycle.run({ owned: { hosts: new Set(['h1']), except: new Set(['wide']) } });
+  assert.deepEqual(Object.fromEntries(seen), { 'a-read': ['a', 'b'], 'b-unread': ['a'], 'c-undeclared': ['a', 'b'] });
+  assert.equal(r.decisions.find((d) => d.policy === 'wide')?.reason, 'a,b');
+  seen.clear();
+  await k.cycle.run({ skip: new Set(['wide']), owned: { hosts: new Set(['h1']), except: new Set(['wide']) } });
+  assert.deepEqual(Object.fromEntries(seen), { 'a-read': ['a'], 'b-unread': ['a'], 'c-undeclared': ['a'] }, 'no cluster-wide policy: own hosts only');
+});
+
+test('everyHostPolicies: back from the cluster-wide policies through what each reads', () => {
+  const sig = (name: string) => defineSignal<unknown>(name);
+  const p = (name: string, reads: string[] | undefined, publishes: string[] | undefined) => ({
+    name,
+    ...(reads ? { reads: reads.map(sig) } : {}),
+    ...(publishes ? { publishes: publishes.map(sig) } : {}),
+  });
+  const chain = [p('numa', [], ['placed']), p('vcpu', ['placed'], []), p('mem', [], ['bounds']), p('cpu', ['bounds'], ['cpu']), p('ksm', [], []), p('wide', ['cpu'], [])];
+  assert.deepEqual([...everyHostPolicies(chain, new Set(['wide']))].sort(), ['cpu', 'mem', 'wide'], 'followed back two steps');
+  assert.deepEqual([...everyHostPolicies(chain, undefined)], [], 'no cluster-wide policy');
+  assert.deepEqual([...everyHostPolicies(chain, new Set(['vcpu']))].sort(), ['numa', 'vcpu']);
+  const readsAll = [p('numa', [], ['placed']), p('ksm', [], []), p('wide', undefined, [])];
+  assert.deepEqual([...everyHostPolicies(readsAll, new Set(['wide']))].sort(), ['ksm', 'numa', 'wide'], 'undeclared reads: every policy');
 });

@@ -160,7 +160,7 @@ export class PolicyCycle {
     const base = this.ports.state.snapshot();
     const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
     const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
-    const { decisions, planned, signals } = this.planAll(this.scoped({ ...base, jobs: records, signals: {} }, opts), opts.skip, opts.owned);
+    const { decisions, planned, signals } = this.planAll(this.views({ ...base, jobs: records, signals: {} }, opts), opts.skip, opts.owned);
     const sampleMs = new Map(base.hosts.map((h) => [h.hostId, h.lastSampleMs]));
     // a job to send gets its id now; one this engine sent already (the same decision on the same sample) is not sent again
     const specs = this.decideAll(planned, base, records).map((v, i): { v: Verdict; spec?: JobSpec } => {
@@ -185,29 +185,33 @@ export class PolicyCycle {
   }
 
   /**
-   * What the policies plan from. An engine replica that runs no cluster-wide policy this cycle plans its own
-   * hosts only (each host's plan needs only that host: the cost of a cycle is split among the replicas); the
-   * one running a cluster-wide policy plans every host, whose per-host policies publish the signals the
-   * cluster-wide one reads (its jobs and decisions are still only those of its own hosts).
+   * What each policy plans from. An engine replica that runs no cluster-wide policy this cycle plans its own
+   * hosts only (each host's plan needs only that host: the cost of a cycle is split among the replicas). The one
+   * running a cluster-wide policy plans it on every host, and the per-host policies whose signals it reads
+   * (Policy.reads and publishes, followed back through the policies before them); the other per-host policies
+   * on its own hosts only, as the other replicas do (their jobs and decisions are only those of its own hosts in
+   * any case). A policy that does not declare what it publishes counts as read; one that does not declare what
+   * it reads, as reading everything.
    */
-  private scoped(snapshot: ClusterSnapshot, opts: { skip?: ReadonlySet<string>; owned?: OwnedHosts }): ClusterSnapshot {
+  private views(snapshot: ClusterSnapshot, opts: { skip?: ReadonlySet<string>; owned?: OwnedHosts }): PlanViews {
     const owned = opts.owned;
-    if (!owned) return snapshot;
-    const wide = this.entries.some((e) => e.automation !== 'off' && owned.except?.has(e.name) && !opts.skip?.has(e.name));
-    if (wide) return snapshot;
-    return { ...snapshot, hosts: snapshot.hosts.filter((h) => owned.hosts.has(h.hostId)), vms: snapshot.vms.filter((v) => owned.hosts.has(v.hostId)) };
+    if (!owned) return { own: snapshot, full: snapshot, everyHost: new Set() };
+    const own = { ...snapshot, hosts: snapshot.hosts.filter((h) => owned.hosts.has(h.hostId)), vms: snapshot.vms.filter((v) => owned.hosts.has(v.hostId)) };
+    const running = this.entries.filter((e) => e.automation !== 'off' && !opts.skip?.has(e.name) && this.registry.get(e.name));
+    return { own, full: snapshot, everyHost: everyHostPolicies(running.map((e) => this.registry.get(e.name) as Policy<unknown>), owned.except) };
   }
 
   /** Runs the enabled policies in order, each seeing the signals of those before it. */
-  private planAll(snapshot: ClusterSnapshot, skip?: ReadonlySet<string>, owned?: OwnedHosts): { decisions: CycleDecision[]; planned: Planned[]; signals: Record<string, unknown> } {
+  private planAll(views: PlanViews, skip?: ReadonlySet<string>, owned?: OwnedHosts): { decisions: CycleDecision[]; planned: Planned[]; signals: Record<string, unknown> } {
     const decisions: CycleDecision[] = [];
     const planned: Planned[] = [];
     let signals: Record<string, unknown> = {};
+    const snapshot = views.full;
     const hostOf = new Map(snapshot.vms.map((v) => [v.uuid, v.hostId]));
     for (const entry of this.entries) {
       const policy = this.registry.get(entry.name);
       if (entry.automation === 'off' || !policy || skip?.has(entry.name)) continue;
-      const plan = policy.plan({ ...snapshot, signals }, entry.args);
+      const plan = policy.plan({ ...(views.everyHost.has(entry.name) ? views.full : views.own), signals }, entry.args);
       const selected = actsOn(entry, snapshot.vms);
       const mine = owned && !owned.except?.has(entry.name) ? ownedBy(owned.hosts, hostOf) : undefined;
       const acts = mine ? (x: { vmUuid?: string; hostId?: string }) => selected(x) && mine(x) : selected;
@@ -274,6 +278,46 @@ function actsOn(entry: PolicyConfigEntry, vms: readonly { uuid: string; config?:
 }
 
 /** The hosts an engine replica decides for (its host leases), and the policies that act beyond them. */
+/** The snapshot of every host, that of the owned ones, and the policies planned on every host. */
+interface PlanViews {
+  full: ClusterSnapshot;
+  own: ClusterSnapshot;
+  everyHost: ReadonlySet<string>;
+}
+
+/**
+ * The policies (of those running, in run order) to plan on every host: the cluster-wide ones (`wide`), and back
+ * from them every policy publishing a signal one of those reads (undeclared publishes: maybe; undeclared reads:
+ * every signal).
+ */
+export function everyHostPolicies(running: readonly Pick<Policy<unknown>, 'name' | 'reads' | 'publishes'>[], wide: ReadonlySet<string> | undefined): Set<string> {
+  const every = new Set(running.filter((p) => wide?.has(p.name)).map((p) => p.name));
+  if (every.size === 0) return every;
+  const read = new Set<string>();
+  let readsAll = false;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of running) {
+      if (!every.has(p.name)) {
+        if (!readsAll && p.publishes !== undefined && !p.publishes.some((sig) => read.has(sig.name))) continue;
+        every.add(p.name);
+        grew = true;
+      }
+      if (p.reads === undefined) {
+        grew ||= !readsAll;
+        readsAll = true;
+      } else {
+        for (const sig of p.reads) {
+          if (read.has(sig.name)) continue;
+          read.add(sig.name);
+          grew = true;
+        }
+      }
+    }
+  }
+  return every;
+}
+
 export interface OwnedHosts {
   hosts: ReadonlySet<string>;
   /** Policies whose jobs and decisions are kept whatever host they name (cluster-wide ones, on the cluster lease holder). */

@@ -1,4 +1,5 @@
 import type { ClusterSnapshot, JobRecord, Plan, PlannedJob } from '../snapshot.js';
+import type { Signal } from './policy-signals.js';
 
 /** A validation problem with one knob of a policy's args, naming the field. */
 export interface ArgsIssue {
@@ -37,4 +38,12 @@ export interface Policy<Args> {
   readonly inFlight?: InFlightRule;
   /** The repeat key of a planned job, when jobKeyOf (target / resource / part) is not what the policy means. */
   repeatKey?(job: PlannedJob): string;
+  /**
+   * The signals of earlier policies this policy's plan reads, and those it publishes (policy-signals.ts). With them
+   * the cycle knows which per-host policies a cluster-wide one needs on every host: an engine replica running a
+   * cluster-wide policy plans the others on its own hosts only. A policy that does not declare `publishes` is
+   * planned on every host there (its signals may be read).
+   */
+  readonly reads?: readonly Signal<unknown>[];
+  readonly publishes?: readonly Signal<unknown>[];
 }

@@ -1,4 +1,6 @@
 import type { Policy } from '../policy.js';
+import { cpuBounds, memoryBounds } from '../entitlement-signals.js';
+import { memoryShortage } from '../memory-balloon/shortage-signal.js';
 import { defaultClusterBalanceArgs, type ClusterBalanceArgs } from './args.js';
 import { migrateInFlightRule } from './in-flight.js';
 import { CLUSTER_BALANCE_POLICY_NAME, planClusterBalance } from './plan.js';
@@ -29,4 +31,6 @@ export const clusterBalancePolicy: Policy<ClusterBalanceArgs> = {
   validate: validateClusterBalanceArgs,
   plan: planClusterBalance,
   inFlight: migrateInFlightRule,
+  reads: [cpuBounds, memoryBounds, memoryShortage],
+  publishes: [],
 };

@@ -1,4 +1,5 @@
 import type { Policy } from '../policy.js';
+import { cpuBounds } from '../entitlement-signals.js';
 import { defaultCpuEntitlementArgs, type CpuEntitlementArgs } from './args.js';
 import { cpuTuneInFlightRule } from './in-flight.js';
 import { planCpuEntitlement } from './plan.js';
@@ -19,4 +20,6 @@ export const cpuEntitlementPolicy: Policy<CpuEntitlementArgs> = {
   validate: validateCpuEntitlementArgs,
   plan: planCpuEntitlement,
   inFlight: cpuTuneInFlightRule,
+  reads: [],
+  publishes: [cpuBounds],
 };

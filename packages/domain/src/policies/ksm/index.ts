@@ -18,4 +18,6 @@ export const ksmPolicy: Policy<KsmArgs> = {
   validate: validateKsmArgs,
   plan: planKsm,
   inFlight: ksmInFlightRule,
+  reads: [],
+  publishes: [],
 };

@@ -1,4 +1,6 @@
 import type { Policy } from '../policy.js';
+import { memoryBounds } from '../entitlement-signals.js';
+import { memoryShortage } from './shortage-signal.js';
 import { defaultMemoryBalloonArgs, type MemoryBalloonArgs } from './args.js';
 import { memoryInFlightRule } from './in-flight.js';
 import { planMemoryBalloon } from './plan.js';
@@ -18,4 +20,6 @@ export const memoryBalloonPolicy: Policy<MemoryBalloonArgs> = {
   validate: validateMemoryBalloonArgs,
   plan: planMemoryBalloon,
   inFlight: memoryInFlightRule,
+  reads: [],
+  publishes: [memoryBounds, memoryShortage],
 };

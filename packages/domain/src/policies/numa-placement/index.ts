@@ -1,4 +1,5 @@
 import type { Policy } from '../policy.js';
+import { numaPlaced } from './placed-signal.js';
 import { defaultNumaPlacementArgs, type NumaPlacementArgs } from './args.js';
 import { numaInFlightRule } from './in-flight.js';
 import { planNumaPlacement } from './plan.js';
@@ -19,4 +20,6 @@ export const numaPlacementPolicy: Policy<NumaPlacementArgs> = {
   validate: validateNumaPlacementArgs,
   plan: planNumaPlacement,
   inFlight: numaInFlightRule,
+  reads: [],
+  publishes: [numaPlaced],
 };

@@ -1,4 +1,5 @@
 import type { Policy } from '../policy.js';
+import { numaPlaced } from '../numa-placement/placed-signal.js';
 import { defaultVcpuBalanceArgs, type VcpuBalanceArgs } from './args.js';
 import { vcpuInFlightRule } from './in-flight.js';
 import { planVcpuBalance } from './plan.js';
@@ -17,4 +18,6 @@ export const vcpuBalancePolicy: Policy<VcpuBalanceArgs> = {
   validate: validateVcpuBalanceArgs,
   plan: planVcpuBalance,
   inFlight: vcpuInFlightRule,
+  reads: [numaPlaced],
+  publishes: [],
 };
