@@ -199,24 +199,6 @@ describe('PerDomainStatsReader: the domain list follows lifecycle events', () =>
     assert.equal(state.lists, 6, 'listed again after LIST_REFRESH_MS without any event');
   });
 
-  test('every due balloon call is issued before any info and vCPU read (libvirtd serves 5 calls of a client at once)', async () => {
-    const { conn } = fakeConnection('ok');
-    const calls: string[] = [];
-    const c = conn as unknown as { sampleDomain: (uuid: string) => Promise<DomainSample>; memoryStats: (uuid: string) => Promise<MemoryStats> };
-    const sample = c.sampleDomain;
-    c.sampleDomain = (uuid) => (calls.push(`sample ${uuid}`), sample(uuid));
-    c.memoryStats = (uuid) => (calls.push(`balloon ${uuid}`), Promise.resolve({ actualKiB: 512 }));
-    const reader = new PerDomainStatsReader(conn, 50);
-    const read = { balloon: true, vcpu: false, balloonFor: (uuid: string) => uuid === 'u2' };
-    await reader.read(read); // the first read lists; the VMs are new to it
-    await settle();
-    calls.length = 0;
-    const got = await reader.read(read); // the VMs known: read at once
-    assert.deepEqual(calls, ['balloon u2', 'sample u1', 'sample u2']);
-    assert.equal(got.find((s) => s.uuid === 'u2')?.balloon?.currentKiB, 512, 'the balloon call issued first is the one used');
-    assert.equal(got.find((s) => s.uuid === 'u1')?.balloon, undefined, 'no balloon figures for a VM not due');
-  });
-
   test('events that cannot be had, or a connection without them: every read lists', async () => {
     for (const kind of ['failing', 'absent'] as const) {
       const { conn, state } = fakeConnection(kind);

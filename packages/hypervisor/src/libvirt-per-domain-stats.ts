@@ -76,7 +76,7 @@ export class PerDomainStatsReader {
 
   /** The VMs of the last list, while no event says the set changed; one found stopped or gone makes the next read list. */
   async #readKnown(opts: CollectOptions): Promise<VmStats[]> {
-    const got = await this.#readAll(this.#running, opts);
+    const got = await Promise.all(this.#running.map((d) => this.#vm(d.uuid, d.name, opts)));
     const live = got.filter((s): s is VmStats => s !== undefined && s.state !== 'shutoff');
     if (live.length !== got.length) this.#listDue = true;
     return live;
@@ -110,32 +110,20 @@ export class PerDomainStatsReader {
     this.#listedAtMs = this.#now();
     const listing = this.#conn.listDomainRefs(0);
     const known = this.#running;
-    const first = this.#readAll(known, opts);
+    const first = Promise.all(known.map((d) => this.#vm(d.uuid, d.name, opts)));
     first.catch(() => undefined); // awaited below, after the list: not an unhandled rejection meanwhile
     // All domains (no state queries): the full list also lets the binding drop handles of domains gone.
     const running = (await listing).filter((d) => d.id !== -1);
     this.#running = running;
     const before = new Set(known.map((d) => d.uuid));
-    const added = await this.#readAll(running.filter((d) => !before.has(d.uuid)), opts);
+    const added = await Promise.all(running.filter((d) => !before.has(d.uuid)).map((d) => this.#vm(d.uuid, d.name, opts)));
     const live = new Set(running.map((d) => d.uuid));
     return [...(await first), ...added].filter((s): s is VmStats => s !== undefined && live.has(s.uuid));
   }
 
-  /**
-   * Reads these VMs at once: every guest balloon call is issued first, then each VM's info and vCPUs. The balloon
-   * calls are the long pole (a QEMU monitor round trip each) and libvirtd serves at most 5 calls of a client at once
-   * (max_client_requests): issued first they all start at once, and the quick calls queue behind them, not the
-   * other way round.
-   */
-  #readAll(refs: readonly DomainRef[], opts: CollectOptions): Promise<(VmStats | undefined)[]> {
-    const balloons = refs.map((d) => (opts.balloon && (opts.balloonFor?.(d.uuid) ?? true) ? this.#guestBalloon(d.uuid) : undefined));
-    return Promise.all(refs.map((d, i) => this.#vm(d.uuid, d.name, opts, balloons[i])));
-  }
-
-  /** One VM's stats; `balloon`: its guest balloon call, already issued (undefined: not asked this cycle). */
-  async #vm(uuid: string, name: string, opts: CollectOptions, guest: Promise<MemoryStats | undefined> | undefined): Promise<VmStats | undefined> {
+  async #vm(uuid: string, name: string, opts: CollectOptions): Promise<VmStats | undefined> {
     const wait = opts.vcpu && opts.vcpuWait !== false;
-    const balloon = guest !== undefined;
+    const balloon = opts.balloon && (opts.balloonFor?.(uuid) ?? true);
     const groups = (wait ? DomainStats.VCPU : 0) | (opts.dirtyRate ? DomainStats.DIRTYRATE : 0);
     let sample: DomainSample;
     let records: DomainStatsRecord[] | undefined;
@@ -144,7 +132,7 @@ export class PerDomainStatsReader {
       [sample, records, mem] = await Promise.all([
         this.#conn.sampleDomain(uuid, { vcpus: opts.vcpu || opts.placement === true }),
         groups === 0 ? undefined : this.#conn.getDomainStats([uuid], groups | DomainStats.STATE, GetAllDomainStatsFlags.NOWAIT),
-        guest,
+        balloon ? this.#guestBalloon(uuid) : undefined,
       ]);
     } catch (err) {
       if (isNoDomain(err)) return undefined; // gone since the list
