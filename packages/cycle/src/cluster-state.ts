@@ -165,6 +165,7 @@ export class ClusterState {
         ...(r.migrationDataUri ? { migrationDataUri: r.migrationDataUri } : {}),
         ...(this.flags.maintenance(r.hostId) ? { maintenance: true } : {}),
         lastSampleMs: receivedAtMs,
+        sampleTakenAtMs: r.takenAtMs,
         intervalMs: r.intervalMs,
         stale: now - receivedAtMs > this.opts.staleAfterIntervals * Math.max(r.intervalMs, 1),
       }))

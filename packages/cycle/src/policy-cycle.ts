@@ -161,7 +161,8 @@ export class PolicyCycle {
     const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
     const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
     const { decisions, planned, signals } = this.planAll(this.views({ ...base, jobs: records, signals: {} }, opts), opts.skip, opts.owned);
-    const sampleMs = new Map(base.hosts.map((h) => [h.hostId, h.lastSampleMs]));
+    // the sample's own time (not when this replica received it): two replicas deciding on it make the same job id
+    const sampleMs = new Map(base.hosts.map((h) => [h.hostId, h.sampleTakenAtMs || h.lastSampleMs]));
     // a job to send gets its id now; one this engine sent already (the same decision on the same sample) is not sent again
     const specs = this.decideAll(planned, base, records).map((v, i): { v: Verdict; spec?: JobSpec } => {
       const p = planned[i] as Planned;
@@ -277,7 +278,6 @@ function actsOn(entry: PolicyConfigEntry, vms: readonly { uuid: string; config?:
   return (x) => x.vmUuid === undefined || selected.has(x.vmUuid);
 }
 
-/** The hosts an engine replica decides for (its host leases), and the policies that act beyond them. */
 /** The snapshot of every host, that of the owned ones, and the policies planned on every host. */
 interface PlanViews {
   full: ClusterSnapshot;
@@ -318,6 +318,7 @@ export function everyHostPolicies(running: readonly Pick<Policy<unknown>, 'name'
   return every;
 }
 
+/** The hosts an engine replica decides for (its host leases), and the policies that act beyond them. */
 export interface OwnedHosts {
   hosts: ReadonlySet<string>;
   /** Policies whose jobs and decisions are kept whatever host they name (cluster-wide ones, on the cluster lease holder). */

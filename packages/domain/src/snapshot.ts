@@ -68,7 +68,13 @@ export interface HostView {
   numaCells: NumaCell[];
   /** KSM on the host, when the collector reads it. */
   ksm?: HostKsm;
+  /** When this engine received the host's latest sample (its own clock): staleness is judged from it. */
   lastSampleMs: number;
+  /**
+   * When the host's latest sample was taken (the collector's clock, HostReport.takenAtMs): the same on every engine
+   * replica, so the basis of policy job ids (job-id.ts). Absent in views built by hand.
+   */
+  sampleTakenAtMs?: number;
   intervalMs: number;
   stale: boolean;
   /** The host's labels (its collector's BALLAST_HOST_LABELS), which host groups of the cluster policy match. */

@@ -96,9 +96,10 @@ test('two replicas deciding on the same sample: one job per decision in the queu
     }),
   };
   const report = hostReport('h2', [vmReport('a'), vmReport('b')], { takenAtMs: Date.now() });
-  const replicas = [0, 1].map(() => {
+  // the replicas receive the sample at different times (one from its collector, the other from the stream)
+  const replicas = [0, 1].map((i) => {
     const holds = new HoldStore(redis);
-    const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 100, now: Date.now }, holds);
+    const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 100, now: () => Date.now() + 7 * i }, holds);
     state.ingest(report);
     const queues = new JobQueues(redis);
     const cycle = new PolicyCycle(new PolicyRegistry().register(grow), [{ name: 'grow', args: {}, automation: 'auto' }], {
