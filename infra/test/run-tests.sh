@@ -20,8 +20,7 @@ run_part() { # name, concurrency, files...
   [ $# -gt 0 ] || { echo "== $name: no test files"; return 0; }
   echo "== $name tests ($# files)"
   node --test --test-concurrency="$conc" --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$out/$name.tap" \
-    --test-reporter="$PWD/infra/test/failures-reporter.mjs" --test-reporter-destination="$out/$name.fail" "$@"
+    --test-reporter="$PWD/infra/test/failures-reporter.mjs" --test-reporter-destination="$out/$name.sum" "$@"
   local rc=$?
   echo "== $name: exit $rc"
   return $rc
@@ -76,7 +75,7 @@ if [[ $mode == e2e || $mode == all ]]; then
 fi
 
 pass=0; fail=0; skip=0
-for t in "$out"/*.tap; do
+for t in "$out"/*.sum; do
   [ -f "$t" ] || continue
   p=$(grep -E '^# pass ' "$t" | tail -1 | awk '{print $3}'); f=$(grep -E '^# fail ' "$t" | tail -1 | awk '{print $3}')
   s=$(grep -E '^# skipped ' "$t" | tail -1 | awk '{print $3}')
@@ -85,10 +84,10 @@ done
 echo
 # why the first tests failed, again at the end (the spec output above has it all, but a long log is read from its end)
 fails=()
-for n in unit int e2e e2e-dashboard; do [ -s "$out/$n.fail" ] && fails+=("$out/$n.fail"); done
+for n in unit int e2e e2e-dashboard; do grep -q '^✖' "$out/$n.sum" 2>/dev/null && fails+=("$out/$n.sum"); done
 if [ ${#fails[@]} -gt 0 ]; then
   echo "failed tests, the first lines of each error (in full above):"
-  cat "${fails[@]}" | awk '/^✖/ { n++ } n <= 6' | head -40
+  cat "${fails[@]}" | grep -v '^# ' | awk '/^✖/ { n++ } n <= 6' | head -40
   echo
 fi
 echo "tests: $pass passed, $fail failed, $skip skipped"
