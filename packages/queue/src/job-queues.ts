@@ -98,6 +98,29 @@ return out`;
 /** Hosts per BACKLOGS call: Redis runs a script alone, so a long one holds every other client up. */
 const BACKLOG_CHUNK = 200;
 
+/**
+ * Per (queue key base, job id) in ARGV: the job's BullMQ state, checked in the order of BullMQ's getStateV2 script,
+ * and the hash fields of its outcome (HMGET: timestamp, whether the job exists; atm / attemptsMade; returnvalue;
+ * failedReason; finishedOn; progress).
+ */
+const OUTCOMES = `
+local out = {}
+for i = 1, #ARGV, 2 do
+  local b, id = ARGV[i], ARGV[i + 1]
+  local st = 'unknown'
+  if redis.call('ZSCORE', b .. 'completed', id) then st = 'completed'
+  elseif redis.call('ZSCORE', b .. 'failed', id) then st = 'failed'
+  elseif redis.call('ZSCORE', b .. 'delayed', id) then st = 'delayed'
+  elseif redis.call('ZSCORE', b .. 'prioritized', id) then st = 'prioritized'
+  elseif redis.call('LPOS', b .. 'active', id) then st = 'active'
+  elseif redis.call('LPOS', b .. 'wait', id) then st = 'waiting'
+  elseif redis.call('LPOS', b .. 'paused', id) then st = 'waiting'
+  elseif redis.call('ZSCORE', b .. 'waiting-children', id) then st = 'waiting-children' end
+  out[#out + 1] = { st, redis.call('HMGET', b .. id, 'timestamp', 'atm', 'attemptsMade', 'returnvalue', 'failedReason', 'finishedOn', 'progress') }
+end
+return out`;
+const OUTCOMES_CHUNK = 200;
+
 /** The policy engine's side of the per-host queues: enqueue jobs and read their outcomes. */
 export class JobQueues {
   private readonly queues = new Map<string, Queue>();
@@ -215,17 +238,49 @@ export class JobQueues {
     return { cancelled: toStatus(job, 'waiting') };
   }
 
-  /** Outcomes of many jobs (those not found are left out). */
+  /**
+   * Outcomes of many jobs (those not found are left out), as `status` reads each, in two round trips whatever the
+   * number of jobs (the policy cycle asks for every job it tracks, every cycle): the hosts from the job index in
+   * one HMGET, then a script (OUTCOMES) per OUTCOMES_CHUNK jobs, sent together, reading each job's state as
+   * BullMQ's getState does and the hash fields an outcome needs, in one atomic step (no state read before the
+   * job finished beside a reason read after). Jobs whose chunk could not be read are left out, as before.
+   */
   async outcomes(ids: readonly string[]): Promise<Map<string, JobOutcome>> {
     const out = new Map<string, JobOutcome>();
-    const all = await Promise.all(ids.map((id) => this.status(id).catch(() => undefined)));
-    all.forEach((s, i) => {
-      const id = ids[i];
-      if (s && id !== undefined) {
-        const { spec: _spec, ...outcome } = s;
-        out.set(id, outcome);
+    if (ids.length === 0) return out;
+    let hosts: (string | null)[];
+    try {
+      hosts = await this.connection.hmget(JOB_INDEX_KEY, ...ids);
+    } catch {
+      return out;
+    }
+    const named: { id: string; base: string }[] = [];
+    ids.forEach((id, i) => {
+      const host = hosts[i];
+      if (host) {
+        try {
+          named.push({ id, base: `${QUEUE_PREFIX}:${jobQueueName(host)}:` });
+        } catch {
+          // a host id in the index that names no queue: not found
+        }
       }
     });
+    const chunks: (typeof named)[] = [];
+    for (let i = 0; i < named.length; i += OUTCOMES_CHUNK) chunks.push(named.slice(i, i + OUTCOMES_CHUNK));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let replies: unknown[];
+        try {
+          replies = (await this.connection.eval(OUTCOMES, 0, ...chunk.flatMap((n) => [n.base, n.id]))) as unknown[];
+        } catch {
+          return;
+        }
+        chunk.forEach(({ id }, i) => {
+          const o = outcomeOf(replies[i]);
+          if (o) out.set(id, o);
+        });
+      }),
+    );
     return out;
   }
 
@@ -286,10 +341,14 @@ function matches(spec: JobSpec, f: JobFilter): boolean {
   );
 }
 
+/** BullMQ's state of a job as ours. */
+function stateOf(raw: string): JobState {
+  return raw === 'completed' ? 'succeeded' : raw === 'failed' ? 'failed' : raw === 'active' ? 'active' : 'queued';
+}
+
 function toStatus(job: Job, raw: string): JobStatus {
   const spec = job.data as JobSpec;
-  const state: JobState =
-    raw === 'completed' ? 'succeeded' : raw === 'failed' ? 'failed' : raw === 'active' ? 'active' : 'queued';
+  const state = stateOf(raw);
   const s: JobStatus = { spec, state, attempts: job.attemptsMade };
   if (state === 'succeeded') s.result = job.returnvalue as JobResult;
   if (job.failedReason) s.error = job.failedReason;
@@ -304,4 +363,32 @@ function backlogOf(r: unknown[] | undefined, nowMs: number, host: string): Queue
   if (r[0] === 'error') return new Error(String(r[1]));
   const [waiting, active, delayed, oldest] = r.map(Number) as [number, number, number, number];
   return { waiting, active, delayed, oldestWaitingAgeMs: waiting > 0 && oldest >= 0 ? Math.max(0, nowMs - oldest) : 0 };
+}
+
+/** JSON from a job's hash, or undefined where it does not parse (as BullMQ reads a corrupted return value). */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One job's reply of OUTCOMES as what `status` makes of the job (without its spec): undefined when BullMQ knows no
+ * state for it or its hash is gone; the fields read as BullMQ's Job.fromJSON reads them.
+ */
+function outcomeOf(r: unknown): JobOutcome | undefined {
+  if (!Array.isArray(r) || typeof r[0] !== 'string' || r[0] === 'unknown' || !Array.isArray(r[1])) return undefined;
+  const [timestamp, atm, attemptsMade, returnvalue, failedReason, finishedOn, progress] = r[1] as (string | null)[];
+  if (timestamp === null || timestamp === undefined) return undefined;
+  const state = stateOf(r[0]);
+  const o: JobOutcome = { state, attempts: parseInt(attemptsMade || atm || '0') };
+  if (state === 'succeeded') o.result = (typeof returnvalue === 'string' ? parsed(returnvalue) : null) as JobResult;
+  if (failedReason) o.error = failedReason;
+  const finished = finishedOn ? parseInt(finishedOn) : undefined;
+  if (finished && (state === 'succeeded' || state === 'failed')) o.finishedAtMs = finished;
+  const p = parsed(progress || '0');
+  if (typeof p === 'object' && p !== null) o.progress = p as Record<string, unknown>;
+  return o;
 }

@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     metrics.cycleDone(r, (performance.now() - t0) / 1000);
     stopMetrics.cycleDone(r.decisions);
     events.afterCycle(r, (id) => cycle.tracker.spec(id));
-    logCycle(decisions.local, r, state.vms(), hostLeases.replicaId);
+    logCycle(decisions.local, r, state.placedVms().map((p) => p.vm), hostLeases.replicaId);
     await takeover.afterCycle(owned);
   });
 
@@ -172,7 +172,8 @@ function logCycle(decisions: DecisionLog, r: CycleResult, vms: readonly { uuid: 
 async function recommendationsAfter(r: CycleResult, d: { state: ClusterState; recommendations: RecommendationStore; queues: JobQueues }): Promise<void> {
   const summary = r.decisions.find((x) => x.policy === CLUSTER_BALANCE_POLICY_NAME && x.kind === 'cluster');
   const imbalance = (summary?.inputs as { imbalance?: number } | undefined)?.imbalance;
-  const hostOf = new Map(d.state.vms().map((v) => [v.uuid, v.hostId]));
+  // placedVms: the reports as they are (vms() copies every VM with its window and holds)
+  const hostOf = new Map(d.state.placedVms().map((p) => [p.vm.uuid, p.hostId]));
   await d.recommendations.afterCycle(r.decisions, imbalance, (ids) => d.queues.outcomes(ids), (uuid) => hostOf.get(uuid));
 }
 

@@ -42,7 +42,8 @@ export interface Policy<Args> {
    * The signals of earlier policies this policy's plan reads, and those it publishes (policy-signals.ts). With them
    * the cycle knows which per-host policies a cluster-wide one needs on every host: an engine replica running a
    * cluster-wide policy plans the others on its own hosts only. A policy that does not declare `publishes` is
-   * planned on every host there (its signals may be read).
+   * planned on every host there (its signals may be read); one planned on every host that does not declare `reads`
+   * is taken to read every signal, so every policy is then planned on every host (`everyHostPolicies`).
    */
   readonly reads?: readonly Signal<unknown>[];
   readonly publishes?: readonly Signal<unknown>[];

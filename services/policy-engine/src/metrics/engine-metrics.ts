@@ -155,7 +155,8 @@ export class EngineMetrics {
     }
     // targets of VMs the cluster no longer has go with them
     if (this.targets.size > 0) {
-      const present = new Set(this.deps.state.vms().map((v) => v.uuid));
+      const st = this.deps.state;
+      const present = new Set(st.placedVms ? st.placedVms().map((p) => p.vm.uuid) : st.vms().map((v) => v.uuid));
       for (const uuid of this.targets.keys()) if (!present.has(uuid)) this.targets.delete(uuid);
     }
   }
