@@ -5,7 +5,8 @@
  * queue (startActuatorWorker) — sharing one Redis connection (each worker opens its own blocking one).
  *
  * Input (env BALLAST_SCALE_GROUP, JSON): { uriPrefix, hosts: [hostId], redisUrl }. Prints one JSON line when
- * every worker runs, then one every 5 s: { succeeded, failed }. Stops on SIGTERM.
+ * every worker runs, then one every 5 s: { succeeded, failed, reasons } (failed attempts by their error, numbers
+ * and ids left out so that alike errors count together). Stops on SIGTERM.
  */
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -21,7 +22,7 @@ interface GroupInput {
 
 const input = JSON.parse(process.env.BALLAST_SCALE_GROUP ?? '') as GroupInput;
 const log = pino({ level: 'error' });
-const counts = { succeeded: 0, failed: 0 };
+const counts = { succeeded: 0, failed: 0, reasons: {} as Record<string, number> };
 const closers: (() => Promise<unknown>)[] = [];
 
 async function startHost(hostId: string, redis: Redis): Promise<Worker> {
@@ -38,6 +39,10 @@ async function startHost(hostId: string, redis: Redis): Promise<Worker> {
     stalledIntervalMs: config.stalledIntervalMs,
     log,
     onOutcome: (_job, ok) => void (ok ? counts.succeeded++ : counts.failed++),
+  });
+  worker.on('failed', (_job, err) => {
+    const why = err.message.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>').replace(/\d+(\.\d+)?/g, 'N').slice(0, 120);
+    counts.reasons[why] = (counts.reasons[why] ?? 0) + 1;
   });
   closers.push(() => worker.close(), () => hv.close());
   return worker;

@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis } from '@ballast/testkit';
-import { cpuSeconds, lastCounts, rssMiB, runQueueWaitSeconds, startActuatorGroup, startCollectorGroup, startEngine, startSim, waitFor, type Engine, type Proc } from './scale-procs.js';
+import { cpuSeconds, lastCounts, lastReasons, rssMiB, runQueueWaitSeconds, startActuatorGroup, startCollectorGroup, startEngine, startSim, waitFor, type Engine, type Proc } from './scale-procs.js';
 import { gaugeValue, health, histDelta, parseHistogram, quantile, redisFigures, scrape, topCommands, type Hist } from './scale-metrics.js';
 import type { BenchRow } from './stats.js';
 
@@ -69,7 +69,7 @@ export interface SizeFigures {
   actuatorsCpuPercent: number;
   collectorProcs: number;
   /** Jobs the actuators finished so far (from start). */
-  jobs: { succeeded: number; failed: number };
+  jobs: { succeeded: number; failed: number; reasons: [string, number][] };
   samplesDropped: number;
   /** Samples the collectors sent a second (hosts / interval when they keep up). */
   samplesPerSec: number;
@@ -213,7 +213,7 @@ async function measure(s: Stack, live: Engine[], seconds: number) {
     simCpuPercent: cpuOf([s.sim]),
     collectorsCpuPercent: cpuOf(s.collectors),
     actuatorsCpuPercent: cpuOf(s.actuators),
-    jobs: { succeeded: lastCounts(s.actuators, 'succeeded'), failed: lastCounts(s.actuators, 'failed') },
+    jobs: { succeeded: lastCounts(s.actuators, 'succeeded'), failed: lastCounts(s.actuators, 'failed'), reasons: lastReasons(s.actuators) },
   };
 }
 
@@ -292,7 +292,7 @@ function sizeRows(f: SizeFigures): BenchRow[] {
     median: r0(f.redis.opsPerSec),
     unit: 'ops/s',
     runs: 1,
-    note: `load avg ${f.loadAvg.toFixed(1)}; samples ${r0(f.samplesPerSec)}/s of ${r0(f.hosts / (INTERVAL_MS / 1000))}/s; all hosts owned ${Number.isNaN(f.ownedAfterMs) ? 'never' : `after ${r0(f.ownedAfterMs / 1000)} s`}; used_memory ${r0(f.redis.usedMemoryMiB)} MiB; redis CPU ${r0(f.redis.cpuPercent)} %; sim CPU ${r0(f.simCpuPercent)} %; ${f.collectorProcs}+${f.collectorProcs} collector+actuator procs CPU ${r0(f.collectorsCpuPercent)}+${r0(f.actuatorsCpuPercent)} %; samples dropped ${f.samplesDropped}; jobs done ${f.jobs.succeeded} ok, ${f.jobs.failed} failed; top commands: ${f.redis.top}`,
+    note: `load avg ${f.loadAvg.toFixed(1)}; samples ${r0(f.samplesPerSec)}/s of ${r0(f.hosts / (INTERVAL_MS / 1000))}/s; all hosts owned ${Number.isNaN(f.ownedAfterMs) ? 'never' : `after ${r0(f.ownedAfterMs / 1000)} s`}; used_memory ${r0(f.redis.usedMemoryMiB)} MiB; redis CPU ${r0(f.redis.cpuPercent)} %; sim CPU ${r0(f.simCpuPercent)} %; ${f.collectorProcs}+${f.collectorProcs} collector+actuator procs CPU ${r0(f.collectorsCpuPercent)}+${r0(f.actuatorsCpuPercent)} %; samples dropped ${f.samplesDropped}; jobs done ${f.jobs.succeeded} ok, ${f.jobs.failed} failed${f.jobs.reasons.length > 0 ? ` (${f.jobs.reasons.slice(0, 3).map(([why, n]) => `${n}× ${why}`).join('; ')})` : ''}; top commands: ${f.redis.top}`,
   });
   if (f.failover) {
     const fo = f.failover;

@@ -150,6 +150,18 @@ export function startActuatorGroup(uriPrefix: string, hosts: string[], redisUrl:
 }
 
 /** The sum of a numeric field over each group's last progress line (`{"sent":…}`, `{"succeeded":…}`). */
+/** The failed attempts' reasons of the actuator groups (their last `reasons`), most frequent first. */
+export function lastReasons(groups: Proc[]): [string, number][] {
+  const all = new Map<string, number>();
+  for (const g of groups) {
+    const lines = g.output().split('\n').filter((l) => l.startsWith('{') && l.includes('"reasons"'));
+    const last = lines[lines.length - 1];
+    const reasons = last ? ((JSON.parse(last) as { reasons?: Record<string, number> }).reasons ?? {}) : {};
+    for (const [why, n] of Object.entries(reasons)) all.set(why, (all.get(why) ?? 0) + n);
+  }
+  return [...all].sort((a, b) => b[1] - a[1]);
+}
+
 export function lastCounts(groups: Proc[], field: string): number {
   let n = 0;
   for (const g of groups) {
