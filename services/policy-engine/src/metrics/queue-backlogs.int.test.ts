@@ -5,9 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { Worker } from 'bullmq';
-import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
 import { JobQueues, QUEUE_PREFIX, jobQueueName, type QueueBacklog } from '@ballast/queue';
 import { startRedis, type RedisHandle } from '@ballast/testkit';
+import { setMemorySpec } from '../test-job-spec.js';
 
 let redisSrv: RedisHandle;
 let conn: Redis;
@@ -15,25 +15,14 @@ let queues: JobQueues;
 const workers: Worker[] = [];
 const workerConns: Redis[] = [];
 
-const spec = (hostId: string, n: number): JobSpec => ({
-  schemaVersion: JOB_SCHEMA_VERSION,
-  id: `${hostId}-${n}`,
-  hostId,
-  vmUuid: `uuid-${n}`,
-  vmName: `vm-${n}`,
-  source: 'policy',
-  policy: 'memory-balloon',
-  createdAtMs: Date.now(),
-  action: { type: 'set-memory', memoryMiB: 600 + n },
-});
 
 /** Adds jobs to a host's queue: `wait` plain, `prio` with a priority, `delayed` with a delay; then takes `active` of them as a worker. */
 async function fill(hostId: string, c: { wait?: number; prio?: number; delayed?: number; active?: number }): Promise<void> {
   const q = queues.queue(hostId);
   let n = 0;
-  for (let i = 0; i < (c.wait ?? 0); i++, n++) await q.add('set-memory', spec(hostId, n), { jobId: `${hostId}-${n}` });
-  for (let i = 0; i < (c.prio ?? 0); i++, n++) await q.add('set-memory', spec(hostId, n), { jobId: `${hostId}-${n}`, priority: 1 + i });
-  for (let i = 0; i < (c.delayed ?? 0); i++, n++) await q.add('set-memory', spec(hostId, n), { jobId: `${hostId}-${n}`, delay: 600_000 });
+  for (let i = 0; i < (c.wait ?? 0); i++, n++) await q.add('set-memory', setMemorySpec(hostId, `${hostId}-${n}`, n), { jobId: `${hostId}-${n}` });
+  for (let i = 0; i < (c.prio ?? 0); i++, n++) await q.add('set-memory', setMemorySpec(hostId, `${hostId}-${n}`, n), { jobId: `${hostId}-${n}`, priority: 1 + i });
+  for (let i = 0; i < (c.delayed ?? 0); i++, n++) await q.add('set-memory', setMemorySpec(hostId, `${hostId}-${n}`, n), { jobId: `${hostId}-${n}`, delay: 600_000 });
   if (c.active) {
     const wc = new Redis(redisSrv.url, { maxRetriesPerRequest: null });
     workerConns.push(wc);

@@ -5,26 +5,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
 import { JOB_INDEX_KEY, JobQueues, QUEUE_PREFIX, jobQueueName } from '@ballast/queue';
 import { startRedis, type RedisHandle } from '@ballast/testkit';
+import { setMemorySpec } from '../test-job-spec.js';
 
 let redisSrv: RedisHandle;
 let conn: Redis;
 let queues: JobQueues;
 const closers: (() => Promise<unknown>)[] = [];
 
-const spec = (hostId: string, id: string, n: number): JobSpec => ({
-  schemaVersion: JOB_SCHEMA_VERSION,
-  id,
-  hostId,
-  vmUuid: `uuid-${n}`,
-  vmName: `vm-${n}`,
-  source: 'policy',
-  policy: 'memory-balloon',
-  createdAtMs: Date.now(),
-  action: { type: 'set-memory', memoryMiB: 600 + n },
-});
 
 async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -43,7 +32,7 @@ before(async () => {
   // h-done: a worker that succeeds (reporting progress) on even jobs and fails odd ones: job 1 for good, the others
   // once, so that they wait out a retry's backoff when read
   const done = 'h-done';
-  const specs = Array.from({ length: 8 }, (_, n) => spec(done, `${done}-${n}`, n));
+  const specs = Array.from({ length: 8 }, (_, n) => setMemorySpec(done, `${done}-${n}`, n));
   await queues.enqueueMany(specs);
   ids.push(...specs.map((s) => s.id));
   const wc = new Redis(redisSrv.url, { maxRetriesPerRequest: null });
@@ -68,7 +57,7 @@ before(async () => {
   const open = 'h-open';
   const q = queues.queue(open);
   for (let n = 0; n < 9; n++) {
-    const s = spec(open, `${open}-${n}`, n);
+    const s = setMemorySpec(open, `${open}-${n}`, n);
     await conn.hset(JOB_INDEX_KEY, s.id, open);
     await q.add('set-memory', s, { jobId: s.id, ...(n % 3 === 1 ? { priority: n } : n % 3 === 2 ? { delay: 600_000 } : {}) });
     ids.push(s.id);
