@@ -4,7 +4,7 @@
  */
 import type { HostReport } from '@ballast/domain';
 import type { Redis } from 'ioredis';
-import { decodeProto, inflateSample, SAMPLE_FIELDS, SAMPLE_STREAM_PREFIX, sampleStreamKey } from './sample-recorder.js';
+import { decodeProto, inflateSample, SAMPLE_FIELDS, SAMPLE_HOSTS_KEY, SAMPLE_STREAM_PREFIX, sampleStreamKey } from './sample-recorder.js';
 
 /** A report and when the engine received it (its stream entry's time). */
 export interface RecordedSample {
@@ -29,8 +29,14 @@ export const LOOK_BACK = 200;
 /** Keyframes kept per host while reading (several writers may interleave theirs). */
 const KEEP_KEYFRAMES = 8;
 
-/** Host ids that have a sample stream. */
+/**
+ * Host ids that have a sample stream: the recorders' index (SAMPLE_HOSTS_KEY), one round trip; a SCAN of the
+ * keyspace only when there is no index yet.
+ */
 export async function recordedHosts(redis: Redis): Promise<string[]> {
+  const indexed = await redis.zrange(SAMPLE_HOSTS_KEY, '0', '-1');
+  if (indexed.length > 0) return indexed.sort();
+  // no index (streams written before it existed, or by hand): the keys themselves
   const hosts: string[] = [];
   let cursor = '0';
   do {

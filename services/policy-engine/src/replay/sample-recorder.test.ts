@@ -14,6 +14,8 @@ function slowRedis() {
       return {
         xadd: (...args: unknown[]) => cmds.push(args.map(String)),
         pexpire: () => undefined,
+        zadd: () => undefined,
+        zremrangebyscore: () => undefined,
         exec: () => new Promise<[Error | null, unknown][]>((resolve) => waiting.push((r) => (r[0]?.[0] ? undefined : added.push(...cmds), resolve(r)))),
       };
     },

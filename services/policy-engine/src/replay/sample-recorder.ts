@@ -40,6 +40,12 @@ export const SAMPLE_STREAM_PREFIX = 'ballast:samples:';
 export const SAMPLE_FIELDS = { tag: 'k', keyframe: 'z', delta: 'd', writer: 'w' } as const;
 
 export const sampleStreamKey = (hostId: string): string => `${SAMPLE_STREAM_PREFIX}${hostId}`;
+/**
+ * The hosts with a sample stream, scored by when their last sample was recorded (ms): how the replicas find the
+ * streams (SampleTail, replay) without a SCAN of the whole keyspace, where the BullMQ jobs kept for a week are
+ * most of the keys. Members older than the retention are dropped as samples are recorded.
+ */
+export const SAMPLE_HOSTS_KEY = 'ballast:sample-hosts';
 
 /** A report's HostSample proto bytes. */
 export const sampleProto = (report: HostReport): Buffer => Buffer.from(HostSample.encode(hostSampleFromReport(report)).finish());
@@ -180,6 +186,9 @@ export class SampleRecorder {
         p.xadd(key, 'MINID', '~', minId, '*', SAMPLE_FIELDS.tag, s.tag, s.keyframe ? SAMPLE_FIELDS.delta : SAMPLE_FIELDS.keyframe, bytes[i] as Buffer, ...writer);
       });
       for (const key of keys) p.pexpire(key, retention);
+      // after the XADDs (whose results are read by position below): the hosts indexed, the expired ones dropped
+      p.zadd(SAMPLE_HOSTS_KEY, ...[...new Set(batch.map((s) => s.hostId))].flatMap((h) => [this.now(), h]));
+      p.zremrangebyscore(SAMPLE_HOSTS_KEY, '-inf', `(${minId}`);
       const results = (await p.exec()) ?? [];
       const ok = batch.map((_, i) => results[i]?.[0] == null);
       const failed = batch.filter((_, i) => !ok[i]);
