@@ -7,7 +7,7 @@
  * At start (and for each host's stream found later) the newest `backfill` entries are ingested, oldest first,
  * with the times they were received: a restarted or new replica starts with full sample windows rather than
  * warming up. Then one XREAD BLOCK over every stream, on a connection of its own, returns what was appended
- * since; new streams are looked for every `discoverMs` (SCAN).
+ * since; new streams are looked for every `discoverMs` (recordedHosts: the recorders' index, one ZRANGE).
  */
 import type { HostReport } from '@ballast/domain';
 import type { Redis } from 'ioredis';
