@@ -1,23 +1,14 @@
 // The job journal on a real Redis: a replica taking a host over adopts the jobs its old owner sent, so a
 // target still in flight is not sent again; a job the tracker forgets leaves the journal.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ClusterState, OUTCOME_RETENTION_MS, PolicyCycle, type JobJournalPort } from '@ballast/cycle';
 import { PolicyRegistry, type JobOutcome, type JobSpec, type Policy } from '@ballast/domain';
-import { hostReport, startRedis, vmReport, type RedisHandle } from '@ballast/testkit';
-import { Redis } from 'ioredis';
+import { hostReport, vmReport } from '@ballast/testkit';
 import { JobJournal, journalKey } from './job-journal.js';
+import { redisForTests } from '../test-redis.js';
 
-let srv: RedisHandle;
-let redis: Redis;
-before(async () => {
-  srv = await startRedis();
-  redis = new Redis(srv.url);
-});
-after(async () => {
-  redis.disconnect();
-  await srv.stop();
-});
+const db = redisForTests();
 
 /** Sets every VM's memory to 600 MiB. */
 const fixed: Policy<unknown> = {
@@ -47,14 +38,14 @@ test('a replica taking a host over adopts the jobs in flight for it: the same ta
   const now = { t: 1_000_000 };
   const queue: JobSpec[] = [];
   const outcomes = new Map<string, JobOutcome>();
-  const journal = new JobJournal(redis);
+  const journal = new JobJournal(db.redis);
   const a = replica(now, queue, outcomes, journal);
   const feed = (...rs: { state: ClusterState }[]) => rs.forEach((r) => r.state.ingest(hostReport('h1', [vmReport('vm1')], { takenAtMs: now.t })));
   feed(a);
   await a.cycle.run();
   assert.equal(queue.length, 1);
   const sent = queue[0] as JobSpec;
-  assert.deepEqual(Object.keys(await redis.hgetall(journalKey('h1'))), [sent.id], 'journalled');
+  assert.deepEqual(Object.keys(await db.redis.hgetall(journalKey('h1'))), [sent.id], 'journalled');
 
   // a dies; b takes h1 over two cycles later (a later sample: a job decided now would get another id)
   now.t += 4000;
@@ -75,17 +66,17 @@ test('a replica taking a host over adopts the jobs in flight for it: the same ta
   now.t += OUTCOME_RETENTION_MS + 1000;
   feed(b);
   await b.cycle.run();
-  assert.ok(!(sent.id in (await redis.hgetall(journalKey('h1')))), 'the forgotten job left the journal');
+  assert.ok(!(sent.id in (await db.redis.hgetall(journalKey('h1')))), 'the forgotten job left the journal');
 });
 
 test('manual jobs are journalled when tracked and leave it when cancelled; a bad entry is skipped', async () => {
   const now = { t: 2_000_000 };
-  const journal = new JobJournal(redis);
+  const journal = new JobJournal(db.redis);
   const a = replica(now, [], new Map(), journal);
   const spec: JobSpec = { schemaVersion: 1, id: 'manual-1', hostId: 'h9', vmUuid: 'uuid-x', vmName: 'x', source: 'manual', createdAtMs: now.t, action: { type: 'set-memory', memoryMiB: 700 } };
   a.cycle.track(spec, now.t);
   await new Promise((r) => setTimeout(r, 100));
-  await redis.hset(journalKey('h9'), 'junk', '{not json');
+  await db.redis.hset(journalKey('h9'), 'junk', '{not json');
   assert.deepEqual((await journal.load(['h9'])).map((j) => [j.spec.id, j.key]), [['manual-1', 'uuid-x/memory']]);
   a.cycle.untrack('manual-1');
   await new Promise((r) => setTimeout(r, 100));

@@ -1,24 +1,14 @@
 // What a takeover continues, on a real Redis: the old owner saves its hosts' newest decisions a slice a cycle;
 // the replica gaining a host reads them (and the jobs journalled for it) and shows them as its own log would.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startRedis, type RedisHandle } from '@ballast/testkit';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
 import { DecisionLog, type LoggedDecision } from './decision-log.js';
 import { DecisionStore, decisionsKey } from './decision-store.js';
 import { JobJournal } from './job-journal.js';
 import { Takeover } from './takeover.js';
+import { redisForTests } from '../test-redis.js';
 
-let srv: RedisHandle;
-let redis: Redis;
-before(async () => {
-  srv = await startRedis();
-  redis = new Redis(srv.url);
-});
-after(async () => {
-  redis.disconnect();
-  await srv.stop();
-});
+const db = redisForTests();
 
 const quiet = { info: () => undefined, warn: () => undefined };
 const d = (vm: string | undefined, host: string, atMs: number, kind = 'steady'): LoggedDecision => ({ ...(vm ? { vmUuid: vm } : {}), hostId: host, policy: 'memory-balloon', kind, reason: `${kind} at ${atMs}`, atMs, engine: 'a' });
@@ -26,10 +16,10 @@ const VMS: Record<string, string[]> = { h1: ['vm1', 'vm2'], h2: ['vm3'] };
 
 function replica(decisions: DecisionLog, adopted: unknown[] = []) {
   return new Takeover({
-    journal: new JobJournal(redis),
+    journal: new JobJournal(db.redis),
     cycle: { adopt: (jobs) => (adopted.push(...jobs), jobs.length) },
     decisions,
-    store: new DecisionStore(redis),
+    store: new DecisionStore(db.redis),
     vmsOf: (h) => VMS[h] ?? [],
     log: quiet,
     everyCycles: 3,
@@ -43,7 +33,7 @@ test("each owned host's decisions are saved within everyCycles cycles; the repli
   const a = replica(aLog);
   await a.gained(new Set(['h1', 'h2']));
   for (let i = 0; i < 3; i++) await a.afterCycle(new Set(['h1', 'h2']));
-  assert.ok((await redis.exists(decisionsKey('h1'), decisionsKey('h2'))) === 2, 'both hosts saved within 3 cycles');
+  assert.ok((await db.redis.exists(decisionsKey('h1'), decisionsKey('h2'))) === 2, 'both hosts saved within 3 cycles');
   // a dies; b gains h1 (not h2)
   const bLog = new DecisionLog();
   bLog.add([d('vm2', 'h1', 10, 'shrink')]); // b decided for vm2 once already (it held h1 before): its own stays
@@ -54,12 +44,12 @@ test("each owned host's decisions are saved within everyCycles cycles; the repli
   assert.deepEqual(bLog.list({}).filter((x) => x.vmUuid === undefined).map((x) => x.kind), ['host'], "the host's own decisions too");
   assert.deepEqual(bLog.list({ vmUuid: 'vm3' }), [], 'h2 not gained: nothing of it');
   // a second round with the same hosts gains nothing and reads nothing
-  await redis.del(decisionsKey('h1'));
+  await db.redis.del(decisionsKey('h1'));
   await b.gained(new Set(['h1']));
   assert.equal(bLog.list({ vmUuid: 'vm1' }).length, 2);
 });
 
 test('a saved blob that does not decode is skipped', async () => {
-  await redis.set(decisionsKey('h9'), 'not deflate');
-  assert.deepEqual(await new DecisionStore(redis).load(['h9', 'h-none']), []);
+  await db.redis.set(decisionsKey('h9'), 'not deflate');
+  assert.deepEqual(await new DecisionStore(db.redis).load(['h9', 'h-none']), []);
 });
