@@ -58,6 +58,18 @@ test('release steps: a decision over 100 MiB, or a balloon drop no decision expl
   // from a level the balloon held, the same fall is one step too many
   const held = violations(run([[783, 671], [783, 671], [642, 600]]), [release], rules);
   assert.ok(held.some((x) => /^a: balloon fell 141 MiB \(783 → 642\)/.test(x)), held.join('\n'));
+  // two steps of 100 and 95 in one interval, the second decided while the sample was being read (1164 → 1038 in CI)
+  const two = run([[1164, 451], [1164, 451], [1038, 352]]);
+  const steps = [
+    d(1, 'a', 'release', { actualMiB: 1166, committedMiB: 1166, targetMiB: 1066 }),
+    { ...d(2, 'a', 'release', { actualMiB: 1066, committedMiB: 1066, targetMiB: 971 }), atMs: T0 + 4000 + 40 },
+  ];
+  (two[2] as LabSample).doneMs = T0 + 4000 + 300;
+  assert.deepEqual(violations(two, steps, rules), []);
+  // a decision made after the sample's reads returned cannot be in it: the fall is one step too many
+  (two[2] as LabSample).doneMs = T0 + 4000 + 20;
+  const late = violations(two, steps, rules);
+  assert.ok(late.some((x) => /^a: balloon fell 126 MiB \(1164 → 1038\)/.test(x)), late.join('\n'));
 });
 
 test('an OOM kill needs a starved decision in the 30 s before', () => {

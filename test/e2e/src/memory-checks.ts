@@ -85,7 +85,8 @@ export function violations(samples: readonly LabSample[], decisions: readonly De
         } else lowSince = undefined;
       }
       // a balloon drop between two samples: at most one step per release decision that can still be landing
-      // (a TCG guest inflates its balloon over seconds, so an earlier step may finish in this interval)
+      // (a TCG guest inflates its balloon over seconds, so an earlier step may finish in this interval), up to the
+      // moment the sample's last read returned (a decision made while the sample was being read can be in it)
       // A grow that lands just before a release (decided while the grow was in flight, from the balloon before
       // it, as the policy and the decision check below measure a step) is measured from before that grow.
       if (prev) {
@@ -94,7 +95,7 @@ export function violations(samples: readonly LabSample[], decisions: readonly De
         const top = p && pp && pp.actualMiB < p.actualMiB ? pp.actualMiB : p?.actualMiB;
         if (p && top !== undefined && top - m.actualMiB > 1) {
           const from = prev.atMs - 8000;
-          const steps = Math.max(1, decisions.filter((d) => d.vm === vm && d.kind === 'release' && d.atMs > from && d.atMs <= s.atMs).length);
+          const steps = Math.max(1, decisions.filter((d) => d.vm === vm && d.kind === 'release' && d.atMs > from && d.atMs <= (s.doneMs ?? s.atMs)).length);
           if (top - m.actualMiB > steps * rules.maxReleaseStepMiB + 1) {
             out.push(`${vm}: balloon fell ${r0(top - m.actualMiB)} MiB (${r0(top)} → ${r0(m.actualMiB)}) by ${at(s.atMs)} in ${steps} release step(s)`);
           }

@@ -26,7 +26,10 @@ export interface HealthRec {
 }
 
 export interface LabSample {
+  /** When the sample's reads started. */
   atMs: number;
+  /** When the last of its reads returned: a job that lands in between can be in it. */
+  doneMs?: number;
   vms: Record<string, VmMem>;
   hostFreeMiB: number;
   health: Record<string, HealthRec>;
@@ -178,7 +181,7 @@ export class MemoryWatch {
       try {
         const atMs = Date.now();
         const [mems, free, health, states] = await Promise.all([Promise.all(this.vms.map((v) => readVmMem(v))), hostFreeMiB(), labHealth(), apiStates(this.stack, this.vms)]);
-        this.samples.push({ atMs, vms: Object.fromEntries(this.vms.map((v, i) => [v, mems[i] as VmMem])), hostFreeMiB: free, health, apiStates: states });
+        this.samples.push({ atMs, doneMs: Date.now(), vms: Object.fromEntries(this.vms.map((v, i) => [v, mems[i] as VmMem])), hostFreeMiB: free, health, apiStates: states });
         if (atMs - this.lastDecisionPull > 10000) await this.pullDecisions();
       } catch (e) {
         this.errors.push(`${new Date().toISOString()} ${(e as Error).message}`);
