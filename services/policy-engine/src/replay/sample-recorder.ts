@@ -166,7 +166,8 @@ export class SampleRecorder {
 
   private async send(reports: HostReport[]): Promise<void> {
     const retention = this.opts.retentionMs;
-    const minId = String(Math.max(0, Math.floor(this.now() - retention)));
+    const nowMs = this.now();
+    const minId = String(Math.max(0, Math.floor(nowMs - retention)));
     const batch: Pending[] = [];
     for (const r of reports) {
       try {
@@ -187,7 +188,7 @@ export class SampleRecorder {
       });
       for (const key of keys) p.pexpire(key, retention);
       // after the XADDs (whose results are read by position below): the hosts indexed, the expired ones dropped
-      p.zadd(SAMPLE_HOSTS_KEY, ...[...new Set(batch.map((s) => s.hostId))].flatMap((h) => [this.now(), h]));
+      p.zadd(SAMPLE_HOSTS_KEY, ...[...new Set(batch.map((s) => s.hostId))].flatMap((h) => [nowMs, h]));
       p.zremrangebyscore(SAMPLE_HOSTS_KEY, '-inf', `(${minId}`);
       const results = (await p.exec()) ?? [];
       const ok = batch.map((_, i) => results[i]?.[0] == null);
