@@ -53,7 +53,12 @@ export interface ReplicaFigures {
   runQueueWaitPercent: number;
   /** Its CPU time (all threads) per cycle, ms: cycles plus what comes between them (ingest, recording, leases). */
   cpuMsPerCycle: number;
+  /** Each step of its cycles (ballast_policy_cycle_phase_seconds): mean and p99, ms. */
+  phases: { phase: string; meanMs: number; p99Ms: number }[];
 }
+
+/** The steps of an engine's cycle, in order (docs/metrics.md); `after` follows the cycle's own time. */
+const PHASES = ['refresh', 'leases', 'takeover', 'outcomes', 'plan', 'enqueue', 'journal', 'recommendations', 'after'];
 
 export interface SizeFigures {
   hosts: number;
@@ -155,6 +160,7 @@ async function mark(s: Stack, live: Engine[]): Promise<Mark> {
 }
 
 const CYCLE = 'ballast_policy_cycle_seconds';
+const PHASE = 'ballast_policy_cycle_phase_seconds';
 const S2J = 'ballast_sample_to_job_seconds';
 
 function cpuPercent(a: Mark, b: Mark, pid: number | undefined, of: 'cpu' | 'wait' = 'cpu'): number {
@@ -178,6 +184,10 @@ async function replicaFigures(live: Engine[], a: Mark, b: Mark): Promise<Replica
         cpuPercent: cpuPercent(a, b, e.proc.child.pid),
         runQueueWaitPercent: cpuPercent(a, b, e.proc.child.pid, 'wait'),
         cpuMsPerCycle: (10 * cpuPercent(a, b, e.proc.child.pid) * ((b.atMs - a.atMs) / 1000)) / Math.max(1, d.count),
+        phases: PHASES.map((phase) => {
+          const p = histDelta(parseHistogram(a.texts[i] ?? '', PHASE, `phase="${phase}"`), parseHistogram(b.texts[i] ?? '', PHASE, `phase="${phase}"`));
+          return { phase, meanMs: p.count > 0 ? (p.sum / p.count) * 1000 : NaN, p99Ms: quantile(p, 0.99) * 1000 };
+        }),
       };
     }),
   );
@@ -282,7 +292,7 @@ function sizeRows(f: SizeFigures): BenchRow[] {
     median: r0(r.p50Ms),
     unit: 'ms',
     runs: r.cycles,
-    note: `p99 ${r0(r.p99Ms)} ms; RSS ${r0(r.rssMiB)} MiB; CPU ${r0(r.cpuPercent)} % (${r0(r.cpuMsPerCycle)} ms a cycle), main thread waiting for a CPU ${r0(r.runQueueWaitPercent)} %`,
+    note: `p99 ${r0(r.p99Ms)} ms; RSS ${r0(r.rssMiB)} MiB; CPU ${r0(r.cpuPercent)} % (${r0(r.cpuMsPerCycle)} ms a cycle), main thread waiting for a CPU ${r0(r.runQueueWaitPercent)} %; steps mean/p99 ms: ${r.phases.map((p) => `${p.phase} ${r0(p.meanMs)}/${r0(p.p99Ms)}`).join(', ')}`,
   });
   const rows = f.replicas.map((r, i) => replica(r, i));
   rows.push({ bench, variant: 'sample-to-job latency', median: r0(f.sampleToJob.p50Ms), unit: 'ms', runs: f.sampleToJob.jobs, note: `p99 ${r0(f.sampleToJob.p99Ms)} ms` });
@@ -302,6 +312,18 @@ function sizeRows(f: SizeFigures): BenchRow[] {
   return rows;
 }
 
+/**
+ * Seconds measured a size (SCALE_MEASURE_SEC; default: 30 for the main size, 20 for the sweep's). A p99 of the
+ * 10-15 cycles of 30 s is their slowest; 200 s gives ~100 cycles a replica, where one slow cycle is the 99th.
+ */
+function measureSec(fallback: number): number {
+  const raw = process.env.SCALE_MEASURE_SEC;
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 5) throw new Error(`SCALE_MEASURE_SEC: "${raw}" is not a number of seconds ≥ 5`);
+  return n;
+}
+
 /** The sizes of the sweep (SCALE_SIZES, comma-separated; '' for none); the main size runs first, with the failover. */
 function sweepSizes(): number[] {
   const raw = process.env.SCALE_SIZES ?? '250,500,1500';
@@ -318,7 +340,7 @@ export async function scaleBench(o: { sweep: boolean } = { sweep: true }): Promi
   const sizes = [Number(process.env.SCALE_MAIN_HOSTS ?? MAIN_HOSTS), ...(o.sweep ? sweepSizes() : [])];
   for (const [i, hosts] of sizes.entries()) {
     try {
-      figures.push(await runSize(hosts, i === 0 ? { measureSec: 30, withFailover: true } : { measureSec: 20, withFailover: false }));
+      figures.push(await runSize(hosts, i === 0 ? { measureSec: measureSec(30), withFailover: true } : { measureSec: measureSec(20), withFailover: false }));
     } catch (e) {
       failed.push({ bench: `scale ${hosts}×${hosts * VMS_PER_HOST}`, variant: 'not measured', median: NaN, unit: 'ms', runs: 0, note: (e as Error).message.slice(0, 300) });
     }

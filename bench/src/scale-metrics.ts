@@ -12,14 +12,15 @@ export interface Hist {
   sum: number;
 }
 
-export function parseHistogram(text: string, name: string): Hist {
+/** `name`'s series (of a labelled histogram: the one whose labels include `label`, e.g. 'phase="plan"'). */
+export function parseHistogram(text: string, name: string, label?: string): Hist {
   const buckets: [number, number][] = [];
   let count = 0;
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const m = /^(\S+?)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!m) continue;
+    if (!m || (label !== undefined && !(m[2] ?? '').split(',').includes(label))) continue;
     const value = Number(m[3]);
     if (m[1] === `${name}_bucket`) {
       const le = /le="([^"]+)"/.exec(m[2] ?? '')?.[1];

@@ -46,6 +46,19 @@ test('a planned job is enqueued once, linked to its decision; the same target is
   assert.equal(r2.decisions[0]?.jobs?.[0]?.skipped, skipped?.reason.split(' — ')[1]);
 });
 
+test("a cycle's result says how long its steps took: a slow enqueue shows as the enqueue step", async () => {
+  const k = kit([fixed], [auto('fixed-memory')], undefined, { enqueueDelayMs: 40 });
+  k.state.ingest(hostReport('h1', [vmReport('a')], { takenAtMs: k.now.t }));
+  const t0 = performance.now();
+  const r = await k.cycle.run();
+  const total = performance.now() - t0;
+  assert.deepEqual(Object.keys(r.phasesMs), ['outcomes', 'plan', 'enqueue', 'journal']);
+  assert.ok(r.phasesMs.enqueue >= 35, `enqueue ${r.phasesMs.enqueue} ms`);
+  assert.ok(r.phasesMs.plan < r.phasesMs.enqueue && r.phasesMs.outcomes < r.phasesMs.enqueue);
+  const sum = Object.values(r.phasesMs).reduce((a, b) => a + b, 0);
+  assert.ok(sum <= total + 0.01 && sum >= total - 5, `steps ${sum} ms of ${total} ms`);
+});
+
 test('outcomes flow back: the changed outcome is reported once and policies see it in snapshot.jobs', async () => {
   const seen: unknown[] = [];
   const spy: Policy<MemArgs> = { ...fixed, plan: (s, a) => (seen.push(s.jobs.map((j) => [j.id, j.state, j.inFlight])), fixed.plan(s, a)) };

@@ -91,6 +91,16 @@ export interface CycleResult {
   outcomes: Map<string, JobOutcome>;
   /** What the policies published this cycle (e.g. resource bounds, for placement advice between cycles). */
   signals: Readonly<Record<string, unknown>>;
+  /** How long each step of the cycle took, ms: job outcomes read, policies planned and jobs decided, enqueue, journal. */
+  phasesMs: CyclePhasesMs;
+}
+
+/** The steps of PolicyCycle.run, ms (for the engine's ballast_policy_cycle_phase_seconds). */
+export interface CyclePhasesMs {
+  outcomes: number;
+  plan: number;
+  enqueue: number;
+  journal: number;
 }
 
 interface Planned {
@@ -157,8 +167,10 @@ export class PolicyCycle {
    * decisions are left to their owners, except those of the policies in `owned.except` (cluster-wide ones).
    */
   async run(opts: { skip?: ReadonlySet<string>; owned?: OwnedHosts } = {}): Promise<CycleResult> {
+    const lap = laps();
     const base = this.ports.state.snapshot();
     const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
+    const outcomesMs = lap();
     const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
     const { decisions, planned, signals } = this.planAll(this.views({ ...base, jobs: records, signals: {} }, opts), opts.skip, opts.owned);
     // the sample's own time (not when this replica received it): two replicas deciding on it make the same job id
@@ -171,7 +183,9 @@ export class PolicyCycle {
       return this.tracker.spec(spec.id) ? { v: skip(`the same job (this decision on the same sample) was sent already: ${spec.id}`) } : { v, spec };
     });
     const enqueued = specs.flatMap((s) => (s.spec ? [s.spec] : []));
+    const planMs = lap();
     await this.ports.enqueue(enqueued);
+    const enqueueMs = lap();
     planned.forEach((p, i) => {
       const s = specs[i];
       if (!s) return;
@@ -182,7 +196,7 @@ export class PolicyCycle {
     await this.ports.journal?.saved(enqueued.flatMap((j) => this.tracker.entry(j.id) ?? []));
     const gone = this.tracker.prune(base.nowMs);
     if (gone.length > 0) await this.ports.journal?.dropped(gone);
-    return { atMs: base.nowMs, enqueued, decisions, outcomes, signals };
+    return { atMs: base.nowMs, enqueued, decisions, outcomes, signals, phasesMs: { outcomes: outcomesMs, plan: planMs, enqueue: enqueueMs, journal: lap() } };
   }
 
   /**
@@ -389,5 +403,16 @@ function skipDecision(p: Planned, v: Verdict & { send: false }, atMs: number): C
     inputs: { key: p.key, action: p.job.action, decidedAs: p.decision.kind, ...(v.kind === 'suppressed' ? { stop: v.stop } : {}) },
     policy: p.policy,
     atMs,
+  };
+}
+
+/** A stopwatch: each call returns the ms since the last call (or since it was made). */
+export function laps(): () => number {
+  let t = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = now - t;
+    t = now;
+    return ms;
   };
 }

@@ -18,7 +18,7 @@ export interface Kit {
 }
 
 /** `derivedIds`: the engine's job ids (job-id.ts) instead of job-1, job-2, … */
-export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[], stops?: StopPort, o: { derivedIds?: boolean } = {}): Kit {
+export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[], stops?: StopPort, o: { derivedIds?: boolean; enqueueDelayMs?: number } = {}): Kit {
   const now = { t: 1_000_000 };
   const holds = new HoldBook();
   const state = new ClusterState({ windowSize: 5, staleAfterIntervals: 3, now: () => now.t }, holds);
@@ -31,6 +31,7 @@ export function kit(policies: Policy<unknown>[], entries: PolicyConfigEntry[], s
     state,
     holds,
     enqueue: async (specs) => {
+      if (o.enqueueDelayMs) await new Promise((r) => setTimeout(r, o.enqueueDelayMs));
       enqueued.push(...specs);
     },
     outcomes: async (ids) => new Map(ids.flatMap((id) => (outcomes.has(id) ? [[id, outcomes.get(id) as JobOutcome] as const] : []))),

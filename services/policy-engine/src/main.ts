@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
 import { builtinPolicies, CLUSTER_BALANCE_POLICY_NAME, clusterBalancePolicy, placeVm, type ClusterBalanceArgs, type HostReport } from '@ballast/domain';
 import { hostname } from 'node:os';
-import { ClusterState, PolicyCycle, PolicyDocumentError, type CycleResult, type PolicyConfigEntry } from '@ballast/cycle';
+import { ClusterState, PolicyCycle, PolicyDocumentError, laps, type CycleResult, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
 import { createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type HealthCheck, type ServiceScaffold } from '@ballast/runtime';
@@ -112,19 +112,26 @@ async function main(): Promise<void> {
   const refresh = () => Promise.all([maintenance.refresh(), reloader.check(), stops.refresh(), holds.refresh(now())]);
   svc.every('policy cycle', config.cycleMs, async () => {
     const t0 = performance.now();
+    const lap = laps();
     await refresh();
+    const refreshMs = lap();
     const leader = await lease.ensure();
     const fresh = state.hosts().filter((h) => !h.stale);
     const owned = await hostLeases.balance(fresh.map((h) => h.hostId), samples.direct(fresh));
+    const leasesMs = lap();
     await takeover.gained(owned);
+    const takeoverMs = lap();
     const r = await cycle.run({ ...(leader ? {} : { skip: CLUSTER_WIDE }), owned: { hosts: owned, except: CLUSTER_WIDE } });
+    lap();
     lastSignals = r.signals;
     if (leader) await recommendationsAfter(r, { state, recommendations, queues });
-    metrics.cycleDone(r, (performance.now() - t0) / 1000);
+    const phasesMs = { refresh: refreshMs, leases: leasesMs, takeover: takeoverMs, ...r.phasesMs, recommendations: lap() };
+    metrics.cycleDone(r, (performance.now() - t0) / 1000, phasesMs);
     stopMetrics.cycleDone(r.decisions);
     events.afterCycle(r, (id) => cycle.tracker.spec(id));
     logCycle(decisions.local, r, state.placedVms().map((p) => p.vm), hostLeases.replicaId);
     await takeover.afterCycle(owned);
+    metrics.phaseDone('after', lap());
   });
 
   log.info(

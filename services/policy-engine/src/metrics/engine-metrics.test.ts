@@ -107,3 +107,17 @@ test('many queues read at once: only the hosts asked for (a replica\'s own), a h
   assert.equal(warnings.length, 1);
   assert.match(warnings[0] ?? '', /"host":"h3".*WRONGTYPE/);
 });
+
+test("a cycle's phases land in ballast_policy_cycle_phase_seconds by phase, beside the cycle's own time", async () => {
+  const { registry, metrics } = setup(async () => idle);
+  metrics.cycleDone({ decisions: [], enqueued: [], outcomes: new Map() }, 0.7, { outcomes: 30, plan: 600, enqueue: 0.5 });
+  metrics.phaseDone('after', 1200);
+  const text = await registry.metrics();
+  assert.match(text, /^ballast_policy_cycle_seconds_count\{[^}]*\} 1$/m);
+  assert.match(text, /^ballast_policy_cycle_phase_seconds_bucket\{le="0.5",[^}]*phase="plan"\} 0$/m);
+  assert.match(text, /^ballast_policy_cycle_phase_seconds_bucket\{le="0.6",[^}]*phase="plan"\} 1$/m);
+  assert.match(text, /^ballast_policy_cycle_phase_seconds_sum\{[^}]*phase="outcomes"\} 0.03$/m);
+  assert.match(text, /^ballast_policy_cycle_phase_seconds_bucket\{le="1",[^}]*phase="after"\} 0$/m);
+  assert.match(text, /^ballast_policy_cycle_phase_seconds_bucket\{le="1.25",[^}]*phase="after"\} 1$/m);
+  assert.doesNotMatch(text, /phase="refresh"/); // no phase that was not timed
+});

@@ -35,6 +35,9 @@ export interface EngineMetricsDeps {
 
 const terminal = new Set(['succeeded', 'failed']);
 
+/** Fine enough around 1 s for a p99 read from two scrapes (make bench scale, docs/scale.md). */
+const CYCLE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1, 1.25, 1.5, 2, 2.5, 5, 10];
+
 export class EngineMetrics {
   private readonly samples: Counter<'host'>;
   private readonly crashes: Counter<'host'>;
@@ -44,6 +47,7 @@ export class EngineMetrics {
   private readonly enqueued: Counter<'policy' | 'type'>;
   private readonly outcomes: Counter<'type' | 'state'>;
   private readonly cycleSeconds: Histogram;
+  private readonly cyclePhaseSeconds: Histogram<'phase'>;
   private readonly sampleToJobSeconds: Histogram;
   /** VM uuid → the last set-memory target sent for it, KiB. */
   private readonly targets = new Map<string, number>();
@@ -72,8 +76,14 @@ export class EngineMetrics {
     this.cycleSeconds = new Histogram({
       name: 'ballast_policy_cycle_seconds',
       help: 'Time of one policy cycle (outcomes read, policies run, jobs enqueued)',
-      // fine enough around 1 s for a p99 read from two scrapes (make bench scale, docs/scale.md)
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1, 1.25, 1.5, 2, 2.5, 5, 10],
+      buckets: CYCLE_BUCKETS,
+      registers: [registry],
+    });
+    this.cyclePhaseSeconds = new Histogram({
+      name: 'ballast_policy_cycle_phase_seconds',
+      help: 'Time of each step of a policy cycle, by phase (docs/metrics.md); "after" (events, decision log, decisions saved) is outside ballast_policy_cycle_seconds',
+      labelNames: ['phase'],
+      buckets: CYCLE_BUCKETS,
       registers: [registry],
     });
     this.sampleToJobSeconds = new Histogram({
@@ -140,8 +150,15 @@ export class EngineMetrics {
   }
 
   /** Counts a cycle's decisions, enqueued jobs and finished outcomes, and its duration. */
-  cycleDone(r: Pick<CycleResult, 'decisions' | 'enqueued' | 'outcomes'>, seconds: number): void {
+  /** One step of a cycle took `ms`. */
+  phaseDone(phase: string, ms: number): void {
+    this.cyclePhaseSeconds.observe({ phase }, ms / 1000);
+  }
+
+  /** A cycle ended after `seconds`; `phasesMs`: its steps' times, ms, by phase. */
+  cycleDone(r: Pick<CycleResult, 'decisions' | 'enqueued' | 'outcomes'>, seconds: number, phasesMs: Readonly<Record<string, number>> = {}): void {
     this.cycleSeconds.observe(seconds);
+    for (const [phase, ms] of Object.entries(phasesMs)) this.phaseDone(phase, ms);
     for (const d of r.decisions) this.decisions.inc({ policy: d.policy, kind: d.kind });
     const nowMs = this.deps.now();
     for (const spec of r.enqueued) {
