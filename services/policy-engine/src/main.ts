@@ -110,34 +110,60 @@ async function main(): Promise<void> {
   const ops = config.opsPort > 0 ? await svc.serveOps({ port: config.opsPort, host: config.opsHost, health }) : undefined;
 
   const refresh = () => Promise.all([maintenance.refresh(), reloader.check(), stops.refresh(), holds.refresh(now())]);
-  svc.every('policy cycle', config.cycleMs, async () => {
-    const t0 = performance.now();
-    const lap = laps();
-    await refresh();
-    const refreshMs = lap();
-    const leader = await lease.ensure();
-    const fresh = state.hosts().filter((h) => !h.stale);
-    const owned = await hostLeases.balance(fresh.map((h) => h.hostId), samples.direct(fresh));
-    const leasesMs = lap();
-    await takeover.gained(owned);
-    const takeoverMs = lap();
-    const r = await cycle.run({ ...(leader ? {} : { skip: CLUSTER_WIDE }), owned: { hosts: owned, except: CLUSTER_WIDE } });
-    lap();
-    lastSignals = r.signals;
-    if (leader) await recommendationsAfter(r, { state, recommendations, queues });
-    const phasesMs = { refresh: refreshMs, leases: leasesMs, takeover: takeoverMs, ...r.phasesMs, recommendations: lap() };
-    metrics.cycleDone(r, (performance.now() - t0) / 1000, phasesMs);
-    stopMetrics.cycleDone(r.decisions);
-    events.afterCycle(r, (id) => cycle.tracker.spec(id));
-    logCycle(decisions.local, r, state.placedVms().map((p) => p.vm), hostLeases.replicaId);
-    await takeover.afterCycle(owned);
-    metrics.phaseDone('after', lap());
-  });
+  svc.every('policy cycle', config.cycleMs, policyCycleStep({ refresh, lease, hostLeases, state, samples, takeover, cycle, recommendations, queues, metrics, stopMetrics, events, decisions }, (signals) => (lastSignals = signals)));
 
   log.info(
     { httpPort, grpcPort, opsPort: ops?.port, ingestTokenRequired: !!config.grpcToken, policyVersion: start.current.version, policies: cycle.policies.map((p) => `${p.name}:${p.automation}`), tokenSource: api.source, tls: security.tls },
     `policy engine serving HTTP on ${config.httpHost}:${httpPort}, gRPC on ${config.grpcHost}:${grpcPort}`,
   );
+}
+
+/** What one cycle of the engine uses. */
+interface CycleParts {
+  refresh: () => Promise<unknown>;
+  lease: ClusterLease;
+  hostLeases: HostLeases;
+  state: ClusterState;
+  samples: Awaited<ReturnType<typeof samplePipes>>;
+  takeover: Takeover;
+  cycle: PolicyCycle;
+  recommendations: RecommendationStore;
+  queues: JobQueues;
+  metrics: EngineMetrics;
+  stopMetrics: StopMetrics;
+  events: EngineEvents;
+  decisions: ReplicaDecisions;
+}
+
+/**
+ * One engine cycle: the stores refreshed, the leases, a takeover's decisions, the policies on the owned hosts (the
+ * cluster-wide ones on the lease holder), its recommendations; then events, the decision log and the decisions
+ * saved. Each step is timed (ballast_policy_cycle_phase_seconds).
+ */
+function policyCycleStep(d: CycleParts, onSignals: (signals: Readonly<Record<string, unknown>>) => void): () => Promise<void> {
+  return async () => {
+    const t0 = performance.now();
+    const lap = laps();
+    await d.refresh();
+    const refreshMs = lap();
+    const leader = await d.lease.ensure();
+    const fresh = d.state.hosts().filter((h) => !h.stale);
+    const owned = await d.hostLeases.balance(fresh.map((h) => h.hostId), d.samples.direct(fresh));
+    const leasesMs = lap();
+    await d.takeover.gained(owned);
+    const takeoverMs = lap();
+    const r = await d.cycle.run({ ...(leader ? {} : { skip: CLUSTER_WIDE }), owned: { hosts: owned, except: CLUSTER_WIDE } });
+    lap();
+    onSignals(r.signals);
+    if (leader) await recommendationsAfter(r, d);
+    const phasesMs = { refresh: refreshMs, leases: leasesMs, takeover: takeoverMs, ...r.phasesMs, recommendations: lap() };
+    d.metrics.cycleDone(r, (performance.now() - t0) / 1000, phasesMs);
+    d.stopMetrics.cycleDone(r.decisions);
+    d.events.afterCycle(r, (id) => d.cycle.tracker.spec(id));
+    logCycle(d.decisions.local, r, d.state.placedVms().map((p) => p.vm), d.hostLeases.replicaId);
+    await d.takeover.afterCycle(owned);
+    d.metrics.phaseDone('after', lap());
+  };
 }
 
 /** /healthz: Redis up; the hosts known and held here, the cluster lease, the pause. */

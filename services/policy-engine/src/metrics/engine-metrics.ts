@@ -93,33 +93,7 @@ export class EngineMetrics {
       registers: [registry],
     });
     const state = deps.state;
-    new Gauge({
-      name: 'ballast_vms',
-      help: 'VMs reported by collectors',
-      registers: [registry],
-      collect() {
-        this.set(state.placedVms ? state.placedVms().length : state.vms().length);
-      },
-    });
-    new Gauge({
-      name: 'ballast_cluster_lease_held',
-      help: 'Whether this engine holds the cluster lease and runs the cluster-wide policies (1)',
-      registers: [registry],
-      collect() {
-        this.set(deps.leaseHeld() ? 1 : 0);
-      },
-    });
-    const owned = deps.hostsOwned;
-    if (owned) {
-      new Gauge({
-        name: 'ballast_hosts_owned',
-        help: 'Hosts this engine replica decides for (the host leases it holds)',
-        registers: [registry],
-        collect() {
-          this.set(owned());
-        },
-      });
-    }
+    registerEngineGauges(registry, deps);
     registerClusterGauges(registry, {
       hosts: () => state.hosts(),
       // the reports as they are (no window or holds per VM: ClusterState.vms() copies 20,000 VMs a call)
@@ -180,5 +154,37 @@ export class EngineMetrics {
 
   private noteTarget(spec: JobSpec): void {
     if (spec.action.type === 'set-memory' && spec.vmUuid !== undefined) this.targets.set(spec.vmUuid, spec.action.memoryMiB * 1024);
+  }
+}
+
+/** The engine's own gauges: VMs reported, the cluster lease held, the hosts owned (replicas). */
+function registerEngineGauges(registry: Registry, deps: EngineMetricsDeps): void {
+  const state = deps.state;
+  new Gauge({
+    name: 'ballast_vms',
+    help: 'VMs reported by collectors',
+    registers: [registry],
+    collect() {
+      this.set(state.placedVms ? state.placedVms().length : state.vms().length);
+    },
+  });
+  new Gauge({
+    name: 'ballast_cluster_lease_held',
+    help: 'Whether this engine holds the cluster lease and runs the cluster-wide policies (1)',
+    registers: [registry],
+    collect() {
+      this.set(deps.leaseHeld() ? 1 : 0);
+    },
+  });
+  const owned = deps.hostsOwned;
+  if (owned) {
+    new Gauge({
+      name: 'ballast_hosts_owned',
+      help: 'Hosts this engine replica decides for (the host leases it holds)',
+      registers: [registry],
+      collect() {
+        this.set(owned());
+      },
+    });
   }
 }
