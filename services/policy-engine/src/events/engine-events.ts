@@ -53,7 +53,7 @@ export class EngineEvents {
   constructor(private readonly d: EngineEventsDeps) {
     this.now = d.now ?? Date.now;
     this.stream = new EventStream(d.redis, { ...d.stream, log: d.log });
-    this.webhooks = new WebhookStore(d.redis, this.now);
+    this.webhooks = new WebhookStore(d.redis, this.now, () => this.stream.lastId());
     this.delivery = new WebhookDelivery(d.redis, this.webhooks, { ...d.webhooks, registry: d.registry, log: d.log });
     this.routes = [...eventRoutes(this.stream, d.routes), ...webhookRoutes(this.webhooks, { attempts: this.delivery.attempts })];
     this.watchEvents = watchEventsHandler(this.stream);

@@ -87,6 +87,11 @@ export class EventStream {
     return newest?.[0] ?? '0-0';
   }
 
+  /** Local subscribers now (SSE streams, gRPC watchers, the webhook dispatcher while there are webhooks). */
+  get subscribers(): number {
+    return this.subs.size;
+  }
+
   /** Starts tailing the stream (from its newest entry) on a connection of its own. */
   async start(): Promise<void> {
     if (this.tail) return;
@@ -150,7 +155,8 @@ export class EventStream {
         const r = (await reader.xread('COUNT', PAGE, 'BLOCK', this.blockMs, 'STREAMS', this.key, last)) as [string, StreamEntry[]][] | null;
         for (const entry of r?.[0]?.[1] ?? []) {
           last = entry[0];
-          for (const e of decode(entry)) this.dispatch(e);
+          // no subscriber (no SSE client, no webhook): nothing to decode (a replica sees every replica's events)
+          if (this.subs.size > 0) for (const e of decode(entry)) this.dispatch(e);
         }
       } catch (err) {
         if (this.closed) return;

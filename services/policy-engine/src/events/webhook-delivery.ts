@@ -1,7 +1,7 @@
 /**
- * Webhook delivery. A dispatcher follows the event stream and, for each event, adds one BullMQ job per
- * webhook that wants its type to the queue `ballast-webhooks`; a worker POSTs it, signed
- * (webhook-signature.ts). A 2xx is success; anything else (another status, a timeout, a refused
+ * Webhook delivery. While there are webhooks, a dispatcher follows the event stream and, for each event, adds one
+ * BullMQ job per webhook that wants its type and existed when it was published to the queue `ballast-webhooks`; a
+ * worker POSTs it, signed (webhook-signature.ts). A 2xx is success; anything else (another status, a timeout, a refused
  * connection) is retried with exponential backoff, up to `attempts` tries in all. The jobs live in Redis, so
  * retries survive an engine restart; the dispatcher keeps its place in the stream in Redis too, so events
  * published while no engine ran are still delivered when one starts (while the replay buffer holds them).
@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { QUEUE_PREFIX } from '@ballast/queue';
 import type { EventStream } from './event-stream.js';
-import { eventJson, type BallastEvent } from './event-types.js';
+import { compareEventIds, eventJson, type BallastEvent } from './event-types.js';
 import { signWebhook } from './webhook-signature.js';
 import type { Webhook, WebhookStore } from './webhook-store.js';
 
@@ -53,6 +53,10 @@ export class WebhookDelivery {
   private worker: Worker<DeliveryData> | undefined;
   private unsubscribe: (() => void) | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private syncing: Promise<void> = Promise.resolve();
+  private events: EventStream | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private hooks: { readAtMs: number; changes: number; list: Webhook[] } | undefined;
   private cursor: { id: string; savedAtMs: number; saved: boolean } | undefined;
   private readonly counter: Counter<'outcome'>;
@@ -80,22 +84,60 @@ export class WebhookDelivery {
     return this.o.attempts;
   }
 
-  /** Starts the worker and the dispatcher (from where the last one stopped in the stream). */
+  /**
+   * Starts the worker, and the dispatcher while there are webhooks: it follows the stream (from where the last one
+   * stopped) only then, so an engine with no webhook does not decode every event of every replica. The list is
+   * read every DISPATCH_REFRESH_MS, and at once after a change through this replica.
+   */
   async start(events: EventStream): Promise<void> {
     this.worker = new Worker<DeliveryData>(WEBHOOK_QUEUE, (job) => this.deliver(job), { connection: this.redis, prefix: QUEUE_PREFIX, concurrency: this.o.concurrency });
     this.worker.on('error', (e) => this.o.log.warn({ err: e.message }, 'webhooks: worker error'));
-    const cursor = await this.redis.get(CURSOR_KEY);
-    this.unsubscribe = await events.subscribe(cursor ? { afterId: cursor } : {}, (e) => {
-      this.chain = this.chain.then(() => this.dispatch(e)).catch((err: Error) => this.o.log.warn({ err: err.message, event: e.id }, 'webhooks: could not queue a delivery'));
-    });
+    this.events = events;
+    this.store.onChange = () => void this.sync();
+    await this.sync();
+    this.timer = setInterval(() => void this.sync(), DISPATCH_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  /** True while the dispatcher follows the stream (there are webhooks). */
+  get following(): boolean {
+    return this.unsubscribe !== undefined;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.store.onChange = undefined;
+    await this.syncing;
     this.unsubscribe?.();
     await this.chain;
     await this.saveCursor().catch(() => undefined);
     await this.worker?.close();
     await this.queue.close();
+  }
+
+  /** Reads the webhook list; follows the stream from the saved place when there are webhooks, stops when none. */
+  private sync(): Promise<void> {
+    this.syncing = this.syncing
+      .then(async () => {
+        if (this.closed || !this.events) return;
+        const changes = this.store.changes;
+        const list = await this.store.list();
+        this.hooks = { readAtMs: Date.now(), changes, list };
+        if (list.length > 0 && !this.unsubscribe && !this.closed) {
+          const from = resumeAfter(await this.redis.get(CURSOR_KEY), list);
+          this.unsubscribe = await this.events.subscribe(from ? { afterId: from } : {}, (e) => {
+            this.chain = this.chain.then(() => this.dispatch(e)).catch((err: Error) => this.o.log.warn({ err: err.message, event: e.id }, 'webhooks: could not queue a delivery'));
+          });
+        } else if (list.length === 0 && this.unsubscribe) {
+          this.unsubscribe();
+          this.unsubscribe = undefined;
+          await this.chain;
+          await this.saveCursor();
+        }
+      })
+      .catch((err: Error) => this.o.log.warn({ err: err.message }, 'webhooks: could not read the webhook list'));
+    return this.syncing;
   }
 
   /** Queues the event for every webhook that wants its type. */
@@ -104,7 +146,8 @@ export class WebhookDelivery {
       const changes = this.store.changes;
       this.hooks = { readAtMs: nowMs, changes, list: await this.store.list() };
     }
-    const hooks = this.hooks.list.filter((w) => w.types.includes(e.type));
+    // a webhook gets only the events after its creation (a dispatcher resuming from an older place replays those)
+    const hooks = this.hooks.list.filter((w) => w.types.includes(e.type) && (w.afterEventId === undefined || compareEventIds(e.id, w.afterEventId) > 0));
     for (const w of hooks) {
       await this.queue.add('deliver', { webhookId: w.id, event: eventJson(e) }, {
         jobId: `${w.id}-${e.id}`,
@@ -148,6 +191,17 @@ export class WebhookDelivery {
     this.counter.inc({ outcome });
     return outcome;
   }
+}
+
+/**
+ * Where the dispatcher resumes: after the saved place, or after the oldest webhook's creation when that is later
+ * (what came before it concerns no webhook); with no saved place, from the oldest webhook's creation; from now when
+ * neither is known (webhooks made before `afterEventId` existed, no place saved).
+ */
+export function resumeAfter(cursor: string | null, hooks: readonly Webhook[]): string | undefined {
+  const since = hooks.some((w) => w.afterEventId === undefined) ? undefined : hooks.map((w) => w.afterEventId as string).sort(compareEventIds)[0];
+  if (!cursor) return since;
+  return since !== undefined && compareEventIds(since, cursor) > 0 ? since : cursor;
 }
 
 /** One signed POST; throws unless the answer is a 2xx (redirects are not followed). */

@@ -17,6 +17,12 @@ export interface Webhook {
   createdAtMs: number;
   /** The token id that created it. */
   createdBy: string;
+  /**
+   * The id of the newest event in the stream when it was created: it gets the events after that one only (a
+   * dispatcher resuming from an older place does not send it what happened before it existed). Absent on webhooks
+   * made before this field: they get every event dispatched.
+   */
+  afterEventId?: string;
 }
 
 /** A webhook as the API lists it: everything but the secret. */
@@ -27,10 +33,14 @@ export function webhookJson(w: Webhook) {
 export class WebhookStore {
   /** Webhooks created or deleted through this store (this replica): the dispatcher reads the list again at once. */
   changes = 0;
+  /** Called after a webhook is created or deleted through this store. */
+  onChange: (() => void) | undefined;
 
+  /** `position`: the id of the event stream's newest entry (a new webhook's `afterEventId`). */
   constructor(
     private readonly redis: Redis,
     private readonly now: () => number = Date.now,
+    private readonly position?: () => Promise<string>,
   ) {}
 
   async list(): Promise<Webhook[]> {
@@ -53,8 +63,10 @@ export class WebhookStore {
       createdAtMs: this.now(),
       createdBy,
     };
+    if (this.position) hook.afterEventId = await this.position();
     await this.redis.hset(WEBHOOKS_KEY, hook.id, JSON.stringify(hook));
     this.changes++;
+    this.onChange?.();
     return hook;
   }
 
@@ -62,6 +74,7 @@ export class WebhookStore {
   async delete(id: string): Promise<boolean> {
     const deleted = (await this.redis.hdel(WEBHOOKS_KEY, id)) === 1;
     this.changes++;
+    this.onChange?.();
     return deleted;
   }
 }

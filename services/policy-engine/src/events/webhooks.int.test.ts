@@ -11,7 +11,9 @@ import { createApp } from '../http/create-app.js';
 import { EngineEvents } from './engine-events.js';
 import { EventStream } from './event-stream.js';
 import type { BallastEvent } from './event-types.js';
-import { DISPATCH_REFRESH_MS, WebhookDelivery } from './webhook-delivery.js';
+import { Queue } from 'bullmq';
+import { QUEUE_PREFIX } from '@ballast/queue';
+import { DISPATCH_REFRESH_MS, WEBHOOK_QUEUE, WebhookDelivery } from './webhook-delivery.js';
 import { WebhookStore } from './webhook-store.js';
 
 const TOKEN = 'hooks-admin-token-0123456789';
@@ -207,4 +209,37 @@ test('the dispatcher reads the webhook list once per DISPATCH_REFRESH_MS (at onc
   await delivery.close();
   assert.equal(await engine.redis.get('ballast:webhooks:cursor'), ev(52).id, 'the last place saved at close');
   await store.delete(hook.id);
+});
+
+test('with no webhook the dispatcher does not follow the stream; the first one starts it and gets only what came after it; the last deleted stops it', async () => {
+  await waitFor(() => !events.delivery.following, 'the dispatcher stopped (no webhook left by the tests before)');
+  assert.equal(events.stream.subscribers, 0, 'nobody decodes the events');
+  // a saved place before the next event (the test before this one left a made-up id there)
+  await engine.redis.set('ballast:webhooks:cursor', await events.stream.lastId());
+  events.jobSubmitted(spec('before-the-webhook'));
+  await events.flushed();
+  const created = (await (await api('POST', '/webhooks', TOKEN, { url: `${receiverUrl}/late`, types: ['job'] })).json()) as { id: string };
+  events.jobSubmitted(spec('after-the-webhook'));
+  await waitFor(() => received.some((r) => r.path === '/late'), 'the delivery to the new webhook');
+  assert.ok(events.delivery.following);
+  await new Promise((r) => setTimeout(r, 300)); // nothing else comes
+  const ids = received.filter((r) => r.path === '/late').map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id);
+  assert.deepEqual(ids, ['after-the-webhook'], 'the event before its creation is not sent, though it is after the saved place');
+  await api('DELETE', `/webhooks/${created.id}`, TOKEN);
+  await waitFor(() => !events.delivery.following && events.stream.subscribers === 0, 'the dispatcher stopped again');
+  const sent = (JSON.parse(received.find((r) => r.path === '/late')?.body ?? '{}') as { id: string }).id;
+  assert.equal(await engine.redis.get('ballast:webhooks:cursor'), sent, 'its place saved when it stopped: the last event it dispatched');
+});
+
+test('a webhook is sent only the events published after its creation, whatever place the dispatcher resumes from', async () => {
+  const hook = { id: 'wh_since', url: `${receiverUrl}/since`, types: ['job'], secret: 's', createdAtMs: 0, createdBy: 'admin1', afterEventId: '5000000000000-5' } as const;
+  const store = Object.assign(Object.create(new WebhookStore(engine.redis)) as WebhookStore, { list: async () => [{ ...hook, types: [...hook.types] }] });
+  const delivery = new WebhookDelivery(engine.redis, store, { registry: new Registry(), log: pino({ level: 'silent' }) });
+  const ev = (id: string): BallastEvent => ({ id, type: 'job', action: 'submitted', atMs: 0, data: { id } });
+  for (const id of ['4000000000000-0', '5000000000000-5', '5000000000000-6', '6000000000000-0']) await delivery.dispatch(ev(id));
+  const q = new Queue(WEBHOOK_QUEUE, { connection: engine.redis, prefix: QUEUE_PREFIX });
+  const queued = (await q.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed'])).map((j) => j.id).filter((id) => id?.startsWith('wh_since-'));
+  await q.close();
+  assert.deepEqual(queued.sort(), ['wh_since-5000000000000-6', 'wh_since-6000000000000-0']);
+  await delivery.close();
 });
