@@ -3,6 +3,8 @@ export * from './hold-book.js';
 export * from './job-tracker.js';
 export * from './decide-job.js';
 export * from './policy-cycle.js';
+export { everyHostPolicies, type OwnedHosts } from './plan-scope.js';
+export { laps } from './laps.js';
 export * from './stop-port.js';
 export * from './validate-policies.js';
 export * from './vm-selector.js';

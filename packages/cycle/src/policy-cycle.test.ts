@@ -4,7 +4,7 @@ import { defineSignal, publish, readSignal, type ClusterSnapshot, type InFlightR
 import { hostReport, vmReport } from '@ballast/testkit';
 import { failed, kit, succeeded } from './test-cycle-kit.js';
 import { BACKOFF_BASE_MS } from './job-tracker.js';
-import { everyHostPolicies } from './policy-cycle.js';
+import { everyHostPolicies } from './plan-scope.js';
 
 type MemArgs = { memoryMiB: number };
 
