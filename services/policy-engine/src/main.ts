@@ -153,7 +153,7 @@ function policyCycleStep(d: CycleParts, onSignals: (signals: Readonly<Record<str
     await d.takeover.gained(owned);
     const takeoverMs = lap();
     const r = await d.cycle.run({ ...(leader ? {} : { skip: CLUSTER_WIDE }), owned: { hosts: owned, except: CLUSTER_WIDE } });
-    lap();
+    lap(); // the run's own steps are in r.phasesMs; the next lap is the recommendations' alone
     onSignals(r.signals);
     if (leader) await recommendationsAfter(r, d);
     const phasesMs = { refresh: refreshMs, leases: leasesMs, takeover: takeoverMs, ...r.phasesMs, recommendations: lap() };
