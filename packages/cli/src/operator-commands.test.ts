@@ -68,8 +68,8 @@ describe('reads', () => {
     const beat = new Date().toISOString();
     const body = {
       engines: [
-        { id: 'e1', url: 'http://127.0.0.1:8080', lastBeat: beat, hostsOwned: 2, hosts: ['h0', 'h1'], self: true },
-        { id: 'e2', url: 'http://127.0.0.1:8081', lastBeat: beat, hostsOwned: 1, hosts: ['h3'], self: false },
+        { id: 'e1', url: 'http://127.0.0.1:8080', lastBeat: beat, hostsOwned: 2, hosts: ['h0', 'h1'], cycleOffsetMs: 0, self: true },
+        { id: 'e2', url: 'http://127.0.0.1:8081', lastBeat: beat, hostsOwned: 1, hosts: ['h3'], cycleOffsetMs: 1000, self: false },
       ],
       undecided: ['h2'],
     };
@@ -77,9 +77,9 @@ describe('reads', () => {
     assert.equal(await runApiCommand(enginesCommand, [], f.io), EXIT.ok);
     assert.equal(f.seen[0]?.url, '/v1/engines');
     const lines = (f.out[0] as string).split('\n');
-    assert.match(lines[0] as string, /^ENGINE\s+URL\s+HOSTS\s+HOST IDS\s+LAST BEAT/);
-    assert.match(lines[1] as string, /^e1 \*\s+http:\/\/127\.0\.0\.1:8080\s+2\s+h0,h1\s+\d+s$/);
-    assert.match(lines[2] as string, /^e2\s+http:\/\/127\.0\.0\.1:8081\s+1\s+h3\s+\d+s$/);
+    assert.match(lines[0] as string, /^ENGINE\s+URL\s+HOSTS\s+HOST IDS\s+CYCLE AT\s+LAST BEAT/);
+    assert.match(lines[1] as string, /^e1 \*\s+http:\/\/127\.0\.0\.1:8080\s+2\s+h0,h1\s+\+0ms\s+\d+s$/);
+    assert.match(lines[2] as string, /^e2\s+http:\/\/127\.0\.0\.1:8081\s+1\s+h3\s+\+1000ms\s+\d+s$/);
     assert.match(lines[3] as string, /^\(nobody\)\s+-?\s+1\s+h2/);
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startIntervalLoop, type IntervalLoopLogger } from './interval-loop.js';
+import { nextTickAt, startIntervalLoop, type IntervalLoopLogger } from './interval-loop.js';
 
 /** Waits until `cond` holds (at most 5 s): on a loaded machine timers fire late, so tests wait for counts, not for fixed times. */
 async function until(cond: () => boolean): Promise<void> {
@@ -128,5 +128,37 @@ describe('startIntervalLoop', () => {
     await loop.stop();
     loop.runNow();
     assert.equal(runs, 2, 'nothing after stop()');
+  });
+
+  it('phase() moves the ticks to that place of the interval on the wall clock', async () => {
+    const ticks: number[] = [];
+    const loop = startIntervalLoop({ name: 'turns', intervalMs: 400, run: () => void ticks.push(Date.now()), log: recorder() });
+    loop.phase(-100); // the same place as 300
+    assert.equal(loop.offsetMs, 300);
+    await until(() => ticks.length >= 3);
+    await loop.stop();
+    // timers fire late on a loaded machine (and a millisecond early against Date.now): each tick near a time ≡ 300 (mod 400)
+    for (const t of ticks) {
+      const late = (((t - 300) % 400) + 400) % 400;
+      assert.ok(late < 150 || late > 395, `tick at ${t % 400} ms of the interval, not 300`);
+    }
+    for (let i = 1; i < ticks.length; i++) assert.ok((ticks[i] as number) - (ticks[i - 1] as number) >= 200, 'never two ticks within half an interval');
+  });
+});
+
+describe('nextTickAt', () => {
+  it('is the next time at the offset, after now', () => {
+    assert.equal(nextTickAt(10_050, 0, 1000, 0), 11_000);
+    assert.equal(nextTickAt(10_050, 400, 1000, 0), 10_400);
+    assert.equal(nextTickAt(10_400, 400, 1000, 0), 11_400, 'not now itself');
+    assert.equal(nextTickAt(10_050, -600, 1000, 0), 10_400, 'a negative offset counts from the end');
+    assert.equal(nextTickAt(10_050, 2400, 1000, 0), 10_400, 'an offset past the interval wraps');
+  });
+
+  it('comes at least half an interval after the last tick', () => {
+    // ticked at 10,000; moved to offset 100: 10,100 is too soon, 11,100 it is
+    assert.equal(nextTickAt(10_001, 100, 1000, 10_000), 11_100);
+    assert.equal(nextTickAt(10_001, 500, 1000, 10_000), 10_500, 'half an interval later is soon enough');
+    assert.equal(nextTickAt(10_001, 0, 1000, 10_000), 11_000, 'the place it had');
   });
 });

@@ -13,6 +13,8 @@ export interface IntervalLoopOptions {
   log: IntervalLoopLogger;
   /** Run once at once instead of waiting for the first interval. Default false. */
   runAtStart?: boolean;
+  /** Wall-clock time, ms (tests); default Date.now. */
+  now?: () => number;
 }
 
 export interface IntervalLoop {
@@ -23,13 +25,34 @@ export interface IntervalLoop {
    * crashed). During a round, the next one starts as soon as it ends (once, however often this is called).
    */
   runNow(): void;
+  /**
+   * Moves the ticks to the wall-clock times t with (t − offsetMs) mod intervalMs = 0, from the next one on, so
+   * processes on the same interval can take turns (the engine's replicas: docs/replicas.md). The first tick at the
+   * new place comes at least half an interval after the last one, never two rounds close together.
+   */
+  phase(offsetMs: number): void;
+  /** Where the ticks are now: ms past each multiple of the interval (wall clock). */
+  readonly offsetMs: number;
   /** Ticks skipped because the previous round was still running. */
   readonly skipped: number;
   readonly stopped: boolean;
 }
 
 /**
- * Runs `run` every `intervalMs`, never two rounds at once; an error or rejection is logged, never thrown.
+ * The next tick of a loop ticking at (t − offsetMs) mod intervalMs = 0: the first such time after `now` and at
+ * least half an interval after the last tick (`lastTickMs`), so a move of the offset never makes two ticks close
+ * together.
+ */
+export function nextTickAt(now: number, offsetMs: number, intervalMs: number, lastTickMs: number): number {
+  const off = ((offsetMs % intervalMs) + intervalMs) % intervalMs;
+  let at = Math.floor((now - off) / intervalMs) * intervalMs + off;
+  while (at <= now || at - lastTickMs < intervalMs / 2) at += intervalMs;
+  return at;
+}
+
+/**
+ * Runs `run` every `intervalMs`, never two rounds at once; an error or rejection is logged, never thrown. The ticks
+ * keep to the wall clock (no drift), and `phase()` moves them to a given place in the interval.
  *
  *   const loop = startIntervalLoop({ name: 'policy cycle', intervalMs: config.cycleMs, run: () => cycle.run(), log });
  *   shutdown.add('policy cycle', () => loop.stop());
@@ -39,6 +62,22 @@ export function startIntervalLoop(o: IntervalLoopOptions): IntervalLoop {
   let skipped = 0;
   let stopped = false;
   let again = false;
+  const now = o.now ?? Date.now;
+  const started = now();
+  // Without a phase() the ticks keep their place from the start: every interval after it, as setInterval would.
+  let offsetMs = started % o.intervalMs;
+  let lastTickMs = started;
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    if (stopped) return;
+    const t = now();
+    const at = nextTickAt(t, offsetMs, o.intervalMs, lastTickMs);
+    timer = setTimeout(() => {
+      lastTickMs = now();
+      tick();
+      schedule();
+    }, at - t);
+  };
   const tick = () => {
     if (stopped) return;
     if (current) {
@@ -59,16 +98,26 @@ export function startIntervalLoop(o: IntervalLoopOptions): IntervalLoop {
         }
       });
   };
-  const timer = setInterval(tick, o.intervalMs);
+  schedule();
   if (o.runAtStart) tick();
   return {
+    phase(ms) {
+      const off = ((ms % o.intervalMs) + o.intervalMs) % o.intervalMs;
+      if (off === offsetMs || stopped) return;
+      offsetMs = off;
+      clearTimeout(timer);
+      schedule();
+    },
+    get offsetMs() {
+      return offsetMs;
+    },
     runNow() {
       if (current) again = true;
       else tick();
     },
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       await current;
     },
     get skipped() {

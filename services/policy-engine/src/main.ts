@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { ClusterState, PolicyCycle, PolicyDocumentError, laps, type CycleResult, type PolicyConfigEntry } from '@ballast/cycle';
 import { IngestServiceService, PolicyServiceService } from '@ballast/proto';
 import { JobQueues } from '@ballast/queue';
-import { createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type HealthCheck, type ServiceScaffold } from '@ballast/runtime';
+import { createServiceScaffold, grpcServerSecurity, healthHandler, metricsHandler, resolveApiToken, runService, type HealthCheck, type IntervalLoop, type ServiceScaffold } from '@ballast/runtime';
 import { engineConfigSchema, type EngineConfig } from './engine-config.js';
 import { EngineMetrics } from './metrics/engine-metrics.js';
 import { ingestService } from './grpc/ingest-service.js';
@@ -110,7 +110,8 @@ async function main(): Promise<void> {
   const ops = config.opsPort > 0 ? await svc.serveOps({ port: config.opsPort, host: config.opsHost, health }) : undefined;
 
   const refresh = () => Promise.all([maintenance.refresh(), reloader.check(), stops.refresh(), holds.refresh(now())]);
-  svc.every('policy cycle', config.cycleMs, policyCycleStep({ refresh, lease, hostLeases, state, samples, takeover, cycle, recommendations, queues, metrics, stopMetrics, events, decisions }, (signals) => (lastSignals = signals)));
+  const turns = cycleTurns(hostLeases, config.cycleMs, log);
+  turns.bind(svc.every('policy cycle', config.cycleMs, policyCycleStep({ refresh, lease, hostLeases, turns, state, samples, takeover, cycle, recommendations, queues, metrics, stopMetrics, events, decisions }, (signals) => (lastSignals = signals))));
 
   log.info(
     { httpPort, grpcPort, opsPort: ops?.port, ingestTokenRequired: !!config.grpcToken, policyVersion: start.current.version, policies: cycle.policies.map((p) => `${p.name}:${p.automation}`), tokenSource: api.source, tls: security.tls },
@@ -123,6 +124,7 @@ interface CycleParts {
   refresh: () => Promise<unknown>;
   lease: ClusterLease;
   hostLeases: HostLeases;
+  turns: ReturnType<typeof cycleTurns>;
   state: ClusterState;
   samples: Awaited<ReturnType<typeof samplePipes>>;
   takeover: Takeover;
@@ -149,6 +151,7 @@ function policyCycleStep(d: CycleParts, onSignals: (signals: Readonly<Record<str
     const leader = await d.lease.ensure();
     const fresh = d.state.hosts().filter((h) => !h.stale);
     const owned = await d.hostLeases.balance(fresh.map((h) => h.hostId), d.samples.direct(fresh));
+    d.turns.take(d.hostLeases.turn());
     const leasesMs = lap();
     await d.takeover.gained(owned);
     const takeoverMs = lap();
@@ -163,6 +166,26 @@ function policyCycleStep(d: CycleParts, onSignals: (signals: Readonly<Record<str
     logCycle(d.decisions.local, r, d.state.placedVms().map((p) => p.vm), d.hostLeases.replicaId);
     await d.takeover.afterCycle(owned);
     d.metrics.phaseDone('after', lap());
+  };
+}
+
+/**
+ * The replicas take turns in the cycle interval: of n alive, the i-th (by id) runs its cycles i/n of an interval
+ * after the first, so their busiest moments do not meet on the CPUs and Redis they share (docs/replicas.md).
+ */
+function cycleTurns(leases: HostLeases, cycleMs: number, log: Svc['log']) {
+  let loop: IntervalLoop | undefined;
+  return {
+    bind(l: IntervalLoop): void {
+      loop = l;
+    },
+    take(t: { index: number; of: number }): void {
+      const offsetMs = Math.round((t.index * cycleMs) / t.of);
+      if (loop === undefined || (loop.offsetMs === offsetMs && leases.cycleOffsetMs === offsetMs)) return;
+      loop.phase(offsetMs);
+      leases.cycleOffsetMs = offsetMs;
+      log.info({ cycleOffsetMs: offsetMs, turn: t.index + 1, replicas: t.of }, `policy cycle runs ${offsetMs} ms into each ${cycleMs} ms interval (turn ${t.index + 1} of ${t.of} replicas)`);
+    },
   };
 }
 

@@ -93,6 +93,11 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
     assert.deepEqual([...da].sort(), [...db].sort(), 'both replicas answer the same decisions');
     for (const h of HOSTS) assert.deepEqual(da.get(h), [oa.byHost.get(h)], `${h} is decided by its owner only`);
     assert.notEqual(oa.self, ob.self);
+    // they take turns in the cycle interval: half a 500 ms cycle apart (GET /v1/engines, cycleOffsetMs)
+    const offsets = async () => ((await api(a, '/v1/engines')) as { engines: { cycleOffsetMs: number | null }[] }).engines.map((e) => e.cycleOffsetMs).sort();
+    await waitUntil('the replicas at 0 and 250 ms of each cycle', 5000, async () => (JSON.stringify(await offsets()) === '[0,250]' ? true : undefined), 100).catch(async () =>
+      assert.fail(`cycle offsets ${JSON.stringify(await offsets())}, not [0,250]`),
+    );
   });
 
   test('a collector killed: its host turns stale within four intervals, no engine decides for it; back when the collector is', { timeout: 60000 }, async () => {
@@ -136,6 +141,10 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
     const by = await decidedBy(b, t2);
     assert.deepEqual([...by.keys()].sort(), HOSTS, 'b decides for every host');
     for (const h of HOSTS) assert.deepEqual(by.get(h), [bId]);
+    const bOffset = async () => ((await api(b, '/v1/engines')) as { engines: { cycleOffsetMs: number | null }[] }).engines.map((e) => e.cycleOffsetMs);
+    await waitUntil('b alone, its cycle at 0 ms of each interval', 5000, async () => (JSON.stringify(await bOffset()) === '[0]' ? true : undefined), 100).catch(async () =>
+      assert.fail(`b's cycle offsets ${JSON.stringify(await bOffset())}, not [0]`),
+    );
     console.log(`failover: b owned the 4 hosts ${failoverMs} ms after a was killed (lease TTL ${LEASE_TTL_MS} ms)`);
   });
 });

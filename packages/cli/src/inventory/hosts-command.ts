@@ -59,19 +59,20 @@ export const maintenanceCommand: ApiCommandDef = {
 };
 
 interface EnginesJson {
-  engines: { id: string; url: string | null; lastBeat: string; hostsOwned: number; hosts: string[]; self: boolean }[];
+  engines: { id: string; url: string | null; lastBeat: string; hostsOwned: number; hosts: string[]; cycleOffsetMs?: number | null; self: boolean }[];
   undecided: string[];
 }
 
 export function engineRows(body: EnginesJson, nowMs = Date.now()): string {
-  const rows = body.engines.map((e) => [e.self ? `${e.id} *` : e.id, e.url, e.hostsOwned, e.hosts.join(','), age(e.lastBeat, nowMs)]);
-  if (body.undecided.length > 0) rows.push(['(nobody)', null, body.undecided.length, body.undecided.join(','), null]);
-  return renderTable(['ENGINE', 'URL', 'HOSTS', 'HOST IDS', 'LAST BEAT'], rows);
+  const at = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : `+${ms}ms`);
+  const rows = body.engines.map((e) => [e.self ? `${e.id} *` : e.id, e.url, e.hostsOwned, e.hosts.join(','), at(e.cycleOffsetMs), age(e.lastBeat, nowMs)]);
+  if (body.undecided.length > 0) rows.push(['(nobody)', null, body.undecided.length, body.undecided.join(','), null, null]);
+  return renderTable(['ENGINE', 'URL', 'HOSTS', 'HOST IDS', 'CYCLE AT', 'LAST BEAT'], rows);
 }
 
 export const enginesCommand = readCommand<EnginesJson>({
   name: 'engines',
-  summary: 'the policy-engine replicas alive and the hosts each decides for (* the one asked); hosts nobody decides for',
+  summary: 'the policy-engine replicas alive, the hosts each decides for (* the one asked) and where in the cycle interval each runs; hosts nobody decides for',
   synopsis: '',
   path: () => '/v1/engines',
   table: (body) => engineRows(body),

@@ -51,6 +51,8 @@ test('the hosts are shared evenly: two replicas 3 + 3, a third joining takes its
   await settle([a, b, c]);
   assert.deepEqual([a, b, c].map((r) => r.leases.owned().size), [2, 2, 2]);
   assert.ok(disjoint(a.leases.owned(), b.leases.owned(), c.leases.owned()), 'no host owned twice');
+  // their turns in the cycle interval: one place each, by id, all counting three
+  assert.deepEqual([a, b, c].map((r) => r.leases.turn()), [{ index: 0, of: 3 }, { index: 1, of: 3 }, { index: 2, of: 3 }]);
   // a host turns stale (no fresh samples anywhere): its owner gives it up
   const stale = [...a.leases.owned()][0] as string;
   const rest = HOSTS.filter((h) => h !== stale);
@@ -63,6 +65,7 @@ test('the hosts are shared evenly: two replicas 3 + 3, a third joining takes its
   await b.leases.releaseAll();
   assert.equal((await a.leases.balance(HOSTS)).size, 6);
   assert.ok(Date.now() - t0 < TTL, 'without waiting for the TTL');
+  assert.deepEqual(a.leases.turn(), { index: 0, of: 1 }, 'alone: the whole interval');
   await a.leases.releaseAll();
 });
 

@@ -23,6 +23,8 @@ export interface EngineInfo {
   url?: string;
   lastBeatMs: number;
   hostsOwned: number;
+  /** Where in each cycle interval its cycles run, ms (the replicas take turns: docs/replicas.md). */
+  cycleOffsetMs?: number;
 }
 
 export const ENGINES_KEY = 'ballast:engines';
@@ -45,6 +47,10 @@ export class HostLeases {
   private readonly held = new Map<string, Mutex>();
   /** Where this replica's API answers (other replicas ask it for decisions), written with each beat. */
   url: string | undefined;
+  /** Where in each cycle interval this replica's cycles run, ms, written with each beat. */
+  cycleOffsetMs: number | undefined;
+  /** The replicas alive at the last balance(), by id. */
+  private alive: string[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -64,6 +70,15 @@ export class HostLeases {
     return this.held.get(hostId)?.isAcquired === true;
   }
 
+  /**
+   * This replica's place among those alive at the last balance() (ordered by id, so each sees the same order) and
+   * how many they are: the replicas take turns in the cycle interval by it (docs/replicas.md). 0 of 1 before any.
+   */
+  turn(): { index: number; of: number } {
+    const index = this.alive.indexOf(this.o.replicaId);
+    return index < 0 ? { index: 0, of: 1 } : { index, of: this.alive.length };
+  }
+
   /** The replicas alive now (their heartbeat within the TTL), this one included once it has beaten. */
   async replicas(): Promise<string[]> {
     return this.redis.zrangebyscore(ENGINES_KEY, this.o.now() - this.o.ttlMs, '+inf');
@@ -79,7 +94,8 @@ export class HostLeases {
     for (const [h, m] of this.held) if (!m.isAcquired) this.drop(h, 'lost');
     const fresh = new Set(hostIds);
     for (const h of [...this.held.keys()].filter((x) => !fresh.has(x))) await this.release(h, 'no fresh samples of it');
-    const share = Math.ceil(fresh.size / Math.max(1, (await this.replicas()).length));
+    this.alive = (await this.replicas()).sort();
+    const share = Math.ceil(fresh.size / Math.max(1, this.alive.length));
     const rank = (h: string) => (direct.has(h) ? -1 : rendezvous(this.o.replicaId, h));
     const byRank = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
     const excess = [...this.held.keys()].sort(byRank).slice(share);
@@ -90,7 +106,13 @@ export class HostLeases {
 
   private async beat(): Promise<void> {
     const now = this.o.now();
-    const info: EngineInfo = { id: this.o.replicaId, ...(this.url !== undefined ? { url: this.url } : {}), lastBeatMs: now, hostsOwned: this.owned().size };
+    const info: EngineInfo = {
+      id: this.o.replicaId,
+      ...(this.url !== undefined ? { url: this.url } : {}),
+      lastBeatMs: now,
+      hostsOwned: this.owned().size,
+      ...(this.cycleOffsetMs !== undefined ? { cycleOffsetMs: this.cycleOffsetMs } : {}),
+    };
     await this.redis
       .multi()
       .zadd(ENGINES_KEY, now, this.o.replicaId)
