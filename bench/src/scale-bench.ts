@@ -10,13 +10,14 @@
  *   nice -n 10 node bench/dist/main.js scale                    # main size + failover, then the sweep (make bench ARGS=scale)
  *   SCALE_SIZES=250,500 nice -n 10 node bench/dist/main.js scale # other sweep sizes ('' for none)
  *   SCALE_MAIN_HOSTS=30 SCALE_SIZES= node bench/dist/main.js scale # a quick try of the harness
+ *   SCALE_REDIS_FIRST=0 …                                        # Redis at the same priority as the rest (othersNicer)
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis } from '@ballast/testkit';
-import { cpuSeconds, lastCounts, lastReasons, rssMiB, runQueueWaitSeconds, startActuatorGroup, startCollectorGroup, startEngine, startSim, waitFor, type Engine, type Proc } from './scale-procs.js';
+import { cpuSeconds, lastCounts, lastReasons, othersNicer, rssMiB, runQueueWaitSeconds, startActuatorGroup, startCollectorGroup, startEngine, startSim, waitFor, type Engine, type Proc } from './scale-procs.js';
 import { gaugeValue, health, histDelta, parseHistogram, quantile, redisFigures, scrape, topCommands, type Hist } from './scale-metrics.js';
 import type { BenchRow } from './stats.js';
 
@@ -302,7 +303,7 @@ function sizeRows(f: SizeFigures): BenchRow[] {
     median: r0(f.redis.opsPerSec),
     unit: 'ops/s',
     runs: 1,
-    note: `load avg ${f.loadAvg.toFixed(1)}; samples ${r0(f.samplesPerSec)}/s of ${r0(f.hosts / (INTERVAL_MS / 1000))}/s; all hosts owned ${Number.isNaN(f.ownedAfterMs) ? 'never' : `after ${r0(f.ownedAfterMs / 1000)} s`}; used_memory ${r0(f.redis.usedMemoryMiB)} MiB; redis CPU ${r0(f.redis.cpuPercent)} %; sim CPU ${r0(f.simCpuPercent)} %; ${f.collectorProcs}+${f.collectorProcs} collector+actuator procs CPU ${r0(f.collectorsCpuPercent)}+${r0(f.actuatorsCpuPercent)} %; samples dropped ${f.samplesDropped}; jobs done ${f.jobs.succeeded} ok, ${f.jobs.failed} failed${f.jobs.reasons.length > 0 ? ` (${f.jobs.reasons.slice(0, 3).map(([why, n]) => `${n}× ${why}`).join('; ')})` : ''}; top commands: ${f.redis.top}`,
+    note: `load avg ${f.loadAvg.toFixed(1)}; ${othersNicer() > 0 ? `Redis first (the rest ${othersNicer()} nicer)` : 'Redis and the rest alike'}; samples ${r0(f.samplesPerSec)}/s of ${r0(f.hosts / (INTERVAL_MS / 1000))}/s; all hosts owned ${Number.isNaN(f.ownedAfterMs) ? 'never' : `after ${r0(f.ownedAfterMs / 1000)} s`}; used_memory ${r0(f.redis.usedMemoryMiB)} MiB; redis CPU ${r0(f.redis.cpuPercent)} %; sim CPU ${r0(f.simCpuPercent)} %; ${f.collectorProcs}+${f.collectorProcs} collector+actuator procs CPU ${r0(f.collectorsCpuPercent)}+${r0(f.actuatorsCpuPercent)} %; samples dropped ${f.samplesDropped}; jobs done ${f.jobs.succeeded} ok, ${f.jobs.failed} failed${f.jobs.reasons.length > 0 ? ` (${f.jobs.reasons.slice(0, 3).map(([why, n]) => `${n}× ${why}`).join('; ')})` : ''}; top commands: ${f.redis.top}`,
   });
   if (f.failover) {
     const fo = f.failover;
@@ -337,6 +338,7 @@ function sweepSizes(): number[] {
 export async function scaleBench(o: { sweep: boolean } = { sweep: true }): Promise<BenchRow[]> {
   const figures: SizeFigures[] = [];
   const failed: BenchRow[] = [];
+  othersNicer(); // a bad SCALE_REDIS_FIRST fails before anything starts
   const sizes = [Number(process.env.SCALE_MAIN_HOSTS ?? MAIN_HOSTS), ...(o.sweep ? sweepSizes() : [])];
   for (const [i, hosts] of sizes.entries()) {
     try {

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@ballast/testkit';
@@ -27,9 +28,24 @@ process.once('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
 
+/**
+ * Redis gets the CPU first (SCALE_REDIS_FIRST, default 1): every process the bench starts but Redis (the engine
+ * replicas, the simulator server, the collectors, the actuators) runs this much nicer than the bench and Redis. On
+ * this one machine they all share 2 CPUs, and a Redis preempted for 10-20 ms in the middle of a command holds up
+ * every replica's cycle at once; in a deployment the hosts' processes run on the hosts and Redis is given the CPU
+ * first where it shares a machine (infra/systemd/redis-server.service.d/ballast.conf). 0: all alike (docs/scale.md).
+ */
+export function othersNicer(): number {
+  const raw = process.env['SCALE_REDIS_FIRST'] ?? '1';
+  if (raw !== '0' && raw !== '1') throw new Error(`SCALE_REDIS_FIRST: "${raw}" is neither 1 (Redis gets the CPU first) nor 0 (all alike)`);
+  return raw === '1' ? 10 : 0;
+}
+
 /** `nodeArgs`: flags for node itself (e.g. SCALE_ENGINE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p": node refuses them in NODE_OPTIONS). */
 export function startProc(name: string, script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Proc {
   const child = spawn(process.execPath, [...nodeArgs, path.join(REPO, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // the bench's own nice value plus SCALE_REDIS_FIRST's, at most 19
+  if (othersNicer() > 0 && child.pid !== undefined) setPriority(child.pid, Math.min(19, getPriority() + othersNicer()));
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-100_000));
   child.stdout?.on('data', keep);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +148,26 @@ test('systemd-analyze verify finds nothing wrong in the units', (t) => {
     writeFileSync(path.join(dir, unit), text);
   }
   const r = spawnSync('systemd-analyze', ['verify', '--man=no', ...UNITS.map((u) => path.join(dir, u))], { encoding: 'utf8' });
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  assert.equal(r.status, 0, lines.join('\n'));
+  assert.deepEqual(lines, [], 'systemd-analyze verify printed problems');
+});
+
+const REDIS_DROP_IN = path.join(REPO, 'infra/systemd/redis-server.service.d/ballast.conf');
+
+test("the redis-server drop-in gives Redis the CPU first, and systemd reads it without a complaint", (t) => {
+  const unit = parseUnit(readFileSync(REDIS_DROP_IN, 'utf8'));
+  assert.deepEqual([...unit.keys()], ['Service']);
+  const svc = unit.get('Service') as Map<string, string[]>;
+  assert.ok(Number(svc.get('CPUWeight')?.[0]) > 100, 'CPUWeight above the default of 100');
+  assert.ok(Number(svc.get('Nice')?.[0]) < 0, 'Nice below 0');
+  if (spawnSync('systemd-analyze', ['--version']).error) return t.skip('systemd-analyze is not installed (the structural check above still runs)');
+  // a stand-in redis-server.service with the drop-in beside it, on the unit path systemd-analyze searches
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ballast-redis-unit-'));
+  writeFileSync(path.join(dir, 'redis-server.service'), '[Unit]\nDescription=stand-in\n[Service]\nExecStart=/bin/true\n');
+  mkdirSync(path.join(dir, 'redis-server.service.d'));
+  writeFileSync(path.join(dir, 'redis-server.service.d', 'ballast.conf'), readFileSync(REDIS_DROP_IN));
+  const r = spawnSync('systemd-analyze', ['verify', '--man=no', path.join(dir, 'redis-server.service')], { encoding: 'utf8', env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` } });
   const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   assert.equal(r.status, 0, lines.join('\n'));
   assert.deepEqual(lines, [], 'systemd-analyze verify printed problems');
