@@ -144,6 +144,30 @@ describe('startIntervalLoop', () => {
     }
     for (let i = 1; i < ticks.length; i++) assert.ok((ticks[i] as number) - (ticks[i - 1] as number) >= 200, 'never two ticks within half an interval');
   });
+
+  it('a timer that fires a little early by the clock, or late, makes no extra tick and skips none', async () => {
+    // the loop's clock runs 5 ms behind the timers: each timer fires when it still reads 5 ms before the tick's time
+    const ticks: number[] = [];
+    const behind = startIntervalLoop({ name: 'early', intervalMs: 200, run: () => void ticks.push(Date.now()), log: recorder(), now: () => Date.now() - 5 });
+    await until(() => ticks.length >= 4);
+    await behind.stop();
+    for (let i = 1; i < ticks.length; i++) assert.ok((ticks[i] as number) - (ticks[i - 1] as number) >= 150, `ticks ${ticks.map((t) => t - (ticks[0] as number)).join(', ')} ms`);
+    // a round that blocks the event loop 650 ms makes the next timer fire 250 ms late; the one after keeps its place
+    const late: number[] = [];
+    const blocking = startIntervalLoop({
+      name: 'late',
+      intervalMs: 400,
+      log: recorder(),
+      run: () => {
+        late.push(Date.now());
+        if (late.length === 1) for (const t0 = Date.now(); Date.now() - t0 < 650; );
+      },
+    });
+    await until(() => late.length >= 3);
+    await blocking.stop();
+    const [a, , c] = late as [number, number, number];
+    assert.ok(c - a < 2 * 400 + 150, `the third tick ${c - a} ms after the first: a slot was skipped`);
+  });
 });
 
 describe('nextTickAt', () => {
@@ -155,7 +179,7 @@ describe('nextTickAt', () => {
     assert.equal(nextTickAt(10_050, 2400, 1000, 0), 10_400, 'an offset past the interval wraps');
   });
 
-  it('comes at least half an interval after the last tick', () => {
+  it('after a move, comes at least half an interval after the last tick', () => {
     // ticked at 10,000; moved to offset 100: 10,100 is too soon, 11,100 it is
     assert.equal(nextTickAt(10_001, 100, 1000, 10_000), 11_100);
     assert.equal(nextTickAt(10_001, 500, 1000, 10_000), 10_500, 'half an interval later is soon enough');

@@ -13,7 +13,7 @@ export interface IntervalLoopOptions {
   log: IntervalLoopLogger;
   /** Run once at once instead of waiting for the first interval. Default false. */
   runAtStart?: boolean;
-  /** Wall-clock time, ms (tests); default Date.now. */
+  /** Wall-clock time, ms; default Date.now (a test's clock that runs behind the timers). */
   now?: () => number;
 }
 
@@ -28,7 +28,7 @@ export interface IntervalLoop {
   /**
    * Moves the ticks to the wall-clock times t with (t − offsetMs) mod intervalMs = 0, from the next one on, so
    * processes on the same interval can take turns (the engine's replicas: docs/replicas.md). The first tick at the
-   * new place comes at least half an interval after the last one, never two rounds close together.
+   * new place comes at least half an interval after the last one: a move never makes two rounds close together.
    */
   phase(offsetMs: number): void;
   /** Where the ticks are now: ms past each multiple of the interval (wall clock). */
@@ -40,10 +40,9 @@ export interface IntervalLoop {
 
 /**
  * The next tick of a loop ticking at (t − offsetMs) mod intervalMs = 0: the first such time after `now` and at
- * least half an interval after the last tick (`lastTickMs`), so a move of the offset never makes two ticks close
- * together.
+ * least half an interval after `lastTickMs` (after a move of the offset: the last tick; else -Infinity).
  */
-export function nextTickAt(now: number, offsetMs: number, intervalMs: number, lastTickMs: number): number {
+export function nextTickAt(now: number, offsetMs: number, intervalMs: number, lastTickMs = -Infinity): number {
   const off = ((offsetMs % intervalMs) + intervalMs) % intervalMs;
   let at = Math.floor((now - off) / intervalMs) * intervalMs + off;
   while (at <= now || at - lastTickMs < intervalMs / 2) at += intervalMs;
@@ -67,12 +66,18 @@ export function startIntervalLoop(o: IntervalLoopOptions): IntervalLoop {
   // Without a phase() the ticks keep their place from the start: every interval after it, as setInterval would.
   let offsetMs = started % o.intervalMs;
   let lastTickMs = started;
+  // The next tick comes after the one just due, even when the timer fires a little before it by `now`'s clock
+  let dueMs = started;
+  // After a move of the offset only: the next tick comes at least half an interval after the last one
+  let guardMs = -Infinity;
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
     if (stopped) return;
     const t = now();
-    const at = nextTickAt(t, offsetMs, o.intervalMs, lastTickMs);
+    const at = nextTickAt(Math.max(t, dueMs), offsetMs, o.intervalMs, guardMs);
     timer = setTimeout(() => {
+      dueMs = at;
+      guardMs = -Infinity;
       lastTickMs = now();
       tick();
       schedule();
@@ -105,6 +110,7 @@ export function startIntervalLoop(o: IntervalLoopOptions): IntervalLoop {
       const off = ((ms % o.intervalMs) + o.intervalMs) % o.intervalMs;
       if (off === offsetMs || stopped) return;
       offsetMs = off;
+      guardMs = lastTickMs;
       clearTimeout(timer);
       schedule();
     },
