@@ -171,7 +171,9 @@ function policyCycleStep(d: CycleParts, onSignals: (signals: Readonly<Record<str
 
 /**
  * The replicas take turns in the cycle interval: of n alive, the i-th (by id) runs its cycles i/n of an interval
- * after the first, so their busiest moments do not meet on the CPUs and Redis they share (docs/replicas.md).
+ * after the first, so their busiest moments do not meet on the CPUs and Redis they share (docs/replicas.md). A
+ * replica alone keeps its place: a move can put up to half an interval more between two of its cycles, and there
+ * is nobody to take turns with.
  */
 function cycleTurns(leases: HostLeases, cycleMs: number, log: Svc['log']) {
   let loop: IntervalLoop | undefined;
@@ -180,11 +182,13 @@ function cycleTurns(leases: HostLeases, cycleMs: number, log: Svc['log']) {
       loop = l;
     },
     take(t: { index: number; of: number }): void {
+      if (loop === undefined) return;
       const offsetMs = Math.round((t.index * cycleMs) / t.of);
-      if (loop === undefined || (loop.offsetMs === offsetMs && leases.cycleOffsetMs === offsetMs)) return;
-      loop.phase(offsetMs);
-      leases.cycleOffsetMs = offsetMs;
-      log.info({ cycleOffsetMs: offsetMs, turn: t.index + 1, replicas: t.of }, `policy cycle runs ${offsetMs} ms into each ${cycleMs} ms interval (turn ${t.index + 1} of ${t.of} replicas)`);
+      if (t.of > 1 && loop.offsetMs !== offsetMs) {
+        loop.phase(offsetMs);
+        log.info({ cycleOffsetMs: offsetMs, turn: t.index + 1, replicas: t.of }, `policy cycle runs ${offsetMs} ms into each ${cycleMs} ms interval (turn ${t.index + 1} of ${t.of} replicas)`);
+      }
+      leases.cycleOffsetMs = loop.offsetMs;
     },
   };
 }
