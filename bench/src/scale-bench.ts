@@ -13,7 +13,7 @@
  *   SCALE_REDIS_FIRST=0 …                                        # Redis at the same priority as the rest (othersNicer)
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { getPriority, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis } from '@ballast/testkit';
@@ -303,7 +303,7 @@ function sizeRows(f: SizeFigures): BenchRow[] {
     median: r0(f.redis.opsPerSec),
     unit: 'ops/s',
     runs: 1,
-    note: `load avg ${f.loadAvg.toFixed(1)}; ${othersNicer() > 0 ? `Redis first (the rest ${othersNicer()} nicer)` : 'Redis and the rest alike'}; samples ${r0(f.samplesPerSec)}/s of ${r0(f.hosts / (INTERVAL_MS / 1000))}/s; all hosts owned ${Number.isNaN(f.ownedAfterMs) ? 'never' : `after ${r0(f.ownedAfterMs / 1000)} s`}; used_memory ${r0(f.redis.usedMemoryMiB)} MiB; redis CPU ${r0(f.redis.cpuPercent)} %; sim CPU ${r0(f.simCpuPercent)} %; ${f.collectorProcs}+${f.collectorProcs} collector+actuator procs CPU ${r0(f.collectorsCpuPercent)}+${r0(f.actuatorsCpuPercent)} %; samples dropped ${f.samplesDropped}; jobs done ${f.jobs.succeeded} ok, ${f.jobs.failed} failed${f.jobs.reasons.length > 0 ? ` (${f.jobs.reasons.slice(0, 3).map(([why, n]) => `${n}× ${why}`).join('; ')})` : ''}; top commands: ${f.redis.top}`,
+    note: `load avg ${f.loadAvg.toFixed(1)}; ${othersNicer() > 0 ? `Redis first (nice ${getPriority()}; the rest ${Math.min(19, getPriority() + othersNicer())})` : 'Redis and the rest alike'}; samples ${r0(f.samplesPerSec)}/s of ${r0(f.hosts / (INTERVAL_MS / 1000))}/s; all hosts owned ${Number.isNaN(f.ownedAfterMs) ? 'never' : `after ${r0(f.ownedAfterMs / 1000)} s`}; used_memory ${r0(f.redis.usedMemoryMiB)} MiB; redis CPU ${r0(f.redis.cpuPercent)} %; sim CPU ${r0(f.simCpuPercent)} %; ${f.collectorProcs}+${f.collectorProcs} collector+actuator procs CPU ${r0(f.collectorsCpuPercent)}+${r0(f.actuatorsCpuPercent)} %; samples dropped ${f.samplesDropped}; jobs done ${f.jobs.succeeded} ok, ${f.jobs.failed} failed${f.jobs.reasons.length > 0 ? ` (${f.jobs.reasons.slice(0, 3).map(([why, n]) => `${n}× ${why}`).join('; ')})` : ''}; top commands: ${f.redis.top}`,
   });
   if (f.failover) {
     const fo = f.failover;

@@ -30,7 +30,8 @@ process.once('exit', () => {
 
 /**
  * Redis gets the CPU first (SCALE_REDIS_FIRST, default 1): every process the bench starts but Redis (the engine
- * replicas, the simulator server, the collectors, the actuators) runs this much nicer than the bench and Redis. On
+ * replicas, the simulator server, the collectors, the actuators) runs this much nicer than the bench and Redis (nice
+ * 19 at most: under `nice -n 10`, 9 nicer). On
  * this one machine they all share 2 CPUs, and a Redis preempted for 10-20 ms in the middle of a command holds up
  * every replica's cycle at once; in a deployment the hosts' processes run on the hosts and Redis is given the CPU
  * first where it shares a machine (infra/systemd/redis-server.service.d/ballast.conf). 0: all alike (docs/scale.md).
