@@ -162,3 +162,43 @@ test('owners(): which replica holds each host, as GET /v1/engines shows it', asy
   await b.releaseAll();
   assert.deepEqual(await a.engines(), []);
 });
+
+test('a replica whose cycles run longer than the TTL still counts as alive: it beats on a timer, not only in its cycle', async () => {
+  const a = replica('sa').leases;
+  const b = replica('sb').leases;
+  await settle([{ leases: a, hosts: HOSTS }, { leases: b, hosts: HOSTS }]);
+  assert.deepEqual([a.owned().size, b.owned().size], [3, 3]);
+  await sleep(2 * TTL); // b's "cycle" takes two TTLs: no balance() meanwhile
+  assert.deepEqual((await a.replicas()).sort(), ['sa', 'sb'], 'b beat on its timer');
+  await a.balance(HOSTS);
+  assert.deepEqual([a.owned().size, b.owned().size], [3, 3], "a kept its share of 3: b's hosts stay b's");
+  await b.releaseAll();
+  await sleep(TTL / 2); // no beat of b's after its leases are given back
+  assert.deepEqual(await a.replicas(), ['sa']);
+  assert.equal((await a.balance(HOSTS)).size, 6);
+  await a.releaseAll();
+});
+
+test('hundreds of free hosts are taken in one burst, not one round trip each; two replicas taking at once share them', async () => {
+  const many = Array.from({ length: 300 }, (_, i) => `m${String(i).padStart(3, '0')}`);
+  const { leases: a, redis } = replica('ba');
+  // the most commands this client had waiting for a reply at once
+  let inFlight = 0;
+  let most = 0;
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((cmd: Parameters<Redis['sendCommand']>[0]) => {
+    most = Math.max(most, ++inFlight);
+    void cmd.promise.finally(() => inFlight--).catch(() => undefined);
+    return send(cmd);
+  }) as Redis['sendCommand'];
+  assert.equal((await a.balance(many)).size, 300);
+  assert.ok(most >= 100, `at most ${most} commands in flight at once: the leases were taken one after another`);
+  const b = replica('bb').leases;
+  await Promise.all([a.balance(many), b.balance(many)]); // b beats: a gives back 150 while b takes
+  for (let i = 0; i < 3; i++) await Promise.all([a.balance(many), b.balance(many)]);
+  assert.deepEqual([a.owned().size, b.owned().size], [150, 150]);
+  assert.ok(disjoint(a.owned(), b.owned()), 'no host owned twice');
+  assert.deepEqual(await a.owners(many).then((o) => o.size), 300);
+  await a.releaseAll();
+  await b.releaseAll();
+});

@@ -51,6 +51,7 @@ export class HostLeases {
   cycleOffsetMs: number | undefined;
   /** The replicas alive at the last balance(), by id. */
   private alive: string[] = [];
+  private beating: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -79,6 +80,18 @@ export class HostLeases {
     return index < 0 ? { index: 0, of: 1 } : { index, of: this.alive.length };
   }
 
+  /**
+   * Beats every third of the TTL from the first balance() on, besides each balance(): a replica whose cycles run longer than the
+   * TTL (a loaded machine, thousands of VMs) is alive all the same, as its leases are (refreshed on timers too).
+   * Without it, such a replica dropped out of the others' count between two cycles: they took larger shares,
+   * then gave them back, every cycle (1,000 hosts on 2 CPUs: nobody came to hold every host, docs/scale.md).
+   */
+  private startBeating(): void {
+    if (this.beating) return;
+    this.beating = setInterval(() => void this.beat().catch(() => undefined), Math.max(100, Math.floor(this.o.ttlMs / 3)));
+    this.beating.unref();
+  }
+
   /** The replicas alive now (their heartbeat within the TTL), this one included once it has beaten. */
   async replicas(): Promise<string[]> {
     return this.redis.zrangebyscore(ENGINES_KEY, this.o.now() - this.o.ttlMs, '+inf');
@@ -91,15 +104,15 @@ export class HostLeases {
    */
   async balance(hostIds: readonly string[], direct: ReadonlySet<string> = new Set()): Promise<ReadonlySet<string>> {
     await this.beat();
+    this.startBeating();
     for (const [h, m] of this.held) if (!m.isAcquired) this.drop(h, 'lost');
     const fresh = new Set(hostIds);
-    for (const h of [...this.held.keys()].filter((x) => !fresh.has(x))) await this.release(h, 'no fresh samples of it');
+    await this.releaseEach([...this.held.keys()].filter((x) => !fresh.has(x)), 'no fresh samples of it');
     this.alive = (await this.replicas()).sort();
     const share = Math.ceil(fresh.size / Math.max(1, this.alive.length));
     const rank = (h: string) => (direct.has(h) ? -1 : rendezvous(this.o.replicaId, h));
     const byRank = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
-    const excess = [...this.held.keys()].sort(byRank).slice(share);
-    for (const h of excess) await this.release(h, `past this replica's share of ${share} hosts`);
+    await this.releaseEach([...this.held.keys()].sort(byRank).slice(share), `past this replica's share of ${share} hosts`);
     if (this.held.size < share) await this.take([...fresh].filter((h) => !this.held.has(h)).sort(byRank), share);
     return this.owned();
   }
@@ -142,24 +155,32 @@ export class HostLeases {
     return alive.flatMap((id) => (all[id] !== undefined ? [JSON.parse(all[id] as string) as EngineInfo] : [])).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  /** Takes free leases among `candidates` (best first) until `share` are held; one read finds the free ones. */
+  /**
+   * Takes free leases among `candidates` (best first) until `share` are held: one read finds the free ones, then
+   * as many as are missing are tried at once (a round trip for them all, not one each: a replica taking hundreds
+   * of hosts, at start or after a failover, waited for each in turn); those another replica took meanwhile are
+   * made up from the next candidates.
+   */
   private async take(candidates: string[], share: number): Promise<void> {
     if (candidates.length === 0) return;
     const taken = await this.redis.mget(candidates.map(storedKey));
-    for (const [i, h] of candidates.entries()) {
-      if (this.held.size >= share) return;
-      if (taken[i] !== null) continue;
-      const m = this.mutex(h);
-      if (await m.tryAcquire().catch(() => false)) {
+    const free = candidates.filter((_, i) => taken[i] === null);
+    while (this.held.size < share && free.length > 0) {
+      const wave = free.splice(0, share - this.held.size).map((h) => ({ h, m: this.mutex(h) }));
+      const got = await Promise.all(wave.map(({ m }) => m.tryAcquire().catch(() => false)));
+      wave.forEach(({ h, m }, i) => {
+        if (!got[i]) return;
         this.held.set(h, m);
         this.o.log.info({ hostId: h, replica: this.o.replicaId }, `decides for host ${h} now`);
-      }
+      });
     }
   }
 
   /** Gives every lease back (shutdown): the other replicas take the hosts at once. */
   async releaseAll(): Promise<void> {
-    for (const h of [...this.held.keys()]) await this.release(h, 'shutting down');
+    clearInterval(this.beating);
+    this.beating = undefined;
+    await this.releaseEach([...this.held.keys()], 'shutting down');
     await this.redis.multi().zrem(ENGINES_KEY, this.o.replicaId).hdel(ENGINE_INFO_KEY, this.o.replicaId).exec().catch(() => undefined);
   }
 
@@ -171,6 +192,11 @@ export class HostLeases {
       identifier: `${this.o.replicaId}:${hostId}`,
       onLockLost: (err) => this.o.log.warn({ hostId, err: err.message }, `lost the lease of host ${hostId}: another replica decides for it`),
     });
+  }
+
+  /** Gives these leases back, all at once. */
+  private async releaseEach(hostIds: readonly string[], why: string): Promise<void> {
+    await Promise.all(hostIds.map((h) => this.release(h, why)));
   }
 
   private async release(hostId: string, why: string): Promise<void> {
