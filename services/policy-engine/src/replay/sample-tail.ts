@@ -78,7 +78,8 @@ export class SampleTail {
     const hosts = await recordedHosts(this.redis);
     const seen = new Set(hosts);
     for (const h of this.streams.keys()) if (!seen.has(h)) this.streams.delete(h);
-    for (const h of hosts) if (!this.streams.has(h)) await this.add(h);
+    // all new streams at once: one by one, a replica starting among 1,000 hosts waited for each in turn
+    await Promise.all(hosts.filter((h) => !this.streams.has(h)).map((h) => this.add(h)));
   }
 
   /**

@@ -49,7 +49,14 @@ test("each owned host's decisions are saved within everyCycles cycles; the repli
   assert.equal(bLog.list({ vmUuid: 'vm1' }).length, 2);
 });
 
-test('a saved blob that does not decode is skipped', async () => {
+test('a saved blob that does not decode is skipped, the others read; many hosts saved and read at once', async () => {
+  const store = new DecisionStore(db.redis);
   await db.redis.set(decisionsKey('h9'), 'not deflate');
-  assert.deepEqual(await new DecisionStore(db.redis).load(['h9', 'h-none']), []);
+  assert.deepEqual(await store.load(['h9', 'h-none']), []);
+  const many = new Map(Array.from({ length: 200 }, (_, i) => [`m${i}`, [d(`vm-m${i}`, `m${i}`, i), d(undefined, `m${i}`, i, 'host')]]));
+  await store.save(many);
+  const read = await store.load(['h9', ...many.keys(), 'h-none']);
+  assert.equal(read.length, 400);
+  assert.deepEqual(read.slice(0, 2), many.get('m0'), 'in the order of the hosts asked, each host as saved');
+  assert.deepEqual(read.slice(-2), many.get('m199'));
 });
