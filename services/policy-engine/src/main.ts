@@ -350,6 +350,7 @@ function engineMetrics(svc: Svc, d: { state: ClusterState; queues: JobQueues; cy
     specOf: (id) => d.cycle.tracker.spec(id),
     leaseHeld: () => d.lease.isHeld,
     hostsOwned: () => d.hostLeases.owned().size,
+    hostLeasesLost: () => d.hostLeases.lost,
     sampleTakenAtMs: (h) => d.state.hostReport(h)?.takenAtMs,
     now: d.now,
     log: svc.log,

@@ -202,3 +202,14 @@ test('hundreds of free hosts are taken in one burst, not one round trip each; tw
   await a.releaseAll();
   await b.releaseAll();
 });
+
+test('a lease taken from under a replica (not refreshed in time, or overwritten) is counted as lost and dropped', async () => {
+  const { leases: a, redis } = replica('la');
+  await a.balance(['x1', 'x2']);
+  assert.equal(a.lost, 0);
+  await redis.set('mutex:ballast:host-lease:x1', 'someone-else:x1', 'PX', TTL); // as if another replica held it
+  for (let i = 0; i < 30 && a.lost === 0; i++) await sleep(100); // the next refresh (every TTL/3) finds it gone
+  assert.equal(a.lost, 1);
+  assert.deepEqual([...(await a.balance(['x1', 'x2']))], ['x2'], 'x1 is dropped: its lease is held by another');
+  await a.releaseAll();
+});

@@ -49,6 +49,8 @@ export class HostLeases {
   url: string | undefined;
   /** Where in each cycle interval this replica's cycles run, ms, written with each beat. */
   cycleOffsetMs: number | undefined;
+  /** Leases lost so far (not refreshed within the TTL: another replica may hold the host now). */
+  lost = 0;
   /** The replicas alive at the last balance(), by id. */
   private alive: string[] = [];
   private beating: NodeJS.Timeout | undefined;
@@ -190,7 +192,10 @@ export class HostLeases {
       refreshInterval: Math.max(100, Math.floor(this.o.ttlMs / 3)),
       acquireAttemptsLimit: 1,
       identifier: `${this.o.replicaId}:${hostId}`,
-      onLockLost: (err) => this.o.log.warn({ hostId, err: err.message }, `lost the lease of host ${hostId}: another replica decides for it`),
+      onLockLost: (err) => {
+        this.lost++;
+        this.o.log.warn({ hostId, err: err.message }, `lost the lease of host ${hostId}: another replica decides for it`);
+      },
     });
   }
 

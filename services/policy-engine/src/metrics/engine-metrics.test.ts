@@ -121,3 +121,17 @@ test("a cycle's phases land in ballast_policy_cycle_phase_seconds by phase, besi
   assert.match(text, /^ballast_policy_cycle_phase_seconds_bucket\{le="1.25",[^}]*phase="after"\} 1$/m);
   assert.doesNotMatch(text, /phase="refresh"/); // no phase that was not timed
 });
+
+test('host leases: held now, and lost so far as a counter that only rises', async () => {
+  let lost = 0;
+  const { registry } = setup(async () => idle, { hostsOwned: () => 4, hostLeasesLost: () => lost });
+  assert.match(await registry.metrics(), /^ballast_host_leases_lost_total\{service="policy-engine",host="e1"\} 0$/m);
+  lost = 3;
+  let text = await registry.metrics();
+  assert.match(text, /^ballast_host_leases_lost_total\{service="policy-engine",host="e1"\} 3$/m);
+  assert.match(text, /^# TYPE ballast_host_leases_lost_total counter$/m);
+  assert.match(text, /^ballast_hosts_owned\{service="policy-engine",host="e1"\} 4$/m);
+  lost = 5;
+  text = await registry.metrics();
+  assert.match(text, /^ballast_host_leases_lost_total\{service="policy-engine",host="e1"\} 5$/m);
+});

@@ -27,6 +27,8 @@ export interface EngineMetricsDeps {
   leaseHeld(): boolean;
   /** How many hosts this replica decides for (its host leases); absent: not shown. */
   hostsOwned?: () => number;
+  /** Host leases lost so far (HostLeases.lost). */
+  hostLeasesLost?: () => number;
   /** When the collector took a host's latest sample (ClusterState.hostReport(h)?.takenAtMs); absent: no sample-to-job figure. */
   sampleTakenAtMs?: (hostId: string) => number | undefined;
   now(): number;
@@ -184,6 +186,20 @@ function registerEngineGauges(registry: Registry, deps: EngineMetricsDeps): void
       registers: [registry],
       collect() {
         this.set(owned());
+      },
+    });
+  }
+  const lost = deps.hostLeasesLost;
+  if (lost) {
+    let counted = 0;
+    new Counter({
+      name: 'ballast_host_leases_lost_total',
+      help: 'Host leases this engine replica lost (not refreshed within the TTL, e.g. its event loop held too long)',
+      registers: [registry],
+      collect() {
+        const n = lost();
+        if (n > counted) this.inc(n - counted);
+        counted = n;
       },
     });
   }
