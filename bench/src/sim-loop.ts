@@ -15,7 +15,7 @@
  *
  * SimClusterLoop drives any number of hosts; SimLoop is the one-host form the memory and CPU benches use.
  */
-import { ClusterState, HoldBook, PolicyCycle, type CycleResult } from '@ballast/cycle';
+import { ClusterState, HoldBook, PolicyCycle, type CycleResult, type SharedSignalsPort } from '@ballast/cycle';
 import { HostSampler } from '@ballast/collector';
 import { PolicyRegistry, mibToKib, type HostReport, type JobOutcome, type JobSpec, type Policy } from '@ballast/domain';
 import { SimHypervisor, type SimCluster } from '@ballast/sim';
@@ -85,6 +85,8 @@ export class SimClusterLoop {
   private readonly hosts = new Map<string, LoopHost>();
   private readonly state: ClusterState;
   private readonly cycle: PolicyCycle;
+  private readonly registry = new PolicyRegistry();
+  private readonly entries: { name: string; args: unknown; automation: 'auto' }[];
   private readonly outcomes = new Map<string, JobOutcome>();
   private pending: JobSpec[] = [];
   jobsSent = 0;
@@ -100,15 +102,15 @@ export class SimClusterLoop {
     intervalMs: number,
     policies: readonly LoopPolicy[],
     private readonly onCycle?: CycleHook,
+    o: { sharedSignals?: SharedSignalsPort } = {},
   ) {
     const now = () => sim.wallClockMs;
     for (const h of hosts) this.hosts.set(h.hostId, this.watch(h.hostId, h.hv ?? new SimHypervisor(sim, h.hostId), intervalMs));
     this.state = new ClusterState({ windowSize: 30, staleAfterIntervals: 3, now });
-    const registry = new PolicyRegistry();
-    for (const p of policies) registry.register(p.policy);
+    for (const p of policies) this.registry.register(p.policy);
     let n = 0;
-    const entries = policies.map((p) => ({ name: p.policy.name, args: p.args, automation: 'auto' as const }));
-    this.cycle = new PolicyCycle(registry, entries, {
+    const entries = (this.entries = policies.map((p) => ({ name: p.policy.name, args: p.args, automation: 'auto' as const })));
+    this.cycle = new PolicyCycle(this.registry, entries, {
       state: this.state,
       holds: new HoldBook(),
       enqueue: async (specs) => {
@@ -117,6 +119,23 @@ export class SimClusterLoop {
       },
       outcomes: async (ids) => new Map(ids.flatMap((id) => (this.outcomes.has(id) ? [[id, this.outcomes.get(id) as JobOutcome] as const] : []))),
       newId: () => `job-${++n}`,
+      ...(o.sharedSignals ? { sharedSignals: o.sharedSignals } : {}),
+    });
+  }
+
+  /**
+   * Another engine replica's cycle on the same cluster state and policies (its jobs are dropped: the bench and
+   * tests run it for what it shares through `sharedSignals`, or to compare with this loop's).
+   */
+  peer(sharedSignals?: SharedSignalsPort): PolicyCycle {
+    let n = 0;
+    return new PolicyCycle(this.registry, this.entries, {
+      state: this.state,
+      holds: new HoldBook(),
+      enqueue: async () => undefined,
+      outcomes: async () => new Map(),
+      newId: () => `peer-job-${++n}`,
+      ...(sharedSignals ? { sharedSignals } : {}),
     });
   }
 

@@ -4,6 +4,7 @@ export * from './job-tracker.js';
 export * from './decide-job.js';
 export * from './policy-cycle.js';
 export { everyHostPolicies, type OwnedHosts } from './plan-scope.js';
+export * from './shared-signals.js';
 export { laps } from './laps.js';
 export * from './stop-port.js';
 export * from './validate-policies.js';

@@ -7,6 +7,12 @@ export interface PlanViews {
   full: ClusterSnapshot;
   own: ClusterSnapshot;
   everyHost: ReadonlySet<string>;
+  /**
+   * With signals shared by the other replicas (shared-signals.ts): the hosts owned here and those no shared part
+   * covers, where the per-host policies of `everyHost` are planned instead of every host; and what merges the
+   * covered hosts' parts into the signals a policy just published (its declared ones).
+   */
+  shared?: { view: ClusterSnapshot; merge(signals: Record<string, unknown>, published: readonly string[]): Record<string, unknown> };
 }
 
 /**

@@ -52,7 +52,7 @@ test("a cycle's result says how long its steps took: a slow enqueue shows as the
   const t0 = performance.now();
   const r = await k.cycle.run();
   const total = performance.now() - t0;
-  assert.deepEqual(Object.keys(r.phasesMs), ['outcomes', 'plan', 'enqueue', 'journal']);
+  assert.deepEqual(Object.keys(r.phasesMs), ['outcomes', 'signals', 'plan', 'enqueue', 'journal']);
   assert.ok(r.phasesMs.enqueue >= 35, `enqueue ${r.phasesMs.enqueue} ms`);
   assert.ok(r.phasesMs.plan < r.phasesMs.enqueue && r.phasesMs.outcomes < r.phasesMs.enqueue);
   const sum = Object.values(r.phasesMs).reduce((a, b) => a + b, 0);

@@ -38,6 +38,7 @@ import { validatePolicies, type PolicyConfigEntry } from './validate-policies.js
 import { selects } from './vm-selector.js';
 import { everyHostPolicies, ownedBy, type OwnedHosts, type PlanViews } from './plan-scope.js';
 import { laps } from './laps.js';
+import { ownParts, sharedView, sharingOf, type SharedSignalsPort, type Sharing } from './shared-signals.js';
 
 /** What the cycle needs from its surroundings (the engine: Redis and the ingest stream; a bench: a simulator). */
 export interface CyclePorts {
@@ -57,6 +58,11 @@ export interface CyclePorts {
    * host over knows the jobs in flight for it (adopt). Its calls never reject.
    */
   journal?: JobJournalPort;
+  /**
+   * Where replicas share the signals a cluster-wide policy reads (shared-signals.ts): without it, the replica
+   * running that policy plans the per-host policies whose signals it reads on every host.
+   */
+  sharedSignals?: SharedSignalsPort;
 }
 
 export interface JobJournalPort {
@@ -95,11 +101,18 @@ export interface CycleResult {
   signals: Readonly<Record<string, unknown>>;
   /** How long each step of the cycle took, ms: job outcomes read, policies planned and jobs decided, enqueue, journal. */
   phasesMs: CyclePhasesMs;
+  /**
+   * Signal parts (shared-signals.ts): the hosts whose parts this replica shared, and those whose parts it merged
+   * (the replica running a cluster-wide policy); absent when nothing is shared.
+   */
+  signalParts?: { shared: number; merged: number };
 }
 
 /** The steps of PolicyCycle.run, ms (for the engine's ballast_policy_cycle_phase_seconds). */
 export interface CyclePhasesMs {
   outcomes: number;
+  /** Signal parts read from the other replicas (on the cluster-wide policy's replica), or shared with them. */
+  signals: number;
   plan: number;
   enqueue: number;
   journal: number;
@@ -174,7 +187,9 @@ export class PolicyCycle {
     const outcomes = this.tracker.update(await this.ports.outcomes(this.tracker.pendingIds()), base.nowMs);
     const outcomesMs = lap();
     const records = this.tracker.records(base, (p) => (p !== undefined ? this.registry.get(p)?.inFlight : undefined));
-    const { decisions, planned, signals } = this.planAll(this.views({ ...base, jobs: records, signals: {} }, opts), opts.skip, opts.owned);
+    const sharing = await sharingOf(this.ports.sharedSignals, this.enabledPolicies(), base.hosts, opts);
+    const signalsMs = lap();
+    const { decisions, planned, signals } = this.planAll(this.views({ ...base, jobs: records, signals: {} }, opts, sharing), opts.skip, opts.owned);
     // the sample's own time (not when this replica received it): two replicas deciding on it make the same job id
     const sampleMs = new Map(base.hosts.map((h) => [h.hostId, h.sampleTakenAtMs || h.lastSampleMs]));
     // a job to send gets its id now; one this engine sent already (the same decision on the same sample) is not sent again
@@ -195,10 +210,18 @@ export class PolicyCycle {
       linkJob(p, s.v, s.spec);
       if (!s.v.send) decisions.push(skipDecision(p, s.v, base.nowMs));
     });
+    let sharedMs = signalsMs;
+    if (sharing?.publish && opts.owned && opts.owned.hosts.size > 0) {
+      lap();
+      await this.ports.sharedSignals?.publish(ownParts(signals, sharing.shared, opts.owned.hosts));
+      sharedMs += lap();
+    }
     await this.ports.journal?.saved(enqueued.flatMap((j) => this.tracker.entry(j.id) ?? []));
     const gone = this.tracker.prune(base.nowMs);
     if (gone.length > 0) await this.ports.journal?.dropped(gone);
-    return { atMs: base.nowMs, enqueued, decisions, outcomes, signals, phasesMs: { outcomes: outcomesMs, plan: planMs, enqueue: enqueueMs, journal: lap() } };
+    const signalParts = sharing ? { shared: sharing.publish ? (opts.owned?.hosts.size ?? 0) : 0, merged: sharing.covered?.size ?? 0 } : undefined;
+    const phasesMs = { outcomes: outcomesMs, signals: sharedMs, plan: planMs, enqueue: enqueueMs, journal: lap() };
+    return { atMs: base.nowMs, enqueued, decisions, outcomes, signals, phasesMs, ...(signalParts ? { signalParts } : {}) };
   }
 
   /**
@@ -208,14 +231,17 @@ export class PolicyCycle {
    * (Policy.reads and publishes, followed back through the policies before them); the other per-host policies
    * on its own hosts only, as the other replicas do (their jobs and decisions are only those of its own hosts in
    * any case). A policy that does not declare what it publishes counts as read; one that does not declare what
-   * it reads, as reading everything.
+   * it reads, as reading everything. With signals the other replicas shared (shared-signals.ts), those per-host
+   * policies are planned on the hosts no shared part covers only (and the owned ones), the parts merged in.
    */
-  private views(snapshot: ClusterSnapshot, opts: { skip?: ReadonlySet<string>; owned?: OwnedHosts }): PlanViews {
+  private views(snapshot: ClusterSnapshot, opts: { skip?: ReadonlySet<string>; owned?: OwnedHosts }, sharing: Sharing | undefined): PlanViews {
     const owned = opts.owned;
     if (!owned) return { own: snapshot, full: snapshot, everyHost: new Set() };
     const own = { ...snapshot, hosts: snapshot.hosts.filter((h) => owned.hosts.has(h.hostId)), vms: snapshot.vms.filter((v) => owned.hosts.has(v.hostId)) };
     const running = this.entries.filter((e) => e.automation !== 'off' && !opts.skip?.has(e.name) && this.registry.get(e.name));
-    return { own, full: snapshot, everyHost: everyHostPolicies(running.map((e) => this.registry.get(e.name) as Policy<unknown>), owned.except) };
+    const everyHost = everyHostPolicies(running.map((e) => this.registry.get(e.name) as Policy<unknown>), owned.except);
+    const shared = sharing ? sharedView(snapshot, sharing) : undefined;
+    return { own, full: snapshot, everyHost, ...(shared ? { shared } : {}) };
   }
 
   /** Runs the enabled policies in order, each seeing the signals of those before it. */
@@ -228,7 +254,7 @@ export class PolicyCycle {
     for (const entry of this.entries) {
       const policy = this.registry.get(entry.name);
       if (entry.automation === 'off' || !policy || skip?.has(entry.name)) continue;
-      const plan = policy.plan({ ...(views.everyHost.has(entry.name) ? views.full : views.own), signals }, entry.args);
+      const plan = policy.plan({ ...this.viewFor(entry.name, views, owned), signals }, entry.args);
       const selected = actsOn(entry, snapshot.vms);
       const mine = owned && !owned.except?.has(entry.name) ? ownedBy(owned.hosts, hostOf) : undefined;
       const acts = mine ? (x: { vmUuid?: string; hostId?: string }) => selected(x) && mine(x) : selected;
@@ -239,8 +265,22 @@ export class PolicyCycle {
         planned.push({ policy: entry.name, job, key: repeatKey(policy, job), decision: decisionFor(job, ownIndex, decisions, entry.name, snapshot.nowMs) });
       }
       signals = { ...signals, ...Object.fromEntries((plan.signals ?? []).map((s) => [s.name, s.value])) };
+      if (views.shared && views.everyHost.has(entry.name)) signals = views.shared.merge(signals, (policy.publishes ?? []).map((s) => s.name));
     }
     return { decisions, planned, signals };
+  }
+
+  private enabledPolicies(): Policy<unknown>[] {
+    return this.entries.flatMap((e) => {
+      const p = e.automation !== 'off' ? this.registry.get(e.name) : undefined;
+      return p ? [p] : [];
+    });
+  }
+
+  /** Own hosts, every host (cluster-wide policies and those they read from), or the hosts no shared signal part covers. */
+  private viewFor(name: string, views: PlanViews, owned: OwnedHosts | undefined): ClusterSnapshot {
+    if (!views.everyHost.has(name)) return views.own;
+    return views.shared && !owned?.except?.has(name) ? views.shared.view : views.full;
   }
 
   private decideAll(planned: Planned[], base: Pick<ClusterSnapshot, 'nowMs' | 'hosts' | 'vms'>, records: JobRecord[]): Verdict[] {

@@ -46,6 +46,7 @@ import { registerRecorderMetrics } from './replay/recorder-metrics.js';
 import { replayRoutes } from './replay/replay-routes.js';
 import { SampleRecorder } from './replay/sample-recorder.js';
 import { SampleTail } from './replay/sample-tail.js';
+import { SharedSignalStore } from './state/shared-signal-store.js';
 
 /** Policies that decide for the whole cluster: they run only on the engine holding the cluster lease. */
 const CLUSTER_WIDE = new Set([CLUSTER_BALANCE_POLICY_NAME]);
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   await stops.refresh();
   const events = new EngineEvents({ redis, registry: svc.registry, log, recommendations });
   await events.start();
-  const { cycle, journal } = policyCycle({ redis, log, state, holds, queues, stops, recommendations }, start.entries);
+  const { cycle, journal } = policyCycle({ redis, log, state, holds, queues, stops, recommendations, cycleMs: config.cycleMs }, start.entries);
   const reloader = new PolicyReloader(start.docs, cycle, log);
   reloader.loaded = start.current.version;
   const metrics = engineMetrics(svc, { state, queues, cycle, lease, hostLeases, now });
@@ -202,7 +203,7 @@ function engineHealth(d: { redis: Redis; state: ClusterState; hostLeases: HostLe
 }
 
 /** The policy cycle on the engine's ports (state, holds, queues, stop switches, the job journal), and its take-over step. */
-function policyCycle(d: { redis: Redis; log: Svc['log']; state: ClusterState; holds: HoldStore; queues: JobQueues; stops: StopSwitches; recommendations: RecommendationStore }, entries: PolicyConfigEntry[]) {
+function policyCycle(d: { redis: Redis; log: Svc['log']; state: ClusterState; holds: HoldStore; queues: JobQueues; stops: StopSwitches; recommendations: RecommendationStore; cycleMs: number }, entries: PolicyConfigEntry[]) {
   const journal = new JobJournal(d.redis, d.log);
   const cycle = new PolicyCycle(builtinPolicies(), entries, {
     state: { snapshot: () => ({ ...d.state.snapshot(), vetoedMoves: d.recommendations.vetoes() }) },
@@ -211,6 +212,8 @@ function policyCycle(d: { redis: Redis; log: Svc['log']; state: ClusterState; ho
     outcomes: (ids) => d.queues.outcomes(ids),
     stops: d.stops,
     journal,
+    // a part is fresh for 3 cycles: a replica that missed that many, the lease holder plans its hosts itself
+    sharedSignals: new SharedSignalStore(d.redis, { ttlMs: 3 * d.cycleMs, log: d.log }),
   });
   return { cycle, journal };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { freePort, startRedis, type RedisHandle } from '@ballast/testkit';
 import { startService, waitUntil, type ServiceProc } from './services.js';
 import { startSimServer, type SimServerProc } from './sim-server-proc.js';
@@ -50,7 +51,8 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
     [redis, sim] = await Promise.all([startRedis(), startSimServer(['--hosts', '4', '--vms-per-host', '2'])]);
     const dir = mkdtempSync(path.join(tmpdir(), 'ballast-replicas-'));
     const policy = path.join(dir, 'policy.json');
-    writeFileSync(policy, JSON.stringify({ policies: { 'memory-balloon': { automation: 'recommend', args: {} } } }));
+    // cluster-balance at level 1 (mandatory moves only: none here) reads memory-balloon's signals on every host
+    writeFileSync(policy, JSON.stringify({ policies: { 'memory-balloon': { automation: 'recommend', args: {} }, 'cluster-balance': { automation: 'recommend', args: { level: 1 } } } }));
     const common = { REDIS_URL: redis.url, BALLAST_LOG_LEVEL: 'info', BALLAST_OPS_PORT: '0' };
     for (let i = 0; i < 2; i++) {
       const [http, grpc] = [await freePort(), await freePort()];
@@ -98,6 +100,39 @@ describe('engine replicas: host leases and failover on a simulator server of 4 h
     await waitUntil('the replicas at 0 and 250 ms of each cycle', 5000, async () => (JSON.stringify(await offsets()) === '[0,250]' ? true : undefined), 100).catch(async () =>
       assert.fail(`cycle offsets ${JSON.stringify(await offsets())}, not [0,250]`),
     );
+  });
+
+  test('the replica without the cluster lease shares its hosts\' signal parts; the lease holder merges them instead of planning those hosts', { timeout: 60000 }, async () => {
+    await waitUntil('two hosts owned by each engine', 30000, async () => ((await owned(engines[0] as Engine)) === 2 && (await owned(engines[1] as Engine)) === 2 ? true : undefined));
+    const leaseOf = async (e: Engine) => ((await api(e, '/healthz')) as { details: { clusterLease: boolean } }).details.clusterLease;
+    const [holder, other] = (await leaseOf(engines[0] as Engine)) ? (engines as [Engine, Engine]) : ([engines[1], engines[0]] as [Engine, Engine]);
+    assert.equal(await leaseOf(other), false);
+    const hostsOf = async (e: Engine) => {
+      const o = await owners(e);
+      return [...o.byHost].filter(([, id]) => id === o.self).map(([h]) => h).sort();
+    };
+    const client = new Redis(redis.url);
+    try {
+      for (const h of await hostsOf(other)) {
+        const entry = JSON.parse((await client.get(`ballast:signals:${h}`)) ?? 'null') as { parts: Record<string, { hosts: { hostId: string }[] }> } | null;
+        assert.ok(entry, `${h}: parts shared`);
+        assert.deepEqual(Object.keys(entry.parts).sort(), ['memory-balloon/bounds', 'memory-balloon/shortage'], `${h}: what cluster-balance reads of the enabled policies`);
+        assert.deepEqual(entry.parts['memory-balloon/bounds']?.hosts.map((x) => x.hostId), [h], `${h}: its own memory budget and floor`);
+        const ttl = await client.pttl(`ballast:signals:${h}`);
+        assert.ok(ttl > 0 && ttl <= 1500, `${h}: fresh for 3 cycles of 500 ms (${ttl} ms left)`);
+      }
+      for (const h of await hostsOf(holder)) assert.equal(await client.exists(`ballast:signals:${h}`), 0, `${h}: the lease holder shares nothing`);
+    } finally {
+      client.disconnect();
+    }
+    const gauge = async (e: Engine, role: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${e.http}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      return Number(new RegExp(`^ballast_signal_parts_hosts\\{[^}]*role="${role}"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    };
+    await waitUntil('the lease holder merging the 2 other hosts\' parts', 5000, async () => ((await gauge(holder, 'merged')) === 2 ? true : undefined), 100).catch(async () =>
+      assert.fail(`merged ${await gauge(holder, 'merged')}\n${logs()}`),
+    );
+    assert.equal(await gauge(other, 'shared'), 2);
   });
 
   test('a collector killed: its host turns stale within four intervals, no engine decides for it; back when the collector is', { timeout: 60000 }, async () => {

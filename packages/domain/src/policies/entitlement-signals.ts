@@ -4,7 +4,7 @@
  * memory policies compute them from their own documents. The arithmetic is theirs (cpuEntitlementPercent,
  * memoryEntitlementMiB); a reader never copies it.
  */
-import { defineSignal } from './policy-signals.js';
+import { defineSignal, groupByHost, hostList, isListOf } from './policy-signals.js';
 
 export interface CpuBound {
   vmUuid: string;
@@ -16,7 +16,7 @@ export interface CpuBound {
 }
 
 /** Published by cpu-entitlement for every VM it sees, each cycle. */
-export const cpuBounds = defineSignal<CpuBound[]>('cpu-entitlement/bounds');
+export const cpuBounds = defineSignal<CpuBound[]>('cpu-entitlement/bounds', hostList<CpuBound>());
 
 export interface MemoryVmBound {
   vmUuid: string;
@@ -43,7 +43,15 @@ export interface MemoryBounds {
 }
 
 /** Published by memory-balloon each cycle: the VMs it manages and every host's budget and floor. */
-export const memoryBounds = defineSignal<MemoryBounds>('memory-balloon/bounds');
+export const memoryBounds = defineSignal<MemoryBounds>('memory-balloon/bounds', {
+  split: (b) => {
+    const vms = groupByHost(b.vms);
+    const hosts = groupByHost(b.hosts);
+    return new Map([...new Set([...hosts.keys(), ...vms.keys()])].map((h) => [h, { vms: vms.get(h) ?? [], hosts: hosts.get(h) ?? [] }]));
+  },
+  merge: (parts) => ({ vms: parts.flatMap((p) => p.vms), hosts: parts.flatMap((p) => p.hosts) }),
+  isPartOf: (part, hostId): part is MemoryBounds => typeof part === 'object' && part !== null && isListOf((part as MemoryBounds).vms, hostId) && isListOf((part as MemoryBounds).hosts, hostId),
+});
 
 /** A VM's memory entitlement, MiB: its demand, at least its reservation, at most its limit. */
 export function memoryEntitlementMiB(demandMiB: number, b: { reservationMiB: number; limitMiB: number }): number {

@@ -135,3 +135,14 @@ test('host leases: held now, and lost so far as a counter that only rises', asyn
   text = await registry.metrics();
   assert.match(text, /^ballast_host_leases_lost_total\{service="policy-engine",host="e1"\} 5$/m);
 });
+
+test('signal parts: the hosts shared or merged in the last cycle; 0 for a cycle that shared nothing', async () => {
+  const { registry, metrics } = setup(async () => idle);
+  metrics.cycleDone({ decisions: [], enqueued: [], outcomes: new Map(), signalParts: { shared: 0, merged: 7 } }, 0.1);
+  let text = await registry.metrics();
+  assert.match(text, /^ballast_signal_parts_hosts\{role="merged",[^}]*\} 7$/m);
+  assert.match(text, /^ballast_signal_parts_hosts\{role="shared",[^}]*\} 0$/m);
+  metrics.cycleDone({ decisions: [], enqueued: [], outcomes: new Map() }, 0.1);
+  text = await registry.metrics();
+  assert.match(text, /^ballast_signal_parts_hosts\{role="merged",[^}]*\} 0$/m);
+});

@@ -50,6 +50,7 @@ export class EngineMetrics {
   private readonly outcomes: Counter<'type' | 'state'>;
   private readonly cycleSeconds: Histogram;
   private readonly cyclePhaseSeconds: Histogram<'phase'>;
+  private readonly signalParts: Gauge<'role'>;
   private readonly sampleToJobSeconds: Histogram;
   /** VM uuid → the last set-memory target sent for it, KiB. */
   private readonly targets = new Map<string, number>();
@@ -86,6 +87,12 @@ export class EngineMetrics {
       help: 'Time of each step of a policy cycle, by phase (docs/metrics.md); "after" (events, decision log, decisions saved) is outside ballast_policy_cycle_seconds',
       labelNames: ['phase'],
       buckets: CYCLE_BUCKETS,
+      registers: [registry],
+    });
+    this.signalParts = new Gauge({
+      name: 'ballast_signal_parts_hosts',
+      help: 'Hosts whose signal parts this replica shared (role "shared") or merged instead of planning them (role "merged", the cluster lease holder) in its last cycle (docs/replicas.md)',
+      labelNames: ['role'],
       registers: [registry],
     });
     this.sampleToJobSeconds = new Histogram({
@@ -132,8 +139,10 @@ export class EngineMetrics {
   }
 
   /** A cycle ended after `seconds`; `phasesMs`: its steps' times, ms, by phase. */
-  cycleDone(r: Pick<CycleResult, 'decisions' | 'enqueued' | 'outcomes'>, seconds: number, phasesMs: Readonly<Record<string, number>> = {}): void {
+  cycleDone(r: Pick<CycleResult, 'decisions' | 'enqueued' | 'outcomes' | 'signalParts'>, seconds: number, phasesMs: Readonly<Record<string, number>> = {}): void {
     this.cycleSeconds.observe(seconds);
+    this.signalParts.set({ role: 'shared' }, r.signalParts?.shared ?? 0);
+    this.signalParts.set({ role: 'merged' }, r.signalParts?.merged ?? 0);
     for (const [phase, ms] of Object.entries(phasesMs)) this.phaseDone(phase, ms);
     for (const d of r.decisions) this.decisions.inc({ policy: d.policy, kind: d.kind });
     const nowMs = this.deps.now();

@@ -2,7 +2,7 @@
  * The signal memory-balloon publishes for the policies after it (the cluster policy): hosts where VMs
  * needed memory this cycle that the host could not grant, and what binds there.
  */
-import { defineSignal } from '../policy-signals.js';
+import { defineSignal, hostList } from '../policy-signals.js';
 
 export interface MemoryShortage {
   hostId: string;
@@ -13,4 +13,4 @@ export interface MemoryShortage {
   shortVms: { vmUuid: string; vmName: string; shortMiB: number; unusedMiB: number }[];
 }
 
-export const memoryShortage = defineSignal<MemoryShortage[]>('memory-balloon/shortage');
+export const memoryShortage = defineSignal<MemoryShortage[]>('memory-balloon/shortage', hostList<MemoryShortage>());
