@@ -51,6 +51,8 @@ export interface ReplicaFigures {
   leasesLost: number;
   /** Hosts stale in its view at the end (ballast_hosts_stale): no sample of theirs ingested within 3 intervals. */
   hostsStale: number;
+  /** Hosts whose signal parts it merged in its last cycle (ballast_signal_parts_hosts{role="merged"}; the lease holder). */
+  partsMerged: number;
   clusterLease: boolean;
   rssMiB: number;
   cpuPercent: number;
@@ -63,7 +65,7 @@ export interface ReplicaFigures {
 }
 
 /** The steps of an engine's cycle, in order (docs/metrics.md); `after` follows the cycle's own time. */
-const PHASES = ['refresh', 'leases', 'takeover', 'outcomes', 'plan', 'enqueue', 'journal', 'recommendations', 'after'];
+const PHASES = ['refresh', 'leases', 'takeover', 'outcomes', 'signals', 'plan', 'enqueue', 'journal', 'recommendations', 'after'];
 
 export interface SizeFigures {
   hosts: number;
@@ -187,6 +189,7 @@ async function replicaFigures(live: Engine[], a: Mark, b: Mark): Promise<Replica
         hostsKnown: h?.hosts ?? NaN,
         leasesLost: gaugeValue(b.texts[i] ?? '', LEASES_LOST) - gaugeValue(a.texts[i] ?? '', LEASES_LOST),
         hostsStale: gaugeValue(b.texts[i] ?? '', 'ballast_hosts_stale'),
+        partsMerged: Number(/^ballast_signal_parts_hosts\{[^}]*role="merged"[^}]*\} (\S+)$/m.exec(b.texts[i] ?? '')?.[1] ?? NaN),
         clusterLease: h?.clusterLease ?? false,
         rssMiB: rssMiB(e.proc.child.pid),
         cpuPercent: cpuPercent(a, b, e.proc.child.pid),
@@ -300,7 +303,7 @@ function sizeRows(f: SizeFigures): BenchRow[] {
     median: r0(r.p50Ms),
     unit: 'ms',
     runs: r.cycles,
-    note: `p99 ${r0(r.p99Ms)} ms; RSS ${r0(r.rssMiB)} MiB; CPU ${r0(r.cpuPercent)} % (${r0(r.cpuMsPerCycle)} ms a cycle), main thread waiting for a CPU ${r0(r.runQueueWaitPercent)} %; leases lost ${r.leasesLost}, hosts stale in its view ${r.hostsStale}; steps mean/p99 ms: ${r.phases.map((p) => `${p.phase} ${r0(p.meanMs)}/${r0(p.p99Ms)}`).join(', ')}`,
+    note: `p99 ${r0(r.p99Ms)} ms; RSS ${r0(r.rssMiB)} MiB; CPU ${r0(r.cpuPercent)} % (${r0(r.cpuMsPerCycle)} ms a cycle), main thread waiting for a CPU ${r0(r.runQueueWaitPercent)} %; leases lost ${r.leasesLost}, hosts stale in its view ${r.hostsStale}${r.clusterLease ? `, hosts merged from shared signal parts ${r.partsMerged}` : ''}; steps mean/p99 ms: ${r.phases.map((p) => `${p.phase} ${r0(p.meanMs)}/${r0(p.p99Ms)}`).join(', ')}`,
   });
   const rows = f.replicas.map((r, i) => replica(r, i));
   rows.push({ bench, variant: 'sample-to-job latency', median: r0(f.sampleToJob.p50Ms), unit: 'ms', runs: f.sampleToJob.jobs, note: `p99 ${r0(f.sampleToJob.p99Ms)} ms` });

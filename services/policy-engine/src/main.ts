@@ -212,8 +212,9 @@ function policyCycle(d: { redis: Redis; log: Svc['log']; state: ClusterState; ho
     outcomes: (ids) => d.queues.outcomes(ids),
     stops: d.stops,
     journal,
-    // a part is fresh for 3 cycles: a replica that missed that many, the lease holder plans its hosts itself
-    sharedSignals: new SharedSignalStore(d.redis, { ttlMs: 3 * d.cycleMs, log: d.log }),
+    // a part is used for 10 cycle intervals: its owner rewrites it every cycle, and cluster-balance, with its
+    // cool-downs of minutes, is not hurried by bounds seconds old; a replica gone, the lease holder plans its hosts
+    sharedSignals: new SharedSignalStore(d.redis, { ttlMs: 10 * d.cycleMs, log: d.log }),
   });
   return { cycle, journal };
 }
