@@ -5,8 +5,8 @@
  * those per-host policies on every host too: a third more planning at 3 replicas, on the one replica whose cycle
  * is already the longest. With it, every other replica shares its own hosts' parts of those signals after each
  * cycle (in Redis: the engine's SharedSignalStore), and that replica merges them and plans the per-host policies
- * itself only on its own hosts and on those no fresh part covers (none shared yet, or its replica gone): the same
- * figures, a cycle old at most.
+ * itself only on its own hosts and on those no fresh part covers (none shared yet, or its replica gone): the
+ * figures the hosts' owners computed from the same samples, usually a cycle earlier.
  */
 import type { ClusterSnapshot, Policy, Signal } from '@ballast/domain';
 import type { OwnedHosts } from './plan-scope.js';
