@@ -1,5 +1,6 @@
 import { logFormatField, redisSecurityFields } from '@ballast/runtime';
 import { z } from 'zod';
+import { DECISIONS_KEPT } from './state/decision-log.js';
 
 /** Every knob of the policy engine, with its default. Env: BALLAST_<NAME>, plus REDIS_URL. */
 export const engineConfigSchema = z.object({
@@ -35,6 +36,11 @@ export const engineConfigSchema = z.object({
    * docs/replicas.md); default http://<httpHost, or 127.0.0.1 for a wildcard>:<the port it listens on>.
    */
   advertiseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  /**
+   * Decisions kept in memory per VM (and host) and policy, for the API (GET /v1/decisions); ~1.1 KB each. Those
+   * that sent a job or changed are also events, kept longer (docs/events.md).
+   */
+  decisionsKept: z.number().int().min(1).max(1000).default(DECISIONS_KEPT),
   /** Samples kept per VM. */
   windowSize: z.number().int().min(2).max(10000).default(30),
   staleAfterIntervals: z.number().int().min(1).default(3),

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const place: ClusterDeps['place'] = (req) => placeVm({ ...state.snapshot(), jobs: [], signals: lastSignals }, clusterArgsOf(cycle.policies), req);
   const cluster: ClusterDeps = { state, jobs, maintenance, recommendations, now, place };
   const health = engineHealth({ redis, state, hostLeases, lease, stops });
-  const decisions = replicaDecisions(hostLeases, log);
+  const decisions = replicaDecisions(hostLeases, config.decisionsKept, log);
   const takeover = new Takeover({ journal, cycle, decisions: decisions.local, store: new DecisionStore(redis), vmsOf: (h) => state.vms(h).map((v) => v.uuid), log });
   svc.onShutdown('decisions', () => takeover.saveAll());
   const extraRoutes = [...clusterRoutes(cluster), ...engineRoutes({ state, leases: hostLeases }), ...securityRoutes(tokens, audit), ...stopRoutes({ state, stops, now }), ...events.routes, ...replayOf(svc, redis, now)];
@@ -220,9 +220,9 @@ function policyCycle(d: { redis: Redis; log: Svc['log']; state: ClusterState; ho
 }
 
 /** The decisions this replica makes (in memory), read with the other replicas' (asked over HTTP) by the API. */
-function replicaDecisions(leases: HostLeases, log: Svc['log']): ReplicaDecisions {
+function replicaDecisions(leases: HostLeases, kept: number, log: Svc['log']): ReplicaDecisions {
   const peers = async () => (await leases.engines()).filter((e) => e.id !== leases.replicaId);
-  return new ReplicaDecisions(new DecisionLog(), { peers, log });
+  return new ReplicaDecisions(new DecisionLog(kept), { peers, log });
 }
 
 /** The decision log after a cycle: outcomes onto the decisions that made the jobs, the new decisions, VMs gone dropped. */

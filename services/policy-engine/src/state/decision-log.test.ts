@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecisionLog } from './decision-log.js';
+import { loadConfig } from '@ballast/runtime';
+import { engineConfigSchema } from '../engine-config.js';
+import { DecisionLog, DECISIONS_KEPT } from './decision-log.js';
 
 const d = (vmUuid: string, atMs: number, kind = 'grow') => ({ vmUuid, atMs, kind, reason: `r${atMs}`, policy: 'p' });
 
@@ -51,4 +53,16 @@ test('each policy keeps its own last decisions of a VM: a rare one (a migration)
   for (let t = 2; t < 20; t++) log.add([d('a', t, 'hold')]);
   assert.deepEqual(log.list({ vmUuid: 'a', kind: 'move' }).map((x) => x.atMs), [1]);
   assert.equal(log.list({ vmUuid: 'a' }).length, 4);
+});
+
+test('decisions kept: 20 per VM and policy by default (BALLAST_DECISIONS_KEPT), the newest; bad values refused naming the variable', () => {
+  const log = new DecisionLog();
+  log.add(Array.from({ length: 25 }, (_, i) => ({ vmUuid: 'vm', hostId: 'h', policy: 'p', kind: 'hold', reason: `r${i}`, atMs: i })));
+  const kept = log.list({ vmUuid: 'vm' });
+  assert.equal(kept.length, DECISIONS_KEPT);
+  assert.equal(kept.at(-1)?.reason, 'r5');
+  const load = (env: Record<string, string>) => loadConfig(engineConfigSchema, { env, file: null });
+  assert.equal(load({}).decisionsKept, 20);
+  assert.equal(load({ BALLAST_DECISIONS_KEPT: '100' }).decisionsKept, 100);
+  assert.throws(() => load({ BALLAST_DECISIONS_KEPT: '0' }), /BALLAST_DECISIONS_KEPT/);
 });
