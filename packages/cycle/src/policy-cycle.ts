@@ -238,8 +238,7 @@ export class PolicyCycle {
     const owned = opts.owned;
     if (!owned) return { own: snapshot, full: snapshot, everyHost: new Set() };
     const own = { ...snapshot, hosts: snapshot.hosts.filter((h) => owned.hosts.has(h.hostId)), vms: snapshot.vms.filter((v) => owned.hosts.has(v.hostId)) };
-    const running = this.entries.filter((e) => e.automation !== 'off' && !opts.skip?.has(e.name) && this.registry.get(e.name));
-    const everyHost = everyHostPolicies(running.map((e) => this.registry.get(e.name) as Policy<unknown>), owned.except);
+    const everyHost = everyHostPolicies(this.enabledPolicies().filter((p) => !opts.skip?.has(p.name)), owned.except);
     const shared = sharing ? sharedView(snapshot, sharing) : undefined;
     return { own, full: snapshot, everyHost, ...(shared ? { shared } : {}) };
   }
