@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterSnapshot, Plan, Policy } from '@ballast/domain';
+import { hostOfJobId, type ClusterSnapshot, type Plan, type Policy } from '@ballast/domain';
 import { hostReport, vmReport } from '@ballast/testkit';
 import { policyJobId } from './job-id.js';
 import { failed, kit } from './test-cycle-kit.js';
@@ -9,7 +9,8 @@ const job = (memoryMiB: number, vmUuid = 'uuid-a') => ({ hostId: 'h1', vmUuid, a
 
 test('policyJobId: the same decision on the same sample is the same id; policy, VM, target and sample each change it', () => {
   const id = policyJobId({ policy: 'memory-balloon', job: job(600), sampleMs: 1000 });
-  assert.match(id, /^pj-[0-9a-f]{32}$/);
+  assert.match(id, /^pj-[0-9a-f]{32}@h1$/);
+  assert.equal(hostOfJobId(id), 'h1', 'the id names the host whose queue holds the job');
   assert.equal(policyJobId({ policy: 'memory-balloon', job: job(600), sampleMs: 1000 }), id);
   const others = [
     policyJobId({ policy: 'other', job: job(600), sampleMs: 1000 }),

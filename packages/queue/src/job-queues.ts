@@ -1,6 +1,6 @@
 import { Queue, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { parseJobSpec, type JobOutcome, type JobResult, type JobSource, type JobSpec, type JobState } from '@ballast/domain';
+import { hostOfJobId, parseJobSpec, type JobOutcome, type JobResult, type JobSource, type JobSpec, type JobState } from '@ballast/domain';
 import { EVENTS_STREAM_MAX_LEN, defaultJobOptions } from './job-options.js';
 import { JOB_HOSTS_KEY, JOB_INDEX_KEY, QUEUE_PREFIX, jobQueueName } from './queue-names.js';
 
@@ -149,14 +149,23 @@ export class JobQueues {
   }
 
   /**
-   * Checks every job first (nothing is enqueued when one is bad), indexes them by id, then adds them per host, all
-   * hosts at once (a host whose add fails fails the call; the others' jobs are added all the same).
+   * Checks every job first (nothing is enqueued when one is bad: a spec that parseJobSpec refuses, or an id that
+   * names another host than the job's), then adds them per host, all hosts at once (a host whose add fails fails
+   * the call; the others' jobs are added all the same). Ids that name their host (`<base>@<host>`: every policy and
+   * manual job's) are found by the id alone; the others are indexed by id (JOB_INDEX_KEY) first.
    */
   async enqueueMany(specs: JobSpec[]): Promise<void> {
     if (specs.length === 0) return;
     const checked = specs.map((s) => parseJobSpec(s));
     const index: Record<string, string> = {};
-    for (const s of checked) index[s.id] = s.hostId;
+    let unnamed = 0;
+    for (const s of checked) {
+      const named = hostOfJobId(s.id);
+      if (named === undefined) {
+        index[s.id] = s.hostId;
+        unnamed++;
+      } else if (named !== s.hostId) throw new Error(`id: job ${s.id} names host ${named}, but it is a job for host ${s.hostId}`);
+    }
     const byHost = new Map<string, JobSpec[]>();
     for (const s of checked) {
       const list = byHost.get(s.hostId);
@@ -166,12 +175,17 @@ export class JobQueues {
     // Index first: a job that exists is always findable by id (and listed with its host's queue). The two writes
     // go out together, then every host's jobs at once: one after another, a replica's 30+ hosts took 30+ round
     // trips a cycle, the slowest step of its slowest cycles (ballast_policy_cycle_phase_seconds, docs/scale.md).
-    await Promise.all([this.connection.hset(JOB_INDEX_KEY, index), this.connection.sadd(JOB_HOSTS_KEY, ...byHost.keys())]);
+    await Promise.all([unnamed > 0 ? this.connection.hset(JOB_INDEX_KEY, index) : undefined, this.connection.sadd(JOB_HOSTS_KEY, ...byHost.keys())]);
     await Promise.all([...byHost].map(([hostId, list]) => this.queue(hostId).addBulk(list.map((s) => ({ name: s.action.type, data: s, opts: { jobId: s.id } })))));
   }
 
+  /** The host whose queue holds job `id`: the one its id names, else the index's (ids that name none), else undefined. */
+  private async hostOf(id: string): Promise<string | undefined> {
+    return hostOfJobId(id) ?? (await this.connection.hget(JOB_INDEX_KEY, id)) ?? undefined;
+  }
+
   async status(id: string): Promise<JobStatus | undefined> {
-    const hostId = await this.connection.hget(JOB_INDEX_KEY, id);
+    const hostId = await this.hostOf(id);
     if (!hostId) return undefined;
     const queue = this.queue(hostId);
     // State first, then the job: a job read before it finished but whose state is read after would
@@ -221,7 +235,7 @@ export class JobQueues {
    * can start it after that), then deletes its data. A job already active or finished is left alone.
    */
   async cancel(id: string): Promise<CancelOutcome> {
-    const hostId = await this.connection.hget(JOB_INDEX_KEY, id);
+    const hostId = await this.hostOf(id);
     if (!hostId) return { notFound: true };
     const q = this.queue(hostId);
     const job = await q.getJob(id);
@@ -236,25 +250,33 @@ export class JobQueues {
       if (state !== 'queued' || attempt >= 2) return { notQueued: state };
     }
     await q.remove(id, { removeChildren: false });
-    await this.connection.hdel(JOB_INDEX_KEY, id);
+    if (hostOfJobId(id) === undefined) await this.connection.hdel(JOB_INDEX_KEY, id);
     return { cancelled: toStatus(job, 'waiting') };
   }
 
   /**
    * Outcomes of many jobs (those not found are left out), as `status` reads each, in two round trips whatever the
-   * number of jobs (the policy cycle asks for every job it tracks, every cycle): the hosts from the job index in
-   * one HMGET, then a script (OUTCOMES) per OUTCOMES_CHUNK jobs, sent together, reading each job's state as
+   * number of jobs (the policy cycle asks for every job it tracks, every cycle): the hosts from the ids (those that
+   * name none from the job index, in one HMGET), then a script (OUTCOMES) per OUTCOMES_CHUNK jobs, sent together, reading each job's state as
    * BullMQ's getState does and the hash fields an outcome needs, in one atomic step (no state read before the
    * job finished beside a reason read after). Jobs whose chunk could not be read are left out, as before.
    */
   async outcomes(ids: readonly string[]): Promise<Map<string, JobOutcome>> {
     const out = new Map<string, JobOutcome>();
     if (ids.length === 0) return out;
-    let hosts: (string | null)[];
-    try {
-      hosts = await this.connection.hmget(JOB_INDEX_KEY, ...ids);
-    } catch {
-      return out;
+    const hosts: (string | null | undefined)[] = ids.map(hostOfJobId);
+    const unnamed = ids.filter((_, i) => hosts[i] === undefined);
+    if (unnamed.length > 0) {
+      let indexed: (string | null)[];
+      try {
+        indexed = await this.connection.hmget(JOB_INDEX_KEY, ...unnamed);
+      } catch {
+        indexed = [];
+      }
+      let k = 0;
+      hosts.forEach((h, i) => {
+        if (h === undefined) hosts[i] = indexed[k++] ?? null;
+      });
     }
     const named: { id: string; base: string }[] = [];
     ids.forEach((id, i) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   fillAction,
   JOB_SCHEMA_VERSION,
+  jobIdOnHost,
   jobType,
   resourceOf,
   targetKeyOf,
@@ -43,7 +44,7 @@ export class JobService {
       throw toApiError(e);
     }
     const now = this.opts.now();
-    const spec: JobSpec = { schemaVersion: JOB_SCHEMA_VERSION, id: randomUUID(), ...target, source: 'manual', createdAtMs: now, action };
+    const spec: JobSpec = { schemaVersion: JOB_SCHEMA_VERSION, id: jobIdOnHost(randomUUID(), target.hostId), ...target, source: 'manual', createdAtMs: now, action };
     const holdUntilMs = now + this.opts.holdMs;
     await this.queues.enqueue(spec);
     await this.holds.add(targetKeyOf(spec), { resource: resourceOf(action), untilMs: holdUntilMs, jobId: spec.id });

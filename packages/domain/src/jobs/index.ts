@@ -3,3 +3,4 @@ export * from './job-type.js';
 export * from './registry.js';
 export * from './parse.js';
 export * from './request-schema.js';
+export * from './job-id.js';

@@ -1,9 +1,11 @@
 // JobQueues.enqueueMany, as a replica's cycle calls it with jobs for its 30+ hosts: every job indexed and on its
 // host's queue, the hosts' adds sent at once (not one round trip after another), and a host whose add fails
-// does not keep the others' jobs out.
+// does not keep the others' jobs out. Ids that name their host (`<base>@<host>`, every job's since) are not indexed: the
+// index only grew (one entry a job, none ever taken out).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Queue } from 'bullmq';
+import { jobIdOnHost } from '@ballast/domain';
 import { JOB_INDEX_KEY, JobQueues } from '@ballast/queue';
 import { setMemorySpec } from '../test-job-spec.js';
 import { redisForTests } from '../test-redis.js';
@@ -67,5 +69,33 @@ test('a bad spec among good ones: nothing indexed, nothing added', async () => {
   await assert.rejects(queues.enqueueMany([good, bad as typeof good]), /memoryMiB/);
   assert.equal(await r.redis.hget(JOB_INDEX_KEY, 'y1-job'), null);
   assert.equal(await queues.queue('y1').count(), 0);
+  await queues.close();
+});
+
+test('ids that name their host: found, listed and cancelled without the index, which gains nothing', async () => {
+  const queues = new JobQueues(r.redis);
+  const before = await r.redis.hlen(JOB_INDEX_KEY);
+  const specs = ['z1', 'z2'].flatMap((h) => [0, 1].map((n) => setMemorySpec(h, jobIdOnHost(`${h}-job-${n}`, h), n)));
+  await queues.enqueueMany(specs);
+  assert.equal(await r.redis.hlen(JOB_INDEX_KEY), before, 'nothing added to the index');
+  for (const s of specs) assert.equal((await queues.status(s.id))?.spec.hostId, s.hostId, s.id);
+  const outcomes = await queues.outcomes(specs.map((s) => s.id));
+  assert.deepEqual([...outcomes.values()].map((o) => o.state), ['queued', 'queued', 'queued', 'queued']);
+  const listed = await queues.list({ hostId: 'z2' }, 10);
+  assert.deepEqual(listed.map((j) => j.spec.id).sort(), specs.filter((s) => s.hostId === 'z2').map((s) => s.id).sort());
+  const c = await queues.cancel(specs[0]!.id);
+  assert.ok('cancelled' in c);
+  assert.equal(await queues.status(specs[0]!.id), undefined);
+  assert.deepEqual(await queues.cancel(jobIdOnHost('z1-job-9', 'z1')), { notFound: true });
+  await queues.close();
+});
+
+test('an id that names another host than its job: refused naming the id, nothing added', async () => {
+  const queues = new JobQueues(r.redis);
+  const good = setMemorySpec('w1', jobIdOnHost('w1-job', 'w1'), 1);
+  const wrong = setMemorySpec('w1', jobIdOnHost('w1-job-2', 'w2'), 2);
+  await assert.rejects(queues.enqueueMany([good, wrong]), /^Error: id: job w1-job-2@w2 names host w2, but it is a job for host w1$/);
+  assert.equal(await queues.queue('w1').count(), 0);
+  assert.equal(await queues.queue('w2').count(), 0);
   await queues.close();
 });

@@ -1,11 +1,13 @@
 // JobQueues.outcomes (every tracked job in two round trips, read by the policy cycle every cycle) says of each job
 // what the per-job read (JobQueues.status, through BullMQ's getState and getJob) says, on a real Redis with jobs
-// waiting, prioritized, delayed, active, succeeded (with progress), failed after retries, and ids that name no job.
+// waiting, prioritized, delayed, active, succeeded (with progress), failed after retries, and ids that name no job;
+// ids that name their host (h-done's: `<base>@<host>`, as every job's since) and ids found through the index (h-open's).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { JOB_INDEX_KEY, JobQueues, QUEUE_PREFIX, jobQueueName } from '@ballast/queue';
+import { jobIdOnHost } from '@ballast/domain';
 import { startRedis, type RedisHandle } from '@ballast/testkit';
 import { setMemorySpec } from '../test-job-spec.js';
 
@@ -32,14 +34,14 @@ before(async () => {
   // h-done: a worker that succeeds (reporting progress) on even jobs and fails odd ones: job 1 for good, the others
   // once, so that they wait out a retry's backoff when read
   const done = 'h-done';
-  const specs = Array.from({ length: 8 }, (_, n) => setMemorySpec(done, `${done}-${n}`, n));
+  const specs = Array.from({ length: 8 }, (_, n) => setMemorySpec(done, jobIdOnHost(`${done}-${n}`, done), n));
   await queues.enqueueMany(specs);
   ids.push(...specs.map((s) => s.id));
   const wc = new Redis(redisSrv.url, { maxRetriesPerRequest: null });
   const w = new Worker(
     jobQueueName(done),
     async (job) => {
-      const n = Number(String(job.id).split('-').pop());
+      const n = Number(String(job.id).split('@')[0]?.split('-').pop());
       await job.updateProgress({ step: 'applied', n });
       if (n === 1) throw new UnrecoverableError('refused for good');
       if (n % 2 === 1) throw new Error(`refused ${n} (attempt ${job.attemptsMade + 1})`);
@@ -69,6 +71,8 @@ before(async () => {
   // ids that name no job: never indexed; indexed but the job removed; indexed to a host id that names no queue
   await conn.hset(JOB_INDEX_KEY, 'gone-1', open, 'bad-host-1', 'not a host!');
   ids.push('never-1', 'gone-1', 'bad-host-1');
+  // h-done's ids name their host: enqueueMany indexed none of them
+  assert.deepEqual(await conn.hmget(JOB_INDEX_KEY, ...specs.map((s) => s.id)), specs.map(() => null));
 });
 
 after(async () => {
@@ -93,11 +97,12 @@ test('the batched read says of every job what the per-job read says', async () =
   const states = [...batched.values()].map((o) => o.state);
   for (const st of ['queued', 'active', 'succeeded', 'failed'] as const) assert.ok(states.includes(st), `a ${st} job among ${states.join(', ')}`);
   assert.ok([...batched.values()].some((o) => o.state === 'queued' && o.error !== undefined), 'a job waiting out a retry, with the reason its attempt failed');
-  const ok = batched.get('h-done-0');
+  const ok = batched.get(jobIdOnHost('h-done-0', 'h-done'));
   assert.deepEqual([ok?.result, ok?.progress], [{ message: 'set 0', alreadyThere: false, observed: { n: 0 } }, { step: 'applied', n: 0 }]);
   assert.ok((ok?.finishedAtMs ?? 0) > 0);
   for (const id of ['never-1', 'gone-1', 'bad-host-1']) assert.equal(batched.has(id), false, id);
   assert.equal(batched.size, ids.length - 3);
+  assert.equal([...batched.keys()].filter((id) => id.endsWith('@h-done')).length, 8, 'the jobs whose ids name their host');
 });
 
 test('more jobs than one script reads (chunks), in the order asked; an empty list reads nothing', async () => {
