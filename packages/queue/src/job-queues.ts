@@ -1,7 +1,7 @@
-import { Queue, type Job, type JobType } from 'bullmq';
+import { Queue, type Job, type JobType, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { hostOfJobId, parseJobSpec, type JobOutcome, type JobResult, type JobSource, type JobSpec, type JobState } from '@ballast/domain';
-import { EVENTS_STREAM_MAX_LEN, defaultJobOptions } from './job-options.js';
+import { DEFAULT_JOB_RETENTION, EVENTS_STREAM_MAX_LEN, jobOptions, type JobRetention } from './job-options.js';
 import { JOB_HOSTS_KEY, JOB_INDEX_KEY, QUEUE_PREFIX, jobQueueName } from './queue-names.js';
 
 export interface JobStatus extends JobOutcome {
@@ -124,20 +124,25 @@ const OUTCOMES_CHUNK = 200;
 /** The policy engine's side of the per-host queues: enqueue jobs and read their outcomes. */
 export class JobQueues {
   private readonly queues = new Map<string, Queue>();
+  private readonly jobOptions: JobsOptions;
 
   /**
    * `onError`: what a queue reports (mostly its connection's errors while Redis is away; commands wait and go
-   * through once it is back). Without a listener BullMQ prints each to stderr, stack and all.
+   * through once it is back). Without a listener BullMQ prints each to stderr, stack and all. `retention`: the
+   * finished jobs each host's queue keeps (set on each job as it is enqueued).
    */
   constructor(
     private readonly connection: Redis,
     private readonly onError: (err: Error) => void = () => {},
-  ) {}
+    retention: JobRetention = DEFAULT_JOB_RETENTION,
+  ) {
+    this.jobOptions = jobOptions(retention);
+  }
 
   queue(hostId: string): Queue {
     let q = this.queues.get(hostId);
     if (!q) {
-      q = new Queue(jobQueueName(hostId), { connection: this.connection, prefix: QUEUE_PREFIX, defaultJobOptions, streams: { events: { maxLen: EVENTS_STREAM_MAX_LEN } } });
+      q = new Queue(jobQueueName(hostId), { connection: this.connection, prefix: QUEUE_PREFIX, defaultJobOptions: this.jobOptions, streams: { events: { maxLen: EVENTS_STREAM_MAX_LEN } } });
       q.on('error', (e: Error) => this.onError(e));
       this.queues.set(hostId, q);
     }

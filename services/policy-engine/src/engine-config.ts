@@ -1,4 +1,5 @@
 import { logFormatField, redisSecurityFields } from '@ballast/runtime';
+import { DEFAULT_JOB_RETENTION } from '@ballast/queue';
 import { z } from 'zod';
 import { DECISIONS_KEPT } from './state/decision-log.js';
 
@@ -41,6 +42,13 @@ export const engineConfigSchema = z.object({
    * that sent a job or changed are also events, kept longer (docs/events.md).
    */
   decisionsKept: z.number().int().min(1).max(1000).default(DECISIONS_KEPT),
+  /**
+   * Finished jobs kept per host queue (succeeded and failed each), for the API (GET /v1/jobs); ~1.75 KB of Redis
+   * each, so up to hosts × jobsKept × 1.75 KB. Set on each job as it is enqueued.
+   */
+  jobsKept: z.number().int().min(1).max(1_000_000).default(DEFAULT_JOB_RETENTION.count),
+  /** Finished jobs older than this are removed, hours. */
+  jobsKeptHours: z.number().min(1).max(8760).default(DEFAULT_JOB_RETENTION.ageSec / 3600),
   /** Samples kept per VM. */
   windowSize: z.number().int().min(2).max(10000).default(30),
   staleAfterIntervals: z.number().int().min(1).default(3),

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     svc.fail(e instanceof PolicyDocumentError ? e.issues.map((l) => `config: stored policy document: ${l}`) : [(e as Error).message]),
   );
   // The client's own 'redis error' line already says Redis is away: a queue's copy of it is debug.
-  const queues = new JobQueues(redis, (e) => log.debug({ err: e.message }, 'job queue error'));
+  const queues = new JobQueues(redis, (e) => log.debug({ err: e.message }, 'job queue error'), { count: config.jobsKept, ageSec: Math.round(config.jobsKeptHours * 3600) });
   svc.onShutdown('queues', () => queues.close());
   const stops = new StopSwitches(redis);
   await stops.refresh();
