@@ -112,7 +112,7 @@ describe('the ballast CLI against an engine on 3 simulated hosts', () => {
   test('jobs submit migrate --wait: shows the progress and exits 0 once the VM is on h1', async () => {
     const r = await cli('jobs', 'submit', 'migrate', '--vm', 'vm-0-1', '--target-host', 'h1', '--wait');
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${logs()}`);
-    assert.match(r.stderr, /job [\w-]+: active, migrate vm-0-1 → h1: [\d.]+\/[\d.]+ MiB sent \(\d+%\)/);
+    assert.match(r.stderr, /job [\w-]+@h0: active, migrate vm-0-1 → h1: [\d.]+\/[\d.]+ MiB sent \(\d+%\)/);
     assert.match(r.stdout, /^state:\s+succeeded$/m);
     assert.match(r.stdout, /^result:\s+migrated to h1 in [\d.]+ s$/m);
     const id = /^id:\s+(\S+)$/m.exec(r.stdout)?.[1] as string;
