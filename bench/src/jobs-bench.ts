@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { JOB_SCHEMA_VERSION, type JobSpec } from '@ballast/domain';
+import { JOB_SCHEMA_VERSION, jobIdOnHost, type JobSpec } from '@ballast/domain';
 import { SimCluster, SimHypervisor, constant, gib, mib } from '@ballast/sim';
 import { JobQueues, QUEUE_PREFIX, defaultJobOptions, jobQueueName } from '@ballast/queue';
 import { JobRouter, startActuatorWorker } from '@ballast/actuator';
@@ -107,7 +107,7 @@ export async function ballastRun(url: string, n: number): Promise<number> {
   const queues = new JobQueues(conn);
   const specs: JobSpec[] = Array.from({ length: n }, (_, i) => {
     const vm = vms[i % vms.length]!;
-    return { schemaVersion: JOB_SCHEMA_VERSION, id: randomUUID(), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } };
+    return { schemaVersion: JOB_SCHEMA_VERSION, id: jobIdOnHost(randomUUID(), hostId), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } };
   });
   const t0 = process.hrtime.bigint();
   const w = startActuatorWorker(router, { hostId, connection: conn, concurrency: 50, lockDurationMs: 30000, stalledIntervalMs: 30000, log: silent });
@@ -123,6 +123,90 @@ export async function ballastRun(url: string, n: number): Promise<number> {
   await conn.quit();
   void jobQueueName;
   return (n / ms) * 1000;
+}
+
+/** CPU µs a job of each side, measured one after the other: the enqueue (all jobs added), then the worker (all done). */
+interface Sides {
+  enqueue: number;
+  worker: number;
+  redis: number;
+  /** jobs/s of each side alone (wall clock): all jobs enqueued; then the queue drained by the worker. */
+  enqueueRate: number;
+  drainRate: number;
+}
+
+/**
+ * The no-op's or Ballast's path with its two sides apart: every job enqueued first (the worker not running), then
+ * the worker started and the queue drained; the CPU this process and Redis spent on each side, µs a job.
+ */
+export async function sidesRun(url: string, n: number, which: 'noop' | 'spec+options' | 'ours'): Promise<Sides> {
+  const conn = new Redis(url, { maxRetriesPerRequest: null });
+  const probe = new Redis(url);
+  const hostId = `bench-${randomUUID().slice(0, 8)}`;
+  const cpu = () => { const c = process.cpuUsage(); return c.user + c.system; };
+  let q: Queue;
+  let w: Worker;
+  let enqueue: () => Promise<unknown>;
+  let close: () => Promise<unknown>;
+  if (which !== 'ours') {
+    const name = `raw-${randomUUID()}`;
+    q = new Queue(name, { connection: conn, prefix: QUEUE_PREFIX, ...(which === 'spec+options' ? { defaultJobOptions } : {}) });
+    w = new Worker(name, async () => ({ ok: true }), { connection: conn, prefix: QUEUE_PREFIX, concurrency: 50, autorun: false });
+    const job = (i: number) => (which === 'noop' ? { name: 'noop', data: { i } } : { name: 'set-cpu-tune', data: specData(i), opts: { jobId: randomUUID() } });
+    enqueue = () => q.addBulk(Array.from({ length: n }, (_, i) => job(i)));
+    close = () => q.close();
+  } else {
+    const { router, vms } = simRouter(hostId);
+    const queues = new JobQueues(conn);
+    const specs: JobSpec[] = Array.from({ length: n }, (_, i) => {
+      const vm = vms[i % vms.length]!;
+      return { schemaVersion: JOB_SCHEMA_VERSION, id: jobIdOnHost(randomUUID(), hostId), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } };
+    });
+    q = queues.queue(hostId);
+    w = startActuatorWorker(router, { hostId, connection: conn, concurrency: 50, lockDurationMs: 30000, stalledIntervalMs: 30000, log: silent, autorun: false });
+    enqueue = () => queues.enqueueMany(specs);
+    close = () => queues.close();
+  }
+  const [c0, r0] = [cpu(), await redisCpuUs(probe)];
+  const t0 = performance.now();
+  await enqueue();
+  const t1 = performance.now();
+  const c1 = cpu();
+  void w.run();
+  await drain(q, n);
+  const t2 = performance.now();
+  const [c2, r2] = [cpu(), await redisCpuUs(probe)];
+  await w.close();
+  await q.obliterate({ force: true });
+  await close();
+  await probe.quit();
+  await conn.quit();
+  return { enqueue: (c1 - c0) / n, worker: (c2 - c1) / n, redis: (r2 - r0) / n, enqueueRate: (n / (t1 - t0)) * 1000, drainRate: (n / (t2 - t1)) * 1000 };
+}
+
+/**
+ * What bounds the ratio. Here the bench process and Redis share 2 CPUs, so the throughput follows the whole CPU a
+ * job (process + Redis): the predicted ratio is the no-op's whole CPU a job over Ballast's (a projection from this
+ * run's medians, to compare with the measured one). Deployed, the engine (enqueue), the actuator (worker) and Redis
+ * run on CPUs of their own: the sides measured apart (sidesRun: the queue filled, then drained, so only the worker
+ * and Redis run at once, each on a CPU) say which side bounds each path, and what it costs a job.
+ */
+function bounds(noop: { node: number[]; redis: number[] }, ours: { node: number[]; redis: number[] }, sides: Record<'noop' | 'spec+options' | 'ours', Sides[]>, runs: number): BenchRow[] {
+  const [pn, pr, on, or] = [median(noop.node), median(noop.redis), median(ours.node), median(ours.redis)];
+  const med = (xs: Sides[]): Sides => {
+    const m = (k: keyof Sides) => median(xs.map((x) => x[k]));
+    return { enqueue: m('enqueue'), worker: m('worker'), redis: m('redis'), enqueueRate: m('enqueueRate'), drainRate: m('drainRate') };
+  };
+  const [a, c, b] = [med(sides.noop), med(sides['spec+options']), med(sides.ours)];
+  const show = (x: Sides) => `CPU a job: enqueue ${Math.round(x.enqueue)} µs, worker ${Math.round(x.worker)} µs, Redis ${Math.round(x.redis)} µs (both sides)`;
+  const row = (variant: string, value: number, note: string): BenchRow => ({ bench: 'job throughput', variant, median: value, unit: 'ratio', runs, note });
+  const drained = (variant: string, x: Sides, xs: Sides[], vs: string): BenchRow => ({ bench: 'job throughput', variant, median: x.drainRate, unit: 'jobs/s', runs, note: `${vs}enqueued alone first: ${Math.round(x.enqueueRate)} jobs/s; ${show(x)}; runs ${xs.map((y) => Math.round(y.drainRate)).join(', ')}` });
+  return [
+    row('Ballast / raw no-op predicted here (whole CPU a job, 2 shared CPUs)', (pn + pr) / (on + or), `(${Math.round(pn)} + ${Math.round(pr)}) / (${Math.round(on)} + ${Math.round(or)}) µs a job; compare the measured ratio above`),
+    drained('raw BullMQ no-op, a full queue drained (the worker and Redis each on a CPU)', a, sides.noop, ''),
+    drained("raw BullMQ, the spec and Ballast's job options, a full queue drained", c, sides['spec+options'], `ratio ${(c.drainRate / a.drainRate).toFixed(2)} of the no-op's; `),
+    drained("Ballast, a full queue drained by the actuator's worker", b, sides.ours, `ratio ${(b.drainRate / a.drainRate).toFixed(2)} of the no-op's, ${(b.drainRate / c.drainRate).toFixed(2)} of raw with the same jobs; `),
+  ];
 }
 
 /** Redis's own CPU time so far (INFO cpu: user + sys), µs. */
@@ -183,7 +267,9 @@ export async function jobsBench(n = 5000, runs = 7): Promise<BenchRow[]> {
       runs,
       note: `data checked, per-VM lock, set-cpu-tune read/apply/read-back; ${kinds.includes('ours') ? `Ballast's run cost this process ${Math.round(median(xs.ours.node) - median(xs['spec+options'].node))} µs a job more than raw with the same jobs; ` : ''}runs ${alone.map((x) => x.toFixed(1)).join(', ')}`,
     };
-    return [...rows.filter(([k]) => kinds.includes(k)).map(([, r]) => r()), path];
+    const sides = { noop: [] as Sides[], 'spec+options': [] as Sides[], ours: [] as Sides[] };
+    if (kinds.includes('ours')) for (let r = 0; r < runs; r++) for (const k of ['noop', 'spec+options', 'ours'] as const) sides[k].push(await sidesRun(redis.url, n, k));
+    return [...rows.filter(([k]) => kinds.includes(k)).map(([, r]) => r()), path, ...(kinds.includes('ours') ? bounds(xs.noop, xs.ours, sides, runs) : [])];
   } finally {
     await probe.quit();
     await redis.stop();
