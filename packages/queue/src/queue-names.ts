@@ -1,3 +1,5 @@
+import { isHostId } from '@ballast/domain';
+
 /** Redis key prefix of every Ballast queue. */
 export const QUEUE_PREFIX = 'ballast';
 
@@ -11,10 +13,9 @@ export const JOB_INDEX_KEY = `${QUEUE_PREFIX}:job-host`;
 /** Set of the hosts whose queues have held jobs (the job list reads every one of them). */
 export const JOB_HOSTS_KEY = `${QUEUE_PREFIX}:job-hosts`;
 
-const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** The BullMQ queue name of a host's adjustment jobs. */
 export function jobQueueName(hostId: string): string {
-  if (!HOST_ID.test(hostId)) throw new Error(`invalid host id "${hostId}"`);
+  if (!isHostId(hostId)) throw new Error(`invalid host id "${hostId}"`);
   return `jobs-${hostId}`;
 }

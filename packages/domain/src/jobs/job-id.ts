@@ -7,7 +7,12 @@
  */
 export const JOB_ID_HOST_MARK = '@';
 
-const HOST_PART = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** Whether `s` may be a host id (a host's queue is named after it): a letter or digit, then up to 62 of those, `_`, `.`, `-`. */
+export function isHostId(s: string): boolean {
+  return HOST_ID.test(s);
+}
 
 /** The id `base` for a job in `hostId`'s queue. */
 export function jobIdOnHost(base: string, hostId: string): string {
@@ -19,5 +24,5 @@ export function hostOfJobId(id: string): string | undefined {
   const at = id.lastIndexOf(JOB_ID_HOST_MARK);
   if (at <= 0) return undefined;
   const host = id.slice(at + 1);
-  return HOST_PART.test(host) ? host : undefined;
+  return isHostId(host) ? host : undefined;
 }
