@@ -75,6 +75,14 @@ function simRouter(hostId: string): { router: JobRouter; vms: { uuid: string; na
   return { router, vms };
 }
 
+/** n set-cpu-tune jobs for the VMs of `hostId` in turn, as the engine enqueues them (ids that name their host). */
+function ballastSpecs(hostId: string, vms: { uuid: string; name: string }[], n: number): JobSpec[] {
+  return Array.from({ length: n }, (_, i) => {
+    const vm = vms[i % vms.length]!;
+    return { schemaVersion: JOB_SCHEMA_VERSION, id: jobIdOnHost(randomUUID(), hostId), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } };
+  });
+}
+
 /**
  * The actuator's own part of a job alone, no Redis: JobRouter.handle (the data checked, the per-VM lock, the
  * set-cpu-tune processor's read, apply and read-back on the sim) on job data as a worker hands it over, 50 at once.
@@ -105,10 +113,7 @@ export async function ballastRun(url: string, n: number): Promise<number> {
   const hostId = `bench-${randomUUID().slice(0, 8)}`;
   const { router, vms } = simRouter(hostId);
   const queues = new JobQueues(conn);
-  const specs: JobSpec[] = Array.from({ length: n }, (_, i) => {
-    const vm = vms[i % vms.length]!;
-    return { schemaVersion: JOB_SCHEMA_VERSION, id: jobIdOnHost(randomUUID(), hostId), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } };
-  });
+  const specs = ballastSpecs(hostId, vms, n);
   const t0 = process.hrtime.bigint();
   const w = startActuatorWorker(router, { hostId, connection: conn, concurrency: 50, lockDurationMs: 30000, stalledIntervalMs: 30000, log: silent });
   await queues.enqueueMany(specs);
@@ -158,10 +163,7 @@ export async function sidesRun(url: string, n: number, which: 'noop' | 'spec+opt
   } else {
     const { router, vms } = simRouter(hostId);
     const queues = new JobQueues(conn);
-    const specs: JobSpec[] = Array.from({ length: n }, (_, i) => {
-      const vm = vms[i % vms.length]!;
-      return { schemaVersion: JOB_SCHEMA_VERSION, id: jobIdOnHost(randomUUID(), hostId), hostId, vmUuid: vm.uuid, vmName: vm.name, source: 'policy', createdAtMs: 0, action: { type: 'set-cpu-tune', shares: 1000 + i } };
-    });
+    const specs = ballastSpecs(hostId, vms, n);
     q = queues.queue(hostId);
     w = startActuatorWorker(router, { hostId, connection: conn, concurrency: 50, lockDurationMs: 30000, stalledIntervalMs: 30000, log: silent, autorun: false });
     enqueue = () => queues.enqueueMany(specs);
